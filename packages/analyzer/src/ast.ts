@@ -1,0 +1,152 @@
+/**
+ * Polar syntax tree. It mirrors polar-core's `Term`/`Value` types (terms.rs) closely, because
+ * Oso's messages print terms both as Polar (`to_polar`) and as Rust `{:#?}` debug output, and
+ * both printers must see the same structure the engine sees.
+ *
+ * Offsets are UTF-16 code-unit offsets into the file's text (what JavaScript strings index);
+ * they are converted to LSP positions only at the edge (see positions.ts).
+ */
+
+/** Where a term came from: parsed text (with its file and span) or a temporary made by a rewrite. */
+export type SourceInfo =
+  | { readonly kind: "parser"; readonly file: SourceFile; readonly start: number; readonly end: number }
+  | { readonly kind: "temporary" };
+
+/** One loaded source: its name (a URI in the editor, a path in the CLI) and its text. */
+export interface SourceFile {
+  readonly name: string;
+  readonly text: string;
+}
+
+export type NumberValue =
+  | { readonly kind: "integer"; readonly value: bigint }
+  | { readonly kind: "float"; readonly value: number };
+
+/** polar-core `Operator`, in declaration order (the order matters for Rust Debug output only by name). */
+export type Operator =
+  | "Debug"
+  | "Print"
+  | "Cut"
+  | "In"
+  | "Isa"
+  | "New"
+  | "Dot"
+  | "Not"
+  | "Mul"
+  | "Div"
+  | "Mod"
+  | "Rem"
+  | "Add"
+  | "Sub"
+  | "Eq"
+  | "Geq"
+  | "Leq"
+  | "Neq"
+  | "Gt"
+  | "Lt"
+  | "Unify"
+  | "Or"
+  | "And"
+  | "ForAll"
+  | "Assign";
+
+/** A dictionary's fields. Rust keeps them in a BTreeMap, i.e. sorted by key (byte order); use {@link sortedFields}. */
+export type Fields = ReadonlyMap<string, Term>;
+
+export type Value =
+  | { readonly type: "Number"; readonly number: NumberValue }
+  | { readonly type: "String"; readonly value: string }
+  | { readonly type: "Boolean"; readonly value: boolean }
+  | { readonly type: "Dictionary"; readonly fields: Fields }
+  | { readonly type: "DictionaryPattern"; readonly fields: Fields }
+  | { readonly type: "InstancePattern"; readonly tag: string; readonly fields: Fields }
+  | {
+      readonly type: "Call";
+      readonly name: string;
+      readonly args: readonly Term[];
+      /** `null` when the call has no keyword arguments at all (Rust `None`). */
+      readonly kwargs: Fields | null;
+    }
+  | { readonly type: "List"; readonly elements: readonly Term[] }
+  | { readonly type: "Variable"; readonly name: string }
+  | { readonly type: "RestVariable"; readonly name: string }
+  | { readonly type: "Expression"; readonly operator: Operator; readonly args: readonly Term[] };
+
+export interface Term {
+  readonly value: Value;
+  readonly source: SourceInfo;
+}
+
+export interface Parameter {
+  readonly parameter: Term;
+  readonly specializer: Term | null;
+}
+
+/** A rule or a rule type (`type` line). */
+export interface Rule {
+  readonly name: string;
+  readonly params: readonly Parameter[];
+  /** Always an `And` expression (possibly empty, for a bodiless rule). */
+  readonly body: Term;
+  /** The rule head: name .. closing paren (for rules generated from shorthand rules: the head string). */
+  readonly source: SourceInfo;
+  /** True for rules generated from shorthand rules. */
+  readonly generated?: boolean;
+}
+
+/** A `name = value;` declaration or a shorthand rule inside an actor/resource block. */
+export type Production =
+  | { readonly kind: "declaration"; readonly name: Term; readonly value: Term }
+  | {
+      readonly kind: "shorthand";
+      readonly head: Term;
+      readonly implier: Term;
+      /** `on "relation"` clause: the keyword (a Variable term, any symbol) and the relation string. */
+      readonly relation: { readonly keyword: Term; readonly name: Term } | null;
+    };
+
+export type Line =
+  | { readonly kind: "rule"; readonly rule: Rule }
+  | { readonly kind: "ruleType"; readonly rule: Rule }
+  | { readonly kind: "query"; readonly term: Term }
+  | {
+      readonly kind: "resourceBlock";
+      readonly keyword: Term | null;
+      /** Variable term whose span covers the whole block (keyword .. `}`), as in polar-core. */
+      readonly resource: Term;
+      /** Span of the resource name symbol itself (for editor features). */
+      readonly nameStart: number;
+      readonly nameEnd: number;
+      readonly productions: readonly Production[];
+    };
+
+/** A term created by a rewrite or by the engine, without source location. */
+export function temporary(value: Value): Term {
+  return { value, source: { kind: "temporary" } };
+}
+
+/** Fields sorted as Rust's BTreeMap<Symbol, _> orders them (by UTF-8 bytes, i.e. code points). */
+export function sortedFields(fields: Fields): [string, Term][] {
+  return [...fields.entries()].sort(([a], [b]) => compareCodePoints(a, b));
+}
+
+/** Compare strings by Unicode code points (equivalent to UTF-8 byte order, Rust's `str` ordering). */
+export function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  const ia = a[Symbol.iterator]();
+  const ib = b[Symbol.iterator]();
+  for (;;) {
+    const ca = ia.next();
+    const cb = ib.next();
+    if (ca.done) return cb.done ? 0 : -1;
+    if (cb.done) return 1;
+    const x = ca.value.codePointAt(0) ?? 0;
+    const y = cb.value.codePointAt(0) ?? 0;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+}
+
+/** Start/end offsets of a parsed term, or null for temporaries. */
+export function spanOf(term: { readonly source: SourceInfo }): { start: number; end: number } | null {
+  return term.source.kind === "parser" ? { start: term.source.start, end: term.source.end } : null;
+}
