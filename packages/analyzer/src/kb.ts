@@ -1,0 +1,241 @@
+/**
+ * The knowledge base of one load (polar-core kb.rs `KnowledgeBase`, reduced to what
+ * `diagnostic_load` needs): registered constants and class MROs, loaded file contents, rules by
+ * name, rule types by name, inline queries, resource blocks and the gensym counter that the
+ * rewriter shares across the whole load.
+ *
+ * Where polar-core keeps rules and rule types in a Rust `HashMap` (iteration order not a function
+ * of the policy text), this class keeps insertion order (JavaScript `Map`), so every result is
+ * deterministic and follows source order.
+ */
+import type { Rule, SourceFile, Term } from "./ast.js";
+import { error, type Diagnostic } from "./diagnostics.js";
+import { BUILTIN_CLASSES, type ClassEnvironment } from "./environment.js";
+import { ACTOR_UNION_NAME, BlockRegistry, RESOURCE_UNION_NAME } from "./resource-blocks.js";
+import type { Gensym } from "./rewrite.js";
+
+/** A registered constant: a class (has an MRO) or a plain instance such as `nil`. Ids are unique per constant. */
+export interface Constant {
+  readonly kind: "class" | "instance";
+  readonly id: number;
+}
+
+/** A rule type plus the `required` flag polar-core keeps on its `Rule` struct. */
+export interface RuleType {
+  readonly rule: Rule;
+  /** Required rule types need at least one matching rule (MissingRequiredRule). */
+  readonly required: boolean;
+  /** True for the default rule types and those generated from resource blocks. */
+  readonly builtin: boolean;
+}
+
+function variableParam(name: string) {
+  return { parameter: tmp({ type: "Variable", name }), specializer: null };
+}
+
+function instanceParam(name: string, tag: string) {
+  return {
+    parameter: tmp({ type: "Variable", name }),
+    specializer: tmp({ type: "InstancePattern", tag, fields: new Map() }),
+  };
+}
+
+function tmp(value: Term["value"]): Term {
+  return { value, source: { kind: "temporary" } };
+}
+
+function defaultRuleType(name: string, params: Rule["params"]): RuleType {
+  return {
+    rule: { name, params, body: tmp({ type: "Expression", operator: "And", args: [] }), source: { kind: "temporary" } },
+    required: false,
+    builtin: true,
+  };
+}
+
+/** polar-core `RuleTypes::add_default_rule_types`, in its order. */
+function defaultRuleTypes(): RuleType[] {
+  return [
+    defaultRuleType("has_permission", [
+      instanceParam("actor", ACTOR_UNION_NAME),
+      instanceParam("_permission", "String"),
+      instanceParam("resource", RESOURCE_UNION_NAME),
+    ]),
+    defaultRuleType("allow", [variableParam("actor"), variableParam("_action"), variableParam("resource")]),
+    defaultRuleType("allow_field", [
+      variableParam("actor"),
+      variableParam("action"),
+      variableParam("resource"),
+      variableParam("field"),
+    ]),
+    defaultRuleType("allow_request", [variableParam("actor"), variableParam("request")]),
+  ];
+}
+
+/** The knowledge base of one `diagnosticLoad`. */
+export class KnowledgeBase {
+  private readonly constants = new Map<string, Constant>();
+  /** Class name -> ids of the classes in its MRO (as the host libraries register them). */
+  private readonly mro = new Map<string, number[]>();
+  private readonly idToName = new Map<number, string>();
+  /** `loaded_content`: file contents -> file name, plus how many contents map to each name. */
+  private readonly loadedContent = new Map<string, string>();
+  private readonly loadedNames = new Map<string, number>();
+  private gensymCounter = 1;
+
+  /** Rules by name, in order of first definition; each list in load order. */
+  readonly rules = new Map<string, Rule[]>();
+  /** Rule types by name, in order of first definition; each list in load order. */
+  readonly ruleTypes = new Map<string, RuleType[]>();
+  /** `?=` queries, stored and never checked. */
+  readonly inlineQueries: Term[] = [];
+  /** Actor/resource blocks of this load. */
+  readonly blocks = new BlockRegistry();
+
+  /** The rewriter's symbol generator; one counter per load, like polar-core's `gensym_counter`. */
+  readonly gensym: Gensym = (prefix) => `${prefix === "_" ? "_" : `_${prefix}_`}${this.gensymCounter++}`;
+
+  constructor(environment: ClassEnvironment | null = null) {
+    for (const rt of defaultRuleTypes()) this.addRuleType(rt.rule, false, true);
+    if (environment !== null) this.register(environment);
+  }
+
+  /**
+   * Register what the JS `Polar` class registers (`nil`, then the built-in classes) and the
+   * environment's classes. MROs follow the JS host: each class's ancestors that are registered.
+   * The host registers both `Integer` and `Float` for JS `Number`, so the `Number` class resolves
+   * to `Float` (the later registration) and both MROs hold Float's id: an `Integer` rule
+   * specializer therefore matches a `Float` rule type, but not the other way round.
+   */
+  private register(environment: ClassEnvironment): void {
+    let nextId = 1;
+    const add = (name: string, kind: Constant["kind"]): number => {
+      const existing = this.constants.get(name);
+      if (existing !== undefined) return existing.id;
+      const id = nextId++;
+      this.constants.set(name, { kind, id });
+      this.idToName.set(id, name);
+      return id;
+    };
+    const builtins = environment.builtins !== false;
+    if (builtins) {
+      add("nil", "instance");
+      for (const name of BUILTIN_CLASSES) add(name, "class");
+    }
+    for (const name of environment.classes) {
+      // The union names cannot be registered (polar-core `register_constant` refuses them).
+      if (name === ACTOR_UNION_NAME || name === RESOURCE_UNION_NAME) continue;
+      add(name, "class");
+    }
+    for (const [name, constant] of this.constants) {
+      if (constant.kind !== "class") continue;
+      const ids: number[] = [];
+      if (builtins && (name === "Integer" || name === "Float")) {
+        const float = this.constants.get("Float");
+        if (float !== undefined) ids.push(float.id);
+      } else {
+        ids.push(constant.id);
+      }
+      for (const ancestor of environment.mro?.[name] ?? []) {
+        const a = this.constants.get(ancestor);
+        if (a !== undefined && a.kind === "class" && !ids.includes(a.id)) ids.push(a.id);
+      }
+      this.mro.set(name, ids);
+    }
+  }
+
+  /** polar-core `is_constant`. */
+  isConstant(name: string): boolean {
+    return this.constants.has(name);
+  }
+
+  /** The registered constant named `name`, if any (`get_registered_class` without the error). */
+  constant(name: string): Constant | undefined {
+    return this.constants.get(name);
+  }
+
+  /** The MRO (class ids) registered for `name`, if it is a registered class. */
+  mroOf(name: string): readonly number[] | undefined {
+    return this.mro.get(name);
+  }
+
+  /** Names of the registered classes whose id is in `name`'s MRO (its registered ancestors, itself included). */
+  ancestorsOf(name: string): string[] {
+    const ids = this.mro.get(name);
+    if (ids === undefined) return [];
+    const out: string[] = [];
+    for (const id of ids) {
+      const n = this.idToName.get(id);
+      if (n !== undefined) out.push(n);
+    }
+    return out;
+  }
+
+  /** `Actor` or `Resource`. */
+  isUnion(name: string): boolean {
+    return name === ACTOR_UNION_NAME || name === RESOURCE_UNION_NAME;
+  }
+
+  /** Members of a union: actor blocks for `Actor`, every block for `Resource`. */
+  unionMembers(name: string): ReadonlySet<string> {
+    return name === ACTOR_UNION_NAME ? this.blocks.actors : this.blocks.resources;
+  }
+
+  private unregisteredMemberCache = new Map<string, { size: number; first: string | undefined }>();
+
+  /** The first member (in block order) of a union that is not a registered constant. Cached; member sets only grow. */
+  firstUnregisteredMember(union: string): string | undefined {
+    const members = this.unionMembers(union);
+    const cached = this.unregisteredMemberCache.get(union);
+    if (cached !== undefined && cached.size === members.size) return cached.first;
+    let first: string | undefined;
+    for (const m of members) {
+      if (!this.constants.has(m)) {
+        first = m;
+        break;
+      }
+    }
+    this.unregisteredMemberCache.set(union, { size: members.size, first });
+    return first;
+  }
+
+  /** polar-core `add_rule`. */
+  addRule(rule: Rule): void {
+    const list = this.rules.get(rule.name);
+    if (list === undefined) this.rules.set(rule.name, [rule]);
+    else list.push(rule);
+  }
+
+  /** polar-core `add_rule_type`. */
+  addRuleType(rule: Rule, required: boolean, builtin = false): void {
+    const entry: RuleType = { rule, required, builtin };
+    const list = this.ruleTypes.get(rule.name);
+    if (list === undefined) this.ruleTypes.set(rule.name, [entry]);
+    else list.push(entry);
+  }
+
+  /**
+   * polar-core `add_source`: FileLoading when this name or these contents were loaded before.
+   * Like the engine, the contents are recorded even when the file is rejected.
+   */
+  addSource(file: SourceFile): Diagnostic | null {
+    const filename = file.name;
+    const seenFilename = (this.loadedNames.get(filename) ?? 0) > 0;
+    const previous = this.loadedContent.get(file.text);
+    this.loadedContent.set(file.text, filename);
+    if (previous !== undefined) this.loadedNames.set(previous, (this.loadedNames.get(previous) ?? 1) - 1);
+    this.loadedNames.set(filename, (this.loadedNames.get(filename) ?? 0) + 1);
+
+    let msg: string | null = null;
+    if (previous !== undefined && previous === filename) msg = `File ${filename} has already been loaded.`;
+    else if (previous !== undefined) {
+      msg = `A file with the same contents as ${filename} named ${previous} has already been loaded.`;
+    } else if (seenFilename) msg = `A file with the name ${filename}, but different contents has already been loaded.`;
+    if (msg === null) return null;
+    return error("ValidationError::FileLoading", `Problem loading file: ${msg}`, { file, start: 0, end: 0 });
+  }
+
+  /** Whether any rule named `name` was loaded (parsed or generated from a shorthand rule). */
+  hasRule(name: string): boolean {
+    return this.rules.has(name);
+  }
+}

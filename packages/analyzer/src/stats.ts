@@ -1,0 +1,161 @@
+/**
+ * Policy statistics, counted the way Oso's language server counts its telemetry counters
+ * (polar-language-server `send_telemetry`, DIAGNOSTICS.md §5).
+ *
+ * The language server re-parses every tracked document on its own and walks the lines; a
+ * document that fails to parse contributes nothing but its characters. Counting per file and
+ * summing lets an incremental caller recount only the file that changed.
+ */
+import type { Line, Term } from "./ast.js";
+
+/** `policy_stats` of the telemetry event (keys in the order the engine serialises them, sorted). */
+export interface PolicyStats {
+  inline_queries: number;
+  longhand_rules: number;
+  polar_chars: number;
+  polar_files: number;
+  rule_types: number;
+  total_rules: number;
+}
+
+/** `resource_block_stats` of the telemetry event. */
+export interface ResourceBlockStats {
+  actors: number;
+  cross_resource_shorthand_rules: number;
+  declarations: number;
+  permissions: number;
+  relations: number;
+  resource_blocks: number;
+  resources: number;
+  roles: number;
+  shorthand_rules: number;
+}
+
+/** Both counter groups, as sent by the language server. */
+export interface PolicyStatistics {
+  policy_stats: PolicyStats;
+  resource_block_stats: ResourceBlockStats;
+}
+
+/** The part of a parse result the counters need: the lines, or nothing for a file that failed to parse. */
+export type ParsedLines = { readonly ok: true; readonly lines: readonly Line[] } | { readonly ok: false };
+
+/** All counters zero. */
+export function emptyStats(): PolicyStatistics {
+  return {
+    policy_stats: {
+      inline_queries: 0,
+      longhand_rules: 0,
+      polar_chars: 0,
+      polar_files: 0,
+      rule_types: 0,
+      total_rules: 0,
+    },
+    resource_block_stats: {
+      actors: 0,
+      cross_resource_shorthand_rules: 0,
+      declarations: 0,
+      permissions: 0,
+      relations: 0,
+      resource_blocks: 0,
+      resources: 0,
+      roles: 0,
+      shorthand_rules: 0,
+    },
+  };
+}
+
+/**
+ * Number of Unicode scalar values (Rust `chars().count()`): a surrogate pair counts once, a lone
+ * surrogate (which a Rust string cannot hold; the LSP transport would have replaced it) once too.
+ */
+export function countChars(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+}
+
+function symbolName(term: Term | null): string | null {
+  return term !== null && term.value.type === "Variable" ? term.value.name : null;
+}
+
+/**
+ * Counters of one file: `polar_files` is 1, `polar_chars` its character count, and the rest is
+ * counted from its lines (all zero when it failed to parse).
+ */
+export function fileStats(parsed: ParsedLines, text: string): PolicyStatistics {
+  const stats = emptyStats();
+  const p = stats.policy_stats;
+  const r = stats.resource_block_stats;
+  p.polar_files = 1;
+  p.polar_chars = countChars(text);
+  if (!parsed.ok) return stats;
+  for (const line of parsed.lines) {
+    switch (line.kind) {
+      case "query":
+        p.inline_queries++;
+        break;
+      case "ruleType":
+        p.rule_types++;
+        break;
+      case "rule":
+        p.longhand_rules++;
+        p.total_rules++;
+        break;
+      case "resourceBlock": {
+        r.resource_blocks++;
+        // block_type_from_keyword: only the exact keywords count; a missing or other keyword is an error.
+        const keyword = symbolName(line.keyword);
+        if (keyword === "actor") r.actors++;
+        else if (keyword === "resource") r.resources++;
+        for (const production of line.productions) {
+          if (production.kind === "declaration") {
+            r.declarations++;
+            countDeclaration(r, symbolName(production.name), production.value);
+          } else {
+            r.shorthand_rules++;
+            p.total_rules++;
+            // Any `<keyword> "relation"` clause counts, even one later rejected for a keyword other than `on`.
+            if (production.relation !== null) r.cross_resource_shorthand_rules++;
+          }
+        }
+        break;
+      }
+    }
+  }
+  return stats;
+}
+
+/** validate_parsed_declaration: only well-formed roles/permissions lists and relations dicts count. */
+function countDeclaration(r: ResourceBlockStats, name: string | null, value: Term): void {
+  const v = value.value;
+  if (name === "roles" && v.type === "List") r.roles += v.elements.length;
+  else if (name === "permissions" && v.type === "List") r.permissions += v.elements.length;
+  else if (name === "relations" && (v.type === "Dictionary" || v.type === "DictionaryPattern")) {
+    r.relations += v.fields.size;
+  }
+}
+
+/**
+ * Sums per-file counters. `deletedFiles` adds to `polar_files` only: the language server counts
+ * every entry of the diagnostics map it publishes, and an event that deletes documents publishes
+ * empty lists for them too.
+ */
+export function sumStats(files: Iterable<PolicyStatistics>, options: { deletedFiles?: number } = {}): PolicyStatistics {
+  const total = emptyStats();
+  const tp = total.policy_stats as unknown as Record<string, number>;
+  const tr = total.resource_block_stats as unknown as Record<string, number>;
+  for (const f of files) {
+    for (const [k, v] of Object.entries(f.policy_stats)) tp[k] = (tp[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(f.resource_block_stats)) tr[k] = (tr[k] ?? 0) + v;
+  }
+  total.policy_stats.polar_files += options.deletedFiles ?? 0;
+  return total;
+}

@@ -1,0 +1,94 @@
+/**
+ * AmbiguousPrecedence warnings (polar-core validations.rs `check_ambiguous_precedence`), run on
+ * each rule as parsed: an `and` directly containing an `or` (or vice versa) whose source is not
+ * immediately preceded by `(`.
+ *
+ * The engine's test is textual: it trims the *whole file text* before the inner term and checks
+ * whether it ends with `(`. So `(a and b or c)` does not warn (the inner `and` starts right after
+ * the parenthesis) while `( # comment\n a and b) or c` does. We reproduce that quirk.
+ */
+import { sortedFields, type Rule, type Term } from "../ast.js";
+import { contextOf, warning, type Diagnostic } from "../diagnostics.js";
+
+export const AMBIGUOUS_PRECEDENCE_MESSAGE =
+  "Expression without parentheses could be ambiguous.\n" +
+  "Prior to 0.20, `x and y or z` would parse as `x and (y or z)`.\n" +
+  "As of 0.20, it parses as `(x and y) or z`, matching other languages.";
+
+/** Rust `char::is_whitespace` (Unicode White_Space), which differs from JS `trim` (U+0085, U+FEFF). */
+function isRustWhitespace(code: number): boolean {
+  return (
+    (code >= 0x09 && code <= 0x0d) ||
+    code === 0x20 ||
+    code === 0x85 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000
+  );
+}
+
+/** Whether `text[..end]`, trimmed, ends with `(`. */
+function precededByParen(text: string, end: number): boolean {
+  let i = Math.min(end, text.length) - 1;
+  while (i >= 0 && isRustWhitespace(text.charCodeAt(i))) i--;
+  return i >= 0 && text.charCodeAt(i) === 0x28;
+}
+
+/** AmbiguousPrecedence warnings of one rule, in the engine's (pre-order) visiting order. */
+export function checkAmbiguousPrecedence(rule: Rule): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const stack: Term[] = [];
+  const pushAll = (terms: readonly Term[]): void => {
+    for (let i = terms.length - 1; i >= 0; i--) {
+      const t = terms[i];
+      if (t !== undefined) stack.push(t);
+    }
+  };
+  const roots: Term[] = [];
+  for (const p of rule.params) {
+    roots.push(p.parameter);
+    if (p.specializer !== null) roots.push(p.specializer);
+  }
+  roots.push(rule.body);
+  pushAll(roots);
+
+  for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
+    const v = t.value;
+    switch (v.type) {
+      case "Expression":
+        if ((v.operator === "And" || v.operator === "Or") && v.args.length > 1) {
+          for (const arg of v.args) {
+            const a = arg.value;
+            if (a.type !== "Expression" || (a.operator !== "And" && a.operator !== "Or")) continue;
+            if (a.operator === v.operator) continue;
+            const s = arg.source;
+            if (s.kind !== "parser") continue;
+            if (!precededByParen(s.file.text, s.start)) {
+              out.push(warning("ValidationWarning::AmbiguousPrecedence", AMBIGUOUS_PRECEDENCE_MESSAGE, contextOf(arg)));
+            }
+          }
+        }
+        pushAll(v.args);
+        break;
+      case "InstancePattern":
+      case "Dictionary":
+      case "DictionaryPattern":
+        pushAll(sortedFields(v.fields).map(([, f]) => f));
+        break;
+      case "Call":
+        pushAll([...v.args, ...(v.kwargs === null ? [] : sortedFields(v.kwargs).map(([, f]) => f))]);
+        break;
+      case "List":
+        pushAll(v.elements);
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
