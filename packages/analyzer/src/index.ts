@@ -1,0 +1,40 @@
+/**
+ * @polar-ide/analyzer — Polar (Oso 0.27.3) parsing, load-time validation and policy statistics.
+ *
+ * The facade most callers need is {@link Policy}: a set of files, updated one at a time, whose
+ * analysis (diagnostics in LSP positions + statistics) is recomputed incrementally. Lower layers
+ * (parser, load pipeline, printers) are exported for editor features and tools.
+ */
+export type {
+  Fields,
+  Line,
+  NumberValue,
+  Operator,
+  Parameter,
+  Production,
+  Rule,
+  SourceFile,
+  SourceInfo,
+  Term,
+  Value,
+} from "./ast.js";
+export { sortedFields, spanOf } from "./ast.js";
+export type { Diagnostic, DiagnosticCode, DiagnosticContext, Severity } from "./diagnostics.js";
+export { DIAGNOSTIC_CODES, EDITOR_DROPPED_CODES } from "./diagnostics.js";
+export type { ClassEnvironment, LoadOptions } from "./environment.js";
+export { BUILTIN_CLASSES } from "./environment.js";
+export type { ParseResult } from "./parser.js";
+export { parseFile, MAX_NESTING } from "./parser.js";
+export type { LoadResult, LoadSource } from "./load.js";
+export { diagnosticLoad } from "./load.js";
+export type { Position, Range } from "./positions.js";
+export { LineIndex, lineIndexOf } from "./positions.js";
+export type { PolicyStatistics, PolicyStats, ResourceBlockStats } from "./stats.js";
+export { emptyStats, fileStats, sumStats } from "./stats.js";
+export type { AnalyzeOptions, PolicyAnalysis, PublishedDiagnostic } from "./policy.js";
+export { Policy, publishDiagnostics } from "./policy.js";
+export { toPolar, ruleToPolar, ruleHeadToPolar } from "./printer.js";
+export type { DeclaredName, ResourceBlock } from "./resource-blocks.js";
+export { declaredNames, readResourceBlock } from "./resource-blocks.js";
+export type { CallSite } from "./validations/undefined-rule-calls.js";
+export { collectCallSites } from "./validations/undefined-rule-calls.js";
