@@ -69,8 +69,7 @@ export function publishDiagnostics(
       code: d.code,
       severity: d.severity,
       message: d.message,
-      range:
-c === null ? ZERO_RANGE : lineIndexOf(c.file).range(c.start, c.end),
+      range: c === null ? ZERO_RANGE : lineIndexOf(c.file).range(c.start, c.end),
     });
   }
   return out;

@@ -80,8 +80,8 @@ export function numberToString(n: NumberValue): string {
 /** Parenthesise `t` only when it is an expression binding more loosely than `op` (`to_polar_parens`). */
 function withParens(op: Operator, t: Term): string {
   const v = t.value;
-  if (v.type === "Expression" && PRECEDENCE[op] > PRECEDENCE[v.operator]) return `(${toPolar(t)})`;
-  return toPolar(t);
+  if (v.type === "Expression" && PRECEDENCE[op] > PRECEDENCE[v.operator]) return `(${printTerm(t)})`;
+  return printTerm(t);
 }
 
 function formatArgs(op: Operator, args: readonly Term[], sep: string): string {
@@ -90,13 +90,13 @@ function formatArgs(op: Operator, args: readonly Term[], sep: string): string {
 
 function fieldsToPolar(fields: Fields): string {
   return `{${sortedFields(fields)
-    .map(([k, v]) => `${k}: ${toPolar(v)}`)
+    .map(([k, v]) => `${k}: ${printTerm(v)}`)
     .join(", ")}}`;
 }
 
 function argAt(args: readonly Term[], i: number): string {
   const t = args[i];
-  return t === undefined ? "" : toPolar(t);
+  return t === undefined ? "" : printTerm(t);
 }
 
 function operationToPolar(operator: Operator, args: readonly Term[]): string {
@@ -117,7 +117,7 @@ function operationToPolar(operator: Operator, args: readonly Term[]): string {
     case "Dot": {
       const field = args[1];
       // A field name is stored as a string but printed bare.
-      const callTerm = field === undefined ? "" : field.value.type === "String" ? field.value.value : toPolar(field);
+      const callTerm = field === undefined ? "" : field.value.type === "String" ? field.value.value : printTerm(field);
       if (args.length === 2) return `${argAt(args, 0)}.${callTerm}`;
       if (args.length === 3) return `${argAt(args, 0)}.${callTerm} = ${argAt(args, 2)}`;
       return `.(${formatArgs(operator, args, ", ")})`;
@@ -141,8 +141,7 @@ function operationToPolar(operator: Operator, args: readonly Term[]): string {
   }
 }
 
-/** polar-core `Value::to_polar`. */
-export function valueToPolar(v: Value): string {
+function printValue(v: Value): string {
   switch (v.type) {
     case "Number":
       return numberToString(v.number);
@@ -160,7 +159,7 @@ export function valueToPolar(v: Value): string {
       const args = formatArgs("And", v.args, ", ");
       if (v.kwargs === null) return `${v.name}(${args})`;
       const kwargs = sortedFields(v.kwargs)
-        .map(([k, t]) => `${k}: ${toPolar(t)}`)
+        .map(([k, t]) => `${k}: ${printTerm(t)}`)
         .join(", ");
       return `${v.name}(${args === "" ? kwargs : `${args}, ${kwargs}`})`;
     }
@@ -175,9 +174,42 @@ export function valueToPolar(v: Value): string {
   }
 }
 
+function printTerm(term: Term): string {
+  return printValue(term.value);
+}
+
+/**
+ * Runs a printer; on a stack overflow (expressions nested thousands deep, where the engine's own
+ * recursive printer overflows too) falls back to the term's source text instead of throwing.
+ */
+function guarded(print: () => string, fallback: () => string): string {
+  try {
+    return print();
+  } catch (e) {
+    if (e instanceof RangeError) return fallback();
+    throw e;
+  }
+}
+
+function sourceText(term: Term): string {
+  const s = term.source;
+  return s.kind === "parser" ? s.file.text.slice(s.start, s.end) : "…";
+}
+
+/** polar-core `Value::to_polar`. */
+export function valueToPolar(v: Value): string {
+  return guarded(
+    () => printValue(v),
+    () => "…",
+  );
+}
+
 /** polar-core `Term::to_polar` (also its `Display`). */
 export function toPolar(term: Term): string {
-  return valueToPolar(term.value);
+  return guarded(
+    () => printTerm(term),
+    () => sourceText(term),
+  );
 }
 
 /** A rule parameter: `x` or `x: Foo{}`. */
@@ -193,10 +225,15 @@ export function ruleHeadToPolar(rule: Rule): string {
 /** polar-core `Rule::to_polar` (also its `Display`): `name(params) if body;` or `name(params);`. */
 export function ruleToPolar(rule: Rule): string {
   const head = ruleHeadToPolar(rule);
-  const body = rule.body.value;
+  const value = rule.body.value;
   // The body is always an And; anything else would be a bug upstream, print it anyway.
-  const args = body.type === "Expression" && body.operator === "And" ? body.args : [rule.body];
-  return args.length === 0 ? `${head};` : `${head} if ${formatArgs("And", args, " and ")};`;
+  const args = value.type === "Expression" && value.operator === "And" ? value.args : [rule.body];
+  if (args.length === 0) return `${head};`;
+  const body = guarded(
+    () => formatArgs("And", args, " and "),
+    () => sourceText(rule.body),
+  );
+  return `${head} if ${body};`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -255,8 +292,14 @@ function renderCompact(d: Dbg): string {
   }
 }
 
-function render(d: Dbg, pretty: boolean): string {
-  return pretty ? renderPretty(d) : renderCompact(d);
+function render(build: () => Dbg, pretty: boolean): string {
+  return guarded(
+    () => {
+      const d = build();
+      return pretty ? renderPretty(d) : renderCompact(d);
+    },
+    () => "…",
+  );
 }
 
 // Rust's `char::escape_debug` treats these as needing a `\u{…}` escape: general categories
@@ -399,22 +442,22 @@ function termDbg(t: Term): Dbg {
 
 /** Rust Debug of a `Term` (`{:#?}` when `pretty`, the default; `{:?}` otherwise). */
 export function debugTerm(term: Term, pretty = true): string {
-  return render(termDbg(term), pretty);
+  return render(() => termDbg(term), pretty);
 }
 
 /** Rust Debug of a `Value`. Note that polar-core's `Display` for `Value` is its compact Debug. */
 export function debugValue(value: Value, pretty = true): string {
-  return render(valueDbg(value), pretty);
+  return render(() => valueDbg(value), pretty);
 }
 
 /** Rust Debug of a `Vec<Term>` (`TermList`). */
 export function debugTermList(terms: readonly Term[], pretty = true): string {
-  return render({ k: "list", items: terms.map(termDbg) }, pretty);
+  return render(() => ({ k: "list", items: terms.map(termDbg) }), pretty);
 }
 
 /** Rust Debug of a `Dictionary` struct (`Dictionary { fields: {…} }`). */
 export function debugDictionary(fields: Fields, pretty = true): string {
-  return render(dictionaryDbg(fields), pretty);
+  return render(() => dictionaryDbg(fields), pretty);
 }
 
 /**
@@ -422,5 +465,5 @@ export function debugDictionary(fields: Fields, pretty = true): string {
  * for a value that is an instance or dictionary pattern; other values print as their Value Debug.
  */
 export function debugPattern(value: Value, pretty = true): string {
-  return render(patternDbg(value) ?? valueDbg(value), pretty);
+  return render(() => patternDbg(value) ?? valueDbg(value), pretty);
 }

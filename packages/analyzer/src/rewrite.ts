@@ -214,12 +214,24 @@ class Rewriter {
 
 /** polar-core `rewrite_rule`: rewrite a rule or rule type. */
 export function rewriteRule(rule: Rule, gensym: Gensym): Rule {
-  return new Rewriter(gensym).rule(rule);
+  try {
+    return new Rewriter(gensym).rule(rule);
+  } catch (e) {
+    // Expressions nested thousands deep overflow the stack (the engine's recursive folder
+    // overflows on them too); keep the rule as parsed rather than throw on user input.
+    if (e instanceof RangeError) return rule;
+    throw e;
+  }
 }
 
 /** polar-core `rewrite_term`: rewrite a standalone term (wrapping it in an And when temporaries are needed). */
 export function rewriteTerm(term: Term, gensym: Gensym): Term {
-  return new Rewriter(gensym).term(term);
+  try {
+    return new Rewriter(gensym).term(term);
+  } catch (e) {
+    if (e instanceof RangeError) return term;
+    throw e;
+  }
 }
 
 /** A gensym with its own counter starting at 1, like a fresh KnowledgeBase's. */

@@ -27,7 +27,8 @@ describe("Policy", () => {
 
   it("orders names by code points, as the language server orders URIs", () => {
     const p = new Policy();
-    for (const n of ["file:///b.polar", "file:///B.polar", "file:///a/z.polar", "file:///a.polar"]) p.set(n, `f("${n}");`);
+    for (const n of ["file:///b.polar", "file:///B.polar", "file:///a/z.polar", "file:///a.polar"])
+      p.set(n, `f("${n}");`);
     expect(p.names()).toEqual(["file:///B.polar", "file:///a.polar", "file:///a/z.polar", "file:///b.polar"]);
     expect(p.delete("file:///a.polar")).toBe(true);
     expect(p.delete("file:///a.polar")).toBe(false);

@@ -10,7 +10,14 @@ const dict = (fields: Record<string, Term>): Term =>
   temporary({ type: "Dictionary", fields: new Map(Object.entries(fields)) });
 
 function block(keyword: string | null, productions: Extract<Line, { kind: "resourceBlock" }>["productions"]): Line {
-  return { kind: "resourceBlock", keyword: keyword === null ? null : sym(keyword), resource: sym("R"), nameStart: 0, nameEnd: 0, productions };
+  return {
+    kind: "resourceBlock",
+    keyword: keyword === null ? null : sym(keyword),
+    resource: sym("R"),
+    nameStart: 0,
+    nameEnd: 0,
+    productions,
+  };
 }
 
 /** Only the non-zero counters, to keep the table readable. */

@@ -133,3 +133,23 @@ describe("singletons and ambiguous precedence match the engine", () => {
     expect(ourWarnings).toEqual(engineWarnings);
   });
 });
+
+describe("deeply nested expressions do not throw", () => {
+  // The engine itself overflows its stack somewhere between 3000 and 4000 levels; we must not throw.
+  it.each([
+    ["arithmetic chain", (n: number) => `f(x) if x = ${"1 + ".repeat(n)}1;`],
+    ["lookup chain", (n: number) => `f(x) if x${".a".repeat(n)} = 1;`],
+  ])("%s", (_name, make) => {
+    for (const n of [100, 20000]) {
+      const { rules } = parseRules(make(n));
+      const rule = rules[0];
+      if (rule === undefined) throw new Error("no rule");
+      expect(() => {
+        ruleToPolar(rule);
+        ruleToPolar(rewriteRule(rule, createGensym()));
+        checkSingletons(rule, () => false);
+        checkAmbiguousPrecedence(rule);
+      }).not.toThrow();
+    }
+  });
+});
