@@ -19,8 +19,7 @@ export interface SourceFile {
 }
 
 export type NumberValue =
-  | { readonly kind: "integer"; readonly value: bigint }
-  | { readonly kind: "float"; readonly value: number };
+  { readonly kind: "integer"; readonly value: bigint } | { readonly kind: "float"; readonly value: number };
 
 /** polar-core `Operator`, in declaration order (the order matters for Rust Debug output only by name). */
 export type Operator =

@@ -58,6 +58,10 @@ export const DIAGNOSTIC_CODES = [
   "ValidationWarning::MissingAllowRule",
   "ValidationWarning::MissingHasPermissionRule",
   "ValidationWarning::UnknownSpecializer",
+  // Ours, not Oso's: input nested too deeply to analyse safely, and a defect of the analyzer
+  // reported on the file instead of thrown into the editor.
+  "ParseError::NestingTooDeep",
+  "ParseError::InternalError",
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

@@ -24,11 +24,14 @@ import type { LexError, Token } from "./lexer.js";
 import { toPolar } from "./printer.js";
 
 export type ParseResult =
-  | { readonly ok: true; readonly lines: readonly Line[] }
-  | { readonly ok: false; readonly error: Diagnostic };
+  { readonly ok: true; readonly lines: readonly Line[] } | { readonly ok: false; readonly error: Diagnostic };
 
-/** Deepest bracket nesting accepted; beyond it the file is rejected with `ParseError::NestingTooDeep`. */
-export const MAX_NESTING = 1000;
+/**
+ * Deepest bracket nesting accepted; beyond it the file is rejected with `ParseError::NestingTooDeep`
+ * (ours: Oso has no limit but its recursive passes overflow the stack a few thousand levels deep).
+ * Every nesting level costs about a dozen stack frames here; 256 keeps well inside Node's stack.
+ */
+export const MAX_NESTING = 256;
 
 const enum K {
   Value,
@@ -242,11 +245,11 @@ class Parser {
     const t = this.cur;
     if (t.kind === T.EOF) {
       throw new Failure(
-        error(
-          "ParseError::UnrecognizedEOF",
-          "hit the end of the file unexpectedly. Did you forget a semi-colon",
-          { file: this.file, start: this.prevEnd, end: this.prevEnd },
-        ),
+        error("ParseError::UnrecognizedEOF", "hit the end of the file unexpectedly. Did you forget a semi-colon", {
+          file: this.file,
+          start: this.prevEnd,
+          end: this.prevEnd,
+        }),
       );
     }
     const text = tokenText(t);
@@ -256,7 +259,9 @@ class Parser {
         error("ParseError::ReservedWord", `${escapeDebug(text)} is a reserved Polar word and cannot be used here`, ctx),
       );
     }
-    throw new Failure(error("ParseError::UnrecognizedToken", `did not expect to find the token '${escapeDebug(text)}'`, ctx));
+    throw new Failure(
+      error("ParseError::UnrecognizedToken", `did not expect to find the token '${escapeDebug(text)}'`, ctx),
+    );
   }
 
   /** An operand is complete: the next token must continue it or follow it (LR: no reduction otherwise). */
@@ -267,11 +272,11 @@ class Parser {
   private enter(): void {
     if (++this.depth > MAX_NESTING) {
       throw new Failure(
-        error(
-          "ParseError::NestingTooDeep" as never,
-          `brackets are nested more than ${MAX_NESTING} levels deep`,
-          { file: this.file, start: this.cur.start, end: this.cur.end },
-        ),
+        error("ParseError::NestingTooDeep", `brackets are nested more than ${MAX_NESTING} levels deep`, {
+          file: this.file,
+          start: this.cur.start,
+          end: this.cur.end,
+        }),
       );
     }
   }
@@ -667,7 +672,13 @@ class Parser {
             this.advance();
             this.addField(fields, t.text, value.call(this), firstStart, first);
           } else {
-            this.addField(fields, t.text, this.term({ type: "Variable", name: t.text }, t.start, t.end), firstStart, first);
+            this.addField(
+              fields,
+              t.text,
+              this.term({ type: "Variable", name: t.text }, t.start, t.end),
+              firstStart,
+              first,
+            );
           }
         } else if (isResWord(t.kind)) {
           this.advance();
@@ -782,7 +793,11 @@ class Parser {
         }
         return this.term({ type: "Variable", name: t.text }, t.start, t.end);
       case T.LCB:
-        return this.term({ type: "DictionaryPattern", fields: this.object(this.dictPatternValue) }, t.start, this.prevEnd);
+        return this.term(
+          { type: "DictionaryPattern", fields: this.object(this.dictPatternValue) },
+          t.start,
+          this.prevEnd,
+        );
       case T.LB:
         return this.term(this.list(Mode.Pattern), t.start, this.prevEnd);
       default:
@@ -924,7 +939,8 @@ class Parser {
     const start = keyword?.start ?? name.start;
     return {
       kind: "resourceBlock",
-      keyword: keyword === null ? null : this.term({ type: "Variable", name: keyword.text }, keyword.start, keyword.end),
+      keyword:
+        keyword === null ? null : this.term({ type: "Variable", name: keyword.text }, keyword.start, keyword.end),
       resource: this.term({ type: "Variable", name: name.text }, start, this.prevEnd),
       nameStart: name.start,
       nameEnd: name.end,
@@ -1002,7 +1018,7 @@ export function parseFile(file: SourceFile): ParseResult {
     // A bug in the parser must not take down the editor: report it on the file.
     return {
       ok: false,
-      error: error("ParseError::InternalError" as never, `internal analyzer error: ${String(e)}`, {
+      error: error("ParseError::InternalError", `internal analyzer error: ${String(e)}`, {
         file,
         start: 0,
         end: 0,

@@ -4,9 +4,9 @@
  * re-run on the next `analyze()` and cached until the next change.
  */
 import { compareCodePoints, type SourceFile } from "./ast.js";
-import { EDITOR_DROPPED_CODES, type Diagnostic, type Severity } from "./diagnostics.js";
+import { EDITOR_DROPPED_CODES, error, type Diagnostic, type Severity } from "./diagnostics.js";
 import type { LoadOptions } from "./environment.js";
-import { diagnosticLoad, type LoadResult } from "./load.js";
+import { diagnosticLoad, type LoadResult, type LoadSource } from "./load.js";
 import { parseFile, type ParseResult } from "./parser.js";
 import { lineIndexOf, type Range } from "./positions.js";
 import { fileStats, sumStats, type PolicyStatistics } from "./stats.js";
@@ -88,6 +88,23 @@ function optionsKey(options: LoadOptions): string {
  * A policy: named files, each parsed once per change. Names are ordered the way the language
  * server orders document URIs (a BTreeMap of URLs, i.e. by code points), which is also the load order.
  */
+/**
+ * `diagnosticLoad`, but a defect in the analyzer becomes a diagnostic instead of an exception
+ * thrown into the editor (the analyzer must never throw on any text).
+ */
+function safeLoad(sources: readonly LoadSource[], options: LoadOptions): LoadResult {
+  try {
+    return diagnosticLoad(sources, options);
+  } catch (e) {
+    const failed = diagnosticLoad([], { ...options, ignoreNoAllowWarning: true });
+    return {
+      ...failed,
+      stage: "stopped-after-files",
+      diagnostics: [error("ParseError::InternalError", `internal analyzer error: ${String(e)}`, null)],
+    };
+  }
+}
+
 export class Policy {
   private readonly entries = new Map<string, Entry>();
   private sortedNames: string[] | null = null;
@@ -144,7 +161,7 @@ export class Policy {
     let cached = this.cached;
     if (cached === null || cached.key !== key) {
       const sources = this.names().flatMap((n) => this.entries.get(n) ?? []);
-      const load = diagnosticLoad(sources, options);
+      const load = safeLoad(sources, options);
       cached = { key, load, diagnostics: publishDiagnostics(load.diagnostics, options.environment) };
       this.cached = cached;
     }

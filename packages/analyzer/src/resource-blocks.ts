@@ -26,9 +26,7 @@ export type BlockType = "actor" | "resource";
 
 /** What a string declared in a block is. A relation carries its type symbol (a Variable term). */
 export type Declaration =
-  | { readonly kind: "role" }
-  | { readonly kind: "permission" }
-  | { readonly kind: "relation"; readonly type: Term };
+  { readonly kind: "role" } | { readonly kind: "permission" } | { readonly kind: "relation"; readonly type: Term };
 
 /** A well-formed declaration production (`roles = [..]`, `permissions = [..]`, `relations = {..}`). */
 export interface ParsedDeclaration {
@@ -105,47 +103,28 @@ function resourceBlockError(message: string, term: Term): Diagnostic {
 }
 
 function unregisteredClass(term: Term): Diagnostic {
-  return error(
-    "ValidationError::UnregisteredClass",
-    `Unregistered class: ${symbolName(term)}`,
-    contextOf(term),
-  );
+  return error("ValidationError::UnregisteredClass", `Unregistered class: ${symbolName(term)}`, contextOf(term));
 }
 
 /** polar-core `block_type_from_keyword`: ResourceBlock #1/#2. */
-export function blockTypeFromKeyword(
-  keyword: Term | null,
-  resource: Term,
-): BlockType | Diagnostic {
+export function blockTypeFromKeyword(keyword: Term | null, resource: Term): BlockType | Diagnostic {
   if (keyword === null) {
-    return resourceBlockError(
-      "Expected 'actor' or 'resource' but found nothing.",
-      resource,
-    );
+    return resourceBlockError("Expected 'actor' or 'resource' but found nothing.", resource);
   }
   const word = symbolName(keyword);
   if (word === "actor") return "actor";
   if (word === "resource") return "resource";
-  return resourceBlockError(
-    `Expected 'actor' or 'resource' but found '${word}'.`,
-    keyword,
-  );
+  return resourceBlockError(`Expected 'actor' or 'resource' but found '${word}'.`, keyword);
 }
 
 /** polar-core `validate_parsed_declaration`: ResourceBlock #3–#6. */
-export function validateParsedDeclaration(
-  name: Term,
-  value: Term,
-): ParsedDeclaration | Diagnostic {
+export function validateParsedDeclaration(name: Term, value: Term): ParsedDeclaration | Diagnostic {
   const n = symbolName(name);
   const isList = value.value.type === "List";
   if (isList) {
     if (n === "roles" || n === "permissions") return { kind: n, name, value };
     if (n === "relations") {
-      return resourceBlockError(
-        "Expected 'relations' declaration to be a dictionary; found a list",
-        value,
-      );
+      return resourceBlockError("Expected 'relations' declaration to be a dictionary; found a list", value);
     }
     return resourceBlockError(
       `Unexpected declaration '${n}'. Did you mean for this to be 'roles = [ ... ];' or 'permissions = [ ... ];'?`,
@@ -155,10 +134,7 @@ export function validateParsedDeclaration(
   // The grammar only produces lists and dictionaries here.
   if (n === "relations") return { kind: "relations", name, value };
   if (n === "roles" || n === "permissions") {
-    return resourceBlockError(
-      `Expected '${n}' declaration to be a list of strings; found a dictionary`,
-      value,
-    );
+    return resourceBlockError(`Expected '${n}' declaration to be a list of strings; found a dictionary`, value);
   }
   return resourceBlockError(
     `Unexpected declaration '${n}'. Did you mean for this to be 'relations = { ... };'?`,
@@ -196,20 +172,14 @@ export function readResourceBlock(line: ResourceBlockLine): {
 
   for (const production of line.productions) {
     if (production.kind === "declaration") {
-      const parsed = validateParsedDeclaration(
-        production.name,
-        production.value,
-      );
+      const parsed = validateParsedDeclaration(production.name, production.value);
       if (isDiagnostic(parsed)) {
         diagnostics.push(parsed);
         continue;
       }
       if (latest[parsed.kind] !== null) {
         diagnostics.push(
-          resourceBlockError(
-            `Multiple '${parsed.kind}' declarations in '${name}' resource block.`,
-            parsed.value,
-          ),
+          resourceBlockError(`Multiple '${parsed.kind}' declarations in '${name}' resource block.`, parsed.value),
         );
       }
       latest[parsed.kind] = parsed.value;
@@ -237,9 +207,7 @@ export function readResourceBlock(line: ResourceBlockLine): {
   };
 }
 
-function shorthandFromProduction(
-  production: Extract<Production, { kind: "shorthand" }>,
-): ShorthandRule {
+function shorthandFromProduction(production: Extract<Production, { kind: "shorthand" }>): ShorthandRule {
   return {
     head: production.head,
     implier: production.implier,
@@ -292,8 +260,7 @@ function declarationWord(d: Declaration): string {
 
 function sameDeclaration(a: Declaration, b: Declaration): boolean {
   if (a.kind !== b.kind) return false;
-  if (a.kind === "relation" && b.kind === "relation")
-    return symbolName(a.type) === symbolName(b.type);
+  if (a.kind === "relation" && b.kind === "relation") return symbolName(a.type) === symbolName(b.type);
   return true;
 }
 
@@ -317,21 +284,14 @@ interface StoredDeclaration {
 }
 
 /** polar-core `index_declarations`: the first clash within one block is an error and drops the block. */
-function indexDeclarations(
-  block: ResourceBlock,
-): Map<string, StoredDeclaration> | Diagnostic {
+function indexDeclarations(block: ResourceBlock): Map<string, StoredDeclaration> | Diagnostic {
   const index = new Map<string, StoredDeclaration>();
   const insert = (key: Term, declaration: Declaration): Diagnostic | null => {
     const k = stringValue(key);
     const existing = index.get(k);
     if (existing !== undefined) {
       // Rust's HashMap::insert keeps the old key and replaces the value; the block is dropped anyway.
-      return duplicateDeclaration(
-        block.resource,
-        key,
-        existing.declaration,
-        declaration,
-      );
+      return duplicateDeclaration(block.resource, key, existing.declaration, declaration);
     }
     index.set(k, { key, declaration });
     return null;
@@ -383,14 +343,10 @@ export class BlockRegistry {
    * inside the block drops the whole block; a clash with a reopened block is reported per key and
    * the new declaration wins.
    */
-  add(
-    block: ResourceBlock,
-    isConstant: (name: string) => boolean,
-  ): Diagnostic[] {
+  add(block: ResourceBlock, isConstant: (name: string) => boolean): Diagnostic[] {
     this.allBlocks.push(block);
     const diagnostics: Diagnostic[] = [];
-    if (!isConstant(block.name))
-      diagnostics.push(unregisteredClass(block.resource));
+    if (!isConstant(block.name)) diagnostics.push(unregisteredClass(block.resource));
 
     const index = indexDeclarations(block);
     if (!(index instanceof Map)) {
@@ -418,14 +374,7 @@ export class BlockRegistry {
         const previous = old.declaration;
         old.declaration = added.declaration;
         if (!sameDeclaration(previous, added.declaration)) {
-          diagnostics.push(
-            duplicateDeclaration(
-              block.resource,
-              added.key,
-              previous,
-              added.declaration,
-            ),
-          );
+          diagnostics.push(duplicateDeclaration(block.resource, added.key, previous, added.declaration));
         }
       }
       existing.shorthandRules.push(...block.shorthandRules);
@@ -454,8 +403,7 @@ export class BlockRegistry {
   /** Whether any accepted block declares a role (then `has_role` is a required rule type). */
   hasRoles(): boolean {
     for (const b of this.blocks.values()) {
-      for (const d of b.declarations.values())
-        if (d.declaration.kind === "role") return true;
+      for (const d of b.declarations.values()) if (d.declaration.kind === "role") return true;
     }
     return false;
   }
@@ -503,14 +451,8 @@ export class BlockRegistry {
 type Lookup<T> = { ok: true; value: T } | { ok: false; error: Diagnostic };
 
 /** polar-core `get_declaration_in_resource_block`: ResourceBlock #9. */
-function getDeclaration(
-  registry: BlockRegistry,
-  declaration: Term,
-  resourceName: string,
-): Lookup<Declaration> {
-  const found = registry
-    .lookup(resourceName)
-    ?.declarations.get(stringValue(declaration));
+function getDeclaration(registry: BlockRegistry, declaration: Term, resourceName: string): Lookup<Declaration> {
+  const found = registry.lookup(resourceName)?.declarations.get(stringValue(declaration));
   if (found !== undefined) return { ok: true, value: found.declaration };
   return {
     ok: false,
@@ -527,22 +469,14 @@ function termString(term: Term): string {
 }
 
 /** polar-core `get_relation_type_in_resource_block`: #9, or InvalidState for a role/permission. */
-function getRelationType(
-  registry: BlockRegistry,
-  relation: Term,
-  resourceName: string,
-): Lookup<Term> {
+function getRelationType(registry: BlockRegistry, relation: Term, resourceName: string): Lookup<Term> {
   const d = getDeclaration(registry, relation, resourceName);
   if (!d.ok) return d;
   if (d.value.kind === "relation") return { ok: true, value: d.value.type };
   const debug = d.value.kind === "role" ? "Role" : "Permission";
   return {
     ok: false,
-    error: error(
-      "OperationalError::InvalidState",
-      `Invalid state: Expected Relation; got: ${debug}`,
-      null,
-    ),
+    error: error("OperationalError::InvalidState", `Invalid state: Expected Relation; got: ${debug}`, null),
   };
 }
 
@@ -551,10 +485,7 @@ function ruleNameFor(d: Declaration): string {
 }
 
 /** polar-core `resource_name_as_var`. */
-export function resourceNameAsVar(
-  resourceName: string,
-  related: boolean,
-): string {
+export function resourceNameAsVar(resourceName: string, related: boolean): string {
   let lowered = resourceName.toLowerCase();
   if (lowered === resourceName) lowered += "_instance";
   return related ? `related_${lowered}` : lowered;
@@ -577,11 +508,7 @@ function and(args: Term[]): Value {
 }
 
 /** polar-core `ShorthandRule::as_rule`: the generated rule, or the first error (#8–#11, InvalidState). */
-function shorthandAsRule(
-  registry: BlockRegistry,
-  resource: Term,
-  rule: ShorthandRule,
-): Lookup<Rule> {
+function shorthandAsRule(registry: BlockRegistry, resource: Term, rule: ShorthandRule): Lookup<Rule> {
   const resourceName = symbolName(resource);
   const { head, implier, relation } = rule;
 
@@ -609,23 +536,14 @@ function shorthandAsRule(
     if (keyword !== "on") {
       return {
         ok: false,
-        error: resourceBlockError(
-          `Unexpected relation keyword '${keyword}'. Did you mean 'on'?`,
-          relation.keyword,
-        ),
+        error: resourceBlockError(`Unexpected relation keyword '${keyword}'. Did you mean 'on'?`, relation.keyword),
       };
     }
     const relationType = getRelationType(registry, relation.name, resourceName);
     if (!relationType.ok) return relationType;
     const relatedName = symbolName(relationType.value);
-    const relatedVar = withValue(
-      relation.name,
-      variable(resourceNameAsVar(relatedName, true)),
-    );
-    const relationCall = withValue(
-      relation.name,
-      call("has_relation", [relatedVar, relation.name, resourceTerm]),
-    );
+    const relatedVar = withValue(relation.name, variable(resourceNameAsVar(relatedName, true)));
+    const relationCall = withValue(relation.name, call("has_relation", [relatedVar, relation.name, resourceTerm]));
 
     // polar-core `get_rule_name_for_declaration_in_related_resource_block`: #10 / #11.
     const related = registry.lookup(relatedName);
@@ -650,24 +568,13 @@ function shorthandAsRule(
     }
     const implierCall = withValue(
       implier,
-      call(ruleNameFor(impliedDeclaration.declaration), [
-        actor,
-        implier,
-        relatedVar,
-      ]),
+      call(ruleNameFor(impliedDeclaration.declaration), [actor, implier, relatedVar]),
     );
     body = withValue(implier, and([relationCall, implierCall]));
   } else {
     const implierDeclaration = getDeclaration(registry, implier, resourceName);
     if (!implierDeclaration.ok) return implierDeclaration;
-    const implierCall = withValue(
-      implier,
-      call(ruleNameFor(implierDeclaration.value), [
-        actor,
-        implier,
-        resourceTerm,
-      ]),
-    );
+    const implierCall = withValue(implier, call(ruleNameFor(implierDeclaration.value), [actor, implier, resourceTerm]));
     body = withValue(implier, and([implierCall]));
   }
 
@@ -694,8 +601,7 @@ export function rewriteShorthandRules(
 ): { rules: Rule[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   for (const { subject } of registry.relationTuples()) {
-    if (!isConstant(symbolName(subject)))
-      diagnostics.push(unregisteredClass(subject));
+    if (!isConstant(symbolName(subject))) diagnostics.push(unregisteredClass(subject));
   }
   const rules: Rule[] = [];
   for (const block of registry.registered()) {
@@ -722,9 +628,7 @@ function ruleTypeParam(name: string, tag: string): Parameter {
  * symbol's span as source; then the required `has_role(actor: Actor, role: String, resource:
  * Resource)` (no source) when any accepted block declares a role.
  */
-export function resourceSpecificRuleTypes(
-  registry: BlockRegistry,
-): GeneratedRuleType[] {
+export function resourceSpecificRuleTypes(registry: BlockRegistry): GeneratedRuleType[] {
   interface Entry {
     subject: Term;
     name: Term;
@@ -735,20 +639,14 @@ export function resourceSpecificRuleTypes(
   const keyOf = (subject: Term, name: Term, object: Term): string =>
     `${symbolName(subject)}\u0000${stringValue(name)}\u0000${symbolName(object)}`;
   // HashMap::insert keeps the first key (whose source becomes the rule type's) and updates the value.
-  const insert = (
-    subject: Term,
-    name: Term,
-    object: Term,
-    required: boolean,
-  ): void => {
+  const insert = (subject: Term, name: Term, object: Term, required: boolean): void => {
     const k = keyOf(subject, name, object);
     const e = entries.get(k);
     if (e === undefined) entries.set(k, { subject, name, object, required });
     else e.required = required;
   };
 
-  for (const { subject, name, object } of registry.relationTuples())
-    insert(subject, name, object, false);
+  for (const { subject, name, object } of registry.relationTuples()) insert(subject, name, object, false);
 
   for (const block of registry.registered()) {
     const objectName = symbolName(block.resource);
@@ -757,13 +655,8 @@ export function resourceSpecificRuleTypes(
         const subject = getRelationType(registry, relation.name, objectName);
         if (!subject.ok) continue;
         insert(subject.value, relation.name, block.resource, true);
-        const relatedSubject = getRelationType(
-          registry,
-          implier,
-          symbolName(subject.value),
-        );
-        if (relatedSubject.ok)
-          insert(relatedSubject.value, implier, subject.value, true);
+        const relatedSubject = getRelationType(registry, implier, symbolName(subject.value));
+        if (relatedSubject.ok) insert(relatedSubject.value, implier, subject.value, true);
       } else {
         const subject = getRelationType(registry, implier, objectName);
         if (subject.ok) insert(subject.value, implier, block.resource, true);

@@ -60,7 +60,11 @@ function normalized(message: string): string {
 }
 
 /** Compares a diagnostic of ours with the engine's: code, message, and position when computable. */
-function sameDiagnostic(ours: Diagnostic, theirs: EngineDiagnostic, text: (name: string) => string | undefined): boolean {
+function sameDiagnostic(
+  ours: Diagnostic,
+  theirs: EngineDiagnostic,
+  text: (name: string) => string | undefined,
+): boolean {
   if (ours.code !== theirs.code || normalized(ours.message) !== normalized(theirs.message)) return false;
   if (ours.context === null) return theirs.line === null;
   const t = text(ours.context.file.name);
@@ -79,7 +83,8 @@ function parseMismatch(text: string): string | null {
   const engineParseError = theirs.error !== null && theirs.error.code.startsWith("ParseError::") ? theirs.error : null;
   const ourError = ours.ok ? null : ours.error;
   if (engineParseError === null && ourError === null) return null;
-  if (engineParseError !== null && ourError !== null && sameDiagnostic(ourError, engineParseError, () => text)) return null;
+  if (engineParseError !== null && ourError !== null && sameDiagnostic(ourError, engineParseError, () => text))
+    return null;
   return `text ${JSON.stringify(text)}\n engine: ${describeEngine(theirs)}\n ours:   ${describeOurs(ourError)}`;
 }
 
@@ -109,7 +114,12 @@ describe("differential: parser vs oso 0.27.3", () => {
   it("agrees on every corpus file and mutations of it", () => {
     const failures: string[] = [];
     for (const f of CORPUS) {
-      const texts = [f.text, ...fc.sample(mutations, { seed: SEED + f.text.length, numRuns: CORPUS_MUTATIONS }).map((ms) => applyMutations(f.text, ms))];
+      const texts = [
+        f.text,
+        ...fc
+          .sample(mutations, { seed: SEED + f.text.length, numRuns: CORPUS_MUTATIONS })
+          .map((ms) => applyMutations(f.text, ms)),
+      ];
       for (const text of texts) {
         const m = parseMismatch(text);
         if (m !== null) failures.push(`${f.case}/${f.name}: ${m}`);
@@ -176,12 +186,17 @@ function loadMismatch(files: readonly { name: string; text: string }[]): string 
     tally.engineOk++;
   } else if (sameDiagnostic(first, engineError, textOf)) {
     tally.exact++;
-  } else if (HASH_ORDERED.has(engineError.code) && HASH_ORDERED.has(first.code) && errors.some((d) => sameDiagnostic(d, engineError, textOf))) {
+  } else if (
+    HASH_ORDERED.has(engineError.code) &&
+    HASH_ORDERED.has(first.code) &&
+    errors.some((d) => sameDiagnostic(d, engineError, textOf))
+  ) {
     tally.hashOrder++;
   } else if (
     first.code === engineError.code &&
     (engineError.code === "ValidationError::MissingRequiredRule" ||
-      (engineError.code === "ValidationError::InvalidRule" && invalidRuleHead(first.message) !== invalidRuleHead(engineError.message)))
+      (engineError.code === "ValidationError::InvalidRule" &&
+        invalidRuleHead(first.message) !== invalidRuleHead(engineError.message)))
   ) {
     // At most one rule-type error per load, picked in hash order among rules / required types.
     tally.codeOnly++;

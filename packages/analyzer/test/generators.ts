@@ -15,13 +15,68 @@ import fc from "fast-check";
 /** Variable names: a few repeat often so that rules avoid singletons some of the time. */
 const VARIABLES = ["x", "y", "z", "actor", "resource", "action", "_", "_a", "u", "r", "Foo::bar"];
 /** Class-like names; the engine environment of the differential test registers some of them. */
-export const CLASS_NAMES = ["User", "Repo", "Org", "Issue", "Actor", "Resource", "String", "Integer", "List", "Dictionary", "Foo", "str"];
+export const CLASS_NAMES = [
+  "User",
+  "Repo",
+  "Org",
+  "Issue",
+  "Actor",
+  "Resource",
+  "String",
+  "Integer",
+  "List",
+  "Dictionary",
+  "Foo",
+  "str",
+];
 /** Rule names, biased to the built-in rule types and to rules that call each other. */
-const RULE_NAMES = ["allow", "allow_field", "allow_request", "has_permission", "has_role", "has_relation", "f", "g", "h", "is_admin"];
+const RULE_NAMES = [
+  "allow",
+  "allow_field",
+  "allow_request",
+  "has_permission",
+  "has_role",
+  "has_relation",
+  "f",
+  "g",
+  "h",
+  "is_admin",
+];
 /** Words that are keywords or reserved in some position. */
-const KEYWORDS = ["in", "new", "cut", "debug", "print", "isa", "matches", "not", "and", "or", "if", "type", "forall", "true", "false", "nil", "on"];
+const KEYWORDS = [
+  "in",
+  "new",
+  "cut",
+  "debug",
+  "print",
+  "isa",
+  "matches",
+  "not",
+  "and",
+  "or",
+  "if",
+  "type",
+  "forall",
+  "true",
+  "false",
+  "nil",
+  "on",
+];
 const STRINGS = ['"read"', '"owner"', '"member"', '"parent"', '"admin"', '"a\\nb"', '"q\\"uote"', '""', '"é"'];
-const NUMBERS = ["0", "1", "42", "-1", "1.5", "1e3", "1.", "2.5e-3", "9223372036854775807", "9223372036854775808", "1e", "0.25"];
+const NUMBERS = [
+  "0",
+  "1",
+  "42",
+  "-1",
+  "1.5",
+  "1e3",
+  "1.",
+  "2.5e-3",
+  "9223372036854775807",
+  "9223372036854775808",
+  "1e",
+  "0.25",
+];
 
 const pick = <T>(xs: readonly T[]): fc.Arbitrary<T> => fc.constantFrom(...xs);
 
@@ -30,7 +85,26 @@ const className = pick(CLASS_NAMES);
 const stringLit = pick(STRINGS);
 const numberLit = pick(NUMBERS);
 
-const BINARY_OPS = ["+", "-", "*", "/", "mod", "rem", "<", ">", "<=", ">=", "==", "!=", "=", ":=", "in", "matches", "and", "or"];
+const BINARY_OPS = [
+  "+",
+  "-",
+  "*",
+  "/",
+  "mod",
+  "rem",
+  "<",
+  ">",
+  "<=",
+  ">=",
+  "==",
+  "!=",
+  "=",
+  ":=",
+  "in",
+  "matches",
+  "and",
+  "or",
+];
 
 interface TermArbs {
   term: string;
@@ -48,7 +122,9 @@ const terms = fc.letrec<TermArbs>((tie) => ({
     { arbitrary: pick(["true", "false", "nil"]), weight: 1 },
     { arbitrary: fc.array(tie("value"), { maxLength: 3 }).map((xs) => `[${xs.join(", ")}]`), weight: 2 },
     {
-      arbitrary: fc.tuple(fc.array(tie("value"), { maxLength: 2 }), variable).map(([xs, r]) => `[${[...xs, `*${r}`].join(", ")}]`),
+      arbitrary: fc
+        .tuple(fc.array(tie("value"), { maxLength: 2 }), variable)
+        .map(([xs, r]) => `[${[...xs, `*${r}`].join(", ")}]`),
       weight: 1,
     },
     {
@@ -59,25 +135,46 @@ const terms = fc.letrec<TermArbs>((tie) => ({
     },
     { arbitrary: fc.tuple(variable, pick(["name", "id", "org", "owner"])).map(([a, b]) => `${a}.${b}`), weight: 3 },
     {
-      arbitrary: fc.tuple(variable, pick(["m", "get"]), fc.array(tie("value"), { maxLength: 2 })).map(([a, m, xs]) => `${a}.${m}(${xs.join(", ")})`),
+      arbitrary: fc
+        .tuple(variable, pick(["m", "get"]), fc.array(tie("value"), { maxLength: 2 }))
+        .map(([a, m, xs]) => `${a}.${m}(${xs.join(", ")})`),
       weight: 1,
     },
     {
-      arbitrary: fc.tuple(className, fc.array(tie("value"), { maxLength: 2 })).map(([c, xs]) => `new ${c}(${xs.join(", ")})`),
+      arbitrary: fc
+        .tuple(className, fc.array(tie("value"), { maxLength: 2 }))
+        .map(([c, xs]) => `new ${c}(${xs.join(", ")})`),
       weight: 1,
     },
-    { arbitrary: fc.tuple(tie("value"), pick(["+", "-", "*", "/", "mod", "rem"]), tie("value")).map(([a, o, b]) => `${a} ${o} ${b}`), weight: 2 },
+    {
+      arbitrary: fc
+        .tuple(tie("value"), pick(["+", "-", "*", "/", "mod", "rem"]), tie("value"))
+        .map(([a, o, b]) => `${a} ${o} ${b}`),
+      weight: 2,
+    },
     { arbitrary: tie("value").map((v) => `(${v})`), weight: 1 },
   ),
   logical: fc.oneof(
     { maxDepth: 3, depthIdentifier: "term" },
     {
-      arbitrary: fc.tuple(pick(RULE_NAMES), fc.array(tie("value"), { maxLength: 3 })).map(([f, xs]) => `${f}(${xs.join(", ")})`),
+      arbitrary: fc
+        .tuple(pick(RULE_NAMES), fc.array(tie("value"), { maxLength: 3 }))
+        .map(([f, xs]) => `${f}(${xs.join(", ")})`),
       weight: 5,
     },
-    { arbitrary: fc.tuple(tie("value"), pick(["=", "==", "!=", "<", ">", "<=", ">=", ":=", "in"]), tie("value")).map(([a, o, b]) => `${a} ${o} ${b}`), weight: 5 },
+    {
+      arbitrary: fc
+        .tuple(tie("value"), pick(["=", "==", "!=", "<", ">", "<=", ">=", ":=", "in"]), tie("value"))
+        .map(([a, o, b]) => `${a} ${o} ${b}`),
+      weight: 5,
+    },
     { arbitrary: fc.tuple(variable, className).map(([a, c]) => `${a} matches ${c}`), weight: 2 },
-    { arbitrary: fc.tuple(variable, className, pick(["a", "id"]), tie("value")).map(([a, c, k, v]) => `${a} matches ${c}{${k}: ${v}}`), weight: 1 },
+    {
+      arbitrary: fc
+        .tuple(variable, className, pick(["a", "id"]), tie("value"))
+        .map(([a, c, k, v]) => `${a} matches ${c}{${k}: ${v}}`),
+      weight: 1,
+    },
     { arbitrary: tie("logical").map((t) => `not ${t}`), weight: 2 },
     { arbitrary: fc.array(tie("logical"), { minLength: 2, maxLength: 3 }).map((xs) => xs.join(" and ")), weight: 4 },
     { arbitrary: fc.array(tie("logical"), { minLength: 2, maxLength: 3 }).map((xs) => xs.join(" or ")), weight: 3 },
@@ -94,14 +191,18 @@ const parameter = fc.oneof(
   { arbitrary: variable, weight: 4 },
   { arbitrary: fc.tuple(variable, className).map(([v, c]) => `${v}: ${c}`), weight: 4 },
   {
-    arbitrary: fc.tuple(variable, className, pick(["id", "name"]), terms.value).map(([v, c, k, t]) => `${v}: ${c}{${k}: ${t}}`),
+    arbitrary: fc
+      .tuple(variable, className, pick(["id", "name"]), terms.value)
+      .map(([v, c, k, t]) => `${v}: ${c}{${k}: ${t}}`),
     weight: 1,
   },
   { arbitrary: fc.tuple(variable, pick(["a", "b"]), terms.value).map(([v, k, t]) => `${v}: {${k}: ${t}}`), weight: 1 },
   { arbitrary: terms.value, weight: 2 },
 );
 
-const ruleHead = fc.tuple(pick(RULE_NAMES), fc.array(parameter, { maxLength: 4 })).map(([n, ps]) => `${n}(${ps.join(", ")})`);
+const ruleHead = fc
+  .tuple(pick(RULE_NAMES), fc.array(parameter, { maxLength: 4 }))
+  .map(([n, ps]) => `${n}(${ps.join(", ")})`);
 
 /**
  * Renames variables that occur once in a rule to `_name`, so that most generated rules get past
@@ -143,20 +244,31 @@ const production = fc.oneof(
     weight: 3,
   },
   {
-    arbitrary: fc.tuple(fc.oneof(roleNames, permNames), fc.oneof(roleNames, permNames)).map(([a, b]) => `${a} if ${b};`),
+    arbitrary: fc
+      .tuple(fc.oneof(roleNames, permNames), fc.oneof(roleNames, permNames))
+      .map(([a, b]) => `${a} if ${b};`),
     weight: 4,
   },
   {
     arbitrary: fc
-      .tuple(fc.oneof(roleNames, permNames), fc.oneof(roleNames, permNames), pick(["on", "on", "on", "in", "of"]), relNames)
+      .tuple(
+        fc.oneof(roleNames, permNames),
+        fc.oneof(roleNames, permNames),
+        pick(["on", "on", "on", "in", "of"]),
+        relNames,
+      )
       .map(([a, b, kw, r]) => `${a} if ${b} ${kw} "${r}";`),
     weight: 3,
   },
-  { arbitrary: pick(["roles = {a: B};", "relations = [];", "things = [\"a\"];", "stuff = {a: B};"]), weight: 1 },
+  { arbitrary: pick(["roles = {a: B};", "relations = [];", 'things = ["a"];', "stuff = {a: B};"]), weight: 1 },
 );
 
 const block = fc
-  .tuple(pick(["resource", "resource", "actor", "Resource", "thing"]), className, fc.array(production, { maxLength: 6 }))
+  .tuple(
+    pick(["resource", "resource", "actor", "Resource", "thing"]),
+    className,
+    fc.array(production, { maxLength: 6 }),
+  )
   .map(([kw, name, ps]) => `${kw} ${name} {\n  ${ps.join("\n  ")}\n}`);
 
 /** One top-level line of a policy. */
@@ -167,14 +279,29 @@ export const polarLine: fc.Arbitrary<string> = fc.oneof(
   { arbitrary: block, weight: 3 },
   { arbitrary: pick(["# a comment", ""]), weight: 1 },
   // Rare raw keyword/token noise keeps the parser's error paths busy even before mutation.
-  { arbitrary: fc.array(fc.oneof(pick(KEYWORDS), pick(BINARY_OPS), pick(["(", ")", "[", "]", "{", "}", ",", ";", ":", ".", "?=", "|", "!"])), { maxLength: 5 }).map((xs) => xs.join(" ")), weight: 1 },
+  {
+    arbitrary: fc
+      .array(
+        fc.oneof(
+          pick(KEYWORDS),
+          pick(BINARY_OPS),
+          pick(["(", ")", "[", "]", "{", "}", ",", ";", ":", ".", "?=", "|", "!"]),
+        ),
+        { maxLength: 5 },
+      )
+      .map((xs) => xs.join(" ")),
+    weight: 1,
+  },
 );
 
 /** A valid-ish policy: a few lines, usually starting with an allow rule. */
 export const polarPolicy: fc.Arbitrary<string> = fc
   .tuple(fc.boolean(), fc.array(polarLine, { minLength: 1, maxLength: 6 }), pick(["\n", "\n\n", " ", "\r\n"]))
   .map(([withAllow, lines, sep]) =>
-    [...(withAllow ? ["allow(actor, action, resource) if has_permission(actor, action, resource);"] : []), ...lines].join(sep),
+    [
+      ...(withAllow ? ["allow(actor, action, resource) if has_permission(actor, action, resource);"] : []),
+      ...lines,
+    ].join(sep),
   );
 
 // ---------------------------------------------------------------------------------------------
@@ -182,10 +309,50 @@ export const polarPolicy: fc.Arbitrary<string> = fc
 
 /** Rough Polar tokenization (strings, comments, numbers, words, operators, whitespace) for mutations. */
 export function roughTokens(text: string): string[] {
-  return text.match(/"(?:[^"\\\n]|\\.)*"?|#[^\n]*|\d+(?:\.\d*)?(?:[eE][+-]?\d*)?|[A-Za-z_][A-Za-z0-9_:]*|\?=|:=|==|!=|<=|>=|\s+|[\s\S]/gu) ?? [];
+  return (
+    text.match(
+      /"(?:[^"\\\n]|\\.)*"?|#[^\n]*|\d+(?:\.\d*)?(?:[eE][+-]?\d*)?|[A-Za-z_][A-Za-z0-9_:]*|\?=|:=|==|!=|<=|>=|\s+|[\s\S]/gu,
+    ) ?? []
+  );
 }
 
-const NOISE = ["(", ")", "[", "]", "{", "}", ",", ";", ":", ".", "=", "if", "and", "or", "not", "in", "new", "on", "\"", "*", "?=", "x", "1", "1.5", "\n", " ", "#", "\\", "é", "💯", "\u0000", "~", "isa", "matches", "forall"];
+const NOISE = [
+  "(",
+  ")",
+  "[",
+  "]",
+  "{",
+  "}",
+  ",",
+  ";",
+  ":",
+  ".",
+  "=",
+  "if",
+  "and",
+  "or",
+  "not",
+  "in",
+  "new",
+  "on",
+  '"',
+  "*",
+  "?=",
+  "x",
+  "1",
+  "1.5",
+  "\n",
+  " ",
+  "#",
+  "\\",
+  "é",
+  "💯",
+  "\u0000",
+  "~",
+  "isa",
+  "matches",
+  "forall",
+];
 
 /** One mutation step, applied to the token list at a relative position. */
 type Mutation =
@@ -247,7 +414,9 @@ export function applyMutations(text: string, mutations: readonly Mutation[]): st
 export const mutations: fc.Arbitrary<Mutation[]> = fc.array(mutation, { minLength: 1, maxLength: 3 });
 
 /** A mutated generated policy. */
-export const mutatedPolicy: fc.Arbitrary<string> = fc.tuple(polarPolicy, mutations).map(([t, ms]) => applyMutations(t, ms));
+export const mutatedPolicy: fc.Arbitrary<string> = fc
+  .tuple(polarPolicy, mutations)
+  .map(([t, ms]) => applyMutations(t, ms));
 
 // ---------------------------------------------------------------------------------------------
 // Corpus
@@ -311,10 +480,14 @@ const WARNING_CODES: [string, string][] = [
 ];
 
 /** Splits the engine's "{message} at line L, column C of file F:\n\t…" into message and position. */
-export function splitEngineMessage(text: string, filenames: readonly string[]): { message: string; line: number | null; column: number | null } {
+export function splitEngineMessage(
+  text: string,
+  filenames: readonly string[],
+): { message: string; line: number | null; column: number | null } {
   const re = / at line (\d+), column (\d+) of file ([^\n]*):\n/gu;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    if (filenames.includes(m[3] ?? "")) return { message: text.slice(0, m.index), line: Number(m[1]), column: Number(m[2]) };
+    if (filenames.includes(m[3] ?? ""))
+      return { message: text.slice(0, m.index), line: Number(m[1]), column: Number(m[2]) };
   }
   // Positions without a file name are not produced by load(); messages without a context have no suffix.
   return { message: text, line: null, column: null };
@@ -413,7 +586,10 @@ export function normalizeInvalidRule(message: string): string {
   const marker = "Must match one of the following rule types:\n";
   const i = message.indexOf(marker);
   if (i < 0) return message;
-  const sections = message.slice(i + marker.length).split(/\n(?=\n)/u).sort();
+  const sections = message
+    .slice(i + marker.length)
+    .split(/\n(?=\n)/u)
+    .sort();
   return message.slice(0, i + marker.length) + sections.join("\n");
 }
 
@@ -429,6 +605,7 @@ export const polarFiles: fc.Arbitrary<{ name: string; text: string }[]> = fc
   .map(([texts, dice]) => {
     const files = texts.map((text, i) => ({ name: FILE_NAMES[i] ?? `f${i}.polar`, text }));
     const first = files[0];
-    if (dice === 0 && first !== undefined && files.length > 1) files[files.length - 1] = { name: FILE_NAMES[files.length - 1] ?? "x.polar", text: first.text };
+    if (dice === 0 && first !== undefined && files.length > 1)
+      files[files.length - 1] = { name: FILE_NAMES[files.length - 1] ?? "x.polar", text: first.text };
     return files;
   });

@@ -27,45 +27,121 @@ describe("parse errors", () => {
     ["missing semicolon at EOF", "f(x)", ["ParseError::UnrecognizedEOF", EOF_MSG, 4, 4]],
     ["EOF position ignores trailing comments", "f(x) if x  # c\n", ["ParseError::UnrecognizedEOF", EOF_MSG, 9, 9]],
     ["unexpected token", "f(x) if x = 1 2;", ["ParseError::UnrecognizedToken", unexpected("2"), 14, 15]],
-    ["string token printed without quotes", 'f() if "a\\tb" "c";', ["ParseError::UnrecognizedToken", unexpected("c"), 14, 15]],
-    ["reserved word at top level", "debug;", ["ParseError::ReservedWord", "debug is a reserved Polar word and cannot be used here", 0, 5]],
-    ["reserved word in specializer", "f(x: new);", ["ParseError::ReservedWord", "new is a reserved Polar word and cannot be used here", 5, 8]],
+    [
+      "string token printed without quotes",
+      'f() if "a\\tb" "c";',
+      ["ParseError::UnrecognizedToken", unexpected("c"), 14, 15],
+    ],
+    [
+      "reserved word at top level",
+      "debug;",
+      ["ParseError::ReservedWord", "debug is a reserved Polar word and cannot be used here", 0, 5],
+    ],
+    [
+      "reserved word in specializer",
+      "f(x: new);",
+      ["ParseError::ReservedWord", "new is a reserved Polar word and cannot be used here", 5, 8],
+    ],
     ["other keywords are plain unexpected tokens", "and;", ["ParseError::UnrecognizedToken", unexpected("and"), 0, 3]],
     ["isa token is never accepted", "f(x) if x isa y;", ["ParseError::UnrecognizedToken", unexpected("isa"), 10, 13]],
-    ["integer overflow", "f(9223372036854775808);", ["ParseError::IntegerOverflow", "'9223372036854775808' caused an integer overflow", 2, 21]],
+    [
+      "integer overflow",
+      "f(9223372036854775808);",
+      ["ParseError::IntegerOverflow", "'9223372036854775808' caused an integer overflow", 2, 21],
+    ],
     ["max i64 is fine", "f(9223372036854775807);", "ok"],
     ["invalid float", "f(1e);", ["ParseError::InvalidFloat", "1e was parsed as a float, but is invalid", 2, 4]],
     ["float forms Rust accepts", "f(1.) if x = 1.e3 and y = 1e400;", "ok"],
-    ["invalid character", "f($);", ["ParseError::InvalidTokenCharacter", "'$' is not a valid character. Found in ", 2, 2]],
+    [
+      "invalid character",
+      "f($);",
+      ["ParseError::InvalidTokenCharacter", "'$' is not a valid character. Found in ", 2, 2],
+    ],
     ["? without =", "f(x?)", ["ParseError::UnrecognizedEOF", EOF_MSG, 5, 5]],
     ["lone ?", "f() if ? 1", ["ParseError::InvalidTokenCharacter", "' ' is not a valid character. Found in ?=", 8, 8]],
     ["? at EOF", "?", ["ParseError::InvalidTokenCharacter", "'\\0' is not a valid character. Found in ?=", 1, 1]],
-    ["newline in string", 'f("ab\nc");', ["ParseError::InvalidTokenCharacter", "'\\n' is not a valid character. Found in ab", 5, 5]],
-    ["EOF in string", 'f("ab', ["ParseError::InvalidTokenCharacter", "'\\0' is not a valid character. Found in ab", 2, 2]],
-    ["symbol ending in ::", "f(Foo::);", ["ParseError::InvalidTokenCharacter", "':' is not a valid character. Found in Foo::", 6, 6]],
-    ["value where logical expected", "f(x) if not 1;", ["ParseError::WrongValueType", "Wrong value type: 1. Expected a logical expression", 12, 13]],
-    ["logical where value expected", "f(x) if g(x) + 1;", ["ParseError::WrongValueType", "Wrong value type: g(x). Expected a value", 8, 12]],
-    ["span without parentheses", "f(x) if (g(x)) + 1;", ["ParseError::WrongValueType", "Wrong value type: g(x). Expected a value", 9, 13]],
-    ["invalid lookahead wins over a pending check", "f(x) if not 1 ]", ["ParseError::UnrecognizedToken", unexpected("]"), 14, 15]],
-    ["comparison chains are not values", "f(x) if 1 < 2 < 3;", ["ParseError::WrongValueType", "Wrong value type: 1 < 2. Expected a value", 8, 13]],
+    [
+      "newline in string",
+      'f("ab\nc");',
+      ["ParseError::InvalidTokenCharacter", "'\\n' is not a valid character. Found in ab", 5, 5],
+    ],
+    [
+      "EOF in string",
+      'f("ab',
+      ["ParseError::InvalidTokenCharacter", "'\\0' is not a valid character. Found in ab", 2, 2],
+    ],
+    [
+      "symbol ending in ::",
+      "f(Foo::);",
+      ["ParseError::InvalidTokenCharacter", "':' is not a valid character. Found in Foo::", 6, 6],
+    ],
+    [
+      "value where logical expected",
+      "f(x) if not 1;",
+      ["ParseError::WrongValueType", "Wrong value type: 1. Expected a logical expression", 12, 13],
+    ],
+    [
+      "logical where value expected",
+      "f(x) if g(x) + 1;",
+      ["ParseError::WrongValueType", "Wrong value type: g(x). Expected a value", 8, 12],
+    ],
+    [
+      "span without parentheses",
+      "f(x) if (g(x)) + 1;",
+      ["ParseError::WrongValueType", "Wrong value type: g(x). Expected a value", 9, 13],
+    ],
+    [
+      "invalid lookahead wins over a pending check",
+      "f(x) if not 1 ]",
+      ["ParseError::UnrecognizedToken", unexpected("]"), 14, 15],
+    ],
+    [
+      "comparison chains are not values",
+      "f(x) if 1 < 2 < 3;",
+      ["ParseError::WrongValueType", "Wrong value type: 1 < 2. Expected a value", 8, 13],
+    ],
     ["call in parameter", "f(g(x));", ["ParseError::WrongValueType", "Wrong value type: g(x). Expected a value", 2, 6]],
     ["comparison not allowed in parameter", "f(x > 1);", ["ParseError::UnrecognizedToken", unexpected(">"), 4, 5]],
     ["not not", "f(x) if not not x;", ["ParseError::UnrecognizedToken", unexpected("not"), 12, 15]],
-    ["positional arguments take no trailing comma", "f(x) if g(x,);", ["ParseError::UnrecognizedToken", unexpected(")"), 12, 13]],
+    [
+      "positional arguments take no trailing comma",
+      "f(x) if g(x,);",
+      ["ParseError::UnrecognizedToken", unexpected(")"), 12, 13],
+    ],
     ["keyword arguments do", "f(x) if g(x, a: 1,);", "ok"],
     ["positional after keyword", "f(x) if g(a: 1, x);", ["ParseError::UnrecognizedToken", unexpected(")"), 17, 18]],
     ["duplicate dict key", "f(x) if x = {a: 1, b: 2, a: 3};", ["ParseError::DuplicateKey", "Duplicate key: a", 13, 14]],
     ["duplicate kwarg", "f(x) if g(k: 1, k: 2);", ["ParseError::DuplicateKey", "Duplicate key: k", 10, 11]],
-    ["duplicate key with shorthand field", "f(x) if x = {a, a: 1};", ["ParseError::DuplicateKey", "Duplicate key: a", 13, 14]],
+    [
+      "duplicate key with shorthand field",
+      "f(x) if x = {a, a: 1};",
+      ["ParseError::DuplicateKey", "Duplicate key: a", 13, 14],
+    ],
     ["extra commas in lists and dicts", "f(x) if x = [1,,2,] and y = {a: 1,,};", "ok"],
     ["assignment needs a variable", "f(x) if (x) := 1;", ["ParseError::UnrecognizedToken", unexpected(":="), 12, 14]],
-    ["block keyword", "resource Repo { roles = [\"a\"]; }", "ok"],
-    ["block shorthand with in", 'resource Repo { "a" if "b" in "c"; }', ["ParseError::ReservedWord", "in is a reserved Polar word and cannot be used here", 27, 29]],
+    ["block keyword", 'resource Repo { roles = ["a"]; }', "ok"],
+    [
+      "block shorthand with in",
+      'resource Repo { "a" if "b" in "c"; }',
+      ["ParseError::ReservedWord", "in is a reserved Polar word and cannot be used here", 27, 29],
+    ],
     ["rule type takes no body", "type f(x) if x;", ["ParseError::UnrecognizedToken", unexpected("if"), 10, 12]],
     ["inline query", "?= f(1);", "ok"],
-    ["float printing in messages", "f(x) if x = 1 2.5e-7;", ["ParseError::UnrecognizedToken", unexpected("0.00000025"), 14, 24]],
-    ["lexer error only when the token is read", "f(x) if g(x) + $", ["ParseError::WrongValueType", "Wrong value type: g(x). Expected a value", 8, 12]],
-    ["non-printable characters are escaped", "f(x) if x = 1 \u00a0;", ["ParseError::UnrecognizedToken", unexpected("\\u{a0}"), 14, 15]],
+    [
+      "float printing in messages",
+      "f(x) if x = 1 2.5e-7;",
+      ["ParseError::UnrecognizedToken", unexpected("0.00000025"), 14, 24],
+    ],
+    [
+      "lexer error only when the token is read",
+      "f(x) if g(x) + $",
+      ["ParseError::WrongValueType", "Wrong value type: g(x). Expected a value", 8, 12],
+    ],
+    [
+      "non-printable characters are escaped",
+      "f(x) if x = 1 \u00a0;",
+      ["ParseError::UnrecognizedToken", unexpected("\\u{a0}"), 14, 15],
+    ],
   ];
   it.each(rows)("%s", (_name, text, expected) => {
     expect(firstError(text)).toEqual(expected);
@@ -104,15 +180,22 @@ describe("syntax trees", () => {
     if (rule?.kind !== "rule" || block?.kind !== "resourceBlock") throw new Error("shape");
     // A bodiless rule's span ends where the `;` starts (grammar: `<start:@L> ";"`).
     expect(rule.rule.source.kind === "parser" && [rule.rule.source.start, rule.rule.source.end]).toEqual([0, 5]);
-    expect(block.resource.source.kind === "parser" && [block.resource.source.start, block.resource.source.end]).toEqual([
-      7, 23,
-    ]);
+    expect(block.resource.source.kind === "parser" && [block.resource.source.start, block.resource.source.end]).toEqual(
+      [7, 23],
+    );
   });
 
   it("survives deep nesting without overflowing the stack", () => {
     const r = parseFile({ name: "deep", text: "f() if " + "(".repeat(100_000) });
     expect(r.ok).toBe(false);
-    const chain = parseFile({ name: "long", text: "f() if " + Array.from({ length: 100_000 }, (_, i) => `x${i} = 1`).join(" and ") + ";" });
+    if (!r.ok) expect(r.error.code).toBe("ParseError::NestingTooDeep");
+    // Nesting up to the limit parses.
+    const ok = parseFile({ name: "ok", text: "f(x) if " + "(".repeat(200) + "x" + ")".repeat(200) + ";" });
+    expect(ok.ok).toBe(true);
+    const chain = parseFile({
+      name: "long",
+      text: "f() if " + Array.from({ length: 100_000 }, (_, i) => `x${i} = 1`).join(" and ") + ";",
+    });
     expect(chain.ok).toBe(true);
   });
 });
