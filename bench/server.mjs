@@ -1,0 +1,178 @@
+/**
+ * Language-server benchmark (`npm run bench:server`): prints, does not assert.
+ *
+ * For a generated RBAC policy of 10k lines in 100 files and of 50k lines in 100 files, the built
+ * `polar-language-server` runs as a child process over stdio. Every file is opened, then a
+ * one-character edit is applied to one file again and again; the latency measured is from sending
+ * `textDocument/didChange` to receiving the `publishDiagnostics` of that document for that version
+ * (p50/p95/p99). The same full reload is timed in Oso's engine (oso@0.27.3, WASM: `clearRules` +
+ * load of all files), which is what Oso's server does on every keystroke. The server's memory
+ * (resident set, peak) is read from /proc.
+ *
+ * Environment: BENCH_EDITS (default 200), BENCH_OSO_RUNS (Oso reloads per workspace; default 3 at
+ * 10k lines and 1 at 50k, where one reload takes tens of seconds).
+ */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node.js";
+import { generateRbacPolicy } from "./lib/rbac.mjs";
+
+const require = createRequire(import.meta.url);
+const SERVER = fileURLToPath(new URL("../packages/language-server/dist/main.js", import.meta.url));
+const EDITS = Number(process.env.BENCH_EDITS ?? 200);
+const OSO_RUNS = process.env.BENCH_OSO_RUNS === undefined ? null : Number(process.env.BENCH_OSO_RUNS);
+const WORKSPACES = [
+  { label: "10k lines, 100 files", lines: 10_000, files: 100, osoRuns: OSO_RUNS ?? 3 },
+  { label: "50k lines, 100 files", lines: 50_000, files: 100, osoRuns: OSO_RUNS ?? 1 },
+];
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+function ms(x) {
+  return `${x.toFixed(x < 10 ? 2 : 1)} ms`;
+}
+
+/** Resident and peak resident memory of a process, from /proc (Linux). */
+function memoryOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+    return { rssMb: kb("VmRSS") / 1024, peakMb: kb("VmHWM") / 1024 };
+  } catch {
+    return { rssMb: NaN, peakMb: NaN };
+  }
+}
+
+/** Runs the server over stdio on one workspace and measures edit → publish latency. */
+async function benchServer(workspace) {
+  const policy = generateRbacPolicy(workspace.lines, workspace.files);
+  const child = spawn(process.execPath, [SERVER, "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
+  const connection = createMessageConnection(
+    new StreamMessageReader(child.stdout),
+    new StreamMessageWriter(child.stdin),
+  );
+  const waiting = new Map(); // "uri@version" → resolve
+  let telemetry = 0;
+  let onTelemetry = () => undefined;
+  connection.onNotification("textDocument/publishDiagnostics", (p) => {
+    const key = `${p.uri}@${p.version}`;
+    const resolve = waiting.get(key);
+    if (resolve !== undefined) {
+      waiting.delete(key);
+      resolve(p);
+    }
+  });
+  connection.onNotification("telemetry/event", () => {
+    telemetry++;
+    onTelemetry();
+  });
+  connection.onNotification("window/logMessage", () => undefined);
+  connection.listen();
+  await connection.sendRequest("initialize", {
+    processId: null,
+    rootUri: null,
+    capabilities: {},
+    initializationOptions: { existenceCheckIntervalMs: 0 },
+  });
+  await connection.sendNotification("initialized", {});
+
+  const uriOf = (name) => `file:///bench/${name}`;
+  const openStart = performance.now();
+  const lastUri = uriOf(policy.files.at(-1).name);
+  const allOpened = new Promise((resolve) => waiting.set(`${lastUri}@1`, resolve));
+  for (const f of policy.files) {
+    await connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri: uriOf(f.name), languageId: "polar", version: 1, text: f.text },
+    });
+  }
+  const opened = await allOpened;
+  const openMs = performance.now() - openStart;
+  // Wait for the load that saw every file (a burst of opens is analysed once or a few times).
+  await new Promise((r) => setTimeout(r, 200));
+  const errors = opened.diagnostics.filter((d) => d.severity === 1).length;
+  const openLoads = telemetry;
+
+  // One-character edits in a file in the middle of the workspace: add / remove a character in its header comment.
+  const target = policy.files[Math.floor(policy.files.length / 2)];
+  const uri = uriOf(target.name);
+  const latencies = [];
+  let version = 1;
+  for (let i = 0; i < EDITS + 20; i++) {
+    version++;
+    const text = i % 2 === 0 ? target.text.replace("\n", "x\n") : target.text;
+    const published = new Promise((resolve) => waiting.set(`${uri}@${version}`, resolve));
+    const t0 = performance.now();
+    await connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri, version },
+      contentChanges: [{ text }],
+    });
+    await published;
+    const dt = performance.now() - t0;
+    if (i >= 20) latencies.push(dt); // the first 20 warm up the JIT
+  }
+  const memory = memoryOf(child.pid);
+  const loads = openLoads;
+  onTelemetry = () => undefined;
+  await connection.sendRequest("shutdown");
+  await connection.sendNotification("exit");
+  connection.dispose();
+  latencies.sort((a, b) => a - b);
+  return { policy, openMs, errors, latencies, memory, loads };
+}
+
+/** Oso's engine (WASM) doing the full reload Oso's server does on every change. */
+async function benchOso(policy, runs) {
+  const { Oso } = require("oso");
+  const oso = new Oso();
+  for (const name of policy.classes) {
+    const cls = { [name]: class {} }[name];
+    oso.registerClass(cls);
+  }
+  const sources = policy.files.map((f) => ({ src: f.text, filename: f.name }));
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    oso.clearRules();
+    const t0 = performance.now();
+    await oso.loadSources(sources);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times;
+}
+
+const rows = [];
+for (const w of WORKSPACES) {
+  process.stderr.write(`${w.label}: language server…\n`);
+  const server = await benchServer(w);
+  process.stderr.write(`${w.label}: Oso engine (${w.osoRuns} full reloads)…\n`);
+  const oso = await benchOso(server.policy, w.osoRuns);
+  rows.push({ w, server, oso });
+}
+
+console.log(
+  `\npolar-language-server: didChange → publishDiagnostics, ${EDITS} one-character edits over stdio (node ${process.version})\n`,
+);
+console.log(
+  "| workspace | lines | files | p50 | p95 | p99 | max | Oso engine full reload (median) | server RSS / peak |",
+);
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+for (const { w, server, oso } of rows) {
+  const l = server.latencies;
+  console.log(
+    `| ${w.label} | ${server.policy.lines} | ${server.policy.files.length} | ${ms(percentile(l, 50))} | ${ms(percentile(l, 95))} | ${ms(percentile(l, 99))} | ${ms(l.at(-1))} | ${ms(percentile(oso, 50))} | ${server.memory.rssMb.toFixed(0)} MB / ${server.memory.peakMb.toFixed(0)} MB |`,
+  );
+}
+console.log("");
+for (const { w, server } of rows) {
+  console.log(
+    `${w.label}: opening all ${server.policy.files.length} files took ${ms(server.openMs)} (${server.loads} loads); errors published for the edited file: ${server.errors}`,
+  );
+}
+console.log("Targets: p95 ≤ 10 ms at 10k lines, ≤ 50 ms at 50k lines.");

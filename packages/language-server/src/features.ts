@@ -1,0 +1,470 @@
+/**
+ * Editor features computed from parsed Polar lines: document symbols, go to definition and hover.
+ * Pure functions over a snapshot of the tracked documents; they know no connection (the server
+ * wires them to LSP requests). Offsets are UTF-16 offsets into a document's text, converted to LSP
+ * positions only at the edge through each document's `TextDocument`.
+ */
+import type { Line, Production, Rule, Term } from "@polar-ide/analyzer";
+import type { TextDocument } from "vscode-languageserver-textdocument";
+import { DocumentSymbol, MarkupKind, SymbolKind, type Hover, type Location, type Range } from "vscode-languageserver";
+
+/** One tracked document with its parsed lines (empty when it failed to parse). */
+export interface ParsedDocument {
+  readonly uri: string;
+  readonly document: TextDocument;
+  readonly lines: readonly Line[];
+}
+
+type ResourceBlockLine = Extract<Line, { kind: "resourceBlock" }>;
+type Shorthand = Extract<Production, { kind: "shorthand" }>;
+
+interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+function spanOf(term: { readonly source: Term["source"] } | Rule): Span | null {
+  const s = term.source;
+  return s.kind === "parser" ? { start: s.start, end: s.end } : null;
+}
+
+function contains(span: Span | null, offset: number): span is Span {
+  // Inclusive end: a cursor right after the last character still "touches" the token, as editors expect.
+  return span !== null && span.start <= offset && offset <= span.end;
+}
+
+function rangeOf(doc: TextDocument, span: Span): Range {
+  return { start: doc.positionAt(span.start), end: doc.positionAt(span.end) };
+}
+
+function stringOf(term: Term): string | null {
+  return term.value.type === "String" ? term.value.value : null;
+}
+
+function symbolOf(term: Term | null): string | null {
+  return term !== null && term.value.type === "Variable" ? term.value.name : null;
+}
+
+/** The span of a rule from its head to the end of its body (the head alone for bodiless rules). */
+function ruleSpan(rule: Rule): Span | null {
+  const head = spanOf(rule);
+  if (head === null) return null;
+  const body = spanOf(rule.body);
+  return body !== null && body.end > head.end ? { start: head.start, end: body.end } : head;
+}
+
+/** The span of a rule's name inside its head: heads start with the name (`type ` precedes it in rule types). */
+function ruleNameSpan(rule: Rule, text: string, isType: boolean): Span | null {
+  const head = spanOf(rule);
+  if (head === null) return null;
+  const at = text.indexOf(rule.name, head.start);
+  if (at >= 0 && at < head.end) return { start: at, end: at + rule.name.length };
+  return isType ? head : { start: head.start, end: Math.min(head.end, head.start + rule.name.length) };
+}
+
+/** Visits every sub-term (pre-order). `parent` is the enclosing term, for telling method calls from rule calls. */
+function walk(term: Term, visit: (term: Term, parent: Term | null) => void, parent: Term | null = null): void {
+  // Explicit stack: deeply nested terms (a 10 MB document of parentheses) must not overflow the call stack.
+  const stack: [Term, Term | null][] = [[term, parent]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [t, p] = item;
+    visit(t, p);
+    const v = t.value;
+    const children: Term[] = [];
+    switch (v.type) {
+      case "Dictionary":
+      case "DictionaryPattern":
+      case "InstancePattern":
+        children.push(...v.fields.values());
+        break;
+      case "Call":
+        children.push(...v.args);
+        if (v.kwargs !== null) children.push(...v.kwargs.values());
+        break;
+      case "List":
+        children.push(...v.elements);
+        break;
+      case "Expression":
+        children.push(...v.args);
+        break;
+      default:
+        break;
+    }
+    for (let i = children.length - 1; i >= 0; i--) {
+      const c = children[i];
+      if (c !== undefined) stack.push([c, t]);
+    }
+  }
+}
+
+/** A rule call (not a method call `x.m()` nor a constructor `new C()`), whose name covers `offset`. */
+function ruleCallAt(lines: readonly Line[], offset: number): { name: string; span: Span } | null {
+  let found: { name: string; span: Span } | null = null;
+  const inspect = (root: Term): void => {
+    if (!contains(spanOf(root), offset)) return;
+    walk(root, (t, parent) => {
+      if (found !== null || t.value.type !== "Call") return;
+      if (parent !== null && parent.value.type === "Expression") {
+        const op = parent.value.operator;
+        if (op === "Dot" || op === "New") return;
+      }
+      const span = spanOf(t);
+      if (span === null) return;
+      const name = { start: span.start, end: span.start + t.value.name.length };
+      if (contains(name, offset)) found = { name: t.value.name, span: name };
+    });
+  };
+  for (const line of lines) {
+    if (line.kind === "rule") {
+      for (const p of line.rule.params) {
+        inspect(p.parameter);
+        if (p.specializer !== null) inspect(p.specializer);
+      }
+      inspect(line.rule.body);
+    } else if (line.kind === "query") inspect(line.term);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/** Rule heads (and rule type heads) whose name covers `offset`: hovering a definition shows its types too. */
+function ruleHeadAt(doc: ParsedDocument, offset: number): { name: string; span: Span } | null {
+  const text = doc.document.getText();
+  for (const line of doc.lines) {
+    if (line.kind !== "rule" && line.kind !== "ruleType") continue;
+    const span = ruleNameSpan(line.rule, text, line.kind === "ruleType");
+    if (contains(span, offset)) return { name: line.rule.name, span };
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Document symbols
+
+/** Outline of one document: rules, rule types, resource blocks with declarations and shorthand rules. */
+export function documentSymbols(doc: ParsedDocument): DocumentSymbol[] {
+  const text = doc.document.getText();
+  const out: DocumentSymbol[] = [];
+  for (const line of doc.lines) {
+    switch (line.kind) {
+      case "rule":
+      case "ruleType": {
+        const span = ruleSpan(line.rule);
+        const name = ruleNameSpan(line.rule, text, line.kind === "ruleType");
+        if (span === null || name === null) break;
+        const head = spanOf(line.rule) ?? span;
+        out.push(
+          DocumentSymbol.create(
+            line.rule.name,
+            line.kind === "ruleType" ? "rule type" : oneLine(text.slice(head.start, head.end)),
+            line.kind === "ruleType" ? SymbolKind.Interface : SymbolKind.Function,
+            rangeOf(doc.document, span),
+            rangeOf(doc.document, name),
+          ),
+        );
+        break;
+      }
+      case "resourceBlock": {
+        const symbol = blockSymbol(doc, line, text);
+        if (symbol !== null) out.push(symbol);
+        break;
+      }
+      case "query":
+        break;
+    }
+  }
+  return out;
+}
+
+function oneLine(s: string): string {
+  const flat = s.replace(/\s+/g, " ").trim();
+  return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
+}
+
+function blockSymbol(doc: ParsedDocument, line: ResourceBlockLine, text: string): DocumentSymbol | null {
+  const span = spanOf(line.resource);
+  if (span === null) return null;
+  const name = symbolOf(line.resource) ?? text.slice(line.nameStart, line.nameEnd);
+  const children: DocumentSymbol[] = [];
+  for (const production of line.productions) {
+    if (production.kind === "declaration") {
+      const declaration = declarationSymbol(doc, production.name, production.value, text);
+      if (declaration !== null) children.push(declaration);
+    } else {
+      const s = shorthandSpan(production);
+      const head = spanOf(production.head);
+      if (s === null || head === null) continue;
+      children.push(
+        DocumentSymbol.create(
+          oneLine(text.slice(s.start, s.end)),
+          "shorthand rule",
+          SymbolKind.Event,
+          rangeOf(doc.document, s),
+          rangeOf(doc.document, head),
+        ),
+      );
+    }
+  }
+  return DocumentSymbol.create(
+    name,
+    symbolOf(line.keyword) ?? "",
+    SymbolKind.Class,
+    rangeOf(doc.document, span),
+    rangeOf(doc.document, { start: line.nameStart, end: line.nameEnd }),
+    children,
+  );
+}
+
+function shorthandSpan(p: Shorthand): Span | null {
+  const head = spanOf(p.head);
+  const last = spanOf(p.relation?.name ?? p.implier);
+  return head === null || last === null ? null : { start: head.start, end: last.end };
+}
+
+function declarationSymbol(doc: ParsedDocument, nameTerm: Term, value: Term, text: string): DocumentSymbol | null {
+  const name = symbolOf(nameTerm);
+  const nameSpan = spanOf(nameTerm);
+  const valueSpan = spanOf(value);
+  if (name === null || nameSpan === null || valueSpan === null) return null;
+  const children: DocumentSymbol[] = [];
+  for (const d of declaredStrings(name, value, text)) {
+    children.push(
+      DocumentSymbol.create(
+        d.name,
+        d.detail,
+        d.kind === "relation" ? SymbolKind.Field : d.kind === "role" ? SymbolKind.Constant : SymbolKind.EnumMember,
+        rangeOf(doc.document, d.span),
+        rangeOf(doc.document, d.span),
+      ),
+    );
+  }
+  return DocumentSymbol.create(
+    name,
+    undefined,
+    SymbolKind.Namespace,
+    rangeOf(doc.document, { start: nameSpan.start, end: valueSpan.end }),
+    rangeOf(doc.document, nameSpan),
+    children,
+  );
+}
+
+interface Declared {
+  readonly kind: "role" | "permission" | "relation";
+  readonly name: string;
+  readonly span: Span;
+  readonly detail: string;
+  /** For relations: the related resource type. */
+  readonly type: string | null;
+  readonly typeSpan: Span | null;
+}
+
+/** The strings a `roles`/`permissions` list or `relations` dictionary declares, with their spans. */
+function declaredStrings(declaration: string, value: Term, text: string): Declared[] {
+  const out: Declared[] = [];
+  const v = value.value;
+  if ((declaration === "roles" || declaration === "permissions") && v.type === "List") {
+    const kind = declaration === "roles" ? "role" : "permission";
+    for (const e of v.elements) {
+      const s = stringOf(e);
+      const span = spanOf(e);
+      if (s !== null && span !== null) out.push({ kind, name: s, span, detail: kind, type: null, typeSpan: null });
+    }
+  } else if (declaration === "relations" && (v.type === "Dictionary" || v.type === "DictionaryPattern")) {
+    const dict = spanOf(value);
+    // Keys carry no span in the syntax tree: find each key between the previous entry and its type symbol.
+    const entries = [...v.fields.entries()]
+      .map(([key, type]) => ({ key, type, span: spanOf(type) }))
+      .sort((a, b) => (a.span?.start ?? 0) - (b.span?.start ?? 0));
+    let from = dict?.start ?? 0;
+    for (const { key, type, span } of entries) {
+      if (span === null) continue;
+      const at = text.lastIndexOf(key, span.start);
+      const keySpan = at >= from ? { start: at, end: at + key.length } : span;
+      const typeName = symbolOf(type);
+      out.push({
+        kind: "relation",
+        name: key,
+        span: keySpan,
+        detail: typeName === null ? "relation" : `relation: ${typeName}`,
+        type: typeName,
+        typeSpan: span,
+      });
+      from = span.end;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Go to definition
+
+/** Locations a position refers to: rule definitions for a rule call, declarations for shorthand strings. */
+export function definition(docs: readonly ParsedDocument[], doc: ParsedDocument, offset: number): Location[] {
+  const call = ruleCallAt(doc.lines, offset) ?? ruleHeadAt(doc, offset);
+  if (call !== null) return ruleDefinitions(docs, call.name);
+  return blockDefinition(docs, doc, offset);
+}
+
+function ruleDefinitions(docs: readonly ParsedDocument[], name: string): Location[] {
+  const out: Location[] = [];
+  for (const d of docs) {
+    const text = d.document.getText();
+    for (const line of d.lines) {
+      if (line.kind !== "rule" || line.rule.name !== name) continue;
+      const span = ruleSpan(line.rule);
+      const nameSpan = ruleNameSpan(line.rule, text, false);
+      if (span !== null && nameSpan !== null) out.push({ uri: d.uri, range: rangeOf(d.document, nameSpan) });
+    }
+  }
+  return out;
+}
+
+interface BlockRef {
+  readonly doc: ParsedDocument;
+  readonly line: ResourceBlockLine;
+}
+
+function blockName(line: ResourceBlockLine): string | null {
+  return symbolOf(line.resource);
+}
+
+/** Every declaration of a block, across all its (re)openings in all documents. */
+function blocksNamed(docs: readonly ParsedDocument[], name: string): BlockRef[] {
+  const out: BlockRef[] = [];
+  for (const doc of docs) {
+    for (const line of doc.lines) {
+      if (line.kind === "resourceBlock" && blockName(line) === name) out.push({ doc, line });
+    }
+  }
+  return out;
+}
+
+function declarationsOf(ref: BlockRef): Declared[] {
+  const text = ref.doc.document.getText();
+  const out: Declared[] = [];
+  for (const p of ref.line.productions) {
+    if (p.kind !== "declaration") continue;
+    const name = symbolOf(p.name);
+    if (name !== null) out.push(...declaredStrings(name, p.value, text));
+  }
+  return out;
+}
+
+function findDeclared(
+  refs: readonly BlockRef[],
+  name: string,
+  kinds: ReadonlySet<Declared["kind"]>,
+): { ref: BlockRef; declared: Declared }[] {
+  const out: { ref: BlockRef; declared: Declared }[] = [];
+  for (const ref of refs) {
+    for (const declared of declarationsOf(ref)) {
+      if (declared.name === name && kinds.has(declared.kind)) out.push({ ref, declared });
+    }
+  }
+  return out;
+}
+
+const ROLE_OR_PERMISSION: ReadonlySet<Declared["kind"]> = new Set(["role", "permission"]);
+const RELATION: ReadonlySet<Declared["kind"]> = new Set(["relation"]);
+const ANY_DECLARED: ReadonlySet<Declared["kind"]> = new Set(["role", "permission", "relation"]);
+
+function toLocations(found: { ref: BlockRef; declared: Declared }[]): Location[] {
+  return found.map(({ ref, declared }) => ({ uri: ref.doc.uri, range: rangeOf(ref.doc.document, declared.span) }));
+}
+
+function blockDefinition(docs: readonly ParsedDocument[], doc: ParsedDocument, offset: number): Location[] {
+  for (const line of doc.lines) {
+    if (line.kind !== "resourceBlock" || !contains(spanOf(line.resource), offset)) continue;
+    const name = blockName(line);
+    if (name === null) return [];
+    const here = blocksNamed(docs, name);
+    for (const p of line.productions) {
+      if (p.kind === "declaration") {
+        // A relation's type symbol → the block of that type.
+        const declName = symbolOf(p.name);
+        if (declName !== "relations") continue;
+        for (const d of declaredStrings(declName, p.value, doc.document.getText())) {
+          if (d.type !== null && contains(d.typeSpan, offset)) return blockLocations(docs, d.type);
+        }
+        continue;
+      }
+      const head = stringOf(p.head);
+      if (head !== null && contains(spanOf(p.head), offset)) {
+        return toLocations(findDeclared(here, head, ROLE_OR_PERMISSION));
+      }
+      const relation = p.relation === null ? null : stringOf(p.relation.name);
+      if (p.relation !== null && relation !== null && contains(spanOf(p.relation.name), offset)) {
+        return toLocations(findDeclared(here, relation, RELATION));
+      }
+      const implier = stringOf(p.implier);
+      if (implier !== null && contains(spanOf(p.implier), offset)) {
+        // Without `on`, the implier may also be a relation of this block (`"admin" if "creator";`).
+        if (relation === null) return toLocations(findDeclared(here, implier, ANY_DECLARED));
+        // `"x" if "y" on "rel"`: "y" is declared in the block of the relation's type.
+        const locations: Location[] = [];
+        for (const { declared } of findDeclared(here, relation, RELATION)) {
+          if (declared.type === null) continue;
+          locations.push(...toLocations(findDeclared(blocksNamed(docs, declared.type), implier, ROLE_OR_PERMISSION)));
+        }
+        return locations;
+      }
+    }
+    return [];
+  }
+  return [];
+}
+
+function blockLocations(docs: readonly ParsedDocument[], name: string): Location[] {
+  return blocksNamed(docs, name).map(({ doc, line }) => ({
+    uri: doc.uri,
+    range: rangeOf(doc.document, { start: line.nameStart, end: line.nameEnd }),
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hover
+
+/** Hover on a rule call (or rule head): the rule types a definition of that rule must match. */
+export function hover(docs: readonly ParsedDocument[], doc: ParsedDocument, offset: number): Hover | null {
+  const call = ruleCallAt(doc.lines, offset) ?? ruleHeadAt(doc, offset);
+  if (call === null) return null;
+  const types: string[] = [];
+  let definitions = 0;
+  for (const d of docs) {
+    const text = d.document.getText();
+    for (const line of d.lines) {
+      if ((line.kind !== "rule" && line.kind !== "ruleType") || line.rule.name !== call.name) continue;
+      if (line.kind === "rule") definitions++;
+      else if (line.kind === "ruleType") {
+        const span = spanOf(line.rule);
+        if (span === null) continue;
+        const src = oneLine(text.slice(span.start, span.end));
+        types.push(src.startsWith("type ") ? src : `type ${src}`);
+      }
+    }
+  }
+  types.push(...(BUILTIN_RULE_TYPES.get(call.name) ?? []));
+  const lines: string[] = [];
+  if (types.length === 0) {
+    lines.push(`\`${call.name}\`: no rule type declared; any definition is accepted.`);
+  } else {
+    lines.push(`\`${call.name}\` must match ${types.length === 1 ? "this rule type" : "one of these rule types"}:`);
+    lines.push("", "```polar", ...types.map((t) => `${t};`), "```");
+  }
+  lines.push("", `${definitions} definition${definitions === 1 ? "" : "s"} in the policy.`);
+  return {
+    contents: { kind: MarkupKind.Markdown, value: lines.join("\n") },
+    range: rangeOf(doc.document, call.span),
+  };
+}
+
+/**
+ * Rule types the engine always declares (DIAGNOSTICS.md, InvalidRule). `has_role` and
+ * `has_relation` types are generated per resource block and are not listed here.
+ */
+const BUILTIN_RULE_TYPES: ReadonlyMap<string, readonly string[]> = new Map([
+  ["allow", ["type allow(actor, action, resource)"]],
+  ["allow_field", ["type allow_field(actor, action, resource, field)"]],
+  ["allow_request", ["type allow_request(actor, request)"]],
+  ["has_permission", ["type has_permission(actor: Actor, _permission: String, resource: Resource)"]],
+]);

@@ -1,0 +1,90 @@
+-- Neovim 0.7 as the LSP client of polar-language-server (headless). Run from the policy folder:
+--   OUT=result.json SERVER=dist/main.js nvim --headless --clean -u nvim.lua
+-- Opens every *.polar file of the folder, waits until the server has published for all of them,
+-- records what arrived, then edits main.polar (didChange) and records again.
+local out = assert(os.getenv('OUT'))
+local server = assert(os.getenv('SERVER'))
+local edit_line = os.getenv('EDIT_LINE') or 'broken('
+
+vim.g.do_filetype_lua = 1 -- 0.7: needed for vim.filetype.add
+vim.filetype.add({ extension = { polar = 'polar' } })
+
+local raw = {}      -- every publishDiagnostics params, in arrival order
+local last_at = 0   -- time of the last publication (ms)
+local orig = vim.lsp.handlers['textDocument/publishDiagnostics']
+vim.lsp.handlers['textDocument/publishDiagnostics'] = function(err, result, ctx, config)
+  table.insert(raw, result)
+  last_at = vim.loop.now()
+  return orig(err, result, ctx, config)
+end
+
+local client_id = vim.lsp.start_client({
+  name = 'polar',
+  cmd = { 'node', server, '--stdio' },
+  root_dir = vim.fn.getcwd(),
+  on_exit = function(code, signal)
+    if code ~= 0 then io.stderr:write(('server exited %s %s\n'):format(code, signal)) end
+  end,
+})
+
+local files = vim.fn.glob('*.polar', false, true)
+table.sort(files)
+for _, f in ipairs(files) do
+  vim.cmd('edit ' .. vim.fn.fnameescape(f))
+  vim.lsp.buf_attach_client(0, client_id)
+end
+
+local function uri_of(f) return vim.uri_from_fname(vim.fn.fnamemodify(f, ':p')) end
+
+local function published_for_all()
+  local seen = {}
+  for _, p in ipairs(raw) do seen[p.uri] = true end
+  for _, f in ipairs(files) do if not seen[uri_of(f)] then return false end end
+  return true
+end
+
+local function shown()
+  local items = {}
+  for _, d in ipairs(vim.diagnostic.get()) do
+    table.insert(items, { file = vim.api.nvim_buf_get_name(d.bufnr), lnum = d.lnum, col = d.col,
+      end_lnum = d.end_lnum, end_col = d.end_col, severity = d.severity, message = d.message, code = d.code })
+  end
+  return items
+end
+
+local result = { files = vim.tbl_map(uri_of, files) }
+
+local function finish(code, err)
+  result.error = err
+  local fh = assert(io.open(out, 'w'))
+  fh:write(vim.fn.json_encode(result))
+  fh:close()
+  vim.cmd((code == 0) and 'qall!' or ('cquit ' .. code))
+end
+
+-- Wait until every file got a publication and nothing new arrived for 300 ms.
+local function settled(pred, on_done, deadline)
+  local timer = vim.loop.new_timer()
+  timer:start(50, 50, vim.schedule_wrap(function()
+    if pred() and vim.loop.now() - last_at > 300 then
+      timer:stop()
+      on_done()
+    elseif vim.loop.now() > deadline then
+      timer:stop()
+      finish(3, 'timeout waiting for diagnostics')
+    end
+  end))
+end
+
+local start = vim.loop.now()
+settled(published_for_all, function()
+  result.opened = { raw = vim.deepcopy(raw), shown = shown() }
+  local count = #raw
+  -- Edit main.polar: append a line (Neovim sends a full-text didChange: the server asked for full sync).
+  vim.cmd('buffer main.polar')
+  vim.api.nvim_buf_set_lines(0, -1, -1, false, { edit_line })
+  settled(function() return #raw > count end, function()
+    result.edited = { raw = vim.deepcopy(raw), shown = shown() }
+    finish(0)
+  end, vim.loop.now() + 15000)
+end, start + 15000)
