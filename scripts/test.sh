@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The one command that sets up and runs every test: install, build, lint + format check, all test suites.
+# The one command that sets up and runs every test: system packages the real-part tests need
+# (Neovim + Emacs eglot, PostgreSQL, Chromium, code-server), npm install, build, lint + format
+# check, type-check, then every test suite of every package.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for installer in install-editors install-postgres install-chromium install-code-server; do
+  if [ -f "scripts/$installer.sh" ]; then
+    bash "scripts/$installer.sh"
+  fi
+done
 bash scripts/setup.sh
-if [ -x scripts/install-editors.sh ] || [ -f scripts/install-editors.sh ]; then
-  bash scripts/install-editors.sh
-fi
 npm run lint
-npx tsc -b tsconfig.build.json
 npm test
+npm run test:e2e

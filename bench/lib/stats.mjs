@@ -1,4 +1,5 @@
 /** Small timing helpers for the benchmarks. */
+import { performance } from "node:perf_hooks";
 
 /**
  * Runs `f` `warmup` times unmeasured, then `runs` times measured.

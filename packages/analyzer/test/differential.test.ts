@@ -40,7 +40,7 @@ const engine = new OsoEngine(Polar);
 
 const FILE = "policy.polar";
 const SEED = 20240611;
-const RUNS = 2500;
+const RUNS = 5000;
 const CORPUS = corpusFiles();
 /** Mutations per corpus file. */
 const CORPUS_MUTATIONS = 12;

@@ -1,0 +1,284 @@
+// Collector benchmark (`npm run bench:collector`): prints figures, asserts nothing.
+//
+// 1. Ingest over loopback with autocannon (50 connections, 5-event batches, a fresh $insert_id
+//    per event): a raw node:http server that only parses the body, then the collector on SQLite,
+//    then on PostgreSQL (a throw-away Debian cluster), in this one run.
+// 2. Dashboard query times at 1M and 10M stored events (BENCH_SIZES to change), rows generated
+//    in SQL, rollups built by the collector's own rollup step.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { openDb, Store, summary, dashboardData } from "../packages/collector/dist/index.js";
+import { COLUMNS } from "../packages/collector/dist/db/columns.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const MAIN = join(ROOT, "packages/collector/dist/main.js");
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const SIZES = (process.env.BENCH_SIZES ?? "1000000,10000000").split(",").map(Number);
+const TOKEN = "polar-ide";
+const READ = "bench-read-token-0123456789";
+
+const example = JSON.parse(readFileSync(join(ROOT, "examples/telemetry/diagnostic_load.json"), "utf8"));
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: a throw-away cluster (as the postgres user when root).
+
+function asPostgres(cmd, args) {
+  const root = process.getuid() === 0;
+  const r = root ? spawnSync("runuser", ["-u", "postgres", "--", cmd, ...args], { encoding: "utf8" }) : spawnSync(cmd, args, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr || r.stdout}`);
+}
+
+async function startPostgres() {
+  const version = readdirSync("/usr/lib/postgresql").sort((a, b) => b - a)[0];
+  const bin = `/usr/lib/postgresql/${version}/bin`;
+  const dir = mkdtempSync(join(tmpdir(), "polar-bench-pg-"));
+  chmodSync(dir, 0o755);
+  if (process.getuid() === 0) {
+    const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }));
+    const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }));
+    chownSync(dir, uid, gid);
+  }
+  asPostgres(`${bin}/initdb`, ["-D", `${dir}/data`, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+  const port = await freePort();
+  // Durable commits (fsync on): the collector acknowledges only committed batches.
+  asPostgres(`${bin}/pg_ctl`, ["-D", `${dir}/data`, "-l", `${dir}/log`, "-w", "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c max_wal_size=4GB`, "start"]);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop() {
+      asPostgres(`${bin}/pg_ctl`, ["-D", `${dir}/data`, "-m", "fast", "-w", "stop"]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ingest.
+
+const RAW_SERVER = `
+const http = require("node:http");
+http.createServer((req, res) => {
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", () => {
+    const body = Buffer.concat(chunks).toString();
+    const data = new URLSearchParams(body).get("data");
+    const events = JSON.parse(Buffer.from(data.replace(/ /g, "+"), "base64").toString());
+    res.end(Array.isArray(events) ? "1" : "0");
+  });
+}).listen(Number(process.argv[1]), "127.0.0.1", () => console.log("listening on"));
+`;
+
+function spawnReady(args) {
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      if (out.includes("listening on")) resolve(child);
+    });
+    child.once("exit", (c) => reject(new Error(`exited ${c}`)));
+  });
+}
+
+let counter = 0;
+function batchBody() {
+  const events = [];
+  for (let i = 0; i < 5; i++) {
+    counter++;
+    events.push({
+      event: "diagnostic_load",
+      properties: {
+        ...example.properties,
+        distinct_id: (counter % 5000).toString(16).padStart(64, "0"),
+        workspace_folder: (counter % 9000).toString(16).padStart(64, "a"),
+        $insert_id: counter.toString(16).padStart(32, "0"),
+      },
+    });
+  }
+  return `data=${Buffer.from(JSON.stringify(events)).toString("base64")}`;
+}
+
+async function load(name, port) {
+  // Warm up, then measure.
+  const opts = (duration) => ({
+    url: `http://127.0.0.1:${port}`,
+    connections: 50,
+    duration,
+    requests: [
+      {
+        method: "POST",
+        path: "/track",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        setupRequest: (req) => ({ ...req, body: batchBody() }),
+      },
+    ],
+  });
+  await autocannon(opts(2));
+  const r = await autocannon(opts(DURATION));
+  const row = {
+    target: name,
+    "req/s": Math.round(r.requests.average),
+    "events/s": Math.round(r.requests.average * 5),
+    "p50 ms": r.latency.p50,
+    "p99 ms": r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
+  console.log(JSON.stringify(row));
+  return row;
+}
+
+async function ingest(pgUrl) {
+  const rows = [];
+  let port = await freePort();
+  let child = await spawnReady(["-e", RAW_SERVER, String(port)]);
+  rows.push(await load("raw node:http (parse only)", port));
+  child.kill();
+
+  const dir = mkdtempSync(join(tmpdir(), "polar-bench-sqlite-"));
+  for (const [name, db] of [
+    ["collector, SQLite", `sqlite:${join(dir, "t.db")}`],
+    ["collector, PostgreSQL", pgUrl],
+  ]) {
+    port = await freePort();
+    child = await spawnReady([MAIN, "serve", "--db", db, "--port", String(port), "--project-token", TOKEN, "--read-token", READ, "--rate-limit", "0"]);
+    rows.push(await load(name, port));
+    child.kill();
+    await new Promise((r) => child.once("exit", r));
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const raw = rows[0]["req/s"];
+  console.log("\nIngest, 5-event batches, 50 connections, " + DURATION + " s:");
+  console.table(rows.map((r) => ({ ...r, "% of raw": Math.round((100 * r["req/s"]) / raw) })));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dashboard queries at scale.
+
+function hexExpr(dialect, expr, width) {
+  return dialect === "sqlite" ? `printf('%0${width}x', ${expr})` : `lpad(to_hex(${expr}), ${width}, '0')`;
+}
+
+/** A SELECT expression for each stored column, from the generated row number x. */
+function generatedColumns(dialect) {
+  let codeIndex = 0;
+  return COLUMNS.map((c) => {
+    const name = c.name;
+    if (name === "distinct_id") return hexExpr(dialect, "(x * 7919) % 20000", 64);
+    if (name === "workspace_folder") return hexExpr(dialect, "1000000 + (x * 104729) % 60000", 64);
+    if (name === "insert_id") return hexExpr(dialect, "x", 32);
+    if (name === "schema_version") return "1";
+    if (name.endsWith("_count") && /^(parseerror|validationerror|validationwarning|operationalerror)_/.test(name)) {
+      const i = codeIndex++;
+      return `CASE WHEN (x * ${i + 7}) % ${11 + i * 5} = 0 THEN 1 + x % ${1 + (i % 4)} ELSE 0 END`;
+    }
+    if (name === "lsp_file_extensions") return `CASE WHEN x % 10 = 0 THEN 'pol,polar' ELSE 'polar' END`;
+    if (name === "os") return `CASE x % 3 WHEN 0 THEN 'linux' WHEN 1 THEN 'darwin' ELSE 'win32' END`;
+    if (name === "vscodeversion") return `CASE x % 4 WHEN 0 THEN '1.100.3' WHEN 1 THEN '1.99.1' WHEN 2 THEN '1.98.0' ELSE '1.101.0' END`;
+    if (name === "extversion") return `CASE x % 2 WHEN 0 THEN '0.27.3' ELSE '0.28.0' END`;
+    if (name === "isnewappinstall") return `CASE WHEN x % 50 = 0 THEN 1 ELSE 0 END`;
+    if (c.sqlType === "text") return `'${c.property.value.example ?? "x"}'`;
+    if (name === "polar_chars") return `(x * 31) % 50000`;
+    return `(x % 7)`;
+  });
+}
+
+async function fill(store, from, to) {
+  const d = store.db.dialect.name;
+  const cols = COLUMNS.map((c) => c.name).join(", ");
+  const exprs = generatedColumns(d).join(", ");
+  const day = d === "sqlite" ? `date('now', '-' || (x % 300) || ' days')` : `to_char(current_date - (x % 300)::int, 'YYYY-MM-DD')`;
+  const source =
+    d === "sqlite"
+      ? `WITH RECURSIVE g(x) AS (SELECT ${from} UNION ALL SELECT x + 1 FROM g WHERE x < ${to}) SELECT ${day}, ${exprs} FROM g`
+      : `SELECT ${day}, ${exprs} FROM generate_series(${from}::bigint, ${to}::bigint) AS g(x)`;
+  await store.db.transaction(async (tx) => {
+    await tx.run(`INSERT INTO events (day, ${cols}) ${source}`);
+    await tx.run(`INSERT INTO pending_rollup (seq) SELECT seq FROM events WHERE seq NOT IN (SELECT seq FROM pending_rollup) AND insert_id >= ?`, [
+      from.toString(16).padStart(32, "0"),
+    ]);
+  });
+}
+
+async function time(fn) {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+async function queries(name, url) {
+  const store = new Store(openDb(url));
+  await store.migrate();
+  let have = 0;
+  const rows = [];
+  for (const size of SIZES) {
+    const step = 1_000_000;
+    let fillMs = 0;
+    for (let from = have + 1; from <= size; from += step) {
+      const to = Math.min(size, from + step - 1);
+      fillMs += await time(() => fill(store, from, to));
+      process.stderr.write(`${name}: ${to} events generated\r`);
+    }
+    have = size;
+    const rollupMs = await time(() => store.refresh());
+    const s = [];
+    const dd = [];
+    for (let i = 0; i < 5; i++) {
+      s.push(await time(() => summary(store, 5)));
+      dd.push(await time(() => dashboardData(store, 5)));
+    }
+    s.sort((a, b) => a - b);
+    dd.sort((a, b) => a - b);
+    const t = await store.totals();
+    const row = {
+      backend: name,
+      events: t.events,
+      users: t.users,
+      "generate s": +(fillMs / 1000).toFixed(1),
+      "rollup s": +(rollupMs / 1000).toFixed(1),
+      "/api/summary median ms": +s[2].toFixed(1),
+      "/api/summary max ms": +s[4].toFixed(1),
+      "/api/dashboard median ms": +dd[2].toFixed(1),
+      "/api/dashboard max ms": +dd[4].toFixed(1),
+    };
+    console.log(JSON.stringify(row));
+    rows.push(row);
+  }
+  await store.close();
+  return rows;
+}
+
+const pgServer = await startPostgres();
+try {
+  if (process.env.BENCH_SKIP_INGEST !== "1") await ingest(pgServer.url);
+  const dir = mkdtempSync(join(tmpdir(), "polar-bench-q-"));
+  const rows = [];
+  if (process.env.BENCH_SKIP_SQLITE !== "1") rows.push(...(await queries("SQLite", `sqlite:${join(dir, "q.db")}`)));
+  // A fresh database for the query benchmark (the ingest run left events in `postgres`).
+  const admin = (await import("pg")).default;
+  const c = new admin.Client({ connectionString: pgServer.url });
+  await c.connect();
+  await c.query("CREATE DATABASE bench_queries");
+  await c.end();
+  if (process.env.BENCH_SKIP_PG !== "1") rows.push(...(await queries("PostgreSQL", pgServer.url.replace(/\/postgres$/, "/bench_queries"))));
+  console.log("\nDashboard queries (after rollup):");
+  console.table(rows);
+  rmSync(dir, { recursive: true, force: true });
+} finally {
+  pgServer.stop();
+}

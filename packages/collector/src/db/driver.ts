@@ -1,0 +1,194 @@
+/**
+ * The two database drivers behind one small interface, so that every query of the collector is
+ * written once (with `?` placeholders) and runs on SQLite (better-sqlite3, WAL) and on
+ * PostgreSQL (`pg`). Drivers differ only in what `Dialect` describes.
+ */
+import Database from "better-sqlite3";
+import pg from "pg";
+
+/** A value bound to a placeholder. */
+export type SqlValue = string | number | bigint | boolean | null;
+/** A row as returned by a query: column name → value. */
+export type Row = Record<string, unknown>;
+
+/** What differs between the two SQL dialects the collector speaks. */
+export interface Dialect {
+  readonly name: "sqlite" | "postgres";
+  /** Column type of auto-numbered ids / big counters. */
+  readonly serialPrimaryKey: string;
+  readonly bigint: string;
+  /** Most placeholders one statement may have. */
+  readonly maxParams: number;
+}
+
+/** Runs statements; inside a transaction or not. */
+export interface Queryable {
+  all(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+  run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+}
+
+/** A connection (or pool) to one database. */
+export interface Db extends Queryable {
+  readonly dialect: Dialect;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Like `transaction`, but also holds an exclusive lock named by `lockId` across every
+   * collector sharing the database (a PostgreSQL advisory lock; SQLite has one writer anyway).
+   */
+  exclusive<T>(lockId: number, fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const SQLITE: Dialect = { name: "sqlite", serialPrimaryKey: "INTEGER PRIMARY KEY", bigint: "INTEGER", maxParams: 32_000 };
+const POSTGRES: Dialect = { name: "postgres", serialPrimaryKey: "BIGSERIAL PRIMARY KEY", bigint: "BIGINT", maxParams: 60_000 };
+
+/** better-sqlite3 is synchronous; the interface is async so that both drivers look alike. */
+class SqliteDb implements Db {
+  readonly dialect = SQLITE;
+  private readonly db: Database.Database;
+  private readonly cache = new Map<string, Database.Statement>();
+  /** Serialises transactions: an await inside one must not let another interleave. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    // WAL: readers never block the writer. synchronous=NORMAL: a commit reaches the OS (so it
+    // survives kill -9 of the process) without an fsync per transaction.
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("busy_timeout = 5000");
+    this.db.defaultSafeIntegers(false);
+  }
+
+  private statement(sql: string): Database.Statement {
+    let s = this.cache.get(sql);
+    if (s === undefined) {
+      s = this.db.prepare(sql);
+      if (this.cache.size > 500) this.cache.clear();
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+
+  private params(params: readonly SqlValue[]): unknown[] {
+    return params.map((p) => (typeof p === "boolean" ? (p ? 1 : 0) : p));
+  }
+
+  async all(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    const s = this.statement(sql);
+    if (!s.reader) {
+      s.run(...this.params(params));
+      return [];
+    }
+    return s.all(...this.params(params)) as Row[];
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    const s = this.statement(sql);
+    if (s.reader) return s.all(...this.params(params)).length;
+    return s.run(...this.params(params)).changes;
+  }
+
+  /** Runs many statements at once (migrations). */
+  execScript(sql: string): void {
+    this.db.exec(sql);
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const next = this.queue.then(async () => {
+      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        const result = await fn(this);
+        this.db.exec("COMMIT");
+        return result;
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        throw e;
+      }
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  exclusive<T>(_lockId: number, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.transaction(fn);
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    this.db.close();
+  }
+}
+
+/** Numbers `?` placeholders as `$1, $2, …` (the collector's SQL has no `?` inside literals). */
+function toPgPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+class PgQueryable implements Queryable {
+  constructor(private readonly client: pg.Pool | pg.PoolClient) {}
+
+  async all(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    const r = await this.client.query({ text: toPgPlaceholders(sql), values: params as unknown[] });
+    return r.rows as Row[];
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    const r = await this.client.query({ text: toPgPlaceholders(sql), values: params as unknown[] });
+    return r.rowCount ?? 0;
+  }
+}
+
+class PgDb extends PgQueryable implements Db {
+  readonly dialect = POSTGRES;
+
+  constructor(private readonly pool: pg.Pool) {
+    super(pool);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await fn(new PgQueryable(client));
+      await client.query("COMMIT");
+      return result;
+    } catch (e) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  exclusive<T>(lockId: number, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.transaction(async (tx) => {
+      await tx.all("SELECT pg_advisory_xact_lock(?)", [lockId]);
+      return fn(tx);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+// COUNT(*) and SUM() of BIGINT come back as strings by default; every count here fits a double.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+pg.types.setTypeParser(1700, (v: string) => Number(v));
+
+/**
+ * Opens `sqlite:<file>` (or a bare file name) or `postgres://…` / `postgresql://…`.
+ */
+export function openDb(url: string, options: { poolSize?: number } = {}): Db {
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    // An idle client's error (server restart) must not crash the process; the next query reconnects.
+    pool.on("error", () => undefined);
+    return new PgDb(pool);
+  }
+  const file = url.startsWith("sqlite:") ? url.slice("sqlite:".length) : url;
+  return new SqliteDb(file);
+}

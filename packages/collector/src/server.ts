@@ -1,0 +1,53 @@
+/**
+ * Running collector: store + app + background jobs (rollup timer, daily retention purge).
+ */
+import type { FastifyInstance } from "fastify";
+import { buildApp, utcDay } from "./app.js";
+import type { Config } from "./config.js";
+import { openDb } from "./db/driver.js";
+import { Store } from "./db/store.js";
+
+const ROLLUP_EVERY_MS = 2_000;
+const PURGE_EVERY_MS = 24 * 60 * 60 * 1000;
+
+/** The UTC day before which events are deleted under a retention of `days`. */
+export function retentionCutoff(days: number, now = new Date()): string {
+  return utcDay(new Date(now.getTime() - days * 24 * 60 * 60 * 1000));
+}
+
+/** A started collector. */
+export interface RunningCollector {
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Opens the database, migrates, starts the app and the background jobs. */
+export async function startCollector(config: Config, options: { logger?: boolean } = {}): Promise<RunningCollector> {
+  const store = new Store(openDb(config.db));
+  await store.migrate();
+  const app = await buildApp({ config, store, logger: options.logger ?? false });
+  const jobError = (what: string) => (e: unknown) => app.log.error({ err: e }, `${what} failed`);
+  const rollup = setInterval(() => void store.refresh().catch(jobError("rollup")), ROLLUP_EVERY_MS);
+  const purge = async (): Promise<void> => {
+    const n = await store.purge(retentionCutoff(config.retentionDays));
+    if (n > 0) app.log.info(`retention: deleted ${n} events`);
+  };
+  void purge().catch(jobError("purge"));
+  const daily = setInterval(() => void purge().catch(jobError("purge")), PURGE_EVERY_MS);
+  rollup.unref();
+  daily.unref();
+  const address = await app.listen({ host: config.host, port: config.port });
+  return {
+    app,
+    store,
+    url: address,
+    async close() {
+      clearInterval(rollup);
+      clearInterval(daily);
+      await app.close();
+      await store.close();
+    },
+  };
+}

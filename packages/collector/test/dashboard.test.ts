@@ -1,0 +1,125 @@
+/**
+ * The dashboard in headless Chromium (Debian's, driven by playwright-core): refused without the
+ * read token, charts drawn with data after login, k-suppressed cells shown as "< k"; a screenshot
+ * is saved under .artifacts/.
+ */
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, type Browser } from "playwright-core";
+import { startCollector, type RunningCollector } from "../src/index.js";
+import { PROJECT_TOKEN, READ_TOKEN, freePort, makeEvent, sqliteUrl } from "./helpers.js";
+
+const ARTIFACTS = fileURLToPath(new URL("../../../.artifacts", import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+let collector: RunningCollector;
+let browser: Browser;
+const db = sqliteUrl();
+
+beforeAll(async () => {
+  collector = await startCollector({
+    host: "127.0.0.1",
+    port: await freePort(),
+    db: db.url,
+    projectTokens: [PROJECT_TOKEN],
+    readToken: READ_TOKEN,
+    k: 3,
+    retentionDays: 365,
+    rateLimit: 0,
+  });
+  const events = [];
+  for (let u = 0; u < 8; u++) {
+    for (let i = 0; i <= u; i++) {
+      events.push(
+        makeEvent({
+          user: u,
+          workspace: u * 10 + (i % 2),
+          codes: { "ParseError::UnrecognizedEOF": 1 + i, ...(u % 2 === 0 ? { "ValidationWarning::MissingAllowRule": 2 } : {}) },
+          gauges: { polar_chars: 200 * (u + 1) ** 2, polar_files: 1 + (u % 3), resource_blocks: u % 4, rule_types: u % 2 },
+          env: { os: u < 6 ? "linux" : "win32", vscodeversion: u < 4 ? "1.100.3" : "1.99.0" },
+          method: i === 0 ? "textDocument/didOpen" : "textDocument/didChange",
+        }),
+      );
+    }
+  }
+  // One user alone with a rare code: below k, it must be suppressed.
+  events.push(makeEvent({ user: 99, codes: { "ValidationError::DuplicateResourceBlockDeclaration": 1 } }));
+  const r = await fetch(`${collector.url}/track?verbose=1`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(events),
+  });
+  expect(await r.json()).toEqual({ status: 1, error: null });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await collector?.close();
+  db.cleanup();
+});
+
+describe("dashboard in Chromium", () => {
+  it("refuses unauthenticated access", async () => {
+    const page = await browser.newPage();
+    const res = await page.goto(`${collector.url}/dashboard`);
+    expect(res?.status()).toBe(401);
+    expect(await page.locator("form[action='/login']").count()).toBe(1);
+    expect(await page.locator("#app").count()).toBe(0);
+    const api = await page.evaluate(async () => (await fetch("/api/dashboard")).status);
+    expect(api).toBe(401);
+    await page.fill("input[name=token]", "not-the-token-at-all");
+    await page.click("button[type=submit]");
+    await expect(page.locator("[role=alert]").textContent()).resolves.toMatch(/not the read token/);
+    await page.close();
+  });
+
+  it("draws charts with data after login, with suppressed cells shown as < k", async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 2400 } });
+    const page = await context.newPage();
+    await page.goto(`${collector.url}/dashboard`);
+    await page.fill("input[name=token]", READ_TOKEN);
+    // Errors from here on (the login page itself is a 401, which the console reports).
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    await page.click("button[type=submit]");
+    await page.waitForSelector("#app[data-state=ready]", { timeout: 20_000 });
+    expect(errors).toEqual([]);
+
+    expect(await page.textContent("#total-events")).toBe("37");
+    expect(await page.textContent("#total-users")).toBe("9");
+    const charts = Number(await page.getAttribute("#app", "data-charts"));
+    expect(charts).toBeGreaterThanOrEqual(12);
+    // Every chart drew something: its canvas has non-transparent pixels.
+    const painted = await page.$$eval("canvas", (canvases) =>
+      canvases.map((c) => {
+        const ctx = (c as HTMLCanvasElement).getContext("2d")!;
+        const { data } = ctx.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height);
+        let n = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
+        return n;
+      }),
+    );
+    expect(painted.length).toBe(charts);
+    for (const n of painted) expect(n).toBeGreaterThan(500);
+
+    const eof = page.locator("tr[data-code='ParseError::UnrecognizedEOF'] td");
+    expect(await eof.nth(3).textContent()).toBe("8");
+    const rare = page.locator("tr[data-code='ValidationError::DuplicateResourceBlockDeclaration'] td");
+    expect(await rare.nth(1).textContent()).toBe("< 3");
+    expect(await rare.nth(3).textContent()).toBe("< 3");
+    expect(await page.locator(".suppressed").count()).toBeGreaterThan(0);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: `${ARTIFACTS}/collector-dashboard.png`, fullPage: true });
+    await context.close();
+  });
+});

@@ -1,0 +1,169 @@
+/**
+ * Shared test helpers: a throw-away PostgreSQL cluster (Debian's server, started as the
+ * `postgres` user in a temporary folder), free ports, and event factories.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DIAGNOSTIC_CODES, codeProperty, lspMethodProperty, type DiagnosticCode, type LspMethod } from "@polar-ide/telemetry";
+import pg from "pg";
+
+export const EXAMPLE = JSON.parse(
+  readFileSync(new URL("../../../examples/telemetry/diagnostic_load.json", import.meta.url), "utf8"),
+) as { event: "diagnostic_load"; properties: Record<string, unknown> };
+
+export const PROJECT_TOKEN = "polar-ide";
+export const READ_TOKEN = "read-token-0123456789";
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => (typeof a === "object" && a !== null ? resolve(a.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export function hex(bytes: number): string {
+  return randomBytes(bytes).toString("hex");
+}
+
+/** A user id / workspace id derived from a small number, so tests can name them. */
+export function id64(kind: string, n: number): string {
+  return Buffer.from(`${kind}:${n}`.padEnd(32, ".")).toString("hex").slice(0, 64).padEnd(64, "0");
+}
+
+export interface EventSpec {
+  user: number;
+  workspace?: number;
+  codes?: Partial<Record<DiagnosticCode, number>>;
+  unknown?: number;
+  failures?: number;
+  successes?: number;
+  gauges?: Record<string, number>;
+  env?: Record<string, string | boolean>;
+  extensions?: string[];
+  method?: LspMethod;
+}
+
+const WARNING = (code: string): boolean => code.startsWith("ValidationWarning::");
+
+/** A valid event with consistent counters. */
+export function makeEvent(spec: EventSpec): { event: "diagnostic_load"; properties: Record<string, unknown> } {
+  const p: Record<string, unknown> = { ...EXAMPLE.properties };
+  for (const code of DIAGNOSTIC_CODES) delete p[codeProperty(code)];
+  let errors = 0;
+  let warnings = 0;
+  for (const [code, count] of Object.entries(spec.codes ?? {})) {
+    p[codeProperty(code as DiagnosticCode)] = count;
+    if (WARNING(code)) warnings += count;
+    else errors += count;
+  }
+  const unknown = spec.unknown ?? 0;
+  errors += unknown;
+  const failures = spec.failures ?? (errors > 0 ? 1 : 0);
+  const successes = spec.successes ?? (errors > 0 ? 0 : 1);
+  Object.assign(p, {
+    distinct_id: id64("user", spec.user),
+    workspace_folder: id64("ws", spec.workspace ?? spec.user),
+    diagnostic_count: errors + warnings,
+    error_count: errors,
+    warning_count: warnings,
+    unknown_diagnostic_count: unknown,
+    load_success_count: successes,
+    load_failure_count: failures,
+    LSP_method_textDocument_didOpen_count: 0,
+    LSP_method_textDocument_didChange_count: 0,
+    LSP_method_workspace_didChangeWatchedFiles_count: 0,
+    LSP_method_workspace_didDeleteFiles_count: 0,
+    [lspMethodProperty(spec.method ?? "textDocument/didChange")]: successes + failures,
+    LSP_file_extensions: spec.extensions ?? ["polar"],
+    $insert_id: hex(16),
+    token: PROJECT_TOKEN,
+    ...spec.gauges,
+    ...spec.env,
+  });
+  return { event: "diagnostic_load", properties: p };
+}
+
+/** A running throw-away PostgreSQL server. */
+export interface Postgres {
+  readonly port: number;
+  /** A fresh database on the server. */
+  createDatabase(): Promise<string>;
+  stop(): void;
+}
+
+function pgBin(): string {
+  const base = "/usr/lib/postgresql";
+  if (!existsSync(base)) throw new Error("PostgreSQL is not installed: run scripts/install-postgres.sh");
+  const version = readdirSync(base).sort((a, b) => Number(b) - Number(a))[0];
+  if (version === undefined) throw new Error("PostgreSQL is not installed: run scripts/install-postgres.sh");
+  return join(base, version, "bin");
+}
+
+/** Runs a PostgreSQL tool, as the `postgres` user when we are root (initdb refuses root). */
+function asPostgres(cmd: string, args: string[]): void {
+  const root = process.getuid?.() === 0;
+  const r = root
+    ? spawnSync("runuser", ["-u", "postgres", "--", cmd, ...args], { encoding: "utf8" })
+    : spawnSync(cmd, args, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`);
+}
+
+let dbCounter = 0;
+
+/** Starts a PostgreSQL cluster in a temporary folder, on a free port. */
+export async function startPostgres(): Promise<Postgres> {
+  const bin = pgBin();
+  const dir = mkdtempSync(join(tmpdir(), "polar-pg-"));
+  chmodSync(dir, 0o755);
+  const data = join(dir, "data");
+  if (process.getuid?.() === 0) {
+    const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
+    const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
+    chownSync(dir, uid, gid);
+  }
+  asPostgres(join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+  const port = await freePort();
+  asPostgres(join(bin, "pg_ctl"), [
+    "-D",
+    data,
+    "-l",
+    join(dir, "log"),
+    "-w",
+    "-o",
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200`,
+    "start",
+  ]);
+  const admin = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  return {
+    port,
+    async createDatabase() {
+      const name = `polar_${process.pid}_${++dbCounter}`;
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`CREATE DATABASE ${name}`);
+      await c.end();
+      return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    },
+    stop() {
+      try {
+        asPostgres(join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** A fresh SQLite file URL in a temporary folder. */
+export function sqliteUrl(): { url: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "polar-sqlite-"));
+  return { url: `sqlite:${join(dir, "telemetry.db")}`, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}

@@ -1,0 +1,89 @@
+/**
+ * The official `mixpanel` npm client, configured only with host, port and protocol, sends to a
+ * listening collector (SQLite and PostgreSQL); the read API then reports exactly what was sent.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import Mixpanel from "mixpanel";
+import { DIAGNOSTIC_CODES, codeProperty } from "@polar-ide/telemetry";
+import { startCollector, type RunningCollector } from "../src/index.js";
+import { PROJECT_TOKEN, READ_TOKEN, freePort, makeEvent, sqliteUrl, startPostgres, type Postgres } from "./helpers.js";
+
+let postgres: Postgres | null = null;
+beforeAll(async () => {
+  postgres = await startPostgres();
+});
+afterAll(() => postgres?.stop());
+
+const backends: [string, () => Promise<string>][] = [
+  ["sqlite", async () => sqliteUrl().url],
+  ["postgres", async () => postgres!.createDatabase()],
+];
+
+describe.each(backends)("mixpanel client → collector on %s", (_name, makeDb) => {
+  it("sends batches (form body) and single events (GET) that the read API reports", async () => {
+    const port = await freePort();
+    const collector: RunningCollector = await startCollector({
+      host: "127.0.0.1",
+      port,
+      db: await makeDb(),
+      projectTokens: [PROJECT_TOKEN],
+      readToken: READ_TOKEN,
+      k: 3,
+      retentionDays: 365,
+      rateLimit: 0,
+    });
+    try {
+      const codes = ["ParseError::UnrecognizedToken", "ValidationError::UndefinedRuleCall", "ValidationWarning::AmbiguousPrecedence"] as const;
+      const events = [];
+      for (let i = 0; i < 120; i++) {
+        const code = codes[i % 3]!;
+        events.push(makeEvent({ user: i % 7, workspace: i % 11, codes: { [code]: 1 + (i % 4) } }));
+      }
+      const mixpanel = Mixpanel.init(PROJECT_TOKEN, { host: "127.0.0.1", port, protocol: "http", verbose: true });
+      // track_batch splits into requests of 50 and adds the token to each event.
+      const batch = events.map((e) => {
+        const { token: _t, ...properties } = e.properties;
+        return { event: e.event, properties };
+      });
+      await new Promise<void>((resolve, reject) =>
+        mixpanel.track_batch(batch as Mixpanel.Event[], (errors) => (errors && errors.length > 0 ? reject(errors[0]) : resolve())),
+      );
+      // track() sends one event by GET and adds mp_lib and $lib_version.
+      const single = makeEvent({ user: 100, codes: { "ParseError::UnrecognizedToken": 5 } });
+      const { token: _t, ...singleProps } = single.properties;
+      await new Promise<void>((resolve, reject) => mixpanel.track("diagnostic_load", singleProps, (e) => (e ? reject(e) : resolve())));
+      // A rejected event surfaces as an error in the client.
+      const bad = makeEvent({ user: 1 });
+      const err = await new Promise<Error | undefined>((resolve) =>
+        mixpanel.track("diagnostic_load", { ...bad.properties, token: undefined, $insert_id: "zz" }, (e) => resolve(e)),
+      );
+      expect(String(err)).toMatch(/\$insert_id/);
+
+      const all = [...events, single];
+      const expectedCodes = DIAGNOSTIC_CODES.map((code) => {
+        const prop = codeProperty(code);
+        const withCode = all.filter((e) => ((e.properties[prop] as number | undefined) ?? 0) > 0);
+        const users = new Set(withCode.map((e) => e.properties.distinct_id)).size;
+        return {
+          code,
+          occurrences: withCode.reduce((s, e) => s + (e.properties[prop] as number), 0),
+          events: withCode.length,
+          distinct_users: users >= 3 ? users : null,
+        };
+      })
+        .filter((c) => c.events > 0)
+        .sort((a, b) => b.occurrences - a.occurrences || a.code.localeCompare(b.code));
+
+      const res = await fetch(`${collector.url}/api/summary`, { headers: { authorization: `Bearer ${READ_TOKEN}` } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({
+        events: 121,
+        distinct_users: new Set(all.map((e) => e.properties.distinct_id)).size,
+        distinct_workspaces: new Set(all.map((e) => e.properties.workspace_folder)).size,
+        codes: expectedCodes,
+      });
+    } finally {
+      await collector.close();
+    }
+  });
+});
