@@ -27,6 +27,8 @@ export interface RuleType {
   readonly required: boolean;
   /** True for the default rule types and those generated from resource blocks. */
   readonly builtin: boolean;
+  /** Generated rule types only: equal keys mean the types check every rule alike (see resource-blocks.ts). */
+  readonly key?: string;
 }
 
 function variableParam(name: string) {
@@ -52,50 +54,36 @@ function defaultRuleType(name: string, params: Rule["params"]): RuleType {
   };
 }
 
-/** polar-core `RuleTypes::add_default_rule_types`, in its order. */
-function defaultRuleTypes(): RuleType[] {
-  return [
-    defaultRuleType("has_permission", [
-      instanceParam("actor", ACTOR_UNION_NAME),
-      instanceParam("_permission", "String"),
-      instanceParam("resource", RESOURCE_UNION_NAME),
-    ]),
-    defaultRuleType("allow", [variableParam("actor"), variableParam("_action"), variableParam("resource")]),
-    defaultRuleType("allow_field", [
-      variableParam("actor"),
-      variableParam("action"),
-      variableParam("resource"),
-      variableParam("field"),
-    ]),
-    defaultRuleType("allow_request", [variableParam("actor"), variableParam("request")]),
-  ];
-}
+/** polar-core `RuleTypes::add_default_rule_types`, in its order (shared by every load: terms are immutable). */
+const DEFAULT_RULE_TYPES: readonly RuleType[] = [
+  defaultRuleType("has_permission", [
+    instanceParam("actor", ACTOR_UNION_NAME),
+    instanceParam("_permission", "String"),
+    instanceParam("resource", RESOURCE_UNION_NAME),
+  ]),
+  defaultRuleType("allow", [variableParam("actor"), variableParam("_action"), variableParam("resource")]),
+  defaultRuleType("allow_field", [
+    variableParam("actor"),
+    variableParam("action"),
+    variableParam("resource"),
+    variableParam("field"),
+  ]),
+  defaultRuleType("allow_request", [variableParam("actor"), variableParam("request")]),
+];
 
-/** The knowledge base of one `diagnosticLoad`. */
-export class KnowledgeBase {
+/**
+ * The registered constants of a class environment and their MROs. It depends on the environment
+ * only, so an incremental loader builds it once and shares it between its loads.
+ */
+export class ClassTable {
   private readonly constants = new Map<string, Constant>();
   /** Class name -> ids of the classes in its MRO (as the host libraries register them). */
   private readonly mro = new Map<string, number[]>();
   private readonly idToName = new Map<number, string>();
-  /** `loaded_content`: file contents -> file name, plus how many contents map to each name. */
-  private readonly loadedContent = new Map<string, string>();
-  private readonly loadedNames = new Map<string, number>();
-  private gensymCounter = 1;
+  /** {@link ancestorsOf} results: the checks ask for the same few classes thousands of times. */
+  private readonly ancestorCache = new Map<string, string[]>();
 
-  /** Rules by name, in order of first definition; each list in load order. */
-  readonly rules = new Map<string, Rule[]>();
-  /** Rule types by name, in order of first definition; each list in load order. */
-  readonly ruleTypes = new Map<string, RuleType[]>();
-  /** `?=` queries, stored and never checked. */
-  readonly inlineQueries: Term[] = [];
-  /** Actor/resource blocks of this load. */
-  readonly blocks = new BlockRegistry();
-
-  /** The rewriter's symbol generator; one counter per load, like polar-core's `gensym_counter`. */
-  readonly gensym: Gensym = (prefix) => `${prefix === "_" ? "_" : `_${prefix}_`}${this.gensymCounter++}`;
-
-  constructor(environment: ClassEnvironment | null = null) {
-    for (const rt of defaultRuleTypes()) this.addRuleType(rt.rule, false, true);
+  constructor(environment: ClassEnvironment | null) {
     if (environment !== null) this.register(environment);
   }
 
@@ -159,15 +147,64 @@ export class KnowledgeBase {
   }
 
   /** Names of the registered classes whose id is in `name`'s MRO (its registered ancestors, itself included). */
-  ancestorsOf(name: string): string[] {
-    const ids = this.mro.get(name);
-    if (ids === undefined) return [];
-    const out: string[] = [];
-    for (const id of ids) {
+  ancestorsOf(name: string): readonly string[] {
+    let out = this.ancestorCache.get(name);
+    if (out !== undefined) return out;
+    out = [];
+    for (const id of this.mro.get(name) ?? []) {
       const n = this.idToName.get(id);
       if (n !== undefined) out.push(n);
     }
+    this.ancestorCache.set(name, out);
     return out;
+  }
+}
+
+/** The knowledge base of one `diagnosticLoad`. */
+export class KnowledgeBase {
+  /** Registered constants (shared with other loads of the same environment). */
+  readonly classes: ClassTable;
+  /** `loaded_content`: file contents -> file name, plus how many contents map to each name. */
+  private readonly loadedContent = new Map<string, string>();
+  private readonly loadedNames = new Map<string, number>();
+  private gensymCounter = 1;
+
+  /** Rules by name, in order of first definition; each list in load order. */
+  readonly rules = new Map<string, Rule[]>();
+  /** Rule types by name, in order of first definition; each list in load order. */
+  readonly ruleTypes = new Map<string, RuleType[]>();
+  /** `?=` queries, stored and never checked. */
+  readonly inlineQueries: Term[] = [];
+  /** Actor/resource blocks of this load. */
+  readonly blocks = new BlockRegistry();
+
+  /** The rewriter's symbol generator; one counter per load, like polar-core's `gensym_counter`. */
+  readonly gensym: Gensym = (prefix) => `${prefix === "_" ? "_" : `_${prefix}_`}${this.gensymCounter++}`;
+
+  /** A fresh knowledge base: the default rule types and the environment's classes (a prebuilt table may be passed). */
+  constructor(environment: ClassEnvironment | ClassTable | null = null) {
+    for (const rt of DEFAULT_RULE_TYPES) this.addRuleTypeEntry(rt);
+    this.classes = environment instanceof ClassTable ? environment : new ClassTable(environment);
+  }
+
+  /** polar-core `is_constant`. */
+  isConstant(name: string): boolean {
+    return this.classes.isConstant(name);
+  }
+
+  /** The registered constant named `name`, if any (`get_registered_class` without the error). */
+  constant(name: string): Constant | undefined {
+    return this.classes.constant(name);
+  }
+
+  /** The MRO (class ids) registered for `name`, if it is a registered class. */
+  mroOf(name: string): readonly number[] | undefined {
+    return this.classes.mroOf(name);
+  }
+
+  /** Names of the registered classes whose id is in `name`'s MRO (its registered ancestors, itself included). */
+  ancestorsOf(name: string): readonly string[] {
+    return this.classes.ancestorsOf(name);
   }
 
   /** `Actor` or `Resource`. */
@@ -189,7 +226,7 @@ export class KnowledgeBase {
     if (cached !== undefined && cached.size === members.size) return cached.first;
     let first: string | undefined;
     for (const m of members) {
-      if (!this.constants.has(m)) {
+      if (!this.classes.isConstant(m)) {
         first = m;
         break;
       }
@@ -205,11 +242,24 @@ export class KnowledgeBase {
     else list.push(rule);
   }
 
+  /**
+   * `addRule` for each of `rules` (all named `name`). The list is taken over when the name is
+   * new, else joined in one exactly sized copy (pushing thousands of rules would grow it repeatedly).
+   */
+  addRules(name: string, rules: Rule[]): void {
+    const list = this.rules.get(name);
+    this.rules.set(name, list === undefined ? rules : list.concat(rules));
+  }
+
   /** polar-core `add_rule_type`. */
   addRuleType(rule: Rule, required: boolean, builtin = false): void {
-    const entry: RuleType = { rule, required, builtin };
-    const list = this.ruleTypes.get(rule.name);
-    if (list === undefined) this.ruleTypes.set(rule.name, [entry]);
+    this.addRuleTypeEntry({ rule, required, builtin });
+  }
+
+  /** Adds a rule type entry as is (incremental loads reuse entries, whose identity they compare). */
+  addRuleTypeEntry(entry: RuleType): void {
+    const list = this.ruleTypes.get(entry.rule.name);
+    if (list === undefined) this.ruleTypes.set(entry.rule.name, [entry]);
     else list.push(entry);
   }
 

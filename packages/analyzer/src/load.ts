@@ -14,25 +14,41 @@
  * 6. MissingAllowRule, MissingHasPermissionRule.
  *
  * The result is unfiltered: the caller drops the app-dependent kinds for the editor view.
+ *
+ * A {@link Loader} runs this pipeline repeatedly on a changing set of files (the editor re-loads
+ * the whole policy after every edit) and reuses the work of unchanged files: phase-1 results per
+ * parsed line, shorthand translations, generated rule types, rule-type checks, call sites. Every
+ * reuse is guarded by the exact inputs that result depends on, so a load gives the same
+ * diagnostics as a fresh one; {@link diagnosticLoad} is simply a load by a fresh loader.
  */
 import type { Line, Rule, SourceFile, Term } from "./ast.js";
 import { contextOf, error, type Diagnostic } from "./diagnostics.js";
 import type { LoadOptions } from "./environment.js";
-import { KnowledgeBase, type RuleType } from "./kb.js";
+import { ClassTable, KnowledgeBase, type RuleType } from "./kb.js";
 import { parseFile, type ParseResult } from "./parser.js";
 import {
+  prepareBlock,
   readResourceBlock,
   resourceSpecificRuleTypes,
-  rewriteShorthandRules,
+  forEachShorthandResult,
+  BlockPhaseCache,
   type BlockRegistry,
+  type PreparedBlock,
 } from "./resource-blocks.js";
-import { rewriteRule } from "./rewrite.js";
-import { invalidRuleMessage, RuleTypeGroup } from "./rule-types.js";
+import { rewriteRule, type Gensym } from "./rewrite.js";
+import { invalidRuleMessage, RuleTypeGroup, type RuleCheck } from "./rule-types.js";
 import { ruleToPolar } from "./printer.js";
 import { checkAmbiguousPrecedence } from "./validations/ambiguous-precedence.js";
-import { checkNoAllowRule, checkResourceBlocksMissingHasPermission } from "./validations/missing-rules.js";
+import { checkNoAllowRule, ruleCallsHasPermission } from "./validations/missing-rules.js";
+import { MISSING_HAS_PERMISSION_RULE_MESSAGE } from "./validations/missing-rules.js";
 import { checkSingletons } from "./validations/singletons.js";
-import { checkUndefinedRuleCalls } from "./validations/undefined-rule-calls.js";
+import {
+  addCalledNames,
+  collectRuleCallSites,
+  undefinedRuleCall,
+  type CallSite,
+} from "./validations/undefined-rule-calls.js";
+import { warning } from "./diagnostics.js";
 
 /** One file of a load with its (cached) parse result. */
 export interface LoadSource {
@@ -61,97 +77,464 @@ export interface LoadResult {
   readonly loadedFiles: readonly SourceFile[];
 }
 
-function anyUnrecoverable(diagnostics: readonly Diagnostic[]): boolean {
-  return diagnostics.some((d) => d.unrecoverable);
+// ---------------------------------------------------------------------------------------------
+// Phase 1, per line
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Phase-1 results of one parsed line. Everything but the rewrite depends only on the line and the
+ * class environment; the rewrite also depends on where the load's gensym counter stands when the
+ * line is reached (`base`), so it is redone when that moves and the rewrite used the counter.
+ */
+type LineRecord =
+  | {
+      readonly kind: "rule";
+      readonly parsed: Rule;
+      /** SingletonVariable / UnknownSpecializer, then AmbiguousPrecedence (empty array when none). */
+      readonly diagnostics: readonly Diagnostic[];
+      /** Made when the line is first loaded, where the counter stands then. */
+      rewrite: Rewrite | null;
+    }
+  | {
+      readonly kind: "ruleType";
+      readonly parsed: Rule;
+      rewrite: Rewrite | null;
+      /** The rule type, or null when it is invalid. */
+      entry: RuleType | null;
+      /** InvalidRuleType when the rewrite left something in the body (a dot lookup). */
+      invalid: Diagnostic | null;
+    }
+  | { readonly kind: "query"; readonly term: Term }
+  | {
+      readonly kind: "block";
+      /** The block's read errors, then its UnregisteredClass error. */
+      readonly diagnostics: readonly Diagnostic[];
+      readonly prepared: PreparedBlock;
+    };
+
+/** A rewritten rule and the gensym numbers its rewrite took, `base` .. `base + used - 1`. */
+interface Rewrite {
+  readonly rule: Rule;
+  readonly base: number;
+  /** How many fresh names the rewrite made; it does not depend on `base`. */
+  readonly used: number;
 }
 
-/** Phase 1 for one parsed line. */
-function loadLine(kb: KnowledgeBase, line: Line, out: Diagnostic[]): void {
-  const isConstant = (name: string): boolean => kb.isConstant(name);
+/** polar-core `rewrite_rule` with the load's gensym counter at `base`. */
+function rewriteAt(rule: Rule, base: number): Rewrite {
+  let next = base;
+  const gensym: Gensym = (prefix) => `${prefix === "_" ? "_" : `_${prefix}_`}${next++}`;
+  const rewritten = rewriteRule(rule, gensym);
+  return { rule: rewritten, base, used: next - base };
+}
+
+/** The rule type of a `type` line, or the InvalidRuleType error when its rewrite needed temporaries. */
+function ruleTypeOf(rewritten: Rule): { entry: RuleType | null; invalid: Diagnostic | null } {
+  // A rule type's head must not need rewriting; whatever the rewrite hoisted lands in its body.
+  const body = rewritten.body.value;
+  if (body.type === "Expression" && body.operator === "And" && body.args.length === 0) {
+    return { entry: { rule: rewritten, required: false, builtin: false }, invalid: null };
+  }
+  return {
+    entry: null,
+    invalid: error(
+      "ValidationError::InvalidRuleType",
+      `Invalid rule type: ${ruleToPolar(rewritten)}\n\tRule types cannot contain dot lookups.`,
+      contextOf(rewritten),
+    ),
+  };
+}
+
+function lineRecord(line: Line, isConstant: (name: string) => boolean): LineRecord {
   switch (line.kind) {
     case "rule": {
-      out.push(...checkSingletons(line.rule, isConstant));
-      out.push(...checkAmbiguousPrecedence(line.rule));
-      kb.addRule(rewriteRule(line.rule, kb.gensym));
-      break;
+      const singletons = checkSingletons(line.rule, isConstant);
+      const precedence = checkAmbiguousPrecedence(line.rule);
+      const diagnostics = precedence.length === 0 ? singletons : [...singletons, ...precedence];
+      return { kind: "rule", parsed: line.rule, diagnostics, rewrite: null };
     }
+    case "ruleType":
+      return { kind: "ruleType", parsed: line.rule, rewrite: null, entry: null, invalid: null };
     case "query":
-      kb.inlineQueries.push(line.term);
-      break;
-    case "ruleType": {
-      // A rule type's head must not need rewriting; whatever the rewrite hoisted lands in its body.
-      const ruleType = rewriteRule(line.rule, kb.gensym);
-      const body = ruleType.body.value;
-      if (body.type === "Expression" && body.operator === "And" && body.args.length === 0) {
-        kb.addRuleType(ruleType, false);
-      } else {
-        out.push(
-          error(
-            "ValidationError::InvalidRuleType",
-            `Invalid rule type: ${ruleToPolar(ruleType)}\n\tRule types cannot contain dot lookups.`,
-            contextOf(ruleType),
-          ),
-        );
-      }
-      break;
-    }
+      return { kind: "query", term: line.term };
     case "resourceBlock": {
       const { block, diagnostics } = readResourceBlock(line);
-      out.push(...diagnostics);
-      out.push(...kb.blocks.add(block, isConstant));
-      break;
+      const prepared = prepareBlock(block, isConstant);
+      if (prepared.unregistered !== null) diagnostics.push(prepared.unregistered);
+      return { kind: "block", diagnostics, prepared };
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The loader
+// ---------------------------------------------------------------------------------------------
+
+/** A rule-type index of one name with the checks it made, valid while the checks cannot change. */
+interface GroupMemo {
+  readonly group: RuleTypeGroup;
+  readonly results: WeakMap<Rule, RuleCheck>;
+  /**
+   * The rules of this name in the previous load and their checks (undefined where validation had
+   * stopped): most rules stay at their position, which is cheaper to test than the weak map.
+   */
+  lastRules: readonly Rule[];
+  readonly lastChecks: (RuleCheck | undefined)[];
 }
 
 /**
- * polar-core `validate_rule_types`: every rule whose name has rule types must match one of them
- * (the first failure or error ends validation), then every required rule type needs a matching
- * rule (only the first missing one is reported).
+ * Every name a rule generated from a shorthand rule can call (`has_relation` and the implier's
+ * `has_role` / `has_permission` / `has_relation`).
  */
-function validateRuleTypes(kb: KnowledgeBase): Diagnostic | null {
-  const groups = new Map<string, RuleTypeGroup>();
-  for (const [name, types] of kb.ruleTypes) groups.set(name, new RuleTypeGroup(kb, types));
+const GENERATED_CALLS: readonly string[] = ["has_relation", "has_role", "has_permission"];
 
-  // Types (by group and index) matched by at least one rule.
-  const matched = new Map<string, Set<number>>();
-  for (const [name, rules] of kb.rules) {
-    const group = groups.get(name);
-    if (group === undefined) continue;
-    const seen = new Set<number>();
-    matched.set(name, seen);
-    for (const rule of rules) {
-      const r = group.check(rule);
-      if (r.kind === "error") return r.error;
-      if (r.matched.length === 0) {
-        return error("ValidationError::InvalidRule", invalidRuleMessage(kb, rule, group.types), contextOf(rule));
-      }
-      for (const i of r.matched) seen.add(i);
-    }
+/** Whether two rule-type lists check every rule alike, position by position. */
+function checkAlike(a: readonly RuleType[], b: readonly RuleType[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as RuleType;
+    const y = b[i] as RuleType;
+    if (x !== y && (x.key === undefined || x.key !== y.key)) return false;
   }
-
-  // Every rule of a required type's name was checked against it above without error, so a
-  // required type is satisfied exactly when some rule matched it.
-  for (const [name, types] of kb.ruleTypes) {
-    const seen = matched.get(name);
-    for (let i = 0; i < types.length; i++) {
-      const t = types[i];
-      if (t === undefined || !t.required) continue;
-      if (seen === undefined || !seen.has(i)) {
-        return error(
-          "ValidationError::MissingRequiredRule",
-          `Missing implementation for required rule ${ruleToPolar(t.rule)}`,
-          // The engine only attaches a context for has_relation (the relation's span).
-          t.rule.name === "has_relation" ? contextOf(t.rule) : null,
-        );
-      }
-    }
-  }
-  return null;
+  return true;
 }
 
-function allRules(kb: KnowledgeBase): Rule[] {
-  return [...kb.rules.values()].flat();
+function sameMembers(a: readonly string[] | undefined, b: ReadonlySet<string>): boolean {
+  if (a === undefined || a.length !== b.size) return false;
+  let i = 0;
+  for (const name of b) if (a[i++] !== name) return false;
+  return true;
+}
+
+/**
+ * Runs `diagnostic_load` for one set of options, as often as asked, reusing what it computed for
+ * unchanged inputs. Inputs are recognised by identity: pass the same `ParseResult` objects for
+ * unchanged files (the `Policy` class does). Memos are weak where keyed by syntax objects, so
+ * replaced files are collected.
+ */
+export class Loader {
+  private readonly classes: ClassTable;
+  private readonly isConstant: (name: string) => boolean;
+  /** Phase-1 records of each parsed file, by its line array. */
+  private readonly files = new WeakMap<readonly Line[], LineRecord[]>();
+  private readonly blockPhases: BlockPhaseCache;
+  /** Rule-type indexes by name, as of the previous load. */
+  private groups = new Map<string, GroupMemo>();
+  /** Union members of the previous load: the memoized checks depend on them. */
+  private actors: string[] | undefined;
+  private resources: string[] | undefined;
+  private readonly callSites = new WeakMap<Rule, readonly CallSite[]>();
+  private readonly undefinedCalls = new WeakMap<Term, Diagnostic>();
+  private readonly fileCalls = new WeakMap<readonly LineRecord[], readonly string[]>();
+  private readonly permissionCallers = new WeakMap<Rule, boolean>();
+
+  constructor(readonly options: LoadOptions = {}) {
+    this.classes = new ClassTable(options.environment ?? null);
+    this.isConstant = (name) => this.classes.isConstant(name);
+    this.blockPhases = new BlockPhaseCache(this.isConstant);
+  }
+
+  /** `diagnostic_load` of `sources`, in the given order. Never throws on user input. */
+  load(sources: readonly (LoadSource | SourceFile)[]): LoadResult {
+    const kb = new KnowledgeBase(this.classes);
+    const diagnostics: Diagnostic[] = [];
+    const loadedFiles: SourceFile[] = [];
+    let unrecoverable = false;
+    const report = (d: Diagnostic): void => {
+      diagnostics.push(d);
+      if (d.unrecoverable) unrecoverable = true;
+    };
+
+    const result = (stage: LoadStage): LoadResult => ({
+      diagnostics,
+      stage,
+      rules: kb.rules,
+      ruleTypes: kb.ruleTypes,
+      inlineQueries: kb.inlineQueries,
+      blocks: kb.blocks,
+      loadedFiles,
+    });
+
+    // Phase 1: files in order.
+    const loadedRecords: LineRecord[][] = [];
+    let gensym = 1;
+    for (const source of sources) {
+      const { file, parsed } = "parsed" in source ? source : { file: source, parsed: parseFile(source) };
+      const rejected = kb.addSource(file);
+      if (rejected !== null) {
+        report(rejected);
+        continue;
+      }
+      if (!parsed.ok) {
+        report(parsed.error);
+        continue;
+      }
+      loadedFiles.push(file);
+      const records = this.records(parsed.lines);
+      loadedRecords.push(records);
+      for (const record of records) {
+        switch (record.kind) {
+          case "rule": {
+            for (const d of record.diagnostics) report(d);
+            let rewrite = record.rewrite;
+            if (rewrite === null || (rewrite.base !== gensym && rewrite.used > 0)) {
+              rewrite = record.rewrite = rewriteAt(record.parsed, gensym);
+            }
+            gensym += rewrite.used;
+            kb.addRule(rewrite.rule);
+            break;
+          }
+          case "ruleType": {
+            let rewrite = record.rewrite;
+            if (rewrite === null || (rewrite.base !== gensym && rewrite.used > 0)) {
+              rewrite = record.rewrite = rewriteAt(record.parsed, gensym);
+              const { entry, invalid } = ruleTypeOf(rewrite.rule);
+              record.entry = entry;
+              record.invalid = invalid;
+            }
+            gensym += rewrite.used;
+            if (record.entry !== null) kb.addRuleTypeEntry(record.entry);
+            if (record.invalid !== null) report(record.invalid);
+            break;
+          }
+          case "query":
+            kb.inlineQueries.push(record.term);
+            break;
+          case "block": {
+            for (const d of record.diagnostics) report(d);
+            const clashes = kb.blocks.addPrepared(record.prepared);
+            if (clashes !== null) for (const d of clashes) report(d);
+            break;
+          }
+        }
+      }
+    }
+
+    // Phase 2: an invalid declaration would only cause distracting shorthand errors.
+    if (unrecoverable) return result("stopped-after-files");
+
+    // Phase 3: shorthand rules become ordinary rules.
+    // Generated rules go into exactly sized lists per name (a growing list of thousands of
+    // `has_permission` rules would be copied several times per load), in order of first
+    // appearance so that the rule map's name order is that of adding them one by one.
+    const counts = new Map<string, number>();
+    let generatedRules = 0;
+    forEachShorthandResult(
+      kb.blocks,
+      this.blockPhases,
+      (rule) => {
+        generatedRules++;
+        counts.set(rule.name, (counts.get(rule.name) ?? 0) + 1);
+      },
+      () => {},
+    );
+    const generated = new Map<string, { list: Rule[]; filled: number }>();
+    for (const [name, n] of counts) generated.set(name, { list: new Array<Rule>(n), filled: 0 });
+    forEachShorthandResult(
+      kb.blocks,
+      this.blockPhases,
+      (rule) => {
+        const g = generated.get(rule.name) as { list: Rule[]; filled: number };
+        g.list[g.filled++] = rule;
+      },
+      report,
+    );
+    for (const [name, { list }] of generated) kb.addRules(name, list);
+
+    // Phase 4: rule types from a broken file could have allowed rules of another file.
+    if (unrecoverable) return result("stopped-after-shorthand");
+
+    // Phase 5: resource-specific rule types, then rule-type validation and undefined calls.
+    for (const t of resourceSpecificRuleTypes(kb.blocks, this.blockPhases)) kb.addRuleTypeEntry(t);
+    const invalid = this.validateRuleTypes(kb);
+    if (invalid !== null) report(invalid);
+    this.checkUndefinedRuleCalls(kb, loadedRecords, generatedRules > 0, diagnostics);
+
+    // Phase 6: whole-policy warnings.
+    if (this.options.ignoreNoAllowWarning !== true) {
+      const noAllow = checkNoAllowRule((name) => kb.hasRule(name));
+      if (noAllow !== null) report(noAllow);
+    }
+    if (!kb.blocks.isEmpty && !this.anyRuleCallsHasPermission(kb)) {
+      report(warning("ValidationWarning::MissingHasPermissionRule", MISSING_HAS_PERMISSION_RULE_MESSAGE, null));
+    }
+
+    return result("complete");
+  }
+
+  /** The phase-1 records of a parsed file (computed on first use). */
+  private records(lines: readonly Line[]): LineRecord[] {
+    let records = this.files.get(lines);
+    if (records === undefined) {
+      records = lines.map((line) => lineRecord(line, this.isConstant));
+      this.files.set(lines, records);
+    }
+    return records;
+  }
+
+  /**
+   * polar-core `validate_rule_types`: every rule whose name has rule types must match one of them
+   * (the first failure or error ends validation), then every required rule type needs a matching
+   * rule (only the first missing one is reported). A rule's check is reused while its name's rule
+   * types check alike and the union members are unchanged.
+   */
+  private validateRuleTypes(kb: KnowledgeBase): Diagnostic | null {
+    if (!sameMembers(this.actors, kb.blocks.actors) || !sameMembers(this.resources, kb.blocks.resources)) {
+      this.groups.clear();
+      this.actors = [...kb.blocks.actors];
+      this.resources = [...kb.blocks.resources];
+    }
+    const groups = new Map<string, GroupMemo>();
+    for (const [name, types] of kb.ruleTypes) {
+      const old = this.groups.get(name);
+      if (old !== undefined && checkAlike(old.group.types, types)) {
+        old.group.retarget(kb, types);
+        groups.set(name, old);
+      } else {
+        groups.set(name, {
+          group: new RuleTypeGroup(kb, types),
+          results: new WeakMap(),
+          lastRules: [],
+          lastChecks: [],
+        });
+      }
+    }
+    this.groups = groups;
+
+    // Types (by group and index) matched by at least one rule.
+    const matched = new Map<string, Uint8Array>();
+    for (const [name, rules] of kb.rules) {
+      const memo = groups.get(name);
+      if (memo === undefined) continue;
+      const seen = new Uint8Array(memo.group.types.length);
+      matched.set(name, seen);
+      // `checks[j]` is the check of `lastRules[j]` (or undefined): updated in place, so that
+      // the usual load, where most rules are where they were, allocates nothing here.
+      const lastRules = memo.lastRules;
+      const checks = memo.lastChecks;
+      memo.lastRules = rules;
+      if (checks.length !== rules.length) checks.length = rules.length;
+      for (let k = 0; k < rules.length; k++) {
+        const rule = rules[k] as Rule;
+        let r = lastRules[k] === rule ? checks[k] : undefined;
+        if (r === undefined) {
+          r = memo.results.get(rule);
+          if (r === undefined) {
+            r = memo.group.check(rule);
+            memo.results.set(rule, r);
+          }
+          checks[k] = r;
+        }
+        if (r.kind === "error" || r.matched.length === 0) {
+          // Validation stops here: later entries would not belong to `rules`.
+          checks.length = k + 1;
+          if (r.kind === "error") return r.error;
+          return error("ValidationError::InvalidRule", invalidRuleMessage(kb, rule, memo.group.types), contextOf(rule));
+        }
+        for (const i of r.matched) seen[i] = 1;
+      }
+    }
+
+    // Every rule of a required type's name was checked against it above without error, so a
+    // required type is satisfied exactly when some rule matched it.
+    for (const [name, types] of kb.ruleTypes) {
+      const seen = matched.get(name);
+      for (let i = 0; i < types.length; i++) {
+        const t = types[i];
+        if (t === undefined || !t.required) continue;
+        if (seen === undefined || seen[i] !== 1) {
+          return error(
+            "ValidationError::MissingRequiredRule",
+            `Missing implementation for required rule ${ruleToPolar(t.rule)}`,
+            // The engine only attaches a context for has_relation (the relation's span).
+            t.rule.name === "has_relation" ? contextOf(t.rule) : null,
+          );
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * UndefinedRuleCall for every call (in rule order) to a name no rule defines. Usually every
+   * called name is defined: that is checked first on the called names of each file (and the few
+   * names generated rules call), without visiting rules.
+   */
+  private checkUndefinedRuleCalls(
+    kb: KnowledgeBase,
+    files: readonly LineRecord[][],
+    generated: boolean,
+    out: Diagnostic[],
+  ): void {
+    const defined = (name: string): boolean => kb.hasRule(name);
+    if (!generated || GENERATED_CALLS.every(defined)) {
+      let allDefined = true;
+      for (const records of files) {
+        if (!this.calledNames(records).every(defined)) {
+          allDefined = false;
+          break;
+        }
+      }
+      if (allDefined) return;
+    }
+    for (const rules of kb.rules.values()) {
+      for (const rule of rules) {
+        for (const site of this.callSitesOf(rule)) {
+          if (kb.hasRule(site.name)) continue;
+          let d = this.undefinedCalls.get(site.term);
+          if (d === undefined) {
+            d = undefinedRuleCall(site.term);
+            this.undefinedCalls.set(site.term, d);
+          }
+          out.push(d);
+        }
+      }
+    }
+  }
+
+  private callSitesOf(rule: Rule): readonly CallSite[] {
+    let sites = this.callSites.get(rule);
+    if (sites === undefined) {
+      const collected: CallSite[] = [];
+      collectRuleCallSites(rule, collected);
+      sites = collected;
+      this.callSites.set(rule, sites);
+    }
+    return sites;
+  }
+
+  /**
+   * The distinct names the rules of a file call. Rewriting moves calls but never adds, removes or
+   * renames them, so the names do not depend on where the gensym counter stood.
+   */
+  private calledNames(records: readonly LineRecord[]): readonly string[] {
+    let names = this.fileCalls.get(records);
+    if (names === undefined) {
+      const set = new Set<string>();
+      for (const record of records) {
+        if (record.kind !== "rule") continue;
+        addCalledNames(record.rewrite?.rule ?? record.parsed, set);
+      }
+      names = [...set];
+      this.fileCalls.set(records, names);
+    }
+    return names;
+  }
+
+  /** Whether any rule (generated ones included) calls `has_permission`. */
+  private anyRuleCallsHasPermission(kb: KnowledgeBase): boolean {
+    for (const rules of kb.rules.values()) {
+      for (const rule of rules) {
+        let calls = this.permissionCallers.get(rule);
+        if (calls === undefined) {
+          calls = ruleCallsHasPermission(rule);
+          this.permissionCallers.set(rule, calls);
+        }
+        if (calls) return true;
+      }
+    }
+    return false;
+  }
 }
 
 /**
@@ -160,60 +543,5 @@ function allRules(kb: KnowledgeBase): Rule[] {
  * parse results as `LoadSource`s to avoid re-parsing. Never throws on user input.
  */
 export function diagnosticLoad(sources: readonly (LoadSource | SourceFile)[], options: LoadOptions = {}): LoadResult {
-  const kb = new KnowledgeBase(options.environment ?? null);
-  const diagnostics: Diagnostic[] = [];
-  const loadedFiles: SourceFile[] = [];
-
-  const result = (stage: LoadStage): LoadResult => ({
-    diagnostics,
-    stage,
-    rules: kb.rules,
-    ruleTypes: kb.ruleTypes,
-    inlineQueries: kb.inlineQueries,
-    blocks: kb.blocks,
-    loadedFiles,
-  });
-
-  // Phase 1: files in order.
-  for (const source of sources) {
-    const { file, parsed } = "parsed" in source ? source : { file: source, parsed: parseFile(source) };
-    const rejected = kb.addSource(file);
-    if (rejected !== null) {
-      diagnostics.push(rejected);
-      continue;
-    }
-    if (!parsed.ok) {
-      diagnostics.push(parsed.error);
-      continue;
-    }
-    loadedFiles.push(file);
-    for (const line of parsed.lines) loadLine(kb, line, diagnostics);
-  }
-
-  // Phase 2: an invalid declaration would only cause distracting shorthand errors.
-  if (anyUnrecoverable(diagnostics)) return result("stopped-after-files");
-
-  // Phase 3: shorthand rules become ordinary rules.
-  const shorthand = rewriteShorthandRules(kb.blocks, (name) => kb.isConstant(name));
-  diagnostics.push(...shorthand.diagnostics);
-  for (const rule of shorthand.rules) kb.addRule(rule);
-
-  // Phase 4: rule types from a broken file could have allowed rules of another file.
-  if (anyUnrecoverable(diagnostics)) return result("stopped-after-shorthand");
-
-  // Phase 5: resource-specific rule types, then rule-type validation and undefined calls.
-  for (const t of resourceSpecificRuleTypes(kb.blocks)) kb.addRuleType(t.rule, t.required, true);
-  const invalid = validateRuleTypes(kb);
-  if (invalid !== null) diagnostics.push(invalid);
-  diagnostics.push(...checkUndefinedRuleCalls(allRules(kb), (name) => kb.hasRule(name)));
-
-  // Phase 6: whole-policy warnings.
-  if (options.ignoreNoAllowWarning !== true) {
-    const noAllow = checkNoAllowRule((name) => kb.hasRule(name));
-    if (noAllow !== null) diagnostics.push(noAllow);
-  }
-  const noHasPermission = checkResourceBlocksMissingHasPermission(!kb.blocks.isEmpty, allRules(kb));
-  if (noHasPermission !== null) diagnostics.push(noHasPermission);
-
-  return result("complete");
+  return new Loader(options).load(sources);
 }

@@ -6,10 +6,10 @@
 import { compareCodePoints, type SourceFile } from "./ast.js";
 import { EDITOR_DROPPED_CODES, error, type Diagnostic, type Severity } from "./diagnostics.js";
 import type { LoadOptions } from "./environment.js";
-import { diagnosticLoad, type LoadResult, type LoadSource } from "./load.js";
+import { diagnosticLoad, Loader, type LoadResult, type LoadSource } from "./load.js";
 import { parseFile, type ParseResult } from "./parser.js";
 import { lineIndexOf, type Range } from "./positions.js";
-import { fileStats, sumStats, type PolicyStatistics } from "./stats.js";
+import { accumulateStats, emptyStats, fileStats, sumStats, type PolicyStatistics } from "./stats.js";
 
 /** A diagnostic as published to a client (the language server's view of it). */
 export interface PublishedDiagnostic {
@@ -52,6 +52,12 @@ interface Entry {
 const ZERO_RANGE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
 /**
+ * Published form of each diagnostic object. Incremental loads return the same diagnostic objects
+ * for unchanged files, so their positions are computed once.
+ */
+const published = new WeakMap<Diagnostic, PublishedDiagnostic>();
+
+/**
  * Converts load diagnostics to published ones. Without an environment (the editor view) the three
  * kinds that depend on registered classes are dropped, as Oso's language server does.
  */
@@ -63,20 +69,46 @@ export function publishDiagnostics(
   const out: PublishedDiagnostic[] = [];
   for (const d of diagnostics) {
     if (editorView && EDITOR_DROPPED_CODES.has(d.code)) continue;
-    const c = d.context;
-    out.push({
-      file: c === null ? null : c.file.name,
-      code: d.code,
-      severity: d.severity,
-      message: d.message,
-      range: c === null ? ZERO_RANGE : lineIndexOf(c.file).range(c.start, c.end),
-    });
+    let p = published.get(d);
+    if (p === undefined) {
+      const c = d.context;
+      p = {
+        file: c === null ? null : c.file.name,
+        code: d.code,
+        severity: d.severity,
+        message: d.message,
+        range: c === null ? ZERO_RANGE : lineIndexOf(c.file).range(c.start, c.end),
+      };
+      published.set(d, p);
+    }
+    out.push(p);
   }
   return out;
 }
 
+/** How many option sets keep an incremental loader. */
+const MAX_LOADERS = 4;
+
 /** Key identifying the options a cached analysis was computed with. */
 function optionsKey(options: LoadOptions): string {
+  const env = options.environment;
+  // Environments are treated as immutable: one key per environment object and flag, so that
+  // analysing after each edit does not serialise a long class list every time.
+  if (env !== null && env !== undefined) {
+    const flag = options.ignoreNoAllowWarning === true ? 1 : 0;
+    let keys = environmentKeys.get(env);
+    if (keys === undefined) {
+      keys = [null, null];
+      environmentKeys.set(env, keys);
+    }
+    return (keys[flag] ??= serializeOptions(options));
+  }
+  return serializeOptions(options);
+}
+
+const environmentKeys = new WeakMap<object, [string | null, string | null]>();
+
+function serializeOptions(options: LoadOptions): string {
   const env = options.environment;
   return JSON.stringify([
     env === null || env === undefined ? null : [env.classes, env.mro ?? {}, env.builtins ?? true],
@@ -85,17 +117,20 @@ function optionsKey(options: LoadOptions): string {
 }
 
 /**
- * A policy: named files, each parsed once per change. Names are ordered the way the language
- * server orders document URIs (a BTreeMap of URLs, i.e. by code points), which is also the load order.
- */
-/**
  * `diagnosticLoad`, but a defect in the analyzer becomes a diagnostic instead of an exception
  * thrown into the editor (the analyzer must never throw on any text).
  */
-function safeLoad(sources: readonly LoadSource[], options: LoadOptions): LoadResult {
+function safeLoad(
+  loader: Loader,
+  sources: readonly LoadSource[],
+  options: LoadOptions,
+  onDefect: () => void,
+): LoadResult {
   try {
-    return diagnosticLoad(sources, options);
+    return loader.load(sources);
   } catch (e) {
+    // The loader may hold half-updated memos: the caller starts afresh next time.
+    onDefect();
     const failed = diagnosticLoad([], { ...options, ignoreNoAllowWarning: true });
     return {
       ...failed,
@@ -105,11 +140,25 @@ function safeLoad(sources: readonly LoadSource[], options: LoadOptions): LoadRes
   }
 }
 
+/**
+ * A policy: named files, each parsed once per change. Names are ordered the way the language
+ * server orders document URIs (a BTreeMap of URLs, i.e. by code points), which is also the load order.
+ *
+ * `analyze()` re-runs the load over all files, but through an incremental {@link Loader}: the
+ * work of files whose text did not change is reused, so an edit costs about the size of the
+ * edited file plus a pass over per-file summaries.
+ */
 export class Policy {
   private readonly entries = new Map<string, Entry>();
   private sortedNames: string[] | null = null;
   private cached: { key: string; diagnostics: readonly PublishedDiagnostic[]; load: LoadResult } | null = null;
-  private cachedStats: PolicyStatistics | null = null;
+  /** Sum of the tracked files' counters, updated per changed file. */
+  private readonly totals: PolicyStatistics = emptyStats();
+  /**
+   * Incremental loaders by options key (the editor view and an engine view may alternate). A
+   * loader reuses the work of files whose parse is unchanged since its previous load.
+   */
+  private readonly loaders = new Map<string, Loader>();
 
   /** Adds or replaces a file; returns false (and keeps every cache) when the text is unchanged. */
   set(name: string, text: string): boolean {
@@ -117,7 +166,10 @@ export class Policy {
     if (old !== undefined && old.file.text === text) return false;
     const file: SourceFile = { name, text };
     const parsed = parseFile(file);
-    this.entries.set(name, { file, parsed, stats: fileStats(parsed, text) });
+    const stats = fileStats(parsed, text);
+    if (old !== undefined) accumulateStats(this.totals, old.stats, -1);
+    accumulateStats(this.totals, stats, 1);
+    this.entries.set(name, { file, parsed, stats });
     if (old === undefined) this.sortedNames = null;
     this.invalidate();
     return true;
@@ -125,7 +177,10 @@ export class Policy {
 
   /** Removes a file; returns whether it was tracked. */
   delete(name: string): boolean {
-    if (!this.entries.delete(name)) return false;
+    const old = this.entries.get(name);
+    if (old === undefined) return false;
+    this.entries.delete(name);
+    accumulateStats(this.totals, old.stats, -1);
     this.sortedNames = null;
     this.invalidate();
     return true;
@@ -154,25 +209,31 @@ export class Policy {
 
   /**
    * Loads all files together (in name order) and returns the diagnostics and statistics. The load
-   * is cached until a file changes or the options differ.
+   * is cached until a file changes or the options differ. A class environment object must not be
+   * changed once analysed with: pass a new object instead (it is recognised by identity).
    */
   analyze(options: AnalyzeOptions = {}): PolicyAnalysis {
     const key = optionsKey(options);
     let cached = this.cached;
     if (cached === null || cached.key !== key) {
       const sources = this.names().flatMap((n) => this.entries.get(n) ?? []);
-      const load = safeLoad(sources, options);
+      let loader = this.loaders.get(key);
+      if (loader === undefined) {
+        // Keep a few option sets warm; an unbounded number of environments must not pin memory.
+        if (this.loaders.size >= MAX_LOADERS) this.loaders.clear();
+        loader = new Loader(options);
+        this.loaders.set(key, loader);
+      }
+      const load = safeLoad(loader, sources, options, () => this.loaders.delete(key));
       cached = { key, load, diagnostics: publishDiagnostics(load.diagnostics, options.environment) };
       this.cached = cached;
     }
-    this.cachedStats ??= sumStats([...this.entries.values()].map((e) => e.stats));
     const deleted = options.deletedFiles ?? 0;
-    const stats = sumStats([this.cachedStats], { deletedFiles: deleted });
+    const stats = sumStats([this.totals], { deletedFiles: deleted });
     return { diagnostics: cached.diagnostics, all: cached.load.diagnostics, stats, load: cached.load };
   }
 
   private invalidate(): void {
     this.cached = null;
-    this.cachedStats = null;
   }
 }

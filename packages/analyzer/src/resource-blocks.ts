@@ -84,6 +84,13 @@ export interface GeneratedRuleType {
   readonly rule: Rule;
   /** Required rule types must have at least one matching rule (MissingRequiredRule). */
   readonly required: boolean;
+  /** Always true: generated rule types are built in (a `RuleType` of the knowledge base). */
+  readonly builtin: true;
+  /**
+   * What the rule type's parameters are made of (`subject \0 relation \0 object` for
+   * `has_relation`): two generated types with the same key check every rule the same way.
+   */
+  readonly key: string;
 }
 
 function symbolName(term: Term): string {
@@ -278,9 +285,9 @@ function duplicateDeclaration(
 }
 
 /** A declaration stored in the registry: the key term (a String; the first one seen is kept) and the latest declaration. */
-interface StoredDeclaration {
+export interface StoredDeclaration {
   readonly key: Term;
-  declaration: Declaration;
+  readonly declaration: Declaration;
 }
 
 /** polar-core `index_declarations`: the first clash within one block is an error and drops the block. */
@@ -319,11 +326,34 @@ function indexDeclarations(block: ResourceBlock): Map<string, StoredDeclaration>
   return index;
 }
 
-interface RegisteredBlock {
+/**
+ * The load-independent part of registering a block: the UnregisteredClass error for its name and
+ * its declaration index (or the clash that drops it). An incremental load computes this once per
+ * parsed block and reuses it; the registry never mutates it.
+ */
+export interface PreparedBlock {
+  readonly block: ResourceBlock;
+  readonly unregistered: Diagnostic | null;
+  readonly index: ReadonlyMap<string, StoredDeclaration> | Diagnostic;
+}
+
+/** Prepares a block for {@link BlockRegistry.addPrepared}. */
+export function prepareBlock(block: ResourceBlock, isConstant: (name: string) => boolean): PreparedBlock {
+  return {
+    block,
+    unregistered: isConstant(block.name) ? null : unregisteredClass(block.resource),
+    index: indexDeclarations(block),
+  };
+}
+
+/** @internal A block as registered: the first block's index is shared until a reopened block is merged in. */
+export interface RegisteredBlock {
   /** The first block's resource term (Rust keeps the first key of a HashMap entry). */
   readonly resource: Term;
-  readonly declarations: Map<string, StoredDeclaration>;
-  readonly shorthandRules: ShorthandRule[];
+  declarations: ReadonlyMap<string, StoredDeclaration>;
+  shorthandRules: readonly ShorthandRule[];
+  /** Whether `declarations`/`shorthandRules` are this registry's own copies (else shared with a prepared block). */
+  owned: boolean;
 }
 
 /**
@@ -344,40 +374,54 @@ export class BlockRegistry {
    * the new declaration wins.
    */
   add(block: ResourceBlock, isConstant: (name: string) => boolean): Diagnostic[] {
-    this.allBlocks.push(block);
+    const prepared = prepareBlock(block, isConstant);
     const diagnostics: Diagnostic[] = [];
-    if (!isConstant(block.name)) diagnostics.push(unregisteredClass(block.resource));
+    if (prepared.unregistered !== null) diagnostics.push(prepared.unregistered);
+    const merged = this.addPrepared(prepared);
+    if (merged !== null) diagnostics.push(...merged);
+    return diagnostics;
+  }
 
-    const index = indexDeclarations(block);
-    if (!(index instanceof Map)) {
-      diagnostics.push(index);
-      return diagnostics;
-    }
+  /**
+   * {@link add} for a prepared block, without its UnregisteredClass error (the caller reports
+   * `prepared.unregistered` first). Returns the clash diagnostics, or null when there are none.
+   */
+  addPrepared(prepared: PreparedBlock): Diagnostic[] | null {
+    const { block, index } = prepared;
+    this.allBlocks.push(block);
+    if (isDiagnostic(index)) return [index];
 
+    let diagnostics: Diagnostic[] | null = null;
     const existing = this.blocks.get(block.name);
     if (existing === undefined) {
       this.blocks.set(block.name, {
         resource: block.resource,
         declarations: index,
-        shorthandRules: [...block.shorthandRules],
+        shorthandRules: block.shorthandRules,
+        owned: false,
       });
     } else {
+      // Copy on first merge: the shared maps belong to prepared blocks that later loads reuse.
+      if (!existing.owned) {
+        existing.declarations = new Map(existing.declarations);
+        existing.shorthandRules = [...existing.shorthandRules];
+        existing.owned = true;
+      }
+      const declarations = existing.declarations as Map<string, StoredDeclaration>;
       for (const [k, added] of index) {
-        const old = existing.declarations.get(k);
+        const old = declarations.get(k);
         if (old === undefined) {
-          existing.declarations.set(k, {
-            key: added.key,
-            declaration: added.declaration,
-          });
+          declarations.set(k, added);
           continue;
         }
-        const previous = old.declaration;
-        old.declaration = added.declaration;
-        if (!sameDeclaration(previous, added.declaration)) {
-          diagnostics.push(duplicateDeclaration(block.resource, added.key, previous, added.declaration));
+        // The first key term is kept, the new declaration wins.
+        declarations.set(k, { key: old.key, declaration: added.declaration });
+        if (!sameDeclaration(old.declaration, added.declaration)) {
+          diagnostics ??= [];
+          diagnostics.push(duplicateDeclaration(block.resource, added.key, old.declaration, added.declaration));
         }
       }
-      existing.shorthandRules.push(...block.shorthandRules);
+      (existing.shorthandRules as ShorthandRule[]).push(...block.shorthandRules);
     }
 
     if (block.blockType === "actor") this.actorSet.add(block.name);
@@ -450,34 +494,9 @@ export class BlockRegistry {
 /** Result of a lookup that can fail with a diagnostic (the engine's `PolarResult`). */
 type Lookup<T> = { ok: true; value: T } | { ok: false; error: Diagnostic };
 
-/** polar-core `get_declaration_in_resource_block`: ResourceBlock #9. */
-function getDeclaration(registry: BlockRegistry, declaration: Term, resourceName: string): Lookup<Declaration> {
-  const found = registry.lookup(resourceName)?.declarations.get(stringValue(declaration));
-  if (found !== undefined) return { ok: true, value: found.declaration };
-  return {
-    ok: false,
-    error: resourceBlockError(
-      `Undeclared term ${termString(declaration)} referenced in rule in '${resourceName}' resource block. Did you mean to declare it as a role, permission, or relation?`,
-      declaration,
-    ),
-  };
-}
-
 /** The engine's Display of a shorthand string term: double-quoted, unescaped. */
 function termString(term: Term): string {
   return `"${stringValue(term)}"`;
-}
-
-/** polar-core `get_relation_type_in_resource_block`: #9, or InvalidState for a role/permission. */
-function getRelationType(registry: BlockRegistry, relation: Term, resourceName: string): Lookup<Term> {
-  const d = getDeclaration(registry, relation, resourceName);
-  if (!d.ok) return d;
-  if (d.value.kind === "relation") return { ok: true, value: d.value.type };
-  const debug = d.value.kind === "role" ? "Role" : "Permission";
-  return {
-    ok: false,
-    error: error("OperationalError::InvalidState", `Invalid state: Expected Relation; got: ${debug}`, null),
-  };
 }
 
 function ruleNameFor(d: Declaration): string {
@@ -495,8 +514,11 @@ function variable(name: string): Value {
   return { type: "Variable", name };
 }
 
+/** Shared empty field map of generated patterns (terms are immutable). */
+const NO_FIELDS: ReadonlyMap<string, Term> = new Map();
+
 function instancePattern(tag: string): Value {
-  return { type: "InstancePattern", tag, fields: new Map() };
+  return { type: "InstancePattern", tag, fields: NO_FIELDS };
 }
 
 function call(name: string, args: Term[]): Value {
@@ -507,29 +529,103 @@ function and(args: Term[]): Value {
   return { type: "Expression", operator: "And", args };
 }
 
-/** polar-core `ShorthandRule::as_rule`: the generated rule, or the first error (#8–#11, InvalidState). */
-function shorthandAsRule(registry: BlockRegistry, resource: Term, rule: ShorthandRule): Lookup<Rule> {
+// Values every generated rule uses; shared, as terms are immutable.
+const ACTOR_VARIABLE = variable("actor");
+const ACTOR_PATTERN = instancePattern(ACTOR_UNION_NAME);
+
+/**
+ * Everything a shorthand rule's translation reads from the registry. Two translations of the same
+ * shorthand rule with identical inputs (same objects) give the same rule or error, which is what
+ * lets an incremental load reuse the previous translation.
+ */
+interface ShorthandInputs {
+  /** The registered block's resource term (the first block of that name). */
+  readonly resource: Term;
+  /** The head's declaration in the block. */
+  readonly head: Declaration | undefined;
+  /** For `on "relation"`: the relation's declaration in the block. */
+  readonly relation: Declaration | undefined;
+  /** For `on "relation"`: whether the related type has a block. */
+  readonly related: boolean;
+  /** The implier's declaration: in the related block for `on "relation"`, else in the block. */
+  readonly implier: Declaration | undefined;
+  /** Values every rule generated in the block uses (shared: terms are immutable). */
+  readonly shared: SharedValues;
+}
+
+/** The resource variable and pattern of a block's generated rules. */
+interface SharedValues {
+  readonly resourceVar: Value;
+  readonly resourcePattern: Value;
+}
+
+function sharedValues(resource: Term): SharedValues {
+  const name = symbolName(resource);
+  return { resourceVar: variable(resourceNameAsVar(name, false)), resourcePattern: instancePattern(name) };
+}
+
+/** Previous translations of shorthand rules (see {@link BlockPhaseCache}). */
+type ShorthandMemo = WeakMap<ShorthandRule, { readonly inputs: ShorthandInputs; readonly result: Lookup<Rule> }>;
+
+function shorthandInputs(
+  registry: BlockRegistry,
+  block: RegisteredBlock,
+  rule: ShorthandRule,
+  shared: SharedValues,
+): ShorthandInputs {
+  const declarations = registry.lookup(symbolName(block.resource))?.declarations;
+  const head = declarations?.get(stringValue(rule.head))?.declaration;
+  if (rule.relation === null) {
+    const implier = declarations?.get(stringValue(rule.implier))?.declaration;
+    return { resource: block.resource, head, relation: undefined, related: false, implier, shared };
+  }
+  const relation = declarations?.get(stringValue(rule.relation.name))?.declaration;
+  const relatedBlock = relation?.kind === "relation" ? registry.lookup(symbolName(relation.type)) : undefined;
+  const implier = relatedBlock?.declarations.get(stringValue(rule.implier))?.declaration;
+  return { resource: block.resource, head, relation, related: relatedBlock !== undefined, implier, shared };
+}
+
+function sameInputs(a: ShorthandInputs, b: ShorthandInputs): boolean {
+  return (
+    a.resource === b.resource &&
+    a.head === b.head &&
+    a.relation === b.relation &&
+    a.related === b.related &&
+    a.implier === b.implier
+  );
+}
+
+function undeclared(declaration: Term, resourceName: string): Lookup<never> {
+  return {
+    ok: false,
+    error: resourceBlockError(
+      `Undeclared term ${termString(declaration)} referenced in rule in '${resourceName}' resource block. Did you mean to declare it as a role, permission, or relation?`,
+      declaration,
+    ),
+  };
+}
+
+/**
+ * polar-core `ShorthandRule::as_rule`: the generated rule, or the first error (#8–#11,
+ * InvalidState), computed from the registry lookups gathered in `inputs`
+ * (`get_declaration_in_resource_block`, `get_relation_type_in_resource_block`, …).
+ */
+function shorthandAsRule(inputs: ShorthandInputs, rule: ShorthandRule): Lookup<Rule> {
+  const { resource } = inputs;
   const resourceName = symbolName(resource);
   const { head, implier, relation } = rule;
 
-  const headDeclaration = getDeclaration(registry, head, resourceName);
-  if (!headDeclaration.ok) return headDeclaration;
+  if (inputs.head === undefined) return undeclared(head, resourceName);
 
-  const resourceVar = resourceNameAsVar(resourceName, false);
+  const { resourceVar, resourcePattern } = inputs.shared;
   const params: Parameter[] = [
-    {
-      parameter: withValue(head, variable("actor")),
-      specializer: withValue(head, instancePattern(ACTOR_UNION_NAME)),
-    },
+    { parameter: withValue(head, ACTOR_VARIABLE), specializer: withValue(head, ACTOR_PATTERN) },
     { parameter: head, specializer: null },
-    {
-      parameter: withValue(head, variable(resourceVar)),
-      specializer: withValue(resource, instancePattern(resourceName)),
-    },
+    { parameter: withValue(head, resourceVar), specializer: withValue(resource, resourcePattern) },
   ];
 
-  const actor = withValue(implier, variable("actor"));
-  const resourceTerm = withValue(implier, variable(resourceVar));
+  const actor = withValue(implier, ACTOR_VARIABLE);
+  const resourceTerm = withValue(implier, resourceVar);
   let body: Term;
   if (relation !== null) {
     const keyword = symbolName(relation.keyword);
@@ -539,25 +635,32 @@ function shorthandAsRule(registry: BlockRegistry, resource: Term, rule: Shorthan
         error: resourceBlockError(`Unexpected relation keyword '${keyword}'. Did you mean 'on'?`, relation.keyword),
       };
     }
-    const relationType = getRelationType(registry, relation.name, resourceName);
-    if (!relationType.ok) return relationType;
-    const relatedName = symbolName(relationType.value);
+    // polar-core `get_relation_type_in_resource_block`: #9, or InvalidState for a role/permission.
+    const relationDeclaration = inputs.relation;
+    if (relationDeclaration === undefined) return undeclared(relation.name, resourceName);
+    if (relationDeclaration.kind !== "relation") {
+      const debug = relationDeclaration.kind === "role" ? "Role" : "Permission";
+      return {
+        ok: false,
+        error: error("OperationalError::InvalidState", `Invalid state: Expected Relation; got: ${debug}`, null),
+      };
+    }
+    const relationType = relationDeclaration.type;
+    const relatedName = symbolName(relationType);
     const relatedVar = withValue(relation.name, variable(resourceNameAsVar(relatedName, true)));
     const relationCall = withValue(relation.name, call("has_relation", [relatedVar, relation.name, resourceTerm]));
 
     // polar-core `get_rule_name_for_declaration_in_related_resource_block`: #10 / #11.
-    const related = registry.lookup(relatedName);
-    if (related === undefined) {
+    if (!inputs.related) {
       return {
         ok: false,
         error: resourceBlockError(
           `${resourceName}: Relation ${termString(relation.name)} in rule body \`${termString(implier)} on ${termString(relation.name)}\` has type '${relatedName}', but no such resource block exists. Try declaring one: \`resource ${relatedName} {}\``,
-          relationType.value,
+          relationType,
         ),
       };
     }
-    const impliedDeclaration = related.declarations.get(stringValue(implier));
-    if (impliedDeclaration === undefined) {
+    if (inputs.implier === undefined) {
       return {
         ok: false,
         error: resourceBlockError(
@@ -566,22 +669,18 @@ function shorthandAsRule(registry: BlockRegistry, resource: Term, rule: Shorthan
         ),
       };
     }
-    const implierCall = withValue(
-      implier,
-      call(ruleNameFor(impliedDeclaration.declaration), [actor, implier, relatedVar]),
-    );
+    const implierCall = withValue(implier, call(ruleNameFor(inputs.implier), [actor, implier, relatedVar]));
     body = withValue(implier, and([relationCall, implierCall]));
   } else {
-    const implierDeclaration = getDeclaration(registry, implier, resourceName);
-    if (!implierDeclaration.ok) return implierDeclaration;
-    const implierCall = withValue(implier, call(ruleNameFor(implierDeclaration.value), [actor, implier, resourceTerm]));
+    if (inputs.implier === undefined) return undeclared(implier, resourceName);
+    const implierCall = withValue(implier, call(ruleNameFor(inputs.implier), [actor, implier, resourceTerm]));
     body = withValue(implier, and([implierCall]));
   }
 
   return {
     ok: true,
     value: {
-      name: ruleNameFor(headDeclaration.value),
+      name: ruleNameFor(inputs.head),
       params,
       body,
       source: head.source,
@@ -590,28 +689,232 @@ function shorthandAsRule(registry: BlockRegistry, resource: Term, rule: Shorthan
   };
 }
 
+/** A `has_relation` rule type that shorthand rules require: its key and the terms of its `insert`. */
+interface RequiredRelation {
+  readonly key: string;
+  readonly subject: Term;
+  readonly name: Term;
+  readonly object: Term;
+}
+
+/**
+ * What phases 3 and 5 derive from one registered block. It depends on the block (its resource
+ * term, declarations and shorthand rules, compared by identity) and on the declarations of the
+ * blocks its `on "relation"` shorthand rules reach (`deps`); nothing else in the registry.
+ */
+interface BlockMemo {
+  readonly resource: Term;
+  readonly declarations: ReadonlyMap<string, StoredDeclaration>;
+  readonly shorthandRules: readonly ShorthandRule[];
+  /** Related blocks looked up, by name, with the declarations found (undefined: no such block). */
+  readonly deps: ReadonlyMap<string, ReadonlyMap<string, StoredDeclaration> | undefined>;
+  /** UnregisteredClass for each relation whose type is not registered. */
+  readonly unregistered: readonly Diagnostic[];
+  /** The translation (rule or error) of each shorthand rule. */
+  readonly translations: readonly Lookup<Rule>[];
+  /** The block's relations: `has_relation` rule-type keys with the relation-name term. */
+  readonly relations: readonly RequiredRelation[];
+  /** The relations (of this block or related ones) its shorthand rules require. */
+  readonly required: readonly RequiredRelation[];
+  /** The `has_relation` rule type of each relation, made when first needed. */
+  readonly ruleTypes: (GeneratedRuleType | undefined)[];
+}
+
+/**
+ * Memos of the block phases (shorthand translation, resource-specific rule types) that let an
+ * incremental load redo only the blocks whose inputs changed. One cache serves one class
+ * environment (UnregisteredClass depends on it). A fresh cache gives a from-scratch computation.
+ */
+export class BlockPhaseCache {
+  private readonly blocks = new WeakMap<object, BlockMemo>();
+  private readonly shorthand: ShorthandMemo = new WeakMap();
+
+  constructor(private readonly isConstant: (name: string) => boolean) {}
+
+  /** The memo of a registered block, recomputed when its inputs changed. */
+  block(registry: BlockRegistry, block: RegisteredBlock): BlockMemo {
+    const old = this.blocks.get(block.declarations);
+    if (
+      old !== undefined &&
+      old.resource === block.resource &&
+      old.shorthandRules === block.shorthandRules &&
+      depsUnchanged(registry, old.deps)
+    ) {
+      return old;
+    }
+    const memo = this.compute(registry, block);
+    this.blocks.set(block.declarations, memo);
+    return memo;
+  }
+
+  private compute(registry: BlockRegistry, block: RegisteredBlock): BlockMemo {
+    const { resource, declarations, shorthandRules } = block;
+    const objectName = symbolName(resource);
+    const deps = new Map<string, ReadonlyMap<string, StoredDeclaration> | undefined>();
+    const related = (name: string): ReadonlyMap<string, StoredDeclaration> | undefined => {
+      const found = registry.lookup(name)?.declarations;
+      deps.set(name, found);
+      return found;
+    };
+
+    const unregistered: Diagnostic[] = [];
+    const relations: RequiredRelation[] = [];
+    for (const d of declarations.values()) {
+      if (d.declaration.kind !== "relation") continue;
+      const subject = d.declaration.type;
+      const subjectName = symbolName(subject);
+      if (!this.isConstant(subjectName)) unregistered.push(unregisteredClass(subject));
+      relations.push({ key: relationKey(subjectName, d.key, objectName), subject, name: d.key, object: resource });
+    }
+
+    const translations: Lookup<Rule>[] = [];
+    const required: RequiredRelation[] = [];
+    const shared = sharedValues(resource);
+    for (const shorthand of shorthandRules) {
+      const inputs = shorthandInputs(registry, block, shorthand, shared);
+      if (shorthand.relation !== null && inputs.relation?.kind === "relation")
+        related(symbolName(inputs.relation.type));
+      const previous = this.shorthand.get(shorthand);
+      let translation: Lookup<Rule>;
+      if (previous !== undefined && sameInputs(previous.inputs, inputs)) translation = previous.result;
+      else {
+        translation = shorthandAsRule(inputs, shorthand);
+        this.shorthand.set(shorthand, { inputs, result: translation });
+      }
+      translations.push(translation);
+
+      // create_resource_specific_rule_types: the relations this shorthand rule requires.
+      const { implier, relation } = shorthand;
+      if (relation !== null) {
+        const subject = declarations.get(stringValue(relation.name))?.declaration;
+        if (subject?.kind !== "relation") continue;
+        const subjectName = symbolName(subject.type);
+        required.push({
+          key: relationKey(subjectName, relation.name, objectName),
+          subject: subject.type,
+          name: relation.name,
+          object: resource,
+        });
+        const relatedSubject = related(subjectName)?.get(stringValue(implier))?.declaration;
+        if (relatedSubject?.kind === "relation") {
+          required.push({
+            key: relationKey(symbolName(relatedSubject.type), implier, subjectName),
+            subject: relatedSubject.type,
+            name: implier,
+            object: subject.type,
+          });
+        }
+      } else {
+        const subject = declarations.get(stringValue(implier))?.declaration;
+        if (subject?.kind === "relation") {
+          required.push({
+            key: relationKey(symbolName(subject.type), implier, objectName),
+            subject: subject.type,
+            name: implier,
+            object: resource,
+          });
+        }
+      }
+    }
+    const ruleTypes: (GeneratedRuleType | undefined)[] = [];
+    return { resource, declarations, shorthandRules, deps, unregistered, translations, relations, required, ruleTypes };
+  }
+
+  /** The memos of every registered block, in registry order (computed once per registry). */
+  memos(registry: BlockRegistry): readonly BlockMemo[] {
+    if (this.lastRegistry !== registry) {
+      const memos: BlockMemo[] = [];
+      for (const block of registry.registered()) memos.push(this.block(registry, block));
+      this.lastRegistry = registry;
+      this.lastMemos = memos;
+    }
+    return this.lastMemos;
+  }
+
+  private lastRegistry: BlockRegistry | null = null;
+  private lastMemos: readonly BlockMemo[] = [];
+}
+
+/** The `has_relation` rule type of a block's `i`-th relation, made once per memo and flag. */
+function relationRuleType(memo: BlockMemo, i: number, required: boolean): GeneratedRuleType {
+  const old = memo.ruleTypes[i];
+  if (old !== undefined && old.required === required) return old;
+  const relation = memo.relations[i] as RequiredRelation;
+  const { key, subject, name, object } = relation;
+  const ruleType: GeneratedRuleType = {
+    rule: {
+      name: "has_relation",
+      params: [
+        ruleTypeParam("subject", symbolName(subject)),
+        { parameter: temporary({ type: "String", value: stringValue(name) }), specializer: null },
+        ruleTypeParam("object", symbolName(object)),
+      ],
+      body: temporary(and([])),
+      source: name.source,
+    },
+    required,
+    builtin: true,
+    key,
+  };
+  memo.ruleTypes[i] = ruleType;
+  return ruleType;
+}
+
+function depsUnchanged(
+  registry: BlockRegistry,
+  deps: ReadonlyMap<string, ReadonlyMap<string, StoredDeclaration> | undefined>,
+): boolean {
+  // Iterating keys, not entries: this runs for every block of every load, and entries allocate.
+  for (const name of deps.keys()) if (registry.lookup(name)?.declarations !== deps.get(name)) return false;
+  return true;
+}
+
+/** The key of a `has_relation` rule type: what its parameters are made of. */
+function relationKey(subjectName: string, name: Term, objectName: string): string {
+  return `${subjectName}\u0000${stringValue(name)}\u0000${objectName}`;
+}
+
 /**
  * polar-core `KnowledgeBase::rewrite_shorthand_rules` (phase 3): UnregisteredClass for every
  * relation type that is not registered, then every shorthand rule of every accepted block turned
- * into a rule or into its first error.
+ * into a rule or into its first error. With a `cache` kept from the previous load, only blocks
+ * whose inputs changed are translated again.
  */
 export function rewriteShorthandRules(
   registry: BlockRegistry,
   isConstant: (name: string) => boolean,
+  cache: BlockPhaseCache = new BlockPhaseCache(isConstant),
 ): { rules: Rule[]; diagnostics: Diagnostic[] } {
-  const diagnostics: Diagnostic[] = [];
-  for (const { subject } of registry.relationTuples()) {
-    if (!isConstant(symbolName(subject))) diagnostics.push(unregisteredClass(subject));
-  }
   const rules: Rule[] = [];
-  for (const block of registry.registered()) {
-    for (const shorthand of block.shorthandRules) {
-      const r = shorthandAsRule(registry, block.resource, shorthand);
-      if (r.ok) rules.push(r.value);
-      else diagnostics.push(r.error);
+  const diagnostics: Diagnostic[] = [];
+  forEachShorthandResult(
+    registry,
+    cache,
+    (rule) => rules.push(rule),
+    (d) => diagnostics.push(d),
+  );
+  return { rules, diagnostics };
+}
+
+/**
+ * {@link rewriteShorthandRules} without collecting: hands every diagnostic and generated rule,
+ * in order, to the callbacks (the incremental loader adds them straight to its knowledge base).
+ */
+export function forEachShorthandResult(
+  registry: BlockRegistry,
+  cache: BlockPhaseCache,
+  onRule: (rule: Rule) => void,
+  onDiagnostic: (d: Diagnostic) => void,
+): void {
+  const memos = cache.memos(registry);
+  // Every UnregisteredClass for relation types comes before the shorthand translations.
+  for (const memo of memos) for (const d of memo.unregistered) onDiagnostic(d);
+  for (const memo of memos) {
+    for (const t of memo.translations) {
+      if (t.ok) onRule(t.value);
+      else onDiagnostic(t.error);
     }
   }
-  return { rules, diagnostics };
 }
 
 function ruleTypeParam(name: string, tag: string): Parameter {
@@ -621,83 +924,51 @@ function ruleTypeParam(name: string, tag: string): Parameter {
   };
 }
 
+/** The required `has_role(actor: Actor, role: String, resource: Resource)` rule type (no source). */
+const HAS_ROLE_RULE_TYPE: GeneratedRuleType = {
+  rule: {
+    name: "has_role",
+    params: [
+      ruleTypeParam("actor", ACTOR_UNION_NAME),
+      ruleTypeParam("role", "String"),
+      ruleTypeParam("resource", RESOURCE_UNION_NAME),
+    ],
+    body: temporary(and([])),
+    source: { kind: "temporary" },
+  },
+  required: true,
+  builtin: true,
+  key: "has_role",
+};
+
 /**
  * polar-core `KnowledgeBase::create_resource_specific_rule_types` (phase 5): a `has_relation`
  * rule type per declared relation – required when a shorthand rule traverses it (`on "rel"`) or
  * uses it as implier (locally, or in the related block through `on`) – with the relation type
  * symbol's span as source; then the required `has_role(actor: Actor, role: String, resource:
  * Resource)` (no source) when any accepted block declares a role.
+ *
+ * With a `cache` kept from the previous load (the one {@link rewriteShorthandRules} used), the
+ * rule types of unchanged blocks are reused.
  */
-export function resourceSpecificRuleTypes(registry: BlockRegistry): GeneratedRuleType[] {
-  interface Entry {
-    subject: Term;
-    name: Term;
-    object: Term;
-    required: boolean;
-  }
-  const entries = new Map<string, Entry>();
-  const keyOf = (subject: Term, name: Term, object: Term): string =>
-    `${symbolName(subject)}\u0000${stringValue(name)}\u0000${symbolName(object)}`;
-  // HashMap::insert keeps the first key (whose source becomes the rule type's) and updates the value.
-  const insert = (subject: Term, name: Term, object: Term, required: boolean): void => {
-    const k = keyOf(subject, name, object);
-    const e = entries.get(k);
-    if (e === undefined) entries.set(k, { subject, name, object, required });
-    else e.required = required;
-  };
-
-  for (const { subject, name, object } of registry.relationTuples()) insert(subject, name, object, false);
-
-  for (const block of registry.registered()) {
-    const objectName = symbolName(block.resource);
-    for (const { implier, relation } of block.shorthandRules) {
-      if (relation !== null) {
-        const subject = getRelationType(registry, relation.name, objectName);
-        if (!subject.ok) continue;
-        insert(subject.value, relation.name, block.resource, true);
-        const relatedSubject = getRelationType(registry, implier, symbolName(subject.value));
-        if (relatedSubject.ok) insert(relatedSubject.value, implier, subject.value, true);
-      } else {
-        const subject = getRelationType(registry, implier, objectName);
-        if (subject.ok) insert(subject.value, implier, block.resource, true);
-      }
+export function resourceSpecificRuleTypes(
+  registry: BlockRegistry,
+  cache: BlockPhaseCache = new BlockPhaseCache(() => false),
+): GeneratedRuleType[] {
+  const memos = cache.memos(registry);
+  // Rule types are keyed by (subject, relation, object) names. Every relation declaration gives
+  // a distinct key (blocks have distinct names, relations within a block too), and every key a
+  // shorthand rule requires is one of them: it is built from a relation declaration found in a
+  // registered block. So there is one rule type per relation, in registry order.
+  const required = new Set<string>();
+  for (const memo of memos) for (const relation of memo.required) required.add(relation.key);
+  const ruleTypes: GeneratedRuleType[] = [];
+  for (const memo of memos) {
+    for (let i = 0; i < memo.relations.length; i++) {
+      ruleTypes.push(relationRuleType(memo, i, required.has((memo.relations[i] as RequiredRelation).key)));
     }
   }
 
-  const ruleTypes: GeneratedRuleType[] = [];
-  for (const { subject, name, object, required } of entries.values()) {
-    ruleTypes.push({
-      rule: {
-        name: "has_relation",
-        params: [
-          ruleTypeParam("subject", symbolName(subject)),
-          {
-            parameter: temporary({ type: "String", value: stringValue(name) }),
-            specializer: null,
-          },
-          ruleTypeParam("object", symbolName(object)),
-        ],
-        body: temporary(and([])),
-        source: name.source,
-      },
-      required,
-    });
-  }
-
-  if (registry.hasRoles()) {
-    ruleTypes.push({
-      rule: {
-        name: "has_role",
-        params: [
-          ruleTypeParam("actor", ACTOR_UNION_NAME),
-          ruleTypeParam("role", "String"),
-          ruleTypeParam("resource", RESOURCE_UNION_NAME),
-        ],
-        body: temporary(and([])),
-        source: { kind: "temporary" },
-      },
-      required: true,
-    });
-  }
+  if (registry.hasRoles()) ruleTypes.push(HAS_ROLE_RULE_TYPE);
   return ruleTypes;
 }

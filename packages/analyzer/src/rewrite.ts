@@ -7,16 +7,8 @@
  * the shape, the order of the conjuncts and the temporary numbering must match the engine; this
  * module follows the Rust fold step by step (children before parents, the body before the head).
  */
-import {
-  compareCodePoints,
-  temporary,
-  type Fields,
-  type Operator,
-  type Parameter,
-  type Rule,
-  type Term,
-  type Value,
-} from "./ast.js";
+import { temporary, type Fields, type Operator, type Rule, type Term, type Value } from "./ast.js";
+import { sortedKeys } from "./field-order.js";
 
 /**
  * The knowledge base's symbol generator (`kb.gensym(prefix)`): given `value`, `op`, `instance`,
@@ -86,6 +78,29 @@ function unwrapAnd(term: Term): readonly Term[] {
   return v.type === "Expression" && v.operator === "And" ? v.args : [term];
 }
 
+/**
+ * `items.map(f)`, but returns `items` itself when `f` returns every element unchanged: most terms
+ * need no rewriting, and sharing them keeps a load from copying every parsed tree.
+ */
+function mapShared<T>(items: readonly T[], f: (item: T) => T): readonly T[] {
+  let out: T[] | null = null;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as T;
+    const mapped = f(item);
+    if (out !== null) out.push(mapped);
+    else if (mapped !== item) {
+      out = items.slice(0, i);
+      out.push(mapped);
+    }
+  }
+  return out ?? items;
+}
+
+/**
+ * The rewriting fold. Every method returns its input object when nothing below it changed (no
+ * temporary, no `_`), so unchanged subtrees – and whole rules without rewrites – are shared with
+ * the parse instead of copied.
+ */
 class Rewriter {
   /** One frame of pending rewrites per enclosing conjunction. */
   private readonly stack: Term[][] = [];
@@ -95,10 +110,11 @@ class Rewriter {
   rule(rule: Rule): Rule {
     let body = this.term(rule.body);
     this.stack.push([]);
-    const params: Parameter[] = rule.params.map((p) => ({
-      parameter: this.term(p.parameter),
-      specializer: p.specializer === null ? null : this.term(p.specializer),
-    }));
+    const params = mapShared(rule.params, (p) => {
+      const parameter = this.term(p.parameter);
+      const specializer = p.specializer === null ? null : this.term(p.specializer);
+      return parameter === p.parameter && specializer === p.specializer ? p : { parameter, specializer };
+    });
     const rewrites = this.stack.pop() ?? [];
     if (rewrites.length > 0) {
       body = {
@@ -106,7 +122,7 @@ class Rewriter {
         value: { type: "Expression", operator: "And", args: [...unwrapAnd(body), ...rewrites] },
       };
     }
-    return { ...rule, params, body };
+    return params === rule.params && body === rule.body ? rule : { ...rule, params, body };
   }
 
   term(t: Term): Term {
@@ -128,7 +144,8 @@ class Rewriter {
       // The temporary takes the place (and source info) of the expression.
       return { source: t.source, value: tempVar };
     }
-    return { source: t.source, value: this.value(v) };
+    const value = this.value(v);
+    return value === v ? t : { source: t.source, value };
   }
 
   private top(): Term[] {
@@ -138,14 +155,25 @@ class Rewriter {
   }
 
   private fields(fields: Fields): Fields {
+    if (fields.size === 0) return fields;
     // BTreeMap order: rewrites inside field values are numbered in key order.
-    const keys = [...fields.keys()].sort(compareCodePoints);
-    const out = new Map<string, Term>();
+    const keys = sortedKeys(fields);
+    let out: Map<string, Term> | null = null;
     for (const k of keys) {
       const t = fields.get(k);
-      if (t !== undefined) out.set(k, this.term(t));
+      if (t === undefined) continue;
+      const folded = this.term(t);
+      if (out === null && folded !== t) {
+        out = new Map();
+        for (const done of keys) {
+          if (done === k) break;
+          const prev = fields.get(done);
+          if (prev !== undefined) out.set(done, prev);
+        }
+      }
+      out?.set(k, folded);
     }
-    return out;
+    return out ?? fields;
   }
 
   private variable(name: string): string {
@@ -159,32 +187,40 @@ class Rewriter {
       case "Boolean":
         return v;
       case "Dictionary":
-      case "DictionaryPattern":
-        return { type: v.type, fields: this.fields(v.fields) };
-      case "InstancePattern":
-        return { type: v.type, tag: v.tag, fields: this.fields(v.fields) };
-      case "Call": {
-        const args = v.args.map((a) => this.term(a));
-        const kwargs = v.kwargs === null ? null : this.fields(v.kwargs);
-        return { type: "Call", name: v.name, args, kwargs };
+      case "DictionaryPattern": {
+        const fields = this.fields(v.fields);
+        return fields === v.fields ? v : { type: v.type, fields };
       }
-      case "List":
-        return { type: "List", elements: v.elements.map((e) => this.term(e)) };
+      case "InstancePattern": {
+        const fields = this.fields(v.fields);
+        return fields === v.fields ? v : { type: v.type, tag: v.tag, fields };
+      }
+      case "Call": {
+        const args = mapShared(v.args, (a) => this.term(a));
+        const kwargs = v.kwargs === null ? null : this.fields(v.kwargs);
+        return args === v.args && kwargs === v.kwargs ? v : { type: "Call", name: v.name, args, kwargs };
+      }
+      case "List": {
+        const elements = mapShared(v.elements, (e) => this.term(e));
+        return elements === v.elements ? v : { type: "List", elements };
+      }
       case "Variable":
-        return { type: "Variable", name: this.variable(v.name) };
+        return v.name === "_" ? { type: "Variable", name: this.variable(v.name) } : v;
       case "RestVariable":
-        return { type: "RestVariable", name: this.variable(v.name) };
-      case "Expression":
-        return { type: "Expression", operator: v.operator, args: this.operation(v.operator, v.args) };
+        return v.name === "_" ? { type: "RestVariable", name: this.variable(v.name) } : v;
+      case "Expression": {
+        const args = this.operation(v.operator, v.args);
+        return args === v.args ? v : { type: "Expression", operator: v.operator, args };
+      }
     }
   }
 
-  private operation(operator: Operator, args: readonly Term[]): Term[] {
+  private operation(operator: Operator, args: readonly Term[]): readonly Term[] {
     switch (operator) {
       case "And":
       case "Or":
       case "Not":
-        return args.map((arg) => {
+        return mapShared(args, (arg) => {
           const argOperator = arg.value.type === "Expression" ? arg.value.operator : null;
           this.stack.push([]);
           const folded = this.term(arg);
@@ -204,10 +240,11 @@ class Rewriter {
           const rewrites = this.stack.pop() ?? [];
           out.push(rewrites.reduce((acc, r) => and(acc, r), folded));
         }
-        return out;
+        // Only the first two arguments are kept; share the list when that changes nothing.
+        return out.length === args.length && out.every((t, i) => t === args[i]) ? args : out;
       }
       default:
-        return args.map((a) => this.term(a));
+        return mapShared(args, (a) => this.term(a));
     }
   }
 }
@@ -234,8 +271,8 @@ export function rewriteTerm(term: Term, gensym: Gensym): Term {
   }
 }
 
-/** A gensym with its own counter starting at 1, like a fresh KnowledgeBase's. */
-export function createGensym(): Gensym {
-  let next = 1;
+/** A gensym with its own counter starting at `start` (1, like a fresh KnowledgeBase's, by default). */
+export function createGensym(start = 1): Gensym {
+  let next = start;
   return (prefix) => `${prefix === "_" ? "_" : `_${prefix}_`}${next++}`;
 }

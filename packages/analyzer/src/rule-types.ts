@@ -389,9 +389,10 @@ export class RuleTypeGroup {
   private readonly byArity = new Map<number, ArityIndex>();
 
   constructor(
-    private readonly kb: KnowledgeBase,
-    readonly types: readonly RuleType[],
+    private kb: KnowledgeBase,
+    private typeList: readonly RuleType[],
   ) {
+    const types = typeList;
     types.forEach((t, i) => {
       const n = t.rule.params.length;
       let a = this.byArity.get(n);
@@ -430,20 +431,43 @@ export class RuleTypeGroup {
     }
   }
 
+  /** The rule types of this name, in order. */
+  get types(): readonly RuleType[] {
+    return this.typeList;
+  }
+
+  /**
+   * Points the index at another load's knowledge base and types. Only valid when every check
+   * gives the same result there: the same class environment and union members, and types that
+   * check alike position by position (the same objects, or generated types with equal keys).
+   */
+  retarget(kb: KnowledgeBase, types: readonly RuleType[]): void {
+    this.kb = kb;
+    this.typeList = types;
+  }
+
   /** Check `rule` against every type of this name, as `validate_rule_types` does. */
   check(rule: Rule): RuleCheck {
     const a = this.byArity.get(rule.params.length);
     // No type of this arity: every type fails on the parameter count, none can error.
-    if (a === undefined) return { kind: "checked", matched: [] };
+    if (a === undefined) return NOTHING_MATCHED;
+    if (this.types.length === 1) {
+      // A single type (most built-in names): the plain engine check is the cheapest.
+      const t = this.types[0] as RuleType;
+      const r = ruleParamsMatch(this.kb, rule, t.rule);
+      if (r.kind === "error") return { kind: "error", error: r.error };
+      return r.kind === "match" ? FIRST_MATCHED : NOTHING_MATCHED;
+    }
 
     // Candidate lists are kept as references (never copied) so that a long list at one position
     // costs nothing unless it is the shortest one.
     const errorCandidates: number[] = [];
     let best: readonly (readonly number[])[] = [a.all];
     let bestSize = a.all.length;
-    rule.params.forEach((param, p) => {
+    for (let p = 0; p < rule.params.length; p++) {
       const pos = a.positions[p];
-      if (pos === undefined) return;
+      const param = rule.params[p];
+      if (pos === undefined || param === undefined) continue;
       const candidates: (readonly number[])[] = [pos.generic];
       for (const i of pos.generic) errorCandidates.push(i);
       this.positionCandidates(pos, param, candidates, errorCandidates);
@@ -453,23 +477,24 @@ export class RuleTypeGroup {
         best = candidates;
         bestSize = size;
       }
-    });
+    }
 
     // The first type (in order) whose check errors aborts everything, matches or not.
-    const sortedErrors = [...new Set(errorCandidates)].sort((x, y) => x - y);
-    for (const i of sortedErrors) {
+    for (const i of sortedUnique(errorCandidates)) {
       const t = this.types[i];
       if (t === undefined) continue;
       const r = ruleParamsMatch(this.kb, rule, t.rule);
       if (r.kind === "error") return { kind: "error", error: r.error };
     }
 
+    const all: number[] = [];
+    for (const c of best) for (const i of c) all.push(i);
     const matched: number[] = [];
-    for (const i of [...new Set(best.flat())].sort((x, y) => x - y)) {
+    for (const i of sortedUnique(all)) {
       const t = this.types[i];
       if (t !== undefined && ruleParamsMatch(this.kb, rule, t.rule).kind === "match") matched.push(i);
     }
-    return { kind: "checked", matched };
+    return matched.length === 0 ? NOTHING_MATCHED : { kind: "checked", matched };
   }
 
   /** Adds the indexed (non-generic) types at one position that may match, or may error, for this rule parameter. */
@@ -512,6 +537,22 @@ export class RuleTypeGroup {
     const firstOther = pos.unregistered.find((u) => u.tag !== tag);
     if (firstOther !== undefined) errors.push(firstOther.first);
   }
+}
+
+const NOTHING_MATCHED: RuleCheck = { kind: "checked", matched: [] };
+const FIRST_MATCHED: RuleCheck = { kind: "checked", matched: [0] };
+
+/** Sorts `xs` in place and returns it without duplicates (candidate lists are short). */
+function sortedUnique(xs: number[]): number[] {
+  if (xs.length < 2) return xs;
+  xs.sort((x, y) => x - y);
+  let n = 1;
+  for (let i = 1; i < xs.length; i++) {
+    const x = xs[i] as number;
+    if (x !== xs[n - 1]) xs[n++] = x;
+  }
+  xs.length = n;
+  return xs;
 }
 
 function push<K>(map: Map<K, number[]>, key: K, i: number): void {

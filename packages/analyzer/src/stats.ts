@@ -159,3 +159,14 @@ export function sumStats(files: Iterable<PolicyStatistics>, options: { deletedFi
   total.policy_stats.polar_files += options.deletedFiles ?? 0;
   return total;
 }
+
+/**
+ * Adds (`sign` 1) or subtracts (`sign` -1) one file's counters to a running total in place, so
+ * that an incremental caller updates the sum per changed file instead of re-summing every file.
+ */
+export function accumulateStats(total: PolicyStatistics, file: PolicyStatistics, sign: 1 | -1): void {
+  const tp = total.policy_stats as unknown as Record<string, number>;
+  const tr = total.resource_block_stats as unknown as Record<string, number>;
+  for (const [k, v] of Object.entries(file.policy_stats)) tp[k] = (tp[k] ?? 0) + sign * v;
+  for (const [k, v] of Object.entries(file.resource_block_stats)) tr[k] = (tr[k] ?? 0) + sign * v;
+}

@@ -7,8 +7,9 @@
  * whether it ends with `(`. So `(a and b or c)` does not warn (the inner `and` starts right after
  * the parenthesis) while `( # comment\n a and b) or c` does. We reproduce that quirk.
  */
-import { sortedFields, type Rule, type Term } from "../ast.js";
+import type { Rule, Term } from "../ast.js";
 import { contextOf, warning, type Diagnostic } from "../diagnostics.js";
+import { pushFieldsReversed, pushReversed } from "../field-order.js";
 
 export const AMBIGUOUS_PRECEDENCE_MESSAGE =
   "Expression without parentheses could be ambiguous.\n" +
@@ -41,21 +42,15 @@ function precededByParen(text: string, end: number): boolean {
 
 /** AmbiguousPrecedence warnings of one rule, in the engine's (pre-order) visiting order. */
 export function checkAmbiguousPrecedence(rule: Rule): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const stack: Term[] = [];
-  const pushAll = (terms: readonly Term[]): void => {
-    for (let i = terms.length - 1; i >= 0; i--) {
-      const t = terms[i];
-      if (t !== undefined) stack.push(t);
-    }
-  };
-  const roots: Term[] = [];
-  for (const p of rule.params) {
-    roots.push(p.parameter);
-    if (p.specializer !== null) roots.push(p.specializer);
+  let out: Diagnostic[] | null = null;
+  // Explicit stack, children pushed in reverse so that they pop in order (pre-order).
+  const stack: Term[] = [rule.body];
+  for (let i = rule.params.length - 1; i >= 0; i--) {
+    const p = rule.params[i];
+    if (p === undefined) continue;
+    if (p.specializer !== null) stack.push(p.specializer);
+    stack.push(p.parameter);
   }
-  roots.push(rule.body);
-  pushAll(roots);
 
   for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
     const v = t.value;
@@ -69,26 +64,28 @@ export function checkAmbiguousPrecedence(rule: Rule): Diagnostic[] {
             const s = arg.source;
             if (s.kind !== "parser") continue;
             if (!precededByParen(s.file.text, s.start)) {
+              out ??= [];
               out.push(warning("ValidationWarning::AmbiguousPrecedence", AMBIGUOUS_PRECEDENCE_MESSAGE, contextOf(arg)));
             }
           }
         }
-        pushAll(v.args);
+        pushReversed(stack, v.args);
         break;
       case "InstancePattern":
       case "Dictionary":
       case "DictionaryPattern":
-        pushAll(sortedFields(v.fields).map(([, f]) => f));
+        pushFieldsReversed(stack, v.fields);
         break;
       case "Call":
-        pushAll([...v.args, ...(v.kwargs === null ? [] : sortedFields(v.kwargs).map(([, f]) => f))]);
+        if (v.kwargs !== null) pushFieldsReversed(stack, v.kwargs);
+        pushReversed(stack, v.args);
         break;
       case "List":
-        pushAll(v.elements);
+        pushReversed(stack, v.elements);
         break;
       default:
         break;
     }
   }
-  return out;
+  return out ?? [];
 }

@@ -30,30 +30,40 @@ export function checkNoAllowRule(hasRule: (name: string) => boolean): Diagnostic
 }
 
 /** Whether a term contains a call named `has_permission` anywhere (method calls included, as the engine's visitor walks every call). */
-function callsHasPermission(root: Term): boolean {
+export function callsHasPermission(root: Term): boolean {
   const stack: Term[] = [root];
   for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
     const v = t.value;
     switch (v.type) {
       case "Call":
         if (v.name === "has_permission") return true;
-        stack.push(...v.args);
-        if (v.kwargs !== null) stack.push(...v.kwargs.values());
+        for (const a of v.args) stack.push(a);
+        if (v.kwargs !== null) for (const f of v.kwargs.values()) stack.push(f);
         break;
       case "Expression":
-        stack.push(...v.args);
+        for (const a of v.args) stack.push(a);
         break;
       case "List":
-        stack.push(...v.elements);
+        for (const e of v.elements) stack.push(e);
         break;
       case "Dictionary":
       case "DictionaryPattern":
       case "InstancePattern":
-        stack.push(...v.fields.values());
+        for (const f of v.fields.values()) stack.push(f);
         break;
       default:
         break;
     }
+  }
+  return false;
+}
+
+/** Whether a rule calls `has_permission` anywhere (head or body). */
+export function ruleCallsHasPermission(rule: Rule): boolean {
+  if (callsHasPermission(rule.body)) return true;
+  for (const p of rule.params) {
+    if (callsHasPermission(p.parameter)) return true;
+    if (p.specializer !== null && callsHasPermission(p.specializer)) return true;
   }
   return false;
 }
@@ -64,12 +74,6 @@ function callsHasPermission(root: Term): boolean {
  */
 export function checkResourceBlocksMissingHasPermission(hasBlocks: boolean, rules: Iterable<Rule>): Diagnostic | null {
   if (!hasBlocks) return null;
-  for (const rule of rules) {
-    if (callsHasPermission(rule.body)) return null;
-    for (const p of rule.params) {
-      if (callsHasPermission(p.parameter)) return null;
-      if (p.specializer !== null && callsHasPermission(p.specializer)) return null;
-    }
-  }
+  for (const rule of rules) if (ruleCallsHasPermission(rule)) return null;
   return warning("ValidationWarning::MissingHasPermissionRule", MISSING_HAS_PERMISSION_RULE_MESSAGE, null);
 }

@@ -5,8 +5,9 @@
  * One bookkeeping table serves both: every variable, rest variable and class-pattern tag is
  * counted by name, so `Foo` used as a variable and as a pattern tag counts twice.
  */
-import { sortedFields, type Rule, type Term } from "../ast.js";
+import type { Rule, Term } from "../ast.js";
 import { contextOf, error, warning, type Diagnostic } from "../diagnostics.js";
+import { pushFieldsReversed, pushReversed } from "../field-order.js";
 import { toPolar } from "../printer.js";
 
 /** `common_specializer_misspellings`: tags users write for built-in classes. */
@@ -28,30 +29,26 @@ const UNIONS: ReadonlySet<string> = new Set(["Actor", "Resource"]);
  * `isConstant(name)` tells whether a name is a registered constant (classes, `nil`, …).
  */
 export function checkSingletons(rule: Rule, isConstant: (name: string) => boolean): Diagnostic[] {
-  // name -> the only occurrence so far, or null once it has been seen twice.
-  const seen = new Map<string, Term | null>();
+  // name -> the only occurrence so far, or null once it has been seen twice. Created on the first
+  // recorded name: many rules (and all generated ones) have none.
+  let seen: Map<string, Term | null> | null = null;
 
   const record = (name: string, term: Term, canBeUnion: boolean): void => {
-    if (name.startsWith("_") || name.includes("::") || isConstant(name)) return;
+    if (name.charCodeAt(0) === 0x5f /* _ */ || name.includes("::") || isConstant(name)) return;
     if (canBeUnion && UNIONS.has(name)) return;
+    seen ??= new Map();
     seen.set(name, seen.has(name) ? null : term);
   };
 
-  // Explicit stack instead of recursion: deeply nested terms must not overflow.
-  const stack: Term[] = [];
-  const pushAll = (terms: readonly Term[]): void => {
-    for (let i = terms.length - 1; i >= 0; i--) {
-      const t = terms[i];
-      if (t !== undefined) stack.push(t);
-    }
-  };
-  const roots: Term[] = [];
-  for (const p of rule.params) {
-    roots.push(p.parameter);
-    if (p.specializer !== null) roots.push(p.specializer);
+  // Explicit stack instead of recursion: deeply nested terms must not overflow. Children are
+  // pushed in reverse so that they pop in order.
+  const stack: Term[] = [rule.body];
+  for (let i = rule.params.length - 1; i >= 0; i--) {
+    const p = rule.params[i];
+    if (p === undefined) continue;
+    if (p.specializer !== null) stack.push(p.specializer);
+    stack.push(p.parameter);
   }
-  roots.push(rule.body);
-  pushAll(roots);
 
   for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
     const v = t.value;
@@ -64,28 +61,32 @@ export function checkSingletons(rule: Rule, isConstant: (name: string) => boolea
         break;
       case "InstancePattern":
         record(v.tag, t, true);
-        pushAll(sortedFields(v.fields).map(([, f]) => f));
+        pushFieldsReversed(stack, v.fields);
         break;
       case "Dictionary":
       case "DictionaryPattern":
-        pushAll(sortedFields(v.fields).map(([, f]) => f));
+        pushFieldsReversed(stack, v.fields);
         break;
       case "Call":
-        pushAll([...v.args, ...(v.kwargs === null ? [] : sortedFields(v.kwargs).map(([, f]) => f))]);
+        if (v.kwargs !== null) pushFieldsReversed(stack, v.kwargs);
+        pushReversed(stack, v.args);
         break;
       case "List":
-        pushAll(v.elements);
+        pushReversed(stack, v.elements);
         break;
       case "Expression":
-        pushAll(v.args);
+        pushReversed(stack, v.args);
         break;
       default:
         break;
     }
   }
 
+  // (TypeScript cannot see the assignment inside `record`, hence the explicit type.)
+  const recorded = seen as Map<string, Term | null> | null;
+  if (recorded === null) return [];
   const singles: { name: string; term: Term; at: number }[] = [];
-  for (const [name, term] of seen) {
+  for (const [name, term] of recorded) {
     if (term !== null) singles.push({ name, term, at: term.source.kind === "parser" ? term.source.start : 0 });
   }
   singles.sort((a, b) => a.at - b.at);

@@ -4,8 +4,9 @@
  * rule defines. Calls under `.` (method calls) and `new` are skipped, arity is ignored, and rule
  * types and inline queries define nothing. One diagnostic per call site, in rule order.
  */
-import { sortedFields, type Rule, type Term } from "../ast.js";
+import type { Rule, Term } from "../ast.js";
 import { contextOf, error, type Diagnostic } from "../diagnostics.js";
+import { pushFieldsReversed, pushReversed } from "../field-order.js";
 import { toPolar } from "../printer.js";
 
 /** A call term found in a rule, with the rule it occurs in. */
@@ -22,53 +23,89 @@ export interface CallSite {
  */
 export function collectCallSites(rules: Iterable<Rule>): CallSite[] {
   const out: CallSite[] = [];
-  for (const rule of rules) {
-    // Explicit stack (pushed in reverse) instead of recursion: deep terms must not overflow.
-    const stack: Term[] = [rule.body];
-    for (let i = rule.params.length - 1; i >= 0; i--) {
-      const p = rule.params[i];
-      if (p === undefined) continue;
-      if (p.specializer !== null) stack.push(p.specializer);
-      stack.push(p.parameter);
-    }
-    for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
-      const v = t.value;
-      const children: Term[] = [];
-      switch (v.type) {
-        case "Call":
-          out.push({ name: v.name, term: t, rule });
-          children.push(...v.args);
-          if (v.kwargs !== null) for (const [, f] of sortedFields(v.kwargs)) children.push(f);
-          break;
-        case "Expression":
-          if (v.operator === "Dot" || v.operator === "New") break;
-          children.push(...v.args);
-          break;
-        case "List":
-          children.push(...v.elements);
-          break;
-        case "Dictionary":
-        case "DictionaryPattern":
-        case "InstancePattern":
-          for (const [, f] of sortedFields(v.fields)) children.push(f);
-          break;
-        default:
-          break;
-      }
-      for (let i = children.length - 1; i >= 0; i--) {
-        const c = children[i];
-        if (c !== undefined) stack.push(c);
-      }
+  for (const rule of rules) collectRuleCallSites(rule, out);
+  return out;
+}
+
+/** Appends the call sites of one rule to `out` (see {@link collectCallSites}). */
+export function collectRuleCallSites(rule: Rule, out: CallSite[]): void {
+  // Explicit stack, children pushed in reverse so that they pop in order: deep terms must not overflow.
+  const stack: Term[] = [rule.body];
+  for (let i = rule.params.length - 1; i >= 0; i--) {
+    const p = rule.params[i];
+    if (p === undefined) continue;
+    if (p.specializer !== null) stack.push(p.specializer);
+    stack.push(p.parameter);
+  }
+  for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
+    const v = t.value;
+    switch (v.type) {
+      case "Call":
+        out.push({ name: v.name, term: t, rule });
+        if (v.kwargs !== null) pushFieldsReversed(stack, v.kwargs);
+        pushReversed(stack, v.args);
+        break;
+      case "Expression":
+        if (v.operator === "Dot" || v.operator === "New") break;
+        pushReversed(stack, v.args);
+        break;
+      case "List":
+        pushReversed(stack, v.elements);
+        break;
+      case "Dictionary":
+      case "DictionaryPattern":
+      case "InstancePattern":
+        pushFieldsReversed(stack, v.fields);
+        break;
+      default:
+        break;
     }
   }
-  return out;
+}
+
+/** Adds the names of the calls {@link collectRuleCallSites} would find in `rule` to `names` (no allocation per call). */
+export function addCalledNames(rule: Rule, names: Set<string>): void {
+  const stack: Term[] = [rule.body];
+  for (let i = rule.params.length - 1; i >= 0; i--) {
+    const p = rule.params[i];
+    if (p === undefined) continue;
+    if (p.specializer !== null) stack.push(p.specializer);
+    stack.push(p.parameter);
+  }
+  for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
+    const v = t.value;
+    switch (v.type) {
+      case "Call":
+        names.add(v.name);
+        if (v.kwargs !== null) for (const f of v.kwargs.values()) stack.push(f);
+        for (const a of v.args) stack.push(a);
+        break;
+      case "Expression":
+        if (v.operator === "Dot" || v.operator === "New") break;
+        for (const a of v.args) stack.push(a);
+        break;
+      case "List":
+        for (const e of v.elements) stack.push(e);
+        break;
+      case "Dictionary":
+      case "DictionaryPattern":
+      case "InstancePattern":
+        for (const f of v.fields.values()) stack.push(f);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** The UndefinedRuleCall error of one call site. */
+export function undefinedRuleCall(term: Term): Diagnostic {
+  return error("ValidationError::UndefinedRuleCall", `Call to undefined rule: ${toPolar(term)}`, contextOf(term));
 }
 
 /** UndefinedRuleCall errors for the calls of `rules` whose name `isDefined` rejects. */
 export function checkUndefinedRuleCalls(rules: Iterable<Rule>, isDefined: (name: string) => boolean): Diagnostic[] {
   return collectCallSites(rules)
     .filter((c) => !isDefined(c.name))
-    .map((c) =>
-      error("ValidationError::UndefinedRuleCall", `Call to undefined rule: ${toPolar(c.term)}`, contextOf(c.term)),
-    );
+    .map((c) => undefinedRuleCall(c.term));
 }

@@ -1,0 +1,63 @@
+/**
+ * Allocation-free helpers for visiting dictionary fields in Rust `BTreeMap` order (keys by code
+ * point, i.e. UTF-8 byte order). The tree walkers run on every term of every rule of a load, and
+ * almost every map they meet has zero or one field, so the common cases must not sort or copy.
+ */
+import type { Fields, Term } from "./ast.js";
+
+/**
+ * Compares strings by Unicode code points (UTF-8 byte order) without iterating code points:
+ * UTF-16 order agrees with code point order except that surrogates (U+D800–DFFF, which encode
+ * code points above U+FFFF) must sort after U+E000–FFFF, hence the remapping of the first
+ * differing unit.
+ */
+export function compareCodePointsFast(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800) x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+    if (y >= 0xd800) y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    return x < y ? -1 : 1;
+  }
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}
+
+const NO_KEYS: readonly string[] = [];
+
+/** The keys of `fields` in code point order; the map's own order when it is already sorted (no sort, one array). */
+export function sortedKeys(fields: Fields): readonly string[] {
+  if (fields.size === 0) return NO_KEYS;
+  const keys = [...fields.keys()];
+  for (let i = 1; i < keys.length; i++) {
+    if (compareCodePointsFast(keys[i - 1] as string, keys[i] as string) > 0) return keys.sort(compareCodePointsFast);
+  }
+  return keys;
+}
+
+/**
+ * Pushes the values of `fields` onto `stack` so that popping yields them in key order (for the
+ * explicit-stack pre-order walkers). Maps of zero or one field cost no allocation.
+ */
+export function pushFieldsReversed(stack: Term[], fields: Fields): void {
+  if (fields.size === 0) return;
+  if (fields.size === 1) {
+    for (const v of fields.values()) stack.push(v);
+    return;
+  }
+  const keys = sortedKeys(fields);
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const v = fields.get(keys[i] as string);
+    if (v !== undefined) stack.push(v);
+  }
+}
+
+/** Pushes `terms` onto `stack` so that popping yields them in order. */
+export function pushReversed(stack: Term[], terms: readonly Term[]): void {
+  for (let i = terms.length - 1; i >= 0; i--) {
+    const t = terms[i];
+    if (t !== undefined) stack.push(t);
+  }
+}
