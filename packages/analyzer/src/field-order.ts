@@ -1,9 +1,9 @@
 /**
- * Allocation-free helpers for visiting dictionary fields in Rust `BTreeMap` order (keys by code
+ * Allocation-free helpers for the tree walkers: visiting dictionary fields in Rust `BTreeMap` order (keys by code
  * point, i.e. UTF-8 byte order). The tree walkers run on every term of every rule of a load, and
  * almost every map they meet has zero or one field, so the common cases must not sort or copy.
  */
-import type { Fields, Term } from "./ast.js";
+import type { Fields, Rule, Term } from "./ast.js";
 
 /**
  * Compares strings by Unicode code points (UTF-8 byte order) without iterating code points:
@@ -60,4 +60,20 @@ export function pushReversed(stack: Term[], terms: readonly Term[]): void {
     const t = terms[i];
     if (t !== undefined) stack.push(t);
   }
+}
+
+/**
+ * The initial stack of an explicit-stack pre-order walk over a rule: parameters (each followed by
+ * its specializer) then the body, pushed in reverse so that they pop in source order. Walks use an
+ * explicit stack because deeply nested terms must not overflow the call stack.
+ */
+export function ruleTermStack(rule: Rule): Term[] {
+  const stack: Term[] = [rule.body];
+  for (let i = rule.params.length - 1; i >= 0; i--) {
+    const p = rule.params[i];
+    if (p === undefined) continue;
+    if (p.specializer !== null) stack.push(p.specializer);
+    stack.push(p.parameter);
+  }
+  return stack;
 }

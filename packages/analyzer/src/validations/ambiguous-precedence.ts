@@ -7,9 +7,9 @@
  * whether it ends with `(`. So `(a and b or c)` does not warn (the inner `and` starts right after
  * the parenthesis) while `( # comment\n a and b) or c` does. We reproduce that quirk.
  */
-import type { Rule, Term } from "../ast.js";
+import type { Rule } from "../ast.js";
 import { contextOf, warning, type Diagnostic } from "../diagnostics.js";
-import { pushFieldsReversed, pushReversed } from "../field-order.js";
+import { pushFieldsReversed, pushReversed, ruleTermStack } from "../field-order.js";
 
 export const AMBIGUOUS_PRECEDENCE_MESSAGE =
   "Expression without parentheses could be ambiguous.\n" +
@@ -44,13 +44,7 @@ function precededByParen(text: string, end: number): boolean {
 export function checkAmbiguousPrecedence(rule: Rule): Diagnostic[] {
   let out: Diagnostic[] | null = null;
   // Explicit stack, children pushed in reverse so that they pop in order (pre-order).
-  const stack: Term[] = [rule.body];
-  for (let i = rule.params.length - 1; i >= 0; i--) {
-    const p = rule.params[i];
-    if (p === undefined) continue;
-    if (p.specializer !== null) stack.push(p.specializer);
-    stack.push(p.parameter);
-  }
+  const stack = ruleTermStack(rule);
 
   for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
     const v = t.value;

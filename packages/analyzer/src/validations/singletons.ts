@@ -7,7 +7,7 @@
  */
 import type { Rule, Term } from "../ast.js";
 import { contextOf, error, warning, type Diagnostic } from "../diagnostics.js";
-import { pushFieldsReversed, pushReversed } from "../field-order.js";
+import { pushFieldsReversed, pushReversed, ruleTermStack } from "../field-order.js";
 import { toPolar } from "../printer.js";
 
 /** `common_specializer_misspellings`: tags users write for built-in classes. */
@@ -42,13 +42,7 @@ export function checkSingletons(rule: Rule, isConstant: (name: string) => boolea
 
   // Explicit stack instead of recursion: deeply nested terms must not overflow. Children are
   // pushed in reverse so that they pop in order.
-  const stack: Term[] = [rule.body];
-  for (let i = rule.params.length - 1; i >= 0; i--) {
-    const p = rule.params[i];
-    if (p === undefined) continue;
-    if (p.specializer !== null) stack.push(p.specializer);
-    stack.push(p.parameter);
-  }
+  const stack = ruleTermStack(rule);
 
   for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
     const v = t.value;

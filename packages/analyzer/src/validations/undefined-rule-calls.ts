@@ -6,7 +6,7 @@
  */
 import type { Rule, Term } from "../ast.js";
 import { contextOf, error, type Diagnostic } from "../diagnostics.js";
-import { pushFieldsReversed, pushReversed } from "../field-order.js";
+import { pushFieldsReversed, pushReversed, ruleTermStack } from "../field-order.js";
 import { toPolar } from "../printer.js";
 
 /** A call term found in a rule, with the rule it occurs in. */
@@ -30,13 +30,7 @@ export function collectCallSites(rules: Iterable<Rule>): CallSite[] {
 /** Appends the call sites of one rule to `out` (see {@link collectCallSites}). */
 export function collectRuleCallSites(rule: Rule, out: CallSite[]): void {
   // Explicit stack, children pushed in reverse so that they pop in order: deep terms must not overflow.
-  const stack: Term[] = [rule.body];
-  for (let i = rule.params.length - 1; i >= 0; i--) {
-    const p = rule.params[i];
-    if (p === undefined) continue;
-    if (p.specializer !== null) stack.push(p.specializer);
-    stack.push(p.parameter);
-  }
+  const stack = ruleTermStack(rule);
   for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
     const v = t.value;
     switch (v.type) {
@@ -65,13 +59,7 @@ export function collectRuleCallSites(rule: Rule, out: CallSite[]): void {
 
 /** Adds the names of the calls {@link collectRuleCallSites} would find in `rule` to `names` (no allocation per call). */
 export function addCalledNames(rule: Rule, names: Set<string>): void {
-  const stack: Term[] = [rule.body];
-  for (let i = rule.params.length - 1; i >= 0; i--) {
-    const p = rule.params[i];
-    if (p === undefined) continue;
-    if (p.specializer !== null) stack.push(p.specializer);
-    stack.push(p.parameter);
-  }
+  const stack = ruleTermStack(rule);
   for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
     const v = t.value;
     switch (v.type) {
