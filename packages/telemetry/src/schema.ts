@@ -81,6 +81,9 @@ export const DIAGNOSTIC_CODES = [
   "ValidationWarning::MissingAllowRule",
   "ValidationWarning::MissingHasPermissionRule",
   "ValidationWarning::UnknownSpecializer",
+  // The analyzer's own (not Oso's): input nested too deeply, and an analyzer defect.
+  "ParseError::NestingTooDeep",
+  "ParseError::InternalError",
 ] as const;
 
 /** A code on the allow-list. */
@@ -199,7 +202,11 @@ export const PROPERTIES: readonly PropertySpec[] = [
     "Get a (very) rough sense of how much Polar code the average policy contains.",
     { type: "integer", min: 0, max: 1_000_000_000 },
   ),
-  gauge("polar_files", "# of Polar files in the loaded policy", "Get a rough sense for how common multi-file policies are."),
+  gauge(
+    "polar_files",
+    "# of Polar files in the loaded policy",
+    "Get a rough sense for how common multi-file policies are.",
+  ),
   gauge(
     "rule_types",
     "# of rule types in the loaded policy",
@@ -218,23 +225,28 @@ export const PROPERTIES: readonly PropertySpec[] = [
     "# of shorthand rules that cross resource boundaries in loaded policy",
     FEATURE_USAGE,
   ),
-  ...LSP_METHODS.map(
-    (method): PropertySpec => ({
-      name: lspMethodProperty(method),
-      kind: "counter",
-      value: COUNTER,
-      required: false,
-      data: `# of loads triggered by the LSP notification \`${method}\``,
-      purpose: "Learn which editor events trigger loads, to tune when the server re-checks a policy.",
-      source: SERVER_SOURCE,
-    }),
-  ),
+  ...LSP_METHODS.map((method): PropertySpec => ({
+    name: lspMethodProperty(method),
+    kind: "counter",
+    value: COUNTER,
+    required: false,
+    data: `# of loads triggered by the LSP notification \`${method}\``,
+    purpose: "Learn which editor events trigger loads, to tune when the server re-checks a policy.",
+    source: SERVER_SOURCE,
+  })),
   {
     name: "LSP_file_extensions",
     kind: "counter",
-    value: { type: "string-set", pattern: /^[A-Za-z0-9][A-Za-z0-9+-]{0,15}$/, maxLength: 16, maxItems: 16, example: "polar" },
+    value: {
+      type: "string-set",
+      // An allow-list, not a free-form pattern: a file named `notes.alice` would otherwise send "alice".
+      pattern: /^(polar|other)$/,
+      maxLength: 5,
+      maxItems: 2,
+      example: "polar",
+    },
     required: true,
-    data: "Set of file name extensions (e.g. `polar`) of the files involved in the loads, united over the batch",
+    data: "Set of file name extensions of the files involved in the loads (`polar`, or `other` for any other), united over the batch",
     purpose: "Learn which file extensions Polar policies use, to pick the files the server watches.",
     source: SERVER_SOURCE,
   },
@@ -301,7 +313,8 @@ export const PROPERTIES: readonly PropertySpec[] = [
     value: { type: "string", pattern: /^[0-9a-f]{32}$/, maxLength: 32, example: "0".repeat(32) },
     required: true,
     data: "Random 128-bit id of the event, hex",
-    purpose: "Lets the collector drop a batch that is sent twice (a retry after a lost answer), so nothing is counted twice.",
+    purpose:
+      "Lets the collector drop a batch that is sent twice (a retry after a lost answer), so nothing is counted twice.",
     source: CLIENT_SOURCE,
   },
   {

@@ -46,7 +46,8 @@ export function describeSensitive(value: string): string | null {
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value) || /^(file|mailto|vscode|data|urn):/i.test(value)) return "a URI";
   if (/[^\s@]+@[^\s@]+\.[^\s@]+/.test(value)) return "an e-mail address";
   if (/\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2})?/.test(value) || /^\d{10}(\d{3})?$/.test(value)) return "a timestamp";
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(value) || /^[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}$/i.test(value)) return "an IP address";
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(value) || /^[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}$/i.test(value))
+    return "an IP address";
   if (/[/\\]/.test(value) || /^~/.test(value) || /^[A-Za-z]:/.test(value)) return "a path";
   return null;
 }
@@ -112,11 +113,19 @@ export function validateEvent(input: unknown): EventResult {
   const record = input as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     if (key !== "event" && key !== "properties") {
-      return { ok: false, property: key, message: `unknown field ${JSON.stringify(key)} (an event has only "event" and "properties")` };
+      return {
+        ok: false,
+        property: key,
+        message: `unknown field ${JSON.stringify(key)} (an event has only "event" and "properties")`,
+      };
     }
   }
   if (record.event !== EVENT_NAME) {
-    return { ok: false, property: null, message: `unknown event name ${JSON.stringify(truncate(String(record.event)))} (expected "${EVENT_NAME}")` };
+    return {
+      ok: false,
+      property: null,
+      message: `unknown event name ${JSON.stringify(truncate(String(record.event)))} (expected "${EVENT_NAME}")`,
+    };
   }
   const props = record.properties;
   if (typeof props !== "object" || props === null || Array.isArray(props)) {
@@ -125,7 +134,8 @@ export function validateEvent(input: unknown): EventResult {
   const given = props as Record<string, unknown>;
   for (const name of Object.keys(given)) {
     const forbidden = FORBIDDEN_PROPERTIES.get(name);
-    if (forbidden !== undefined) return { ok: false, property: name, message: `property "${name}" is not allowed: ${forbidden}` };
+    if (forbidden !== undefined)
+      return { ok: false, property: name, message: `property "${name}" is not allowed: ${forbidden}` };
     if (!PROPERTY_BY_NAME.has(name)) {
       return { ok: false, property: name, message: `unknown property ${JSON.stringify(truncate(name))}` };
     }
@@ -156,7 +166,10 @@ function num(p: EventProperties, name: string): number {
 function checkConsistency(p: EventProperties): Rejection | null {
   const diagnostics = num(p, "diagnostic_count");
   if (num(p, "error_count") + num(p, "warning_count") !== diagnostics) {
-    return { property: "diagnostic_count", message: `error_count + warning_count must equal diagnostic_count (${CONSISTENCY_HINT})` };
+    return {
+      property: "diagnostic_count",
+      message: `error_count + warning_count must equal diagnostic_count (${CONSISTENCY_HINT})`,
+    };
   }
   let coded = num(p, "unknown_diagnostic_count");
   for (const name of CODE_PROPERTIES.values()) coded += num(p, name);
@@ -187,7 +200,12 @@ export function validateBatch(payload: unknown): BatchResult {
   const list = Array.isArray(payload) ? (payload as unknown[]) : [payload];
   if (list.length === 0) return { ok: false, index: null, property: null, message: "the batch is empty" };
   if (list.length > MAX_BATCH_EVENTS) {
-    return { ok: false, index: null, property: null, message: `a batch holds at most ${MAX_BATCH_EVENTS} events, got ${list.length}` };
+    return {
+      ok: false,
+      index: null,
+      property: null,
+      message: `a batch holds at most ${MAX_BATCH_EVENTS} events, got ${list.length}`,
+    };
   }
   const events: ValidEvent[] = [];
   for (let i = 0; i < list.length; i++) {

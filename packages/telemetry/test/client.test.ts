@@ -116,8 +116,8 @@ describe("aggregation", () => {
     // Gauges: last load wins.
     expect(p.total_rules).toBe(7);
     expect(p.roles).toBe(0);
-    // Extension set: united, leading dot dropped, anything the schema rejects left out.
-    expect(p.LSP_file_extensions).toEqual(["POLAR", "polar", "txt"]);
+    // Extension set: united, leading dot dropped, case folded; anything but `polar` is `other`.
+    expect(p.LSP_file_extensions).toEqual(["other", "polar"]);
     // No code name ever appears as a value or key besides the allow-list.
     expect(JSON.stringify(events)).not.toContain("Made");
   });

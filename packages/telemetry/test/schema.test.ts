@@ -92,7 +92,9 @@ describe("schema", () => {
   it("ships an example event that holds every property", () => {
     expect(EXAMPLE.event).toBe("diagnostic_load");
     expect(Object.keys(EXAMPLE.properties).sort()).toEqual(
-      PROPERTIES.filter((p) => p.required || p.kind === "counter").map((p) => p.name).sort(),
+      PROPERTIES.filter((p) => p.required || p.kind === "counter")
+        .map((p) => p.name)
+        .sort(),
     );
   });
 });

@@ -141,11 +141,14 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** A file extension as collected: leading dot removed, and only if the schema's pattern allows it. */
+/**
+ * A file extension as collected: `polar`, or `other` for anything else (the schema allows only
+ * these two, so that no file name can leak through its extension).
+ */
 export function normalizeExtension(raw: unknown): string | null {
   if (typeof raw !== "string") return null;
-  const ext = raw.startsWith(".") ? raw.slice(1) : raw;
-  return fits("LSP_file_extensions", ext) ? ext : null;
+  const ext = (raw.startsWith(".") ? raw.slice(1) : raw).toLowerCase();
+  return fits("LSP_file_extensions", ext) ? ext : "other";
 }
 
 /**
