@@ -1,6 +1,34 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: set up, then check the example policies with polar-check.
+# The main job: set up, then run the telemetry collector on an embedded SQLite file, with the dashboard.
+# State (database and the generated tokens) lives in .polar-collector/ (override with POLAR_COLLECTOR_HOME).
+# Every setting can be overridden with POLAR_COLLECTOR_<NAME> variables or flags passed to this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >&2
-exec npx --no-install polar-check --stats "${@:-examples}"
+home="${POLAR_COLLECTOR_HOME:-.polar-collector}"
+mkdir -p "$home"
+chmod 700 "$home"
+tokens="$home/tokens.env"
+if [ ! -f "$tokens" ]; then
+  # Random read token on first start; kept so that the dashboard login survives restarts.
+  umask 077
+  printf 'POLAR_COLLECTOR_PROJECT_TOKEN=%s\nPOLAR_COLLECTOR_READ_TOKEN=%s\n' \
+    "${POLAR_COLLECTOR_PROJECT_TOKEN:-polar-ide}" "$(node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("hex"))')" > "$tokens"
+fi
+set -a
+# shellcheck disable=SC1090
+. "$tokens"
+set +a
+export POLAR_COLLECTOR_DB="${POLAR_COLLECTOR_DB:-sqlite:$home/telemetry.db}"
+host="${POLAR_COLLECTOR_HOST:-127.0.0.1}"
+port="${POLAR_COLLECTOR_PORT:-8787}"
+cat <<MSG
+Polar telemetry collector
+  database:   $POLAR_COLLECTOR_DB
+  dashboard:  http://$host:$port/dashboard   (log in with the read token below)
+  read token: $POLAR_COLLECTOR_READ_TOKEN   (stored in $tokens)
+  ingest:     POST http://$host:$port/track   (Mixpanel protocol; project token: $POLAR_COLLECTOR_PROJECT_TOKEN)
+  read API:   curl -H "Authorization: Bearer \$POLAR_COLLECTOR_READ_TOKEN" http://$host:$port/api/summary
+MSG
+# node on the built file directly: on a fresh checkout npm links bins before the build creates them.
+exec node packages/collector/dist/main.js serve "$@"
