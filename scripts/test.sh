@@ -10,6 +10,10 @@ for installer in install-editors install-postgres install-chromium install-code-
   fi
 done
 bash scripts/setup.sh
+# The binaries a newcomer runs from the repository root must be linked and runnable.
+npx --no-install polar-check examples
+npx --no-install polar-language-server --version
+npx --no-install polar-collector --help >/dev/null
 npm run lint
 npm test
 npm run test:e2e

@@ -1,6 +1,6 @@
 // The dashboard's script: fetches /api/dashboard (the session cookie authenticates) and draws
 // every panel with Chart.js. Suppressed cells (fewer than k users) are shown as "< k".
-/* global Chart */
+/* global Chart, document, fetch */
 "use strict";
 
 (function () {
@@ -63,8 +63,14 @@
     app.append(
       el("div", { class: "cards" }, [
         el("div", { class: "card" }, [el("b", { id: "total-events" }, [fmt(d.totals.events)]), "events"]),
-        el("div", { class: "card" }, [el("b", { id: "total-users" }, [fmt(d.totals.distinct_users)]), "distinct users"]),
-        el("div", { class: "card" }, [el("b", { id: "total-workspaces" }, [fmt(d.totals.distinct_workspaces)]), "distinct workspaces"]),
+        el("div", { class: "card" }, [
+          el("b", { id: "total-users" }, [fmt(d.totals.distinct_users)]),
+          "distinct users",
+        ]),
+        el("div", { class: "card" }, [
+          el("b", { id: "total-workspaces" }, [fmt(d.totals.distinct_workspaces)]),
+          "distinct workspaces",
+        ]),
         el("div", { class: "card" }, [el("b", {}, ["k = " + k]), "smallest group shown"]),
       ]),
     );
@@ -92,7 +98,22 @@
       true,
     );
     const table = el("table", { id: "codes-table" }, [
-      el("tr", {}, ["code", "occurrences", "loads", "users", "workspaces", "top user share", "p50 / user", "p90 / user", "p99 / user", "max / user"].map((h) => el("th", {}, [h]))),
+      el(
+        "tr",
+        {},
+        [
+          "code",
+          "occurrences",
+          "loads",
+          "users",
+          "workspaces",
+          "top user share",
+          "p50 / user",
+          "p90 / user",
+          "p99 / user",
+          "max / user",
+        ].map((h) => el("th", {}, [h])),
+      ),
     ]);
     for (const c of codes) {
       const u = c.per_user || {};
@@ -117,7 +138,13 @@
         p,
         "top-share",
         shown.map((c) => c.code),
-        [{ label: "top user's share of occurrences (%)", data: shown.map((c) => +(c.top_user_share * 100).toFixed(1)), backgroundColor: "#e15759" }],
+        [
+          {
+            label: "top user's share of occurrences (%)",
+            data: shown.map((c) => +(c.top_user_share * 100).toFixed(1)),
+            backgroundColor: "#e15759",
+          },
+        ],
         true,
       );
     }
@@ -125,15 +152,21 @@
     // Load success rate.
     p = panel(grid, "Load success rate", null);
     const load = d.load;
-    const success = load[0].total, failure = load[1].total;
-    const rate = success !== null && failure !== null && success + failure > 0 ? ((100 * success) / (success + failure)).toFixed(1) + " %" : "< " + k;
+    const success = load[0].total,
+      failure = load[1].total;
+    const rate =
+      success !== null && failure !== null && success + failure > 0
+        ? ((100 * success) / (success + failure)).toFixed(1) + " %"
+        : "< " + k;
     p.append(el("p", { id: "success-rate" }, ["Loads without errors: " + rate]));
     const lc = cells(load, k, (c) => c.total);
     barChart(p, "load", lc.labels, [{ label: "loads", data: lc.values, backgroundColor: ["#59a14f", "#e15759"] }]);
 
     // Feature adoption: share of distinct users whose policy uses the feature.
     p = panel(grid, "Feature adoption", "Distinct users whose policy used the feature at least once (% of all users).");
-    const fc = cells(d.features, k, (c) => (d.totals.distinct_users ? +((100 * c.users) / d.totals.distinct_users).toFixed(1) : 0));
+    const fc = cells(d.features, k, (c) =>
+      d.totals.distinct_users ? +((100 * c.users) / d.totals.distinct_users).toFixed(1) : 0,
+    );
     barChart(p, "features", fc.labels, [{ label: "% of users", data: fc.values, backgroundColor: "#76b7b2" }], true);
 
     p = panel(grid, "Policy size (polar_chars)", "Loads per size bucket.");
@@ -144,9 +177,15 @@
     const pf = cells(d.polar_files, k, (c) => c.events);
     barChart(p, "polar-files", pf.labels, [{ label: "loads", data: pf.values, backgroundColor: "#b07aa1" }]);
 
-    p = panel(grid, "Invalid rule type errors", "ValidationError::InvalidRuleType occurrences, by whether the policy declares rule types of its own.");
+    p = panel(
+      grid,
+      "Invalid rule type errors",
+      "ValidationError::InvalidRuleType occurrences, by whether the policy declares rule types of its own.",
+    );
     const ir = cells(d.invalid_rule_type, k, (c) => c.total);
-    barChart(p, "invalid-rule-type", ir.labels, [{ label: "occurrences", data: ir.values, backgroundColor: "#ff9da7" }]);
+    barChart(p, "invalid-rule-type", ir.labels, [
+      { label: "occurrences", data: ir.values, backgroundColor: "#ff9da7" },
+    ]);
 
     for (const [name, title] of [
       ["os", "Platforms"],

@@ -34,7 +34,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // The source address is only used in memory by the rate limiter: the request serializer
     // keeps it (and the query string, which may carry `data=`) out of the log.
     logger: options.logger
-      ? { serializers: { req: (req: { method: string; routeOptions?: { url?: string } }) => ({ method: req.method, route: req.routeOptions?.url }) } }
+      ? {
+          serializers: {
+            req: (req: { method: string; routeOptions?: { url?: string } }) => ({
+              method: req.method,
+              route: req.routeOptions?.url,
+            }),
+          },
+        }
       : false,
     bodyLimit: BODY_LIMIT,
   });
@@ -53,7 +60,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       request.log.error(error);
       message = "internal error";
     }
-    if (error instanceof HttpError && error.retryAfter !== undefined) void reply.header("Retry-After", String(error.retryAfter));
+    if (error instanceof HttpError && error.retryAfter !== undefined)
+      void reply.header("Retry-After", String(error.retryAfter));
     if (request.url.startsWith("/track")) {
       const verbose = new URL(request.url, "http://x").searchParams.get("verbose") === "1";
       void reply.code(status).type(verbose ? "application/json" : "text/plain");
@@ -64,7 +72,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const limiter = new RateLimiter(options.config.rateLimit);
-  registerTrack(app, { config: options.config, store: options.store, limiter, today: options.today ?? (() => utcDay()) });
+  registerTrack(app, {
+    config: options.config,
+    store: options.store,
+    limiter,
+    today: options.today ?? (() => utcDay()),
+  });
   registerApi(app, { config: options.config, store: options.store });
   registerDashboard(app, { config: options.config });
   app.get("/healthz", async () => ({ ok: true }));

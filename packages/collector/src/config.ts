@@ -34,7 +34,11 @@ export const FLAGS: readonly Flag[] = [
   { name: "host", help: "address to listen on (default 127.0.0.1)" },
   { name: "port", help: "port to listen on (default 8787)" },
   { name: "db", help: "sqlite:<file> (default sqlite:polar-telemetry.db) or postgres://…" },
-  { name: "project-token", repeatable: true, help: "accepted ingest token (repeatable; the variable takes a comma-separated list)" },
+  {
+    name: "project-token",
+    repeatable: true,
+    help: "accepted ingest token (repeatable; the variable takes a comma-separated list)",
+  },
   { name: "read-token", help: "token of the read API and dashboard (at least 16 characters)" },
   { name: "k", help: "suppress figures backed by fewer than k distinct users (default 5)" },
   { name: "retention-days", help: "delete events older than this many days (default 365)" },
@@ -76,7 +80,9 @@ export function parseFlags(argv: readonly string[]): { values: Map<string, strin
 
 function integer(name: string, raw: string, min: number, max: number): number {
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ConfigError(`--${name} (${envName(name)}) must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(
+      `--${name} (${envName(name)}) must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+    );
   }
   return Number(raw);
 }
@@ -87,7 +93,11 @@ const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
  * Builds the settings. Flags win over environment variables. `needTokens` is false for
  * commands that do not serve (`migrate`, `purge`).
  */
-export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, needTokens = true): { config: Config; positional: string[] } {
+export function loadConfig(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  needTokens = true,
+): { config: Config; positional: string[] } {
   const { values, positional } = parseFlags(argv);
   const get = (name: string): string | undefined => {
     const v = values.get(name);
@@ -102,9 +112,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv, need
     throw new ConfigError(`--db (${envName("db")}) must be sqlite:<file> or postgres://…, got ${JSON.stringify(db)}`);
   }
   const projectTokens =
-    values.get("project-token") ?? (env[envName("project-token")] ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+    values.get("project-token") ??
+    (env[envName("project-token")] ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
   for (const t of projectTokens) {
-    if (!TOKEN.test(t)) throw new ConfigError(`--project-token: ${JSON.stringify(t)} must be 1–64 letters, digits, '-' or '_'`);
+    if (!TOKEN.test(t))
+      throw new ConfigError(`--project-token: ${JSON.stringify(t)} must be 1–64 letters, digits, '-' or '_'`);
   }
   const readToken = get("read-token") ?? "";
   if (needTokens) {

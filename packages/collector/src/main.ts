@@ -40,7 +40,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === "serve") {
     const c = await startCollector(config, { logger: process.env.POLAR_COLLECTOR_LOG === "1" });
-    process.stdout.write(`polar-collector listening on ${c.url}\n  ingest:    POST ${c.url}/track\n  dashboard: ${c.url}/dashboard\n`);
+    process.stdout.write(
+      `polar-collector listening on ${c.url}\n  ingest:    POST ${c.url}/track\n  dashboard: ${c.url}/dashboard\n`,
+    );
     const stop = (): void => {
       void c.close().then(() => process.exit(0));
     };
@@ -52,7 +54,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     const applied = await store.migrate();
     if (command === "migrate") {
-      process.stdout.write(applied.length === 0 ? "database is up to date\n" : `applied migrations ${applied.join(", ")}\n`);
+      process.stdout.write(
+        applied.length === 0 ? "database is up to date\n" : `applied migrations ${applied.join(", ")}\n`,
+      );
     } else {
       const cutoff = retentionCutoff(config.retentionDays);
       const n = await store.purge(cutoff);

@@ -8,6 +8,10 @@ import { openDb } from "./db/driver.js";
 import { Store } from "./db/store.js";
 
 const ROLLUP_EVERY_MS = 2_000;
+/** Events per background rollup transaction (reads catch up in bigger steps). */
+const BACKGROUND_CHUNK = 500;
+const QUIET_MS = 1_000;
+const QUIET_MAX_MS = 30_000;
 const PURGE_EVERY_MS = 24 * 60 * 60 * 1000;
 
 /** The UTC day before which events are deleted under a retention of `days`. */
@@ -29,7 +33,16 @@ export async function startCollector(config: Config, options: { logger?: boolean
   await store.migrate();
   const app = await buildApp({ config, store, logger: options.logger ?? false });
   const jobError = (what: string) => (e: unknown) => app.log.error({ err: e }, `${what} failed`);
-  const rollup = setInterval(() => void store.refresh().catch(jobError("rollup")), ROLLUP_EVERY_MS);
+  // The background rollup yields to ingest: it runs when no batch arrived for a second (on
+  // SQLite it shares the one thread with the requests), and at least every QUIET_MAX_MS.
+  // Reads always catch up first, so they never see stale figures.
+  let lastRollup = Date.now();
+  const rollup = setInterval(() => {
+    const now = Date.now();
+    if (now - store.lastWriteAt < QUIET_MS && now - lastRollup < QUIET_MAX_MS) return;
+    lastRollup = now;
+    void store.refresh(BACKGROUND_CHUNK).catch(jobError("rollup"));
+  }, ROLLUP_EVERY_MS);
   const purge = async (): Promise<void> => {
     const n = await store.purge(retentionCutoff(config.retentionDays));
     if (n > 0) app.log.info(`retention: deleted ${n} events`);

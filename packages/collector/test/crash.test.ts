@@ -17,12 +17,33 @@ beforeAll(async () => {
   execFileSync("npx", ["tsc", "-b", "packages/collector"], { cwd: ROOT, stdio: "inherit" });
   postgres = await startPostgres();
 });
-afterAll(() => postgres?.stop());
+const cleanups: (() => void)[] = [];
+afterAll(() => {
+  postgres?.stop();
+  for (const c of cleanups) c();
+});
 
 async function startChild(db: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [MAIN, "serve", "--db", db, "--port", String(port), "--project-token", PROJECT_TOKEN, "--read-token", READ_TOKEN, "--rate-limit", "0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      MAIN,
+      "serve",
+      "--db",
+      db,
+      "--port",
+      String(port),
+      "--project-token",
+      PROJECT_TOKEN,
+      "--read-token",
+      READ_TOKEN,
+      "--rate-limit",
+      "0",
+    ],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d: Buffer) => {
@@ -35,7 +56,14 @@ async function startChild(db: string, port: number): Promise<ChildProcess> {
 }
 
 const backends: [string, () => Promise<string>][] = [
-  ["sqlite", async () => sqliteUrl().url],
+  [
+    "sqlite",
+    async () => {
+      const db = sqliteUrl();
+      cleanups.push(db.cleanup);
+      return db.url;
+    },
+  ],
   ["postgres", async () => postgres!.createDatabase()],
 ];
 
@@ -49,7 +77,9 @@ describe.each(backends)("SIGKILL on %s", (_name, makeDb) => {
     let stop = false;
     const sender = async (n: number): Promise<void> => {
       while (!stop) {
-        const batch = Array.from({ length: 5 }, (_, i) => makeEvent({ user: n * 100 + i, codes: { "ParseError::ReservedWord": 1 } }));
+        const batch = Array.from({ length: 5 }, (_, i) =>
+          makeEvent({ user: n * 100 + i, codes: { "ParseError::ReservedWord": 1 } }),
+        );
         sent += batch.length;
         try {
           const r = await fetch(`http://127.0.0.1:${port}/track?verbose=1`, {
@@ -58,7 +88,8 @@ describe.each(backends)("SIGKILL on %s", (_name, makeDb) => {
             body: JSON.stringify(batch),
           });
           const body = (await r.json()) as { status: number };
-          if (r.status === 200 && body.status === 1) for (const e of batch) acked.add(e.properties.$insert_id as string);
+          if (r.status === 200 && body.status === 1)
+            for (const e of batch) acked.add(e.properties.$insert_id as string);
         } catch {
           return; // The connection died with the collector.
         }
@@ -74,7 +105,9 @@ describe.each(backends)("SIGKILL on %s", (_name, makeDb) => {
 
     // Restart on the same database: it recovers, and the read API counts each stored event once.
     const again = await startChild(db, port);
-    const res = await fetch(`http://127.0.0.1:${port}/api/summary`, { headers: { authorization: `Bearer ${READ_TOKEN}` } });
+    const res = await fetch(`http://127.0.0.1:${port}/api/summary`, {
+      headers: { authorization: `Bearer ${READ_TOKEN}` },
+    });
     const summary = (await res.json()) as { events: number };
     again.kill("SIGTERM");
     await new Promise((r) => again.once("exit", r));

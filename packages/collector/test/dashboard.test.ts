@@ -35,8 +35,16 @@ beforeAll(async () => {
         makeEvent({
           user: u,
           workspace: u * 10 + (i % 2),
-          codes: { "ParseError::UnrecognizedEOF": 1 + i, ...(u % 2 === 0 ? { "ValidationWarning::MissingAllowRule": 2 } : {}) },
-          gauges: { polar_chars: 200 * (u + 1) ** 2, polar_files: 1 + (u % 3), resource_blocks: u % 4, rule_types: u % 2 },
+          codes: {
+            "ParseError::UnrecognizedEOF": 1 + i,
+            ...(u % 2 === 0 ? { "ValidationWarning::MissingAllowRule": 2 } : {}),
+          },
+          gauges: {
+            polar_chars: 200 * (u + 1) ** 2,
+            polar_files: 1 + (u % 3),
+            resource_blocks: u % 4,
+            rule_types: u % 2,
+          },
           env: { os: u < 6 ? "linux" : "win32", vscodeversion: u < 4 ? "1.100.3" : "1.99.0" },
           method: i === 0 ? "textDocument/didOpen" : "textDocument/didChange",
         }),
@@ -54,7 +62,15 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 });
 

@@ -8,7 +8,13 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSyn
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DIAGNOSTIC_CODES, codeProperty, lspMethodProperty, type DiagnosticCode, type LspMethod } from "@polar-ide/telemetry";
+import {
+  DIAGNOSTIC_CODES,
+  codeProperty,
+  lspMethodProperty,
+  type DiagnosticCode,
+  type LspMethod,
+} from "@polar-ide/telemetry";
 import pg from "pg";
 
 export const EXAMPLE = JSON.parse(

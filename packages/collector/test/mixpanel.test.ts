@@ -12,10 +12,21 @@ let postgres: Postgres | null = null;
 beforeAll(async () => {
   postgres = await startPostgres();
 });
-afterAll(() => postgres?.stop());
+const cleanups: (() => void)[] = [];
+afterAll(() => {
+  postgres?.stop();
+  for (const c of cleanups) c();
+});
 
 const backends: [string, () => Promise<string>][] = [
-  ["sqlite", async () => sqliteUrl().url],
+  [
+    "sqlite",
+    async () => {
+      const db = sqliteUrl();
+      cleanups.push(db.cleanup);
+      return db.url;
+    },
+  ],
   ["postgres", async () => postgres!.createDatabase()],
 ];
 
@@ -33,25 +44,39 @@ describe.each(backends)("mixpanel client → collector on %s", (_name, makeDb) =
       rateLimit: 0,
     });
     try {
-      const codes = ["ParseError::UnrecognizedToken", "ValidationError::UndefinedRuleCall", "ValidationWarning::AmbiguousPrecedence"] as const;
+      const codes = [
+        "ParseError::UnrecognizedToken",
+        "ValidationError::UndefinedRuleCall",
+        "ValidationWarning::AmbiguousPrecedence",
+      ] as const;
       const events = [];
       for (let i = 0; i < 120; i++) {
         const code = codes[i % 3]!;
         events.push(makeEvent({ user: i % 7, workspace: i % 11, codes: { [code]: 1 + (i % 4) } }));
       }
-      const mixpanel = Mixpanel.init(PROJECT_TOKEN, { host: "127.0.0.1", port, protocol: "http", verbose: true });
+      // `port` is a supported option the package's typings omit.
+      const mixpanel = Mixpanel.init(PROJECT_TOKEN, {
+        host: "127.0.0.1",
+        port,
+        protocol: "http",
+        verbose: true,
+      } as Partial<Mixpanel.InitConfig>);
       // track_batch splits into requests of 50 and adds the token to each event.
       const batch = events.map((e) => {
         const { token: _t, ...properties } = e.properties;
         return { event: e.event, properties };
       });
       await new Promise<void>((resolve, reject) =>
-        mixpanel.track_batch(batch as Mixpanel.Event[], (errors) => (errors && errors.length > 0 ? reject(errors[0]) : resolve())),
+        mixpanel.track_batch(batch as Mixpanel.Event[], (errors) =>
+          errors && errors.length > 0 ? reject(errors[0]) : resolve(),
+        ),
       );
       // track() sends one event by GET and adds mp_lib and $lib_version.
       const single = makeEvent({ user: 100, codes: { "ParseError::UnrecognizedToken": 5 } });
       const { token: _t, ...singleProps } = single.properties;
-      await new Promise<void>((resolve, reject) => mixpanel.track("diagnostic_load", singleProps, (e) => (e ? reject(e) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        mixpanel.track("diagnostic_load", singleProps, (e) => (e ? reject(e) : resolve())),
+      );
       // A rejected event surfaces as an error in the client.
       const bad = makeEvent({ user: 1 });
       const err = await new Promise<Error | undefined>((resolve) =>

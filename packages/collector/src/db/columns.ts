@@ -24,7 +24,14 @@ export function columnName(property: string): string {
 export const COLUMNS: readonly Column[] = PROPERTIES.filter((p) => !NOT_STORED.has(p.name)).map((p) => ({
   property: p,
   name: columnName(p.name),
-  sqlType: p.value.type === "integer" ? "integer" : p.value.type === "boolean" ? "boolean" : p.value.type === "string-set" ? "set" : "text",
+  sqlType:
+    p.value.type === "integer"
+      ? "integer"
+      : p.value.type === "boolean"
+        ? "boolean"
+        : p.value.type === "string-set"
+          ? "set"
+          : "text",
 }));
 
 /** Column of a stored property, by property name. */

@@ -40,8 +40,18 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
-const SQLITE: Dialect = { name: "sqlite", serialPrimaryKey: "INTEGER PRIMARY KEY", bigint: "INTEGER", maxParams: 32_000 };
-const POSTGRES: Dialect = { name: "postgres", serialPrimaryKey: "BIGSERIAL PRIMARY KEY", bigint: "BIGINT", maxParams: 60_000 };
+const SQLITE: Dialect = {
+  name: "sqlite",
+  serialPrimaryKey: "INTEGER PRIMARY KEY",
+  bigint: "INTEGER",
+  maxParams: 32_000,
+};
+const POSTGRES: Dialect = {
+  name: "postgres",
+  serialPrimaryKey: "BIGSERIAL PRIMARY KEY",
+  bigint: "BIGINT",
+  maxParams: 60_000,
+};
 
 /** better-sqlite3 is synchronous; the interface is async so that both drivers look alike. */
 class SqliteDb implements Db {

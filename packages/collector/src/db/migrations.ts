@@ -96,9 +96,17 @@ export const MIGRATIONS: readonly Migration[] = [
 )`,
     ],
     down: () =>
-      ["rollup_hist", "rollup_key", "rollup_workspace", "rollup_user", "rollup_wdelta", "rollup_delta", "rollup_events", "rollup_batch", "pending_rollup"].map(
-        (t) => `DROP TABLE ${t}`,
-      ),
+      [
+        "rollup_hist",
+        "rollup_key",
+        "rollup_workspace",
+        "rollup_user",
+        "rollup_wdelta",
+        "rollup_delta",
+        "rollup_events",
+        "rollup_batch",
+        "pending_rollup",
+      ].map((t) => `DROP TABLE ${t}`),
   },
 ];
 

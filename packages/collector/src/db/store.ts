@@ -39,7 +39,16 @@ export const FEATURES = [
 ] as const;
 
 /** Environment properties shown as breakdowns. */
-export const ENVIRONMENT = ["os", "nodeArch", "product", "uikind", "remotename", "extversion", "vscodeversion", "isnewappinstall"] as const;
+export const ENVIRONMENT = [
+  "os",
+  "nodeArch",
+  "product",
+  "uikind",
+  "remotename",
+  "extversion",
+  "vscodeversion",
+  "isnewappinstall",
+] as const;
 
 /** Buckets of `polar_chars` (policy size), in display order. */
 export const POLAR_CHARS_BUCKETS = ["0", "1–999", "1k–9.9k", "10k–99k", "100k+"] as const;
@@ -66,7 +75,12 @@ function rollupParts(): Part[] {
     const col = columnName(CODE_PROPERTIES.get(code)!);
     parts.push({ dim: "code", key: lit(code), total: `e.${col}`, where: `e.${col} > 0` });
   }
-  parts.push({ dim: "unknown", key: "''", total: "e.unknown_diagnostic_count", where: "e.unknown_diagnostic_count > 0" });
+  parts.push({
+    dim: "unknown",
+    key: "''",
+    total: "e.unknown_diagnostic_count",
+    where: "e.unknown_diagnostic_count > 0",
+  });
   for (const [key, col] of [
     ["success", "load_success_count"],
     ["failure", "load_failure_count"],
@@ -115,7 +129,10 @@ const FROM_BATCH = "FROM rollup_events e";
 
 function buildDeltaSql(): string {
   const union = rollupParts()
-    .map((p) => `SELECT ${lit(p.dim)} AS dim, ${p.key} AS key, e.distinct_id AS distinct_id, ${p.total} AS total ${FROM_BATCH} WHERE ${p.where}`)
+    .map(
+      (p) =>
+        `SELECT ${lit(p.dim)} AS dim, ${p.key} AS key, e.distinct_id AS distinct_id, ${p.total} AS total ${FROM_BATCH} WHERE ${p.where}`,
+    )
     .join("\nUNION ALL\n");
   return `INSERT INTO rollup_delta (dim, key, distinct_id, total, events)
 SELECT dim, key, distinct_id, SUM(total), COUNT(*) FROM (${union}) u GROUP BY dim, key, distinct_id`;
@@ -124,7 +141,10 @@ SELECT dim, key, distinct_id, SUM(total), COUNT(*) FROM (${union}) u GROUP BY di
 function buildWorkspaceDeltaSql(): string {
   const parts = rollupParts().filter((p) => p.dim === "all" || p.dim === "code");
   const union = parts
-    .map((p) => `SELECT ${lit(p.dim)} AS dim, ${p.key} AS key, e.workspace_folder AS workspace_folder ${FROM_BATCH} WHERE ${p.where}`)
+    .map(
+      (p) =>
+        `SELECT ${lit(p.dim)} AS dim, ${p.key} AS key, e.workspace_folder AS workspace_folder ${FROM_BATCH} WHERE ${p.where}`,
+    )
     .join("\nUNION ALL\n");
   return `INSERT INTO rollup_wdelta (dim, key, workspace_folder) SELECT DISTINCT dim, key, workspace_folder FROM (${union}) u`;
 }
@@ -198,6 +218,8 @@ export class Store {
   private readonly workspaceDeltaSql = buildWorkspaceDeltaSql();
   /** One rollup at a time per process (the database lock covers other processes). */
   private rolling: Promise<number> | null = null;
+  /** When the last batch was stored (ms): the background rollup waits for quiet moments. */
+  lastWriteAt = 0;
 
   constructor(readonly db: Db) {}
 
@@ -211,6 +233,7 @@ export class Store {
    * stored. Resolves after commit with the number of events newly stored.
    */
   async insertBatch(day: string, events: readonly ValidEvent[]): Promise<number> {
+    this.lastWriteAt = Date.now();
     const width = COLUMNS.length + 1;
     const perStatement = Math.max(1, Math.min(500, Math.floor(this.db.dialect.maxParams / width)));
     return this.db.transaction(async (tx) => {
@@ -236,13 +259,21 @@ export class Store {
     });
   }
 
-  /** Folds every pending event into the rollups; resolves with the number folded. */
-  refresh(): Promise<number> {
+  /**
+   * Folds every pending event into the rollups, `chunk` events per transaction; resolves with
+   * the number folded. The background timer uses small chunks so that, on SQLite (one thread),
+   * a step never holds up ingest for long.
+   */
+  refresh(chunk = ROLLUP_CHUNK): Promise<number> {
     if (this.rolling !== null) return this.rolling;
     const run = (async () => {
       let total = 0;
       for (;;) {
-        const done = await this.rollupStep();
+        // Cheap check first: most reads find nothing pending and need no lock.
+        if ((await this.db.all("SELECT seq FROM pending_rollup LIMIT 1")).length === 0) return total;
+        const done = await this.rollupStep(chunk);
+        // Let requests in between steps.
+        await new Promise((r) => setImmediate(r));
         total += done;
         if (done === 0) return total;
       }
@@ -253,10 +284,12 @@ export class Store {
     return this.rolling;
   }
 
-  private rollupStep(): Promise<number> {
+  private rollupStep(chunk: number): Promise<number> {
     return this.db.exclusive(LOCK_ROLLUP, async (tx) => {
       for (const t of SCRATCH) await tx.run(`DELETE FROM ${t}`);
-      const picked = await tx.run(`INSERT INTO rollup_batch (seq) SELECT seq FROM pending_rollup ORDER BY seq LIMIT ${ROLLUP_CHUNK}`);
+      const picked = await tx.run(
+        `INSERT INTO rollup_batch (seq) SELECT seq FROM pending_rollup ORDER BY seq LIMIT ${Math.max(1, Math.floor(chunk))}`,
+      );
       if (picked === 0) return 0;
       // Copy the slice once (rowid/PK lookups); the unpivot then scans only the copy.
       await tx.run("INSERT INTO rollup_events SELECT * FROM events WHERE seq IN (SELECT seq FROM rollup_batch)");
@@ -272,7 +305,9 @@ export class Store {
 
   /** File extensions are a set per event: unpivoted here rather than in SQL (no portable split). */
   private async extensionDelta(tx: Queryable): Promise<void> {
-    const rows = await tx.all(`SELECT e.distinct_id AS distinct_id, e.lsp_file_extensions AS exts ${FROM_BATCH} WHERE e.lsp_file_extensions <> ''`);
+    const rows = await tx.all(
+      `SELECT e.distinct_id AS distinct_id, e.lsp_file_extensions AS exts ${FROM_BATCH} WHERE e.lsp_file_extensions <> ''`,
+    );
     const agg = new Map<string, { ext: string; user: string; count: number }>();
     for (const r of rows) {
       for (const ext of decodeSet(String(r.exts))) {
@@ -287,7 +322,10 @@ export class Store {
       const slice = all.slice(i, i + 500);
       const params: SqlValue[] = [];
       for (const a of slice) params.push("lsp_extension", a.ext, a.user, a.count, a.count);
-      await tx.run(`INSERT INTO rollup_delta (dim, key, distinct_id, total, events) VALUES ${slice.map(() => "(?, ?, ?, ?, ?)").join(", ")}`, params);
+      await tx.run(
+        `INSERT INTO rollup_delta (dim, key, distinct_id, total, events) VALUES ${slice.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
+        params,
+      );
     }
   }
 
@@ -304,7 +342,8 @@ export class Store {
       await tx.run("INSERT INTO pending_rollup (seq) SELECT seq FROM events");
       return gone;
     });
-    if (deleted > 0) await this.refresh();
+    // Rebuild in big steps: a step aggregates per user before it touches the rollups.
+    if (deleted > 0) await this.refresh(200_000);
     return deleted;
   }
 
@@ -331,7 +370,9 @@ export class Store {
   async codes(): Promise<CodeRow[]> {
     const rows = await this.db.all("SELECT key, users, total, events, workspaces FROM rollup_key WHERE dim = 'code'");
     const hist = new Map<string, { value: number; users: number }[]>();
-    for (const h of await this.db.all("SELECT key, value, users FROM rollup_hist WHERE dim = 'code' ORDER BY key, value")) {
+    for (const h of await this.db.all(
+      "SELECT key, value, users FROM rollup_hist WHERE dim = 'code' ORDER BY key, value",
+    )) {
       const list = hist.get(String(h.key)) ?? [];
       list.push({ value: n(h.value), users: n(h.users) });
       hist.set(String(h.key), list);

@@ -39,11 +39,18 @@ export interface Cell {
 
 function cell(row: BreakdownRow, k: number): Cell {
   const ok = row.users >= k;
-  return { key: row.key, users: ok ? row.users : null, total: ok ? row.total : null, events: ok ? row.events : null, suppressed: !ok };
+  return {
+    key: row.key,
+    users: ok ? row.users : null,
+    total: ok ? row.total : null,
+    events: ok ? row.events : null,
+    suppressed: !ok,
+  };
 }
 
 function ordered(rows: readonly BreakdownRow[], order: readonly string[] | null): BreakdownRow[] {
-  if (order === null) return [...rows].sort((a, b) => b.users - a.users || b.events - a.events || a.key.localeCompare(b.key));
+  if (order === null)
+    return [...rows].sort((a, b) => b.users - a.users || b.events - a.events || a.key.localeCompare(b.key));
   const by = new Map(rows.map((r) => [r.key, r]));
   return order.map((key) => by.get(key) ?? { key, users: 0, total: 0, events: 0 });
 }
@@ -57,7 +64,12 @@ export async function summary(store: Store, k: number): Promise<Summary> {
     events: totals.events,
     distinct_users: totals.users,
     distinct_workspaces: totals.workspaces,
-    codes: codes.map((c) => ({ code: c.key, occurrences: c.total, events: c.events, distinct_users: c.users >= k ? c.users : null })),
+    codes: codes.map((c) => ({
+      code: c.key,
+      occurrences: c.total,
+      events: c.events,
+      distinct_users: c.users >= k ? c.users : null,
+    })),
   };
 }
 
@@ -104,9 +116,10 @@ export async function dashboardData(store: Store, k: number): Promise<Record<str
     features: ordered(get("feature"), FEATURES).map((r) => cell(r, k)),
     polar_chars: ordered(get("polar_chars"), POLAR_CHARS_BUCKETS).map((r) => cell(r, k)),
     polar_files: ordered(get("polar_files"), POLAR_FILES_BUCKETS).map((r) => cell(r, k)),
-    invalid_rule_type: ordered(get("invalid_rule_type"), ["with user-defined rule types", "built-in rule types only"]).map((r) =>
-      cell(r, k),
-    ),
+    invalid_rule_type: ordered(get("invalid_rule_type"), [
+      "with user-defined rule types",
+      "built-in rule types only",
+    ]).map((r) => cell(r, k)),
     lsp_methods: ordered(get("lsp_method"), null).map((r) => cell(r, k)),
     lsp_extensions: ordered(get("lsp_extension"), null).map((r) => cell(r, k)),
     environment,

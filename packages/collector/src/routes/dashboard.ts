@@ -20,7 +20,8 @@ const ASSETS: Record<string, { file: string; type: string }> = {
 };
 
 /** No inline script anywhere: the policy forbids it, and anything not from the collector itself. */
-const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'";
+const CSP =
+  "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'";
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -86,11 +87,16 @@ export function registerDashboard(app: FastifyInstance, deps: { readonly config:
     const token = new URLSearchParams(body).get("token") ?? "";
     if (!isReadToken(token, deps.config.readToken)) return loginPage(reply, 401, "That is not the read token.");
     return reply
-      .header("Set-Cookie", `${SESSION_COOKIE}=${sessionValue(deps.config.readToken)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200`)
+      .header(
+        "Set-Cookie",
+        `${SESSION_COOKIE}=${sessionValue(deps.config.readToken)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200`,
+      )
       .redirect("/dashboard", 303);
   });
 
   app.post("/logout", async (_request, reply) =>
-    reply.header("Set-Cookie", `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`).redirect("/dashboard", 303),
+    reply
+      .header("Set-Cookie", `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`)
+      .redirect("/dashboard", 303),
   );
 }

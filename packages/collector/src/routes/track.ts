@@ -33,7 +33,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 function decodeData(data: string): unknown {
   // A form body that was not URL-encoded turns '+' into ' ' (Mixpanel's clients do not encode).
   const b64 = data.replace(/ /g, "+").replace(/-/g, "+").replace(/_/g, "/").replace(/\s+/g, "");
-  if (b64.length === 0 || !BASE64.test(b64) || b64.length % 4 === 1) throw new HttpError(400, "data is not valid base64");
+  if (b64.length === 0 || !BASE64.test(b64) || b64.length % 4 === 1)
+    throw new HttpError(400, "data is not valid base64");
   return parseJson(Buffer.from(b64, "base64").toString("utf8"), "data");
 }
 
@@ -65,7 +66,10 @@ function payloadOf(request: FastifyRequest): unknown {
     return decodeData(data);
   }
   if (type === "application/json") return parseJson(body, "the body");
-  throw new HttpError(415, "the body must be application/x-www-form-urlencoded (data=<base64 JSON>) or application/json");
+  throw new HttpError(
+    415,
+    "the body must be application/x-www-form-urlencoded (data=<base64 JSON>) or application/json",
+  );
 }
 
 /** Registers `/track`. */
