@@ -3,7 +3,7 @@
  * point, i.e. UTF-8 byte order). The tree walkers run on every term of every rule of a load, and
  * almost every map they meet has zero or one field, so the common cases must not sort or copy.
  */
-import type { Fields, Rule, Term } from "./ast.js";
+import type { Fields, Rule, Term, Value } from "./ast.js";
 
 /**
  * Compares strings by Unicode code points (UTF-8 byte order) without iterating code points:
@@ -76,4 +76,54 @@ export function ruleTermStack(rule: Rule): Term[] {
     stack.push(p.parameter);
   }
   return stack;
+}
+
+/**
+ * Pushes the sub-terms of a value (call arguments then keyword arguments, operation arguments,
+ * list elements, field values in key order) so that they pop in that order: the engine's
+ * pre-order visiting order.
+ */
+export function pushChildrenReversed(stack: Term[], v: Value): void {
+  switch (v.type) {
+    case "Call":
+      if (v.kwargs !== null) pushFieldsReversed(stack, v.kwargs);
+      pushReversed(stack, v.args);
+      break;
+    case "Expression":
+      pushReversed(stack, v.args);
+      break;
+    case "List":
+      pushReversed(stack, v.elements);
+      break;
+    case "Dictionary":
+    case "DictionaryPattern":
+    case "InstancePattern":
+      pushFieldsReversed(stack, v.fields);
+      break;
+    default:
+      break;
+  }
+}
+
+/** Pushes the sub-terms of a value in no particular order, for walks whose result does not depend on order. */
+export function pushChildren(stack: Term[], v: Value): void {
+  switch (v.type) {
+    case "Call":
+      for (const a of v.args) stack.push(a);
+      if (v.kwargs !== null) for (const f of v.kwargs.values()) stack.push(f);
+      break;
+    case "Expression":
+      for (const a of v.args) stack.push(a);
+      break;
+    case "List":
+      for (const e of v.elements) stack.push(e);
+      break;
+    case "Dictionary":
+    case "DictionaryPattern":
+    case "InstancePattern":
+      for (const f of v.fields.values()) stack.push(f);
+      break;
+    default:
+      break;
+  }
 }

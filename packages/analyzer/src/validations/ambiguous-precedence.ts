@@ -9,7 +9,7 @@
  */
 import type { Rule } from "../ast.js";
 import { contextOf, warning, type Diagnostic } from "../diagnostics.js";
-import { pushFieldsReversed, pushReversed, ruleTermStack } from "../field-order.js";
+import { pushChildrenReversed, ruleTermStack } from "../field-order.js";
 
 export const AMBIGUOUS_PRECEDENCE_MESSAGE =
   "Expression without parentheses could be ambiguous.\n" +
@@ -48,38 +48,20 @@ export function checkAmbiguousPrecedence(rule: Rule): Diagnostic[] {
 
   for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
     const v = t.value;
-    switch (v.type) {
-      case "Expression":
-        if ((v.operator === "And" || v.operator === "Or") && v.args.length > 1) {
-          for (const arg of v.args) {
-            const a = arg.value;
-            if (a.type !== "Expression" || (a.operator !== "And" && a.operator !== "Or")) continue;
-            if (a.operator === v.operator) continue;
-            const s = arg.source;
-            if (s.kind !== "parser") continue;
-            if (!precededByParen(s.file.text, s.start)) {
-              out ??= [];
-              out.push(warning("ValidationWarning::AmbiguousPrecedence", AMBIGUOUS_PRECEDENCE_MESSAGE, contextOf(arg)));
-            }
-          }
+    if (v.type === "Expression" && (v.operator === "And" || v.operator === "Or") && v.args.length > 1) {
+      for (const arg of v.args) {
+        const a = arg.value;
+        if (a.type !== "Expression" || (a.operator !== "And" && a.operator !== "Or")) continue;
+        if (a.operator === v.operator) continue;
+        const s = arg.source;
+        if (s.kind !== "parser") continue;
+        if (!precededByParen(s.file.text, s.start)) {
+          out ??= [];
+          out.push(warning("ValidationWarning::AmbiguousPrecedence", AMBIGUOUS_PRECEDENCE_MESSAGE, contextOf(arg)));
         }
-        pushReversed(stack, v.args);
-        break;
-      case "InstancePattern":
-      case "Dictionary":
-      case "DictionaryPattern":
-        pushFieldsReversed(stack, v.fields);
-        break;
-      case "Call":
-        if (v.kwargs !== null) pushFieldsReversed(stack, v.kwargs);
-        pushReversed(stack, v.args);
-        break;
-      case "List":
-        pushReversed(stack, v.elements);
-        break;
-      default:
-        break;
+      }
     }
+    pushChildrenReversed(stack, v);
   }
   return out ?? [];
 }

@@ -2,6 +2,7 @@
  * Whole-policy warnings (polar-core validations.rs): MissingAllowRule (`check_no_allow_rule`) and
  * MissingHasPermissionRule (`check_resource_blocks_missing_has_permission`).
  */
+import { pushChildren } from "../field-order.js";
 import type { Rule, Term } from "../ast.js";
 import { warning, type Diagnostic } from "../diagnostics.js";
 
@@ -34,26 +35,8 @@ export function callsHasPermission(root: Term): boolean {
   const stack: Term[] = [root];
   for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
     const v = t.value;
-    switch (v.type) {
-      case "Call":
-        if (v.name === "has_permission") return true;
-        for (const a of v.args) stack.push(a);
-        if (v.kwargs !== null) for (const f of v.kwargs.values()) stack.push(f);
-        break;
-      case "Expression":
-        for (const a of v.args) stack.push(a);
-        break;
-      case "List":
-        for (const e of v.elements) stack.push(e);
-        break;
-      case "Dictionary":
-      case "DictionaryPattern":
-      case "InstancePattern":
-        for (const f of v.fields.values()) stack.push(f);
-        break;
-      default:
-        break;
-    }
+    if (v.type === "Call" && v.name === "has_permission") return true;
+    pushChildren(stack, v);
   }
   return false;
 }

@@ -7,7 +7,7 @@
  */
 import type { Rule, Term } from "../ast.js";
 import { contextOf, error, warning, type Diagnostic } from "../diagnostics.js";
-import { pushFieldsReversed, pushReversed, ruleTermStack } from "../field-order.js";
+import { pushChildrenReversed, ruleTermStack } from "../field-order.js";
 import { toPolar } from "../printer.js";
 
 /** `common_specializer_misspellings`: tags users write for built-in classes. */
@@ -55,25 +55,11 @@ export function checkSingletons(rule: Rule, isConstant: (name: string) => boolea
         break;
       case "InstancePattern":
         record(v.tag, t, true);
-        pushFieldsReversed(stack, v.fields);
-        break;
-      case "Dictionary":
-      case "DictionaryPattern":
-        pushFieldsReversed(stack, v.fields);
-        break;
-      case "Call":
-        if (v.kwargs !== null) pushFieldsReversed(stack, v.kwargs);
-        pushReversed(stack, v.args);
-        break;
-      case "List":
-        pushReversed(stack, v.elements);
-        break;
-      case "Expression":
-        pushReversed(stack, v.args);
         break;
       default:
         break;
     }
+    pushChildrenReversed(stack, v);
   }
 
   // (TypeScript cannot see the assignment inside `record`, hence the explicit type.)

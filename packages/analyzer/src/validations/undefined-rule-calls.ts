@@ -6,7 +6,7 @@
  */
 import type { Rule, Term } from "../ast.js";
 import { contextOf, error, type Diagnostic } from "../diagnostics.js";
-import { pushFieldsReversed, pushReversed, ruleTermStack } from "../field-order.js";
+import { pushChildren, pushChildrenReversed, ruleTermStack } from "../field-order.js";
 import { toPolar } from "../printer.js";
 
 /** A call term found in a rule, with the rule it occurs in. */
@@ -33,27 +33,10 @@ export function collectRuleCallSites(rule: Rule, out: CallSite[]): void {
   const stack = ruleTermStack(rule);
   for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
     const v = t.value;
-    switch (v.type) {
-      case "Call":
-        out.push({ name: v.name, term: t, rule });
-        if (v.kwargs !== null) pushFieldsReversed(stack, v.kwargs);
-        pushReversed(stack, v.args);
-        break;
-      case "Expression":
-        if (v.operator === "Dot" || v.operator === "New") break;
-        pushReversed(stack, v.args);
-        break;
-      case "List":
-        pushReversed(stack, v.elements);
-        break;
-      case "Dictionary":
-      case "DictionaryPattern":
-      case "InstancePattern":
-        pushFieldsReversed(stack, v.fields);
-        break;
-      default:
-        break;
-    }
+    if (v.type === "Call") out.push({ name: v.name, term: t, rule });
+    // Calls under `.` (method calls) and `new` are not rule calls.
+    else if (v.type === "Expression" && (v.operator === "Dot" || v.operator === "New")) continue;
+    pushChildrenReversed(stack, v);
   }
 }
 
@@ -62,27 +45,9 @@ export function addCalledNames(rule: Rule, names: Set<string>): void {
   const stack = ruleTermStack(rule);
   for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
     const v = t.value;
-    switch (v.type) {
-      case "Call":
-        names.add(v.name);
-        if (v.kwargs !== null) for (const f of v.kwargs.values()) stack.push(f);
-        for (const a of v.args) stack.push(a);
-        break;
-      case "Expression":
-        if (v.operator === "Dot" || v.operator === "New") break;
-        for (const a of v.args) stack.push(a);
-        break;
-      case "List":
-        for (const e of v.elements) stack.push(e);
-        break;
-      case "Dictionary":
-      case "DictionaryPattern":
-      case "InstancePattern":
-        for (const f of v.fields.values()) stack.push(f);
-        break;
-      default:
-        break;
-    }
+    if (v.type === "Call") names.add(v.name);
+    else if (v.type === "Expression" && (v.operator === "Dot" || v.operator === "New")) continue;
+    pushChildren(stack, v);
   }
 }
 
