@@ -22,6 +22,16 @@ set +a
 export POLAR_COLLECTOR_DB="${POLAR_COLLECTOR_DB:-sqlite:$home/telemetry.db}"
 host="${POLAR_COLLECTOR_HOST:-127.0.0.1}"
 port="${POLAR_COLLECTOR_PORT:-8787}"
+# Flags win over the environment: show the address the server will really use.
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[$i]}" in
+    --port=*) port="${args[$i]#--port=}" ;;
+    --host=*) host="${args[$i]#--host=}" ;;
+    --port) port="${args[$((i + 1))]:-$port}" ;;
+    --host) host="${args[$((i + 1))]:-$host}" ;;
+  esac
+done
 cat <<MSG
 Polar telemetry collector
   database:   $POLAR_COLLECTOR_DB
