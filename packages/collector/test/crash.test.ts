@@ -6,7 +6,15 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb, Store } from "../src/index.js";
-import { PROJECT_TOKEN, READ_TOKEN, freePort, makeEvent, sqliteUrl, startPostgres, type Postgres } from "./helpers.js";
+import {
+  PROJECT_TOKEN,
+  READ_TOKEN,
+  freePort,
+  makeEvent,
+  databaseBackends,
+  startPostgres,
+  type Postgres,
+} from "./helpers.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -55,17 +63,7 @@ async function startChild(db: string, port: number): Promise<ChildProcess> {
   return child;
 }
 
-const backends: [string, () => Promise<string>][] = [
-  [
-    "sqlite",
-    async () => {
-      const db = sqliteUrl();
-      cleanups.push(db.cleanup);
-      return db.url;
-    },
-  ],
-  ["postgres", async () => postgres!.createDatabase()],
-];
+const backends = databaseBackends(() => postgres, cleanups);
 
 describe.each(backends)("SIGKILL on %s", (_name, makeDb) => {
   it("loses no acknowledged event", async () => {

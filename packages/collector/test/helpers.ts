@@ -173,3 +173,25 @@ export function sqliteUrl(): { url: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "polar-sqlite-"));
   return { url: `sqlite:${join(dir, "telemetry.db")}`, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * The two storage backends as `describe.each` rows: each factory returns a fresh database URL.
+ * SQLite folders are registered in `cleanups` (the caller removes them in `afterAll`); PostgreSQL
+ * databases live in the cluster `postgres()` returns, which the caller stops.
+ */
+export function databaseBackends(
+  postgres: () => Postgres | null,
+  cleanups: (() => void)[],
+): [string, () => Promise<string>][] {
+  return [
+    [
+      "sqlite",
+      async () => {
+        const db = sqliteUrl();
+        cleanups.push(db.cleanup);
+        return db.url;
+      },
+    ],
+    ["postgres", async () => postgres()!.createDatabase()],
+  ];
+}

@@ -6,7 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Mixpanel from "mixpanel";
 import { DIAGNOSTIC_CODES, codeProperty } from "@polar-ide/telemetry";
 import { startCollector, type RunningCollector } from "../src/index.js";
-import { PROJECT_TOKEN, READ_TOKEN, freePort, makeEvent, sqliteUrl, startPostgres, type Postgres } from "./helpers.js";
+import {
+  PROJECT_TOKEN,
+  READ_TOKEN,
+  freePort,
+  makeEvent,
+  databaseBackends,
+  startPostgres,
+  type Postgres,
+} from "./helpers.js";
 
 let postgres: Postgres | null = null;
 beforeAll(async () => {
@@ -18,17 +26,7 @@ afterAll(() => {
   for (const c of cleanups) c();
 });
 
-const backends: [string, () => Promise<string>][] = [
-  [
-    "sqlite",
-    async () => {
-      const db = sqliteUrl();
-      cleanups.push(db.cleanup);
-      return db.url;
-    },
-  ],
-  ["postgres", async () => postgres!.createDatabase()],
-];
+const backends = databaseBackends(() => postgres, cleanups);
 
 describe.each(backends)("mixpanel client → collector on %s", (_name, makeDb) => {
   it("sends batches (form body) and single events (GET) that the read API reports", async () => {
