@@ -32,7 +32,7 @@ export const EDITOR_DROPPED_CODES: ReadonlySet<string> = new Set([
   "ValidationWarning::UnknownSpecializer",
 ]);
 
-/** Every code `diagnostic_load` can report (DIAGNOSTICS.md §1), for allow-lists and docs. */
+/** Every code `diagnostic_load` can report (docs/diagnostics.md §1), for allow-lists and docs. */
 export const DIAGNOSTIC_CODES = [
   "ParseError::IntegerOverflow",
   "ParseError::InvalidFloat",

@@ -1,6 +1,6 @@
 /**
  * Policy statistics, counted the way Oso's language server counts its telemetry counters
- * (polar-language-server `send_telemetry`, DIAGNOSTICS.md §5).
+ * (polar-language-server `send_telemetry`, docs/diagnostics.md §5).
  *
  * The language server re-parses every tracked document on its own and walks the lines; a
  * document that fails to parse contributes nothing but its characters. Counting per file and

@@ -5,7 +5,7 @@
  * the engine's byte-based position is computable, i.e. ASCII text before it — line and column), and
  * the whole-policy load in the engine view must agree on ok/failed, the first error and the warnings.
  *
- * Hash order (DIAGNOSTICS.md §2): the engine's first error may come from any rule/resource whose
+ * Hash order (docs/diagnostics.md §2): the engine's first error may come from any rule/resource whose
  * diagnostics are produced from a Rust HashMap, so for those codes any error of ours with the same
  * code and message is accepted, and for rule-type validation errors (at most one per load, chosen
  * in hash order) the code alone is compared.
@@ -139,7 +139,7 @@ describe("differential: parser vs oso 0.27.3", () => {
 const REGISTERED = ["User", "Repo", "Org", "Issue", "Resource0", "Resource1", "Resource2"];
 for (const c of REGISTERED) engine.register(c);
 
-/** Codes whose first occurrence depends on Rust HashMap order (DIAGNOSTICS.md §2). */
+/** Codes whose first occurrence depends on Rust HashMap order (docs/diagnostics.md §2). */
 const HASH_ORDERED = new Set([
   "ValidationError::UndefinedRuleCall",
   "ValidationError::ResourceBlock",

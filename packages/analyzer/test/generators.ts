@@ -5,8 +5,6 @@
  * deletion/insertion/swap/duplication, truncation, character noise), and a deterministic RBAC
  * policy generator whose size is controlled by a line count.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import fc from "fast-check";
 
 // ---------------------------------------------------------------------------------------------
@@ -106,11 +104,12 @@ const BINARY_OPS = [
   "or",
 ];
 
-interface TermArbs {
+// A type alias, not an interface: fc.letrec's typed overload needs a `Record<string, unknown>`.
+type TermArbs = {
   term: string;
   value: string;
   logical: string;
-}
+};
 
 /** Terms of bounded depth: values (literals, lists, dicts, lookups, `new`) and logical expressions. */
 const terms = fc.letrec<TermArbs>((tie) => ({
@@ -421,25 +420,8 @@ export const mutatedPolicy: fc.Arbitrary<string> = fc
 // ---------------------------------------------------------------------------------------------
 // Corpus
 
-/** Folder of the shared conformance corpus. */
-export const CORPUS_DIR = new URL("../../../../shared/conformance/cases/", import.meta.url).pathname;
-
-/** Every `.polar` file of the conformance corpus: `{case, name, text}`, sorted. */
-export function corpusFiles(): { case: string; name: string; text: string }[] {
-  const out: { case: string; name: string; text: string }[] = [];
-  let cases: string[] = [];
-  try {
-    cases = readdirSync(CORPUS_DIR).sort();
-  } catch {
-    return out;
-  }
-  for (const c of cases) {
-    for (const f of readdirSync(join(CORPUS_DIR, c)).sort()) {
-      if (f.endsWith(".polar")) out.push({ case: c, name: f, text: readFileSync(join(CORPUS_DIR, c, f), "utf8") });
-    }
-  }
-  return out;
-}
+/** Every `.polar` file of the conformance corpus: `{case, name, text}`, sorted; throws when there is none. */
+export { corpusFiles } from "@polar-ide/testing";
 
 // ---------------------------------------------------------------------------------------------
 // Reference engine (oso 0.27.3's WebAssembly polar-core)

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readCaseJson } from "@polar-ide/testing";
 import { describe, expect, it } from "vitest";
 import type { Term } from "../src/ast.js";
 import {
@@ -31,8 +31,6 @@ import {
   str,
   v,
 } from "./term-builders.js";
-
-const CASES = new URL("../../../../shared/conformance/cases/", import.meta.url);
 
 describe("toPolar", () => {
   const table: [string, Term, string][] = [
@@ -176,9 +174,7 @@ describe("Rust Debug of terms", () => {
 
   // Corpus messages embed `{:#?}` output; rebuild the same terms by hand and compare the pieces.
   const corpus = (name: string): string => {
-    const expected = JSON.parse(readFileSync(new URL(`${name}/expected.json`, CASES), "utf8")) as {
-      diagnostics: { message: string }[];
-    };
+    const expected = readCaseJson<{ diagnostics: { message: string }[] }>(name, "expected.json");
     return expected.diagnostics[0]?.message ?? "";
   };
 

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { caseDir, caseNames } from "@polar-ide/testing";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Line, Rule, SourceFile, Term } from "../src/ast.js";
@@ -63,7 +64,6 @@ function summary(d: Diagnostic): string {
 // ---------------------------------------------------------------------------------------------
 // Corpus: the block-related diagnostics of every case the test reader understands.
 
-const CASES = "/work/shared/conformance/cases";
 const BLOCK_CODES = new Set([
   "ValidationError::ResourceBlock",
   "ValidationError::DuplicateResourceBlockDeclaration",
@@ -96,10 +96,9 @@ function expectedSummary(d: ExpectedDiagnostic): string {
 }
 
 function loadCorpus(): CorpusCase[] {
-  if (!existsSync(CASES)) return [];
   const out: CorpusCase[] = [];
-  for (const name of readdirSync(CASES).sort()) {
-    const dir = join(CASES, name);
+  for (const name of caseNames()) {
+    const dir = caseDir(name);
     const caseJson = JSON.parse(readFileSync(join(dir, "case.json"), "utf8")) as { load?: unknown };
     if (caseJson.load !== undefined) continue;
     const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as {

@@ -4,15 +4,13 @@
  * comes first) after `type f();`, and compare the engine's InvalidRule message, which prints the
  * engine's rewrite of our printout, with our own rewrite.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { corpusFiles } from "@polar-ide/testing";
 import { describe, expect, it } from "vitest";
 import type { Rule, Term, Value } from "../src/ast.js";
 import { parseFile } from "../src/parser.js";
 import { ruleToPolar } from "../src/printer.js";
 import { createGensym, rewriteRule } from "../src/rewrite.js";
 import { engineLoad } from "./engine.js";
-
-const CASES = new URL("../../../../shared/conformance/cases/", import.meta.url);
 
 function renameValue(v: Value): Value {
   const t = (x: Term): Term => ({ source: x.source, value: renameValue(x.value) });
@@ -48,15 +46,11 @@ function prepare(rule: Rule): Rule {
 
 function corpusRules(): string[] {
   const out = new Set<string>();
-  for (const name of readdirSync(CASES)) {
-    for (const file of readdirSync(new URL(`${name}/`, CASES))) {
-      if (!file.endsWith(".polar")) continue;
-      const text = readFileSync(new URL(`${name}/${file}`, CASES), "utf8");
-      const parsed = parseFile({ name: file, text });
-      if (!parsed.ok) continue;
-      for (const line of parsed.lines) {
-        if (line.kind === "rule" && line.rule.params.length > 0) out.add(ruleToPolar(prepare(line.rule)));
-      }
+  for (const { name: file, text } of corpusFiles()) {
+    const parsed = parseFile({ name: file, text });
+    if (!parsed.ok) continue;
+    for (const line of parsed.lines) {
+      if (line.kind === "rule" && line.rule.params.length > 0) out.add(ruleToPolar(prepare(line.rule)));
     }
   }
   return [...out];

@@ -459,7 +459,7 @@ export function hover(docs: readonly ParsedDocument[], doc: ParsedDocument, offs
 }
 
 /**
- * Rule types the engine always declares (DIAGNOSTICS.md, InvalidRule). `has_role` and
+ * Rule types the engine always declares (docs/diagnostics.md, InvalidRule). `has_role` and
  * `has_relation` types are generated per resource block and are not listed here.
  */
 const BUILTIN_RULE_TYPES: ReadonlyMap<string, readonly string[]> = new Map([

@@ -31,7 +31,7 @@ describe("schema", () => {
     expect(propertySafe(input)).toBe(expected);
   });
 
-  it("names code and LSP counters as DESIGN.md §3 does", () => {
+  it("names code and LSP counters as docs/architecture.md §3 does", () => {
     expect(codeProperty("ParseError::UnrecognizedEOF")).toBe("ParseError_UnrecognizedEOF_count");
     expect(lspMethodProperty("textDocument/didChange")).toBe("LSP_method_textDocument_didChange_count");
   });
@@ -54,7 +54,7 @@ describe("schema", () => {
     }
   });
 
-  it("defines every property DESIGN.md §3 names", () => {
+  it("defines every property docs/architecture.md §3 names", () => {
     const names = [
       "distinct_id",
       "workspace_folder",

@@ -1,0 +1,2 @@
+/** `@polar-ide/testing`: support shared by the packages' test suites (never shipped). */
+export * from "./corpus.js";
