@@ -36,5 +36,6 @@ export { Policy, publishDiagnostics } from "./policy.js";
 export { toPolar, ruleToPolar, ruleHeadToPolar } from "./printer.js";
 export type { DeclaredName, ResourceBlock } from "./resource-blocks.js";
 export { declaredNames, readResourceBlock } from "./resource-blocks.js";
+export { ACTOR_UNION_NAME, RESOURCE_UNION_NAME } from "./resource-blocks.js";
 export type { CallSite } from "./validations/undefined-rule-calls.js";
 export { collectCallSites } from "./validations/undefined-rule-calls.js";

@@ -1,2 +1,5 @@
 /** Programmatic access to polar-check (the binary's entry point is main.js). */
-export { run, USAGE, NO_FILE_LABEL, EXIT_OK, EXIT_ERRORS, EXIT_USAGE, type CliIo } from "./cli.js";
+export { run, EXIT_OK, EXIT_ERRORS, EXIT_USAGE, type CliIo } from "./cli.js";
+export { USAGE, NO_FILE_LABEL, INLINE_QUERY_NOTE_CODE, refusedClassReason } from "./options.js";
+export type { JsonReport, JsonErrorDocument, Note, LoadStage } from "./report.js";
+export { checksNotRun } from "./report.js";
