@@ -1,6 +1,8 @@
 import { symlinkSync } from "node:fs";
+import { constants } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ioError } from "../src/files.js";
 import type { JsonErrorDocument } from "../src/report.js";
 import { ALLOW, cli, useTempDir } from "./helpers.js";
 
@@ -46,6 +48,21 @@ describe("I/O problems are plain sentences, exit 2", () => {
   it("a directory without Polar files", () => {
     const root = tree({ "README.md": "hi", "sub/notes.txt": "x" });
     expect(cli(root)).toEqual({ status: 2, stdout: "", stderr: `polar-check: no .polar files found in ${root}\n` });
+  });
+
+  it("errors the tests cannot provoke as root use the system's words too", () => {
+    // Node's errors carry the negated errno; the path that failed may lie below the one named.
+    const denied = Object.assign(new Error("EACCES: permission denied, scandir '/p/sub'"), {
+      code: "EACCES",
+      errno: -constants.errno.EACCES,
+      syscall: "scandir",
+      path: "/p/sub",
+    });
+    const e = ioError(denied, "/p");
+    expect([e.message, e.kind, e.code, e.paths]).toEqual(["permission denied: /p/sub", "io", "EACCES", ["/p/sub"]]);
+    // An error without an errno still reads as a sentence.
+    const odd = ioError(Object.assign(new Error("odd"), { code: "EODD" }), "x.polar");
+    expect(odd.message).toBe("cannot read (EODD): x.polar");
   });
 
   it("never a bare error code", () => {
