@@ -196,6 +196,11 @@ export class Policy {
     return this.entries.get(name)?.file.text;
   }
 
+  /** A tracked file's parse (the one its load uses), for editor features: they need not parse again. */
+  parsed(name: string): ParseResult | undefined {
+    return this.entries.get(name)?.parsed;
+  }
+
   /** Tracked file names in load order. */
   names(): string[] {
     this.sortedNames ??= [...this.entries.keys()].sort(compareCodePoints);

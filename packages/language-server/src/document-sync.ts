@@ -1,0 +1,68 @@
+/**
+ * Document synchronisation: `didOpen` and `didChange` track the new text and request a load;
+ * `didClose` keeps the document (the whole policy matters, not only open editors); `didSave`
+ * changes nothing (full-text sync already has the text).
+ */
+import type { ServerContext } from "./context.js";
+import { applyChanges } from "./documents.js";
+import { isInteger, isString } from "./params.js";
+import { runSafeNotification } from "./run-safe.js";
+
+export function registerDocumentSync(context: ServerContext): void {
+  const { connection, documents, loads, existence, logger, log } = context;
+
+  /** Tracks a text; a document seen for the first time is checked for being on disk. */
+  const track = (uri: string, version: number | null, text: string): void => {
+    if (documents.upsert(uri, version, text)) void existence.noteOnDisk(uri);
+  };
+
+  connection.onDidOpenTextDocument((params) =>
+    runSafeNotification(
+      logger,
+      () => {
+        const item = params?.textDocument;
+        if (!isString(item?.uri) || !isString(item?.text)) {
+          log("didOpen: malformed params ignored");
+          return;
+        }
+        if (documents.has(item.uri)) log(`reopened tracked document ${item.uri}`);
+        track(item.uri, isInteger(item.version) ? item.version : null, item.text);
+        loads.request("textDocument/didOpen", [item.uri]);
+      },
+      "didOpen",
+    ),
+  );
+
+  connection.onDidChangeTextDocument((params) =>
+    runSafeNotification(
+      logger,
+      () => {
+        const id = params?.textDocument;
+        const changes: unknown = params?.contentChanges;
+        if (!isString(id?.uri) || !Array.isArray(changes) || changes.length === 0) {
+          log("didChange: malformed params ignored");
+          return;
+        }
+        const version = isInteger(id.version) ? id.version : null;
+        const current = documents.get(id.uri);
+        if (current !== undefined && version !== null && current.version !== null && version < current.version) {
+          log(`didChange: stale version ${version} < ${current.version} of ${id.uri} ignored`);
+          return;
+        }
+        const text = applyChanges(current?.document ?? null, changes);
+        if (text === null) {
+          log("didChange: malformed content changes ignored");
+          return;
+        }
+        if (current === undefined) log(`updated untracked document ${id.uri}`);
+        track(id.uri, version, text);
+        loads.request("textDocument/didChange", [id.uri]);
+      },
+      "didChange",
+    ),
+  );
+
+  // The whole policy matters, not only open editors: closing keeps the document.
+  connection.onDidCloseTextDocument(() => undefined);
+  connection.onDidSaveTextDocument(() => undefined);
+}

@@ -1,0 +1,78 @@
+/**
+ * Lifecycle: `initialize` (capabilities, `initializationOptions`), `initialized` (file watchers),
+ * `shutdown`/`exit`, and the notifications the server accepts without using them.
+ */
+import {
+  DidChangeWatchedFilesNotification,
+  TextDocumentSyncKind,
+  WatchKind,
+  type InitializeParams,
+  type InitializeResult,
+} from "vscode-languageserver";
+import type { ServerContext } from "./context.js";
+import { DEFAULT_EXISTENCE_CHECK_MS } from "./existence-check.js";
+import { formatError } from "./run-safe.js";
+
+/** `initializationOptions` the server understands (all optional). */
+export interface PolarInitializationOptions {
+  /**
+   * Interval of the check that tracked `file:` documents still exist (catches folders removed
+   * outside the editor); 0 turns it off. Default 2000 ms.
+   */
+  existenceCheckIntervalMs?: number;
+}
+
+export function registerLifecycle({ connection, existence, logger, log }: ServerContext): void {
+  let watchedFilesDynamic = false;
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    try {
+      watchedFilesDynamic = params?.capabilities?.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+      const options = (params?.initializationOptions ?? {}) as PolarInitializationOptions;
+      const interval =
+        typeof options.existenceCheckIntervalMs === "number" && options.existenceCheckIntervalMs >= 0
+          ? options.existenceCheckIntervalMs
+          : DEFAULT_EXISTENCE_CHECK_MS;
+      existence.start(interval);
+    } catch (e) {
+      logger.error(formatError("initialize", e));
+    }
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Full, save: false },
+        documentSymbolProvider: true,
+        definitionProvider: true,
+        hoverProvider: true,
+        workspace: {
+          workspaceFolders: { supported: true },
+          // Every deletion in the editor, folders included: a folder may hold Polar files.
+          fileOperations: { didDelete: { filters: [{ pattern: { glob: "**" } }] } },
+        },
+      },
+      serverInfo: { name: "polar-language-server", version: "0.1.0" },
+    };
+  });
+
+  connection.onInitialized(() => {
+    if (!watchedFilesDynamic) return;
+    // Deleted Polar files, and anything else deleted (a folder holding Polar files).
+    connection.client
+      .register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: "**/*.polar", kind: WatchKind.Delete }],
+      })
+      .catch((e: unknown) => logger.error(formatError("registering file watchers failed", e)));
+  });
+
+  const stopTimers = (): void => existence.stop();
+  connection.onShutdown(stopTimers);
+  connection.onExit(stopTimers);
+
+  // Settings are not used; clients send them anyway.
+  connection.onDidChangeConfiguration(() => undefined);
+
+  // Unknown notifications are logged and ignored (unknown requests get MethodNotFound from the
+  // library); `$/` notifications are optional by definition and ignored silently.
+  connection.onNotification((method: string) => {
+    if (!method.startsWith("$/")) log(`unexpected notification ${method}`);
+  });
+}

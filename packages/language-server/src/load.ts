@@ -1,0 +1,96 @@
+/**
+ * One load: analyse the policy, publish diagnostics for every tracked document (and a final empty
+ * list for each removed one), then send the `telemetry/event` in Oso's shape.
+ */
+import type { PublishedDiagnostic } from "@polar-ide/analyzer";
+import { DiagnosticSeverity, type Connection, type Diagnostic } from "vscode-languageserver";
+import type { Documents } from "./documents.js";
+import type { PendingLoad } from "./load-scheduler.js";
+import { uniqueExtensions } from "./uris.js";
+
+/** `source` of every published diagnostic, as Oso's server sets it. */
+export const DIAGNOSTIC_SOURCE = "Polar Language Server";
+
+/** The four notifications that trigger a load, as named in the telemetry event. */
+export type LspMethod =
+  "textDocument/didOpen" | "textDocument/didChange" | "workspace/didChangeWatchedFiles" | "workspace/didDeleteFiles";
+
+/** The `telemetry/event` payload, in Oso's shape. */
+export interface TelemetryEvent {
+  readonly diagnostics: Diagnostic[];
+  readonly lsp_event: { readonly lsp_method: LspMethod; readonly lsp_file_extensions: string[] };
+  readonly policy_stats: Record<string, number>;
+  readonly resource_block_stats: Record<string, number>;
+}
+
+/** Analyses the documents' policy and reports the result of `load` to the client. */
+export function runLoad(
+  connection: Connection,
+  documents: Documents,
+  load: PendingLoad,
+  log: (message: string) => void,
+): void {
+  const { analysis, removed } = documents.analyze();
+
+  const byUri = new Map<string, Diagnostic[]>();
+  for (const uri of documents.uris()) byUri.set(uri, []);
+  for (const d of analysis.diagnostics) {
+    const lsp = toLspDiagnostic(d);
+    if (d.file === null) {
+      for (const list of byUri.values()) list.push(lsp);
+    } else {
+      const list = byUri.get(d.file);
+      if (list !== undefined) list.push(lsp);
+      else log(`diagnostic for untracked document ${d.file}: ${d.code}`);
+    }
+  }
+
+  // Oso publishes from a map ordered by URI; removed documents are part of the same map.
+  const publications: { uri: string; version: number | null; diagnostics: Diagnostic[] }[] = [];
+  for (const [uri, version] of removed) publications.push({ uri, version, diagnostics: [] });
+  for (const [uri, diagnostics] of byUri)
+    publications.push({ uri, version: documents.get(uri)?.version ?? null, diagnostics });
+  publications.sort((a, b) => compareCodePoints(a.uri, b.uri));
+
+  for (const p of publications) {
+    void connection.sendDiagnostics(
+      p.version === null
+        ? { uri: p.uri, diagnostics: p.diagnostics }
+        : { uri: p.uri, version: p.version, diagnostics: p.diagnostics },
+    );
+  }
+  const telemetry: TelemetryEvent = {
+    diagnostics: publications.flatMap((p) => p.diagnostics),
+    lsp_event: { lsp_method: load.method, lsp_file_extensions: uniqueExtensions(load.uris) },
+    policy_stats: { ...analysis.stats.policy_stats },
+    resource_block_stats: { ...analysis.stats.resource_block_stats },
+  };
+  connection.telemetry.logEvent(telemetry);
+}
+
+/** An analyzer diagnostic as LSP publishes it. */
+export function toLspDiagnostic(d: PublishedDiagnostic): Diagnostic {
+  return {
+    range: {
+      start: { line: d.range.start.line, character: d.range.start.character },
+      end: { line: d.range.end.line, character: d.range.end.character },
+    },
+    severity: d.severity === "error" ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+    code: d.code,
+    source: DIAGNOSTIC_SOURCE,
+    message: d.message,
+  };
+}
+
+/** Orders URIs as Oso's server does (a BTreeMap of URLs: by bytes of UTF-8, i.e. by code points). */
+function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const p = x[i]?.codePointAt(0) ?? 0;
+    const q = y[i]?.codePointAt(0) ?? 0;
+    if (p !== q) return p < q ? -1 : 1;
+  }
+  return x.length - y.length;
+}
