@@ -49,7 +49,7 @@ export function engineLoad(src: string, filename = "policy.polar"): EngineResult
   } catch (e) {
     error = parseMessage(String((e as { message?: unknown }).message ?? e));
   }
-  const warnings: string[] = [];
+  const warnings: EngineMessage[] = [];
   for (let m = polar.nextMessage(); m; m = polar.nextMessage()) warnings.push(parseMessage(m.msg));
   polar.free?.();
   return { error, warnings };
