@@ -1,5 +1,5 @@
 /**
- * The `diagnostic_load` telemetry event (DESIGN.md §3): every property it may carry, defined once.
+ * The `diagnostic_load` telemetry event (docs/architecture.md §3): every property it may carry, defined once.
  *
  * The extension builds events from it, the collector validates and stores them with it, and the
  * docs generator prints the seed's "data / purpose" table from it. A property that is not listed
@@ -23,10 +23,21 @@ export const SCHEMA_VERSION = 1;
  */
 export type PropertyKind = "identifier" | "counter" | "gauge" | "environment" | "protocol";
 
-/** Value types, each with its own validation in `validate.ts`. */
+/**
+ * Value types, each with its own validation in `validate.ts`. A string (or string-set item) with
+ * `values` is an allow-list: its `pattern` is built from exactly those values (`oneOf`), so the
+ * validator, which checks the pattern, and the client, which maps anything else to `other`,
+ * agree by construction.
+ */
 export type PropertyType =
   | { readonly type: "integer"; readonly min: number; readonly max: number }
-  | { readonly type: "string"; readonly pattern: RegExp; readonly maxLength: number; readonly example: string }
+  | {
+      readonly type: "string";
+      readonly pattern: RegExp;
+      readonly maxLength: number;
+      readonly example: string;
+      readonly values?: readonly string[];
+    }
   | { readonly type: "boolean" }
   | {
       readonly type: "string-set";
@@ -34,6 +45,7 @@ export type PropertyType =
       readonly maxLength: number;
       readonly maxItems: number;
       readonly example: string;
+      readonly values?: readonly string[];
     };
 
 /** One property of the event. */
@@ -49,6 +61,101 @@ export interface PropertySpec {
   readonly purpose: string;
   /** The source file that computes the value, for the docs' "link to code" column. */
   readonly source: string;
+  /**
+   * Identifiers only: what whoever holds the stored events (the operator of the sink) can and
+   * cannot learn from this value. Printed in the docs next to the derivation in `data`.
+   */
+  readonly reveals?: string;
+}
+
+/** The value every allow-list ends with: anything not listed is sent as this, never as itself. */
+export const OTHER = "other";
+
+/** File name extensions `LSP_file_extensions` may name (a file called `notes.alice` must not send "alice"). */
+export const FILE_EXTENSIONS = ["polar", OTHER] as const;
+
+/**
+ * `vscode.env.appHost`: `desktop` on the desktop; on the web the embedder's identifier — VS Code
+ * documents `github.dev` and `codespaces`, VS Code Server's own web client (`code serve-web`,
+ * code-server) sets `server-distro`, and an embedder that says nothing is `web`.
+ */
+export const APP_HOSTS = ["desktop", "web", "github.dev", "codespaces", "server-distro", OTHER] as const;
+
+/**
+ * `vscode.env.remoteName` (the part of the remote authority before `+`): the remote kinds VS
+ * Code's own telemetry reports by name (`cleanRemoteAuthority` in VS Code's telemetryUtils.ts),
+ * `none` when the window is local, `other` for any other remote extension's name.
+ */
+export const REMOTE_NAMES = [
+  "none",
+  "ssh-remote",
+  "dev-container",
+  "attached-container",
+  "wsl",
+  "tunnel",
+  "codespaces",
+  "amlext",
+  OTHER,
+] as const;
+
+/** `os.platform()` values Node.js documents. */
+export const OS_PLATFORMS = [
+  "aix",
+  "android",
+  "cygwin",
+  "darwin",
+  "freebsd",
+  "haiku",
+  "linux",
+  "netbsd",
+  "openbsd",
+  "sunos",
+  "win32",
+  OTHER,
+] as const;
+
+/** `os.arch()` values Node.js documents. */
+export const CPU_ARCHITECTURES = [
+  "arm",
+  "arm64",
+  "ia32",
+  "loong64",
+  "mips",
+  "mipsel",
+  "ppc",
+  "ppc64",
+  "riscv64",
+  "s390",
+  "s390x",
+  "x64",
+  OTHER,
+] as const;
+
+/**
+ * Extensions that send `diagnostic_load` (`publisher.name`): this one as packaged, and Oso's,
+ * whose event this is. A fork's identifier (which can name a person) is sent as `other`.
+ */
+export const EXTENSION_IDS = ["polar-ide.polar-ide", "osohq.oso", OTHER] as const;
+
+/** `vscode.env.uiKind`, or `unknown`. */
+export const UI_KINDS = ["desktop", "web", "unknown"] as const;
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+/** A string property that takes exactly one of `values` (an allow-list). */
+export function oneOf(
+  values: readonly string[],
+  example: string = values[0] ?? "",
+): PropertyType & { readonly type: "string" } {
+  return {
+    type: "string",
+    pattern: new RegExp(`^(${values.map(escapeRegExp).join("|")})$`),
+    maxLength: Math.max(...values.map((v) => v.length)),
+    example,
+    values,
+  };
 }
 
 /**
@@ -123,9 +230,10 @@ export function lspMethodProperty(method: LspMethod): string {
 }
 
 const LINK_BASE = "packages";
-const CLIENT_SOURCE = `${LINK_BASE}/telemetry/src/client.ts`;
+// A file, or a folder whose .ts files (recursively) the docs generator searches for the line.
+const CLIENT_SOURCE = `${LINK_BASE}/telemetry/src/client`;
 const STATS_SOURCE = `${LINK_BASE}/analyzer/src/stats.ts`;
-const SERVER_SOURCE = `${LINK_BASE}/language-server/src/server.ts`;
+const SERVER_SOURCE = `${LINK_BASE}/language-server/src`;
 
 /** Counters of one batch can sum an hour of loads; 10^7 is far above anything real. */
 const COUNTER: PropertyType = { type: "integer", min: 0, max: 10_000_000 };
@@ -161,19 +269,23 @@ export const PROPERTIES: readonly PropertySpec[] = [
     kind: "identifier",
     value: HEX64,
     required: true,
-    data: "One-way hash (salted, salt rotating per calendar month) of VS Code's `machineId`, hex",
+    data: "HMAC-SHA-256, keyed by a random 256-bit secret created on this installation that never leaves it, of the text `distinct_id` and the UTC calendar month (`YYYY-MM`), hex. Derived from nothing else: not from `machineId`, a MAC address, a user or host name",
     purpose:
       "Distinguish users in a non-identifiable way. This helps us distinguish 1 user encountering the same error 10,000 times from 1,000 users each encountering it 10 times.",
     source: CLIENT_SOURCE,
+    reveals:
+      "Can learn: how many installations sent events in a month, and which events of that month came from the same installation. Cannot learn: who or which machine it is (nobody without the secret can compute an id, from a known `machineId`, a MAC address range or anything else); that two installations share a machine or a user (each has its own secret); nor which id of another month belongs to the same installation (the month is inside the keyed hash, so ids of two months are unrelated).",
   },
   {
     name: "workspace_folder",
     kind: "identifier",
     value: HEX64,
     required: true,
-    data: "HMAC of the workspace folder URI, keyed by a random per-installation secret, hex",
+    data: "HMAC-SHA-256, keyed by the same per-installation secret, of the text `workspace_folder`, the UTC calendar month (`YYYY-MM`) and the workspace folder's URI, hex",
     purpose: "Distinguish errors occurring in project A from errors occurring in project B.",
     source: CLIENT_SOURCE,
+    reveals:
+      "Can learn: how many distinct folders an installation used in a month, and which events of that month came from the same folder. Cannot learn: the folder's path or name (a guessed path cannot be checked without the secret); that two installations opened the same folder (different secrets); nor that a folder of one month is a folder of another month (the month is inside the keyed hash, so joining on this value never links two months).",
   },
   counter("diagnostic_count", "# of diagnostics encountered, summed over the loads of the batch", FEATURE_USAGE),
   counter("error_count", "# of errors encountered, summed over the loads of the batch", FEATURE_USAGE),
@@ -237,43 +349,22 @@ export const PROPERTIES: readonly PropertySpec[] = [
   {
     name: "LSP_file_extensions",
     kind: "counter",
-    value: {
-      type: "string-set",
-      // An allow-list, not a free-form pattern: a file named `notes.alice` would otherwise send "alice".
-      pattern: /^(polar|other)$/,
-      maxLength: 5,
-      maxItems: 2,
-      example: "polar",
-    },
+    // An allow-list, not a free-form pattern: a file named `notes.alice` would otherwise send "alice".
+    value: { ...oneOf(FILE_EXTENSIONS), type: "string-set", maxItems: FILE_EXTENSIONS.length },
     required: true,
-    data: "Set of file name extensions of the files involved in the loads (`polar`, or `other` for any other), united over the batch",
+    data: "Set of file name extensions of the files involved in the loads, united over the batch",
     purpose: "Learn which file extensions Polar policies use, to pick the files the server watches.",
     source: SERVER_SOURCE,
   },
-  environment("os", "Operating system (`os.platform()`)", {
-    type: "string",
-    pattern: /^[a-z0-9]{1,16}$/,
-    maxLength: 16,
-    example: "linux",
-  }),
-  environment("nodeArch", "CPU architecture (`os.arch()`)", {
-    type: "string",
-    pattern: /^[a-z0-9]{1,16}$/,
-    maxLength: 16,
-    example: "x64",
-  }),
+  environment("os", "Operating system (`os.platform()`)", oneOf(OS_PLATFORMS, "linux")),
+  environment("nodeArch", "CPU architecture (`os.arch()`)", oneOf(CPU_ARCHITECTURES, "x64")),
   environment("platformversion", "Operating system version, up to three numbers (`os.release()`)", {
     type: "string",
     pattern: /^\d{1,6}(\.\d{1,6}){0,2}$/,
     maxLength: 20,
     example: "6.1.0",
   }),
-  environment("extname", "Extension identifier (`publisher.name`)", {
-    type: "string",
-    pattern: /^[a-z0-9][a-z0-9-]{0,39}\.[a-z0-9][a-z0-9-]{0,39}$/,
-    maxLength: 81,
-    example: "osohq.oso",
-  }),
+  environment("extname", "Extension identifier (`publisher.name`)", oneOf(EXTENSION_IDS, "osohq.oso")),
   environment("extversion", "Extension version", {
     type: "string",
     pattern: /^\d{1,6}\.\d{1,6}\.\d{1,6}(-[0-9A-Za-z.]{1,20})?$/,
@@ -286,24 +377,9 @@ export const PROPERTIES: readonly PropertySpec[] = [
     maxLength: 40,
     example: "1.100.3",
   }),
-  environment("product", "Where VS Code runs (`vscode.env.appHost`: desktop, web, codespaces, …)", {
-    type: "string",
-    pattern: /^[a-z0-9][a-z0-9-]{0,31}$/,
-    maxLength: 32,
-    example: "desktop",
-  }),
-  environment("uikind", "UI kind (`vscode.env.uiKind`)", {
-    type: "string",
-    pattern: /^(desktop|web|unknown)$/,
-    maxLength: 7,
-    example: "desktop",
-  }),
-  environment("remotename", "Kind of remote (`vscode.env.remoteName`: ssh-remote, wsl, …) or `none`", {
-    type: "string",
-    pattern: /^[a-z0-9][a-z0-9-]{0,39}$/,
-    maxLength: 40,
-    example: "none",
-  }),
+  environment("product", "Where VS Code runs (`vscode.env.appHost`)", oneOf(APP_HOSTS)),
+  environment("uikind", "UI kind (`vscode.env.uiKind`)", oneOf(UI_KINDS)),
+  environment("remotename", "Kind of remote (`vscode.env.remoteName`), `none` when local", oneOf(REMOTE_NAMES)),
   environment("isnewappinstall", "Whether VS Code was installed less than a day ago (`vscode.env.isNewAppInstall`)", {
     type: "boolean",
   }),

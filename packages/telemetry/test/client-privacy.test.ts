@@ -7,6 +7,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { hostname, userInfo } from "node:os";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
 import { validateBatch } from "../src/validate.js";
 import { MixpanelSender, TelemetryClient, type HostEnvironment } from "../src/client/index.js";
 import { FakeClock, FakeStore, HOST } from "./client-fakes.js";
@@ -144,10 +145,9 @@ describe("privacy of the bytes on the wire", () => {
       store,
       sender: new MixpanelSender({ endpoint, timeoutMs: 5000 }),
       clock,
-      machineId: MACHINE_ID,
       environment,
       token: "polar-ide",
-      enabled: true,
+      mode: "send",
     });
     client.start();
     const methods = [
@@ -183,6 +183,14 @@ describe("privacy of the bytes on the wire", () => {
       "corp.example",
       MACHINE_ID,
       MACHINE_ID.slice(0, 16),
+      // What an earlier version sent as distinct_id: recomputable by anyone who knows the machineId.
+      ...["2025", "2026", "2027"].flatMap((y) =>
+        Array.from({ length: 12 }, (_, m) =>
+          createHash("sha256")
+            .update(`polar-ide.telemetry.distinct_id.v1\n${y}-${String(m + 1).padStart(2, "0")}\n${MACHINE_ID}`)
+            .digest("hex"),
+        ),
+      ),
       SESSION_ID,
       SESSION_ID.slice(0, 8),
       "file:",

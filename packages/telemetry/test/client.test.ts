@@ -1,4 +1,3 @@
-import { createHash, createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   CODE_PROPERTIES,
@@ -8,13 +7,8 @@ import {
   type TrackEvent,
 } from "../src/schema.js";
 import { validateBatch, validateEvent } from "../src/validate.js";
-import {
-  DISTINCT_ID_SALT,
-  TelemetryClient,
-  normalizeEnvironment,
-  type TelemetryClientOptions,
-} from "../src/client/index.js";
-import { FakeClock, FakeSender, FakeStore, HOST, MACHINE_ID, payload, settle } from "./client-fakes.js";
+import { TelemetryClient, normalizeEnvironment, type TelemetryClientOptions } from "../src/client/index.js";
+import { FakeClock, FakeSender, FakeStore, HOST, payload, settle } from "./client-fakes.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -33,10 +27,9 @@ function setup(
     store,
     sender,
     clock,
-    machineId: MACHINE_ID,
     environment: HOST,
     token: "polar-ide",
-    enabled: true,
+    mode: "send",
     log: (m) => logs.push(m),
     random: () => 0.5,
     ...overrides,
@@ -185,46 +178,7 @@ describe("aggregation", () => {
   });
 });
 
-describe("identity and environment", () => {
-  it("distinct_id is the hex SHA-256 of salt, UTC month and machineId, and rotates monthly", async () => {
-    const clock = new FakeClock(Date.UTC(2025, 0, 31, 23, 59, 0));
-    const { client, sender } = setup({}, { clock });
-    await load(clock, client, ROOT_A, payload({}));
-    await client.flush();
-    await clock.advance(DAY);
-    await load(clock, client, ROOT_A, payload({}));
-    await client.flush();
-    const [jan, feb] = sender.events.map((e) => props(e).distinct_id);
-    const expected = (month: string) =>
-      createHash("sha256").update(`${DISTINCT_ID_SALT}\n${month}\n${MACHINE_ID}`).digest("hex");
-    expect(jan).toBe(expected("2025-01"));
-    expect(feb).toBe(expected("2025-02"));
-    expect(jan).not.toBe(feb);
-  });
-
-  it("workspace_folder is an HMAC keyed by a per-installation secret kept in the store", async () => {
-    const store = new FakeStore();
-    const first = setup({}, { store });
-    await load(first.clock, first.client, ROOT_A, payload({}));
-    await first.client.flush();
-    const secret = store.get("polarTelemetry.secret") as string;
-    expect(secret).toMatch(/^[0-9a-f]{64}$/);
-    const hash = props(first.sender.events[0]).workspace_folder;
-    expect(hash).toBe(createHmac("sha256", Buffer.from(secret, "hex")).update(ROOT_A).digest("hex"));
-    // A guessed path hashed without the secret does not match.
-    expect(hash).not.toBe(createHash("sha256").update(ROOT_A).digest("hex"));
-
-    const again = setup({}, { store });
-    await load(again.clock, again.client, ROOT_A, payload({}));
-    await again.client.flush();
-    expect(props(again.sender.events[0]).workspace_folder).toBe(hash);
-
-    const otherInstall = setup();
-    await load(otherInstall.clock, otherInstall.client, ROOT_A, payload({}));
-    await otherInstall.client.flush();
-    expect(props(otherInstall.sender.events[0]).workspace_folder).not.toBe(hash);
-  });
-
+describe("environment", () => {
   it("normalizes host values so that each passes the schema", () => {
     const env = normalizeEnvironment({
       ...HOST,
@@ -237,7 +191,7 @@ describe("identity and environment", () => {
       platformversion: "10.0.22631",
       remotename: "ssh-remote",
       uikind: "web",
-      os: "unknown",
+      os: "other",
     });
     expect(normalizeEnvironment(HOST).platformversion).toBe("6.8.0");
     expect(normalizeEnvironment(HOST).remotename).toBe("none");
@@ -301,8 +255,8 @@ describe("caps", () => {
     const first = setup({ dailyCap: 2 }, { store, clock });
     await folders(clock, first.client, 2);
     await first.client.flush();
-    first.client.setEnabled(false);
-    first.client.setEnabled(true);
+    first.client.setMode("off");
+    first.client.setMode("send");
     await first.client.shutdown();
     const second = setup({ dailyCap: 2 }, { store, clock });
     await folders(clock, second.client, 2, "g");
@@ -498,7 +452,7 @@ describe("switching off", () => {
     client.record(ROOT_B, payload({}));
     await client.persisted();
     expect(client.pendingEvents()).toHaveLength(2);
-    client.setEnabled(false);
+    client.setMode("off");
     await client.persisted();
     expect(client.pendingEvents()).toEqual([]);
     const saved = store.get("polarTelemetry.state") as { pending: unknown[]; outbox: unknown };
@@ -518,13 +472,13 @@ describe("switching off", () => {
     await load(clock, client, ROOT_A, payload({}));
     void client.flush();
     await settle();
-    client.setEnabled(false);
+    client.setMode("off");
     expect(sender.signals[0]?.aborted).toBe(true);
     answer({ kind: "retry", reason: "aborted" });
     await settle();
     await client.persisted();
     expect((store.get("polarTelemetry.state") as { outbox: unknown }).outbox).toBeNull();
-    client.setEnabled(true);
+    client.setMode("send");
     await clock.advance(2 * HOUR);
     expect(sender.batches).toHaveLength(1);
   });
@@ -535,7 +489,7 @@ describe("switching off", () => {
     const first = setup({}, { store, clock });
     await load(clock, first.client, ROOT_A, payload({}));
     await first.client.persisted();
-    const second = setup({ enabled: false }, { store, clock });
+    const second = setup({ mode: "off" }, { store, clock });
     await second.client.persisted();
     expect((store.get("polarTelemetry.state") as { pending: unknown[] }).pending).toEqual([]);
     await second.client.shutdown();
@@ -558,10 +512,9 @@ describe("never throws", () => {
         store,
         sender,
         clock,
-        machineId: "m",
         environment: HOST,
         token: "t",
-        enabled: true,
+        mode: "send",
         log: boom,
       });
     }).not.toThrow();
@@ -571,8 +524,8 @@ describe("never throws", () => {
     expect(() => c.flushRecords()).not.toThrow();
     await expect(c.flush()).resolves.toBeUndefined();
     expect(() => c.pendingPayload()).not.toThrow();
-    expect(() => c.setEnabled(false)).not.toThrow();
-    expect(() => c.setEnabled(true)).not.toThrow();
+    expect(() => c.setMode("off")).not.toThrow();
+    expect(() => c.setMode("send")).not.toThrow();
     await expect(c.shutdown()).resolves.toBeUndefined();
   });
 
@@ -598,10 +551,9 @@ describe("never throws", () => {
       store,
       sender,
       clock,
-      machineId: "m",
       environment: HOST,
       token: "t",
-      enabled: true,
+      mode: "send",
       log: (m) => logs.push(m),
     });
     client.record(ROOT_A, payload({}));
@@ -629,5 +581,78 @@ describe("never throws", () => {
     await client.flush();
     expectValid(sender.events);
     expect(props(sender.events[0]).diagnostic_count).toBe(codes.length);
+  });
+});
+
+describe("local mode", () => {
+  it("aggregates and shows, but never seals or sends: not hourly, not on flush, not at shutdown", async () => {
+    const { client, clock, sender, store } = setup({ mode: "local" });
+    await load(clock, client, ROOT_A, payload({ diagnostics: [{ severity: 1, code: "ParseError::ExtraToken" }] }));
+    await load(clock, client, ROOT_A, payload({}));
+    client.record(ROOT_B, payload({}));
+    await clock.advance(5 * HOUR);
+    await client.flush();
+    const shown = client.pendingEvents();
+    expect(shown).toHaveLength(2);
+    expectValid(shown);
+    const a = shown.find((e) => props(e).load_failure_count === 1);
+    expect(props(a).load_success_count).toBe(1);
+    await client.shutdown();
+    expect(sender.batches).toHaveLength(0);
+    expect(client.lastSent()).toBeNull();
+    // Nothing sealed: the cap counters did not move.
+    expect((store.get("polarTelemetry.state") as { caps: { dayCount: number } }).caps.dayCount).toBe(0);
+  });
+
+  it("keeps what it aggregated when switched to send (then sends it) and stops a send when switched to local", async () => {
+    const { client, clock, sender } = setup({ mode: "local" });
+    await load(clock, client, ROOT_A, payload({}));
+    client.setMode("send");
+    await client.flush();
+    expect(sender.events).toHaveLength(1);
+    let answer: (r: { kind: "ok" }) => void = () => undefined;
+    sender.script.push(new Promise((resolve) => (answer = resolve)));
+    await load(clock, client, ROOT_B, payload({}));
+    void client.flush();
+    await settle();
+    client.setMode("local");
+    expect(sender.signals[1]?.aborted).toBe(true);
+    answer({ kind: "ok" });
+    await settle();
+    // The interrupted batch is still pending, shown, and not sent while local.
+    expect(client.pendingEvents()).toEqual(sender.batches[1]);
+    await clock.advance(3 * HOUR);
+    expect(sender.batches).toHaveLength(2);
+  });
+});
+
+describe("last batch sent", () => {
+  it("is kept with its UTC day only (no time), exactly as sent, across a restart and after switching off", async () => {
+    const store = new FakeStore();
+    const clock = new FakeClock(Date.UTC(2025, 10, 24, 16, 42, 17));
+    const first = setup({}, { store, clock });
+    expect(first.client.lastSent()).toBeNull();
+    await load(clock, first.client, ROOT_A, payload({}));
+    await first.client.flush();
+    const last = first.client.lastSent();
+    expect(last).toEqual({ day: "2025-11-24", outcome: "accepted", events: first.sender.batches[0] });
+    await first.client.shutdown();
+    // Stored: the day, never the time.
+    const saved = JSON.stringify(store.get("polarTelemetry.state"));
+    expect(saved).toContain('"day":"2025-11-24"');
+    expect(saved).not.toMatch(/T\d\d:\d\d|16:42|1764002537/);
+    const second = setup({ mode: "off" }, { store, clock });
+    expect(second.client.lastSent()).toEqual(last);
+  });
+
+  it("records a rejected and a failed attempt as such", async () => {
+    const { client, clock, sender } = setup({ retryBaseMs: 1000 });
+    sender.script.push({ kind: "retry", reason: "HTTP 503" }, { kind: "drop", reason: "HTTP 400" });
+    await load(clock, client, ROOT_A, payload({}));
+    await client.flush();
+    expect(client.lastSent()?.outcome).toBe("failed");
+    await clock.advance(5000);
+    expect(client.lastSent()?.outcome).toBe("rejected");
+    expect(client.lastSent()?.events).toEqual(sender.batches[1]);
   });
 });

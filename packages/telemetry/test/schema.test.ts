@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-// Test-only import: the telemetry package itself must not depend on the analyzer.
-import { DIAGNOSTIC_CODES as ANALYZER_CODES } from "../../analyzer/src/diagnostics.js";
+// Test-only import (a devDependency): the telemetry package itself must not depend on the analyzer.
+import { DIAGNOSTIC_CODES as ANALYZER_CODES } from "@polar-ide/analyzer";
 import {
   CODE_PROPERTIES,
   DIAGNOSTIC_CODES,

@@ -85,9 +85,8 @@ export class TelemetryController implements vscode.Disposable {
     this.client = new TelemetryClient({
       store,
       sender: this.sender,
-      machineId: vscode.env.machineId,
       token: config.telemetryToken(),
-      enabled: this.allowed(),
+      mode: this.allowed() ? "send" : "off",
       flushIntervalMs: config.flushIntervalMs(),
       log: (message) => output.appendLine(message),
       environment: {
@@ -116,12 +115,12 @@ export class TelemetryController implements vscode.Disposable {
       }),
     );
     this.client.start();
-    this.output.appendLine(`[telemetry] collection is ${this.client.enabled ? "on" : "off"}`);
+    this.output.appendLine(`[telemetry] collection is ${this.client.mode}`);
   }
 
   /** Whether collection is on now. */
   get enabled(): boolean {
-    return this.client.enabled;
+    return this.client.mode !== "off";
   }
 
   /** One `telemetry/event` of the server of `root`, counted under the workspace folder `folder`. */
@@ -157,9 +156,9 @@ export class TelemetryController implements vscode.Disposable {
 
   private update(): void {
     const on = this.allowed();
-    if (on === this.client.enabled) return;
-    // Off deletes pending data at once (the client's setEnabled contract).
-    this.client.setEnabled(on);
+    if (on === (this.client.mode !== "off")) return;
+    // Off deletes pending data at once (the client's setMode contract).
+    this.client.setMode(on ? "send" : "off");
     this.output.appendLine(`[telemetry] collection turned ${on ? "on" : "off"}${on ? "" : ": pending data deleted"}`);
   }
 }

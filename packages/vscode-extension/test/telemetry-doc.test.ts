@@ -6,8 +6,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import * as schema from "../../telemetry/src/schema.js";
-import * as client from "../../telemetry/src/client/index.js";
+import * as schema from "@polar-ide/telemetry";
+import * as client from "@polar-ide/telemetry/client";
 // @ts-expect-error -- plain ESM script without type declarations
 import { DOC_PATH, renderFormattedTelemetryDocs, sampleEvent, TELEMETRY_JSON_PATH } from "../scripts/telemetry-doc.mjs";
 

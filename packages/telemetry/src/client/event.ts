@@ -4,7 +4,7 @@
  * environment. (The docs' "link to code" column points here.) Pure functions over plain JSON
  * objects, so the aggregate can be persisted as is and the tests need no clock.
  */
-import { createHash, createHmac, randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import {
   CODE_PROPERTIES,
   DIAGNOSTIC_CODES,
@@ -13,6 +13,7 @@ import {
   PROPERTIES,
   PROPERTY_BY_NAME,
   SCHEMA_VERSION,
+  OTHER,
   lspMethodProperty,
   type DiagnosticCode,
   type EventProperties,
@@ -24,14 +25,14 @@ import type { HostEnvironment } from "./types.js";
 
 // ---------------------------------------------------------------------------------------------
 // Identity
+//
+// Both identifiers are keyed hashes under the installation's secret (256 random bits drawn on
+// first use, kept in the extension's local state, never sent). Neither uses `machineId`: VS
+// Code's machineId is a hash of a MAC address that other extensions send too, so anything
+// computed from it (and a public salt) could be recomputed by whoever knows or guesses it.
+// Both include the UTC month, so nothing sent in one month can be joined with another month.
 
-/**
- * Versioned salt of `distinct_id`. Changing it (v2, …) unlinks every past id from every future
- * one, as the monthly rotation does each month.
- */
-export const DISTINCT_ID_SALT = "polar-ide.telemetry.distinct_id.v1";
-
-/** The calendar month (UTC) of a time, `YYYY-MM`: the rotation period of `distinct_id`. */
+/** The calendar month (UTC) of a time, `YYYY-MM`: the rotation period of both identifiers. */
 export function calendarMonth(nowMs: number): string {
   return new Date(nowMs).toISOString().slice(0, 7);
 }
@@ -41,24 +42,36 @@ export function calendarDay(nowMs: number): string {
   return new Date(nowMs).toISOString().slice(0, 10);
 }
 
-/**
- * `distinct_id`: hex SHA-256 of salt, month and `machineId`. Hex because VS Code's telemetry
- * scrubber mangles base64 (Oso's `/`, `+`); the month makes the same machine a new "user" every
- * month, so no id follows a person for longer than that.
- */
-export function distinctId(machineId: string, nowMs: number): string {
-  return createHash("sha256")
-    .update(`${DISTINCT_ID_SALT}\n${calendarMonth(nowMs)}\n${machineId}`)
-    .digest("hex");
+/** Hex HMAC-SHA-256 under the installation secret of the `\n`-joined parts (none contains `\n` but the last). */
+function keyedHash(secretHex: string, parts: readonly string[]): string {
+  return createHmac("sha256", Buffer.from(secretHex, "hex")).update(parts.join("\n")).digest("hex");
 }
 
 /**
- * `workspace_folder`: hex HMAC-SHA-256 of the folder URI keyed by the installation's secret. A
- * plain hash with a public prefix (Oso's) lets anyone confirm a guessed path such as
- * `file:///home/alice/acme`; without the secret, which never leaves the machine, nobody can.
+ * `distinct_id`: HMAC-SHA-256(secret, `distinct_id` + month), hex. Hex because VS Code's
+ * telemetry scrubber mangles base64. The same installation is a new, unrelated "user" every month.
  */
-export function workspaceFolderId(secretHex: string, folderUri: string): string {
-  return createHmac("sha256", Buffer.from(secretHex, "hex")).update(folderUri).digest("hex");
+export function distinctId(secretHex: string, month: string): string {
+  return keyedHash(secretHex, ["distinct_id", month]);
+}
+
+/**
+ * `workspace_folder`: HMAC-SHA-256(secret, `workspace_folder` + month + folder URI), hex. A plain
+ * hash with a public prefix (Oso's) lets anyone confirm a guessed path such as
+ * `file:///home/alice/acme`; without the secret nobody can. The month keeps a join on this value
+ * from linking an installation's ids of two months.
+ */
+export function workspaceFolderId(secretHex: string, month: string, folderUri: string): string {
+  return keyedHash(secretHex, ["workspace_folder", month, folderUri]);
+}
+
+/**
+ * The `workspace_folder` of an aggregate saved by an earlier version, which kept folders under
+ * a month-less HMAC (the folder URI itself is not stored anywhere, so it cannot be re-hashed):
+ * a fresh monthly id derived from the old key, so that the old, never-rotating value is not sent.
+ */
+export function migratedFolderId(secretHex: string, month: string, oldKey: string): string {
+  return keyedHash(secretHex, ["workspace_folder.migrated", month, oldKey]);
 }
 
 /** A new per-installation secret: 256 random bits, hex. */
@@ -148,7 +161,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export function normalizeExtension(raw: unknown): string | null {
   if (typeof raw !== "string") return null;
   const ext = (raw.startsWith(".") ? raw.slice(1) : raw).toLowerCase();
-  return fits("LSP_file_extensions", ext) ? ext : "other";
+  return fits("LSP_file_extensions", ext) ? ext : OTHER;
 }
 
 /**
@@ -252,27 +265,36 @@ function pick(name: keyof HostEnvironment, raw: unknown, fallback: string, lower
   return fits(name, v) ? v : fallback;
 }
 
+/** The property's allow-list (`values` in the schema); `pick` falls back to `other` off the list. */
+function allowListed(name: keyof HostEnvironment, raw: unknown): string {
+  return pick(name, raw, OTHER);
+}
+
 /**
  * The environment properties, normalized so that every one passes the schema: the OS release
- * keeps only its first three numbers (`6.8.0-1026-azure` → `6.8.0`, Oso's rule), a missing remote
- * is `none`, and any value the schema would reject becomes a neutral placeholder (so one odd
- * value cannot block every event, and nothing unexpected is ever sent).
+ * keeps only its first three numbers (`6.8.0-1026-azure` → `6.8.0`, Oso's rule); the OS, CPU,
+ * extension, app host and remote kind are allow-lists (anything else is `other`, so no free text
+ * such as a fork's publisher or a remote's host name is ever sent); a missing remote is `none`,
+ * and `ssh-remote+host` keeps only its kind. A version the schema would reject becomes `0.0.0`,
+ * so one odd value cannot block every event, and nothing unexpected is ever sent.
  */
 export function normalizeEnvironment(host: Partial<HostEnvironment>): EnvironmentProperties {
   const release =
     typeof host.platformversion === "string" ? /^(\d+)(\.\d+)?(\.\d+)?/.exec(host.platformversion.trim()) : null;
-  const remote = typeof host.remotename === "string" && host.remotename.trim() !== "" ? host.remotename : "none";
-  const uikind = typeof host.uikind === "string" ? host.uikind.toLowerCase() : "";
+  const remote =
+    typeof host.remotename === "string" && host.remotename.trim() !== ""
+      ? (host.remotename.trim().split("+")[0] ?? "")
+      : "none";
   return {
-    os: pick("os", host.os, "unknown"),
-    nodeArch: pick("nodeArch", host.nodeArch, "unknown"),
+    os: allowListed("os", host.os),
+    nodeArch: allowListed("nodeArch", host.nodeArch),
     platformversion: release !== null ? pick("platformversion", release[0], "0") : "0",
-    extname: pick("extname", host.extname, "unknown.unknown"),
+    extname: allowListed("extname", host.extname),
     extversion: pick("extversion", host.extversion, "0.0.0", false),
     vscodeversion: pick("vscodeversion", host.vscodeversion, "0.0.0", false),
-    product: pick("product", host.product, "unknown"),
-    uikind: uikind === "desktop" || uikind === "web" ? uikind : "unknown",
-    remotename: pick("remotename", remote, "other"),
+    product: allowListed("product", host.product),
+    uikind: pick("uikind", host.uikind, "unknown"),
+    remotename: allowListed("remotename", remote),
     isnewappinstall: host.isnewappinstall === true,
   };
 }
