@@ -41,16 +41,31 @@ export const MAX_BATCH_EVENTS = 2000;
 /**
  * What a rejected string looks like, checked before the property's own pattern so the sender
  * learns *why* (the pattern alone would only say "invalid").
+ *
+ * Every pattern here runs in time linear in the string (anchored, or a fixed-width prefix, and no
+ * nested quantifiers): a hostile sender controls these strings. The validator checks lengths
+ * before calling it, but the telemetry client calls it too.
  */
 export function describeSensitive(value: string): string | null {
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value) || /^(file|mailto|vscode|data|urn):/i.test(value)) return "a URI";
-  if (/[^\s@]+@[^\s@]+\.[^\s@]+/.test(value)) return "an e-mail address";
-  if (/\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2})?/.test(value) || /^\d{10}(\d{3})?$/.test(value)) return "a timestamp";
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(value) || /^[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}$/i.test(value))
-    return "an IP address";
+  // Same language as /[^\s@]+@[^\s@]+\.[^\s@]+/, whose unanchored leading `+` made it quadratic:
+  // a match can only start one character before an '@', and each '@' is scanned past once.
+  if (/[^\s@]@[^\s@]+\.[^\s@]/.test(value)) return "an e-mail address";
+  if (/\d{4}-\d{2}-\d{2}/.test(value) || /^\d{10}(\d{3})?$/.test(value)) return "a timestamp";
+  if (/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(value) || looksLikeIpv6(value)) return "an IP address";
   if (/[/\\]/.test(value) || /^~/.test(value) || /^[A-Za-z]:/.test(value)) return "a path";
   return null;
 }
+
+/** 3 to 8 groups of at most 4 hex digits separated by ':' (what the old `(:[0-9a-f]{0,4}){2,7}` matched). */
+function looksLikeIpv6(value: string): boolean {
+  if (value.length > 39 || !/^[0-9a-f:]+$/i.test(value)) return false;
+  const groups = value.split(":");
+  return groups.length >= 3 && groups.length <= 8 && groups.every((g) => g.length <= 4);
+}
+
+/** How much of an over-long string `describeSensitive` looks at. */
+const DESCRIBE_PREFIX = 256;
 
 const CONSISTENCY_HINT = "the counters of an event must add up";
 
@@ -85,9 +100,15 @@ function checkValue(spec: PropertySpec, value: unknown): string | null {
 }
 
 function checkString(value: string, pattern: RegExp, maxLength: number, example: string): string | null {
+  // Length first: every later check then runs on a bounded number of characters (an over-long
+  // string is still described from its first characters, so the sender learns why).
+  if (value.length > maxLength) {
+    const looks = describeSensitive(value.slice(0, DESCRIBE_PREFIX));
+    const tooLong = `must be at most ${maxLength} characters`;
+    return looks === null ? tooLong : `looks like ${looks}, which is never collected (and ${tooLong})`;
+  }
   const sensitive = describeSensitive(value);
   if (sensitive !== null) return `looks like ${sensitive}, which is never collected`;
-  if (value.length > maxLength) return `must be at most ${maxLength} characters`;
   if (!pattern.test(value)) return `has an invalid format (expected something like ${JSON.stringify(example)})`;
   return null;
 }
@@ -124,7 +145,11 @@ export function validateEvent(input: unknown): EventResult {
     return {
       ok: false,
       property: null,
-      message: `unknown event name ${JSON.stringify(truncate(String(record.event)))} (expected "${EVENT_NAME}")`,
+      message:
+        typeof record.event === "string"
+          ? `unknown event name ${JSON.stringify(truncate(record.event))} (expected "${EVENT_NAME}")`
+          : // Never String() a value: a deeply nested array would overflow the stack.
+            `the event name must be the string "${EVENT_NAME}", got ${typeName(record.event)}`,
     };
   }
   const props = record.properties;
