@@ -5,7 +5,7 @@
  * superseded versions are never published. A merged load names the last notification's method
  * and the URIs of all of them (one telemetry event per load).
  */
-import type { LspMethod } from "./load.js";
+import type { LspMethod } from "@polar-ide/telemetry/protocol";
 import { runSafeNotification, type Logger } from "./run-safe.js";
 
 /** Longest a load waits for a burst of notifications to end. */

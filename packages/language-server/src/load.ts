@@ -3,6 +3,7 @@
  * list for each removed one), then send the `telemetry/event` in Oso's shape.
  */
 import type { PublishedDiagnostic } from "@polar-ide/analyzer";
+import { TELEMETRY_EVENT_METHOD, type TelemetryEventParams } from "@polar-ide/telemetry/protocol";
 import { DiagnosticSeverity, type Connection, type Diagnostic } from "vscode-languageserver";
 import type { Documents } from "./documents.js";
 import type { PendingLoad } from "./load-scheduler.js";
@@ -11,17 +12,8 @@ import { uniqueExtensions } from "./uris.js";
 /** `source` of every published diagnostic, as Oso's server sets it. */
 export const DIAGNOSTIC_SOURCE = "Polar Language Server";
 
-/** The four notifications that trigger a load, as named in the telemetry event. */
-export type LspMethod =
-  "textDocument/didOpen" | "textDocument/didChange" | "workspace/didChangeWatchedFiles" | "workspace/didDeleteFiles";
-
-/** The `telemetry/event` payload, in Oso's shape. */
-export interface TelemetryEvent {
-  readonly diagnostics: Diagnostic[];
-  readonly lsp_event: { readonly lsp_method: LspMethod; readonly lsp_file_extensions: string[] };
-  readonly policy_stats: Record<string, number>;
-  readonly resource_block_stats: Record<string, number>;
-}
+/** The `telemetry/event` payload this server sends (declared by the telemetry protocol), with whole LSP diagnostics. */
+export type TelemetryEvent = TelemetryEventParams<Diagnostic>;
 
 /** Analyses the documents' policy and reports the result of `load` to the client. */
 export function runLoad(
@@ -65,7 +57,7 @@ export function runLoad(
     policy_stats: { ...analysis.stats.policy_stats },
     resource_block_stats: { ...analysis.stats.resource_block_stats },
   };
-  connection.telemetry.logEvent(telemetry);
+  void connection.sendNotification(TELEMETRY_EVENT_METHOD, telemetry);
 }
 
 /** An analyzer diagnostic as LSP publishes it. */

@@ -28,7 +28,8 @@ import { runLoad } from "./load.js";
 import { LoadScheduler } from "./load-scheduler.js";
 import { fileExists as defaultFileExists } from "./uris.js";
 
-export { DIAGNOSTIC_SOURCE, type LspMethod, type TelemetryEvent } from "./load.js";
+export { DIAGNOSTIC_SOURCE, type TelemetryEvent } from "./load.js";
+export type { LspMethod } from "@polar-ide/telemetry/protocol";
 export type { PolarInitializationOptions } from "./lifecycle.js";
 
 /** What the server needs from its host; injectable for tests. */

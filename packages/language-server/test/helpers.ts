@@ -14,6 +14,7 @@ import {
   type MessageConnection,
 } from "vscode-jsonrpc/node.js";
 import type { PublishDiagnosticsParams } from "vscode-languageserver";
+import { TELEMETRY_EVENT_METHOD } from "@polar-ide/telemetry/protocol";
 import { startServer, type RuntimeEnvironment, type TelemetryEvent } from "../src/server.js";
 
 export const SERVER_MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -39,7 +40,7 @@ export class TestClient implements Recorded {
       this.publications.push(p);
       this.wake();
     });
-    connection.onNotification("telemetry/event", (e: TelemetryEvent) => {
+    connection.onNotification(TELEMETRY_EVENT_METHOD, (e: TelemetryEvent) => {
       this.telemetry.push(e);
       this.wake();
     });

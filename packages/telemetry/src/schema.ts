@@ -6,6 +6,7 @@
  * here is rejected by the collector, so adding data to the event starts with this file (and a
  * new `SCHEMA_VERSION`).
  */
+import { LSP_METHODS, type LspMethod } from "./protocol.js";
 
 /** Name of the one event the extension sends. */
 export const EVENT_NAME = "diagnostic_load";
@@ -196,16 +197,9 @@ export const DIAGNOSTIC_CODES = [
 /** A code on the allow-list. */
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
 
-/** The four LSP notifications that trigger a load (the language server's `lsp_event.lsp_method`). */
-export const LSP_METHODS = [
-  "textDocument/didOpen",
-  "textDocument/didChange",
-  "workspace/didChangeWatchedFiles",
-  "workspace/didDeleteFiles",
-] as const;
-
-/** One of `LSP_METHODS`. */
-export type LspMethod = (typeof LSP_METHODS)[number];
+// The four LSP notifications that trigger a load are part of the language server's
+// `telemetry/event` payload, declared in `protocol.ts`; re-exported here for the schema's users.
+export { LSP_METHODS, type LspMethod } from "./protocol.js";
 
 /**
  * Turns a diagnostic code or an LSP method into the middle of a property name: every run of

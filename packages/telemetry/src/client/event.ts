@@ -17,9 +17,9 @@ import {
   lspMethodProperty,
   type DiagnosticCode,
   type EventProperties,
-  type LspMethod,
   type TrackEvent,
 } from "../schema.js";
+import { parseTelemetryEvent } from "../protocol.js";
 import { describeSensitive } from "../validate.js";
 import type { HostEnvironment } from "./types.js";
 
@@ -113,7 +113,6 @@ const BASE_COUNTERS = [
 ] as const;
 
 const CODE_SET: ReadonlySet<string> = new Set(DIAGNOSTIC_CODES);
-const METHOD_SET: ReadonlySet<string> = new Set(LSP_METHODS);
 
 /** Names of the gauge properties, from the schema (the analyzer's policy and resource-block stats). */
 export const GAUGE_NAMES: readonly string[] = PROPERTIES.filter((p) => p.kind === "gauge").map((p) => p.name);
@@ -171,18 +170,14 @@ export function normalizeExtension(raw: unknown): string | null {
  * attributed (the schema's counters must add up), so it is ignored as a whole.
  */
 export function addLoad(a: FolderAggregate, payload: unknown): string | null {
-  if (!isRecord(payload)) return "payload is not an object";
-  const lsp = payload.lsp_event;
-  if (!isRecord(lsp) || typeof lsp.lsp_method !== "string" || !METHOD_SET.has(lsp.lsp_method)) {
-    return "payload has no known lsp_event.lsp_method";
-  }
-  const diagnostics = Array.isArray(payload.diagnostics) ? (payload.diagnostics as unknown[]) : [];
+  const parsed = parseTelemetryEvent(payload);
+  if (!parsed.ok) return parsed.reason;
+  const { diagnostics, lsp_event: lsp } = parsed.event;
 
   let errors = 0;
   let warnings = 0;
   const codes: string[] = [];
   for (const d of diagnostics) {
-    if (!isRecord(d)) continue;
     // LSP severities: 1 error, 2 warning. Polar reports nothing else; anything else is skipped
     // so that error_count + warning_count = diagnostic_count holds.
     if (d.severity === 1) errors++;
@@ -200,22 +195,20 @@ export function addLoad(a: FolderAggregate, payload: unknown): string | null {
     if (code === "") add(a, "unknown_diagnostic_count", 1);
     else add(a, CODE_PROPERTIES.get(code as DiagnosticCode) ?? "unknown_diagnostic_count", 1);
   }
-  add(a, lspMethodProperty(lsp.lsp_method as LspMethod), 1);
+  add(a, lspMethodProperty(lsp.lsp_method), 1);
 
-  const exts = Array.isArray(lsp.lsp_file_extensions) ? (lsp.lsp_file_extensions as unknown[]) : [];
-  for (const raw of exts) {
+  for (const raw of lsp.lsp_file_extensions) {
     const ext = normalizeExtension(raw);
     if (ext !== null && !a.extensions.includes(ext) && a.extensions.length < MAX_EXTENSIONS) a.extensions.push(ext);
   }
 
   // Gauges: the latest load wins. A missing or malformed value reads as 0.
-  const policy = isRecord(payload.policy_stats) ? payload.policy_stats : {};
-  const blocks = isRecord(payload.resource_block_stats) ? payload.resource_block_stats : {};
+  const policy = parsed.event.policy_stats;
+  const blocks = parsed.event.resource_block_stats;
   for (const name of GAUGE_NAMES) {
     const raw = name in policy ? policy[name] : blocks[name];
     const { min, max } = limits(name);
-    a.gauges[name] =
-      typeof raw === "number" && Number.isFinite(raw) ? Math.min(max, Math.max(min, Math.trunc(raw))) : 0;
+    a.gauges[name] = raw === undefined ? 0 : Math.min(max, Math.max(min, Math.trunc(raw)));
   }
   return null;
 }
