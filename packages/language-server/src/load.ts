@@ -2,7 +2,7 @@
  * One load: analyse the policy, publish diagnostics for every tracked document (and a final empty
  * list for each removed one), then send the `telemetry/event` in Oso's shape.
  */
-import type { PublishedDiagnostic } from "@polar-ide/analyzer";
+import { compareCodePoints, type PublishedDiagnostic } from "@polar-ide/analyzer";
 import { TELEMETRY_EVENT_METHOD, type TelemetryEventParams } from "@polar-ide/telemetry/protocol";
 import { DiagnosticSeverity, type Connection, type Diagnostic } from "vscode-languageserver";
 import type { Documents } from "./documents.js";
@@ -37,7 +37,8 @@ export function runLoad(
     }
   }
 
-  // Oso publishes from a map ordered by URI; removed documents are part of the same map.
+  // Oso publishes from a map ordered by URI (a BTreeMap of URLs: by UTF-8 bytes, i.e. by code
+  // points); removed documents are part of the same map.
   const publications: { uri: string; version: number | null; diagnostics: Diagnostic[] }[] = [];
   for (const [uri, version] of removed) publications.push({ uri, version, diagnostics: [] });
   for (const [uri, diagnostics] of byUri)
@@ -72,17 +73,4 @@ export function toLspDiagnostic(d: PublishedDiagnostic): Diagnostic {
     source: DIAGNOSTIC_SOURCE,
     message: d.message,
   };
-}
-
-/** Orders URIs as Oso's server does (a BTreeMap of URLs: by bytes of UTF-8, i.e. by code points). */
-function compareCodePoints(a: string, b: string): number {
-  if (a === b) return 0;
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const p = x[i]?.codePointAt(0) ?? 0;
-    const q = y[i]?.codePointAt(0) ?? 0;
-    if (p !== q) return p < q ? -1 : 1;
-  }
-  return x.length - y.length;
 }

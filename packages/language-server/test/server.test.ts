@@ -414,3 +414,17 @@ describe("published diagnostics match the engine's (conformance corpus, language
     expect(existsSync(CASES)).toBe(true);
   });
 });
+
+describe("publication order", () => {
+  it("orders documents by the code points of their URIs, as Oso's BTreeMap (not by UTF-16 units)", async () => {
+    const c = await started();
+    // U+FF5E sorts before U+1F600 by code point; in UTF-16 the emoji's surrogate 0xD83D sorts first.
+    const fullwidth = uri("\u{FF5E}.polar");
+    const emoji = uri("\u{1F600}.polar");
+    const plain = uri("a.polar");
+    await c.load(() => c.open(emoji, ALLOW));
+    await c.load(() => c.open(fullwidth, ALLOW));
+    const { publications } = await c.load(() => c.open(plain, ALLOW));
+    expect(publications.map((p) => p.uri)).toEqual([plain, fullwidth, emoji]);
+  });
+});
