@@ -1,7 +1,8 @@
 // Bundles the extension and the language server into out/ (CommonJS, Node 20, `vscode` external):
 // out/extension.js is the extension's `main`, out/server.js the server it starts (shipped in the .vsix).
-// Needs the workspace packages built first (`npm run build` at the root): the server is bundled
-// from packages/language-server/src, its dependencies from their dist/.
+// Needs the workspace packages built first (`npm run build` at the root, or `tsc -b` of this
+// package, which references them): the server is the `@polar-ide/language-server/main` entry (the
+// `polar-language-server` binary) of a declared dependency, bundled by package name from its dist/.
 import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 
@@ -22,7 +23,7 @@ const common = {
 const started = Date.now();
 await Promise.all([
   build({ ...common, entryPoints: { extension: "src/extension.ts" }, outdir: "out", external: ["vscode"] }),
-  build({ ...common, entryPoints: { server: "../language-server/src/main.ts" }, outdir: "out" }),
+  build({ ...common, entryPoints: { server: "@polar-ide/language-server/main" }, outdir: "out" }),
 ]);
 console.log(
   `bundled out/extension.js and out/server.js in ${Date.now() - started} ms${production ? " (production)" : ""}`,

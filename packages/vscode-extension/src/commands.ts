@@ -9,17 +9,12 @@ type Handler = (ctx: Ctx) => Promise<void>;
 
 /** Command id → handler. `package.json` declares the same ids (a unit test checks it). */
 export const COMMANDS: Readonly<Record<string, Handler>> = {
-  /** "Polar: Show Pending Telemetry": the exact JSON array the next batch would send. */
+  /**
+   * "Polar: Show Pending Telemetry": a read-only view of whether collection is on (and which
+   * switch turned it off), the endpoint, the exact pending payload and the last batch sent.
+   */
   "polar.showPendingTelemetry": async (ctx) => {
-    const reason = ctx.telemetry.offReason();
-    const payload = reason === undefined ? ctx.telemetry.pendingPayload() : "[]";
-    const doc = await vscode.workspace.openTextDocument({ language: "json", content: `${payload}\n` });
-    await vscode.window.showTextDocument(doc, { preview: true });
-    if (reason !== undefined) {
-      void vscode.window.showInformationMessage(`Polar telemetry is off (${reason}): nothing is collected or pending.`);
-    } else if (payload.trim() === "[]") {
-      void vscode.window.showInformationMessage("Polar telemetry: nothing is pending.");
-    }
+    await ctx.telemetry.showView();
   },
 
   /** "Polar: Restart Language Server": stops and starts every language client. */

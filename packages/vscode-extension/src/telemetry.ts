@@ -5,16 +5,23 @@
  * `vscode.env.createTelemetryLogger` — so VS Code's consent (`telemetry.telemetryLevel`) and
  * scrubbing apply to every byte — and our `TelemetrySender` posts what comes out of the logger.
  *
- * Collection is on only when VS Code allows usage data, `oso.polarLanguageServer.metrics.enabled`
- * is not `off` and an endpoint is configured. Turning it off stops collection at once and deletes
- * what was pending.
+ * Batches are sent only when VS Code allows usage data, `oso.polarLanguageServer.metrics.enabled`
+ * is `default` and an endpoint is configured (`consent.ts`); `local` aggregates and shows, never
+ * sends. Turning it off stops collection at once and deletes what was pending. "Polar: Show
+ * Pending Telemetry" opens a read-only view of all of it (`telemetry-view.ts`).
  */
 import * as os from "node:os";
 import * as vscode from "vscode";
 import { EVENT_NAME, type TrackEvent } from "@polar-ide/telemetry";
 import { MixpanelSender, TelemetryClient, type SendResult, type Sender, type Store } from "@polar-ide/telemetry/client";
 import { config, TELEMETRY_SETTINGS } from "./config.js";
-import { telemetryAllowed } from "./consent.js";
+import { collectionState, type CollectionState } from "./consent.js";
+import {
+  renderTelemetryView,
+  TELEMETRY_VIEW_PATH,
+  TELEMETRY_VIEW_SCHEME,
+  type TelemetryViewModel,
+} from "./telemetry-view.js";
 
 /**
  * Hands batches to VS Code's telemetry logger and sends what the logger passes on. The logger
@@ -67,6 +74,9 @@ export class TelemetryController implements vscode.Disposable {
   private readonly logger: vscode.TelemetryLogger;
   private readonly client: TelemetryClient;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly viewChanged = new vscode.EventEmitter<vscode.Uri>();
+  /** The read-only document of "Polar: Show Pending Telemetry". */
+  readonly viewUri = vscode.Uri.from({ scheme: TELEMETRY_VIEW_SCHEME, path: TELEMETRY_VIEW_PATH });
 
   constructor(
     context: vscode.ExtensionContext,
@@ -77,7 +87,7 @@ export class TelemetryController implements vscode.Disposable {
       ignoreUnhandledErrors: true,
     });
     this.sender.logger = this.logger;
-    const packageJson = context.extension.packageJSON as { name?: string; publisher?: string; version?: string };
+    const packageJson = context.extension.packageJSON as { version?: string };
     const store: Store = {
       get: (key) => context.globalState.get<unknown>(key),
       set: (key, value) => context.globalState.update(key, value),
@@ -86,14 +96,15 @@ export class TelemetryController implements vscode.Disposable {
       store,
       sender: this.sender,
       token: config.telemetryToken(),
-      mode: this.allowed() ? "send" : "off",
+      mode: this.collection().mode,
       flushIntervalMs: config.flushIntervalMs(),
       log: (message) => output.appendLine(message),
       environment: {
         os: os.platform(),
         nodeArch: os.arch(),
         platformversion: os.release(),
-        extname: `${packageJson.publisher ?? "unknown"}.${packageJson.name ?? "unknown"}`,
+        // `publisher.name` as VS Code knows it (the packaged name, not the workspace's scoped one).
+        extname: context.extension.id,
         extversion: packageJson.version ?? "0.0.0",
         vscodeversion: vscode.version,
         product: vscode.env.appHost,
@@ -108,6 +119,11 @@ export class TelemetryController implements vscode.Disposable {
       },
     });
     this.disposables.push(
+      this.viewChanged,
+      vscode.workspace.registerTextDocumentContentProvider(TELEMETRY_VIEW_SCHEME, {
+        onDidChange: this.viewChanged.event,
+        provideTextDocumentContent: () => renderTelemetryView(this.viewModel()),
+      }),
       this.logger,
       this.logger.onDidChangeEnableStates(() => this.update()),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -115,12 +131,12 @@ export class TelemetryController implements vscode.Disposable {
       }),
     );
     this.client.start();
-    this.output.appendLine(`[telemetry] collection is ${this.client.mode}`);
+    this.output.appendLine(`[telemetry] collection: ${this.client.mode}`);
   }
 
-  /** Whether collection is on now. */
-  get enabled(): boolean {
-    return this.client.mode !== "off";
+  /** The current mode: `send`, `local` or `off`. */
+  get mode(): TelemetryClient["mode"] {
+    return this.client.mode;
   }
 
   /** One `telemetry/event` of the server of `root`, counted under the workspace folder `folder`. */
@@ -128,18 +144,23 @@ export class TelemetryController implements vscode.Disposable {
     this.client.record(root.toString(), event, folder.uri.toString());
   }
 
-  /** The exact JSON array that would be sent now. */
-  pendingPayload(): string {
-    return this.client.pendingPayload();
+  /** Everything "Polar: Show Pending Telemetry" shows, as of now. */
+  viewModel(): TelemetryViewModel {
+    return {
+      mode: this.client.mode,
+      reasons: this.collection().reasons,
+      endpoint: config.telemetryEndpoint(),
+      flushIntervalSeconds: Math.round(config.flushIntervalMs() / 1000),
+      pending: this.client.pendingEvents(),
+      lastSent: this.client.lastSent(),
+    };
   }
 
-  /** Why collection is off, for the user; undefined when it is on. */
-  offReason(): string | undefined {
-    if (!this.logger.isUsageEnabled)
-      return "VS Code's telemetry setting (telemetry.telemetryLevel) does not allow usage data";
-    if (config.metricsEnabled() === "off") return "oso.polarLanguageServer.metrics.enabled is off";
-    if (config.telemetryEndpoint() === undefined) return "no oso.polarLanguageServer.telemetry.endpoint is configured";
-    return undefined;
+  /** Opens (or refreshes) the read-only telemetry view. */
+  async showView(): Promise<void> {
+    this.viewChanged.fire(this.viewUri);
+    const doc = await vscode.workspace.openTextDocument(this.viewUri);
+    await vscode.window.showTextDocument(doc, { preview: true });
   }
 
   async dispose(): Promise<void> {
@@ -148,17 +169,17 @@ export class TelemetryController implements vscode.Disposable {
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 
-  private allowed(): boolean {
-    return (
-      telemetryAllowed(this.logger.isUsageEnabled, config.metricsEnabled()) && config.telemetryEndpoint() !== undefined
-    );
+  private collection(): CollectionState {
+    return collectionState(this.logger.isUsageEnabled, config.metricsEnabled(), config.telemetryEndpoint());
   }
 
   private update(): void {
-    const on = this.allowed();
-    if (on === (this.client.mode !== "off")) return;
-    // Off deletes pending data at once (the client's setMode contract).
-    this.client.setMode(on ? "send" : "off");
-    this.output.appendLine(`[telemetry] collection turned ${on ? "on" : "off"}${on ? "" : ": pending data deleted"}`);
+    const { mode } = this.collection();
+    if (mode !== this.client.mode) {
+      // Off deletes pending data at once (the client's setMode contract).
+      this.client.setMode(mode);
+      this.output.appendLine(`[telemetry] collection: ${mode}${mode === "off" ? " (pending data deleted)" : ""}`);
+    }
+    this.viewChanged.fire(this.viewUri);
   }
 }

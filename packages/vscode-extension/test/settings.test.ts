@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseMetricsSetting, telemetryAllowed } from "../src/consent.js";
+import { collectionState, parseMetricsSetting } from "../src/consent.js";
 import { parseProjectRoots, PROJECT_ROOTS_SETTING } from "../src/roots.js";
 
 describe("parseProjectRoots", () => {
@@ -49,19 +49,27 @@ describe("parseProjectRoots", () => {
 });
 
 describe("consent", () => {
-  const cases: ReadonlyArray<readonly [boolean, unknown, boolean]> = [
-    [true, "default", true],
-    [true, undefined, true],
-    [true, "off", false],
-    [false, "default", false],
-    [false, "off", false],
+  const ENDPOINT = "http://127.0.0.1:8787/track";
+  const cases: ReadonlyArray<readonly [boolean, unknown, string | undefined, string, readonly string[]]> = [
+    [true, "default", ENDPOINT, "send", []],
+    [true, undefined, ENDPOINT, "send", []],
+    [true, "off", ENDPOINT, "off", ["metrics.enabled"]],
+    [false, "default", ENDPOINT, "off", ["telemetryLevel"]],
+    [false, "off", undefined, "off", ["telemetryLevel", "metrics.enabled", "endpoint"]],
+    [true, "default", undefined, "off", ["endpoint"]],
     // Oso's old "on" cannot override VS Code: anything unknown counts as off.
-    [false, "on", false],
-    [true, "on", false],
-    [true, "typo", false],
+    [false, "on", ENDPOINT, "off", ["telemetryLevel", "metrics.enabled"]],
+    [true, "on", ENDPOINT, "off", ["metrics.enabled"]],
+    [true, "typo", ENDPOINT, "off", ["metrics.enabled"]],
+    // local: the user's explicit choice to aggregate and look, never to send.
+    [true, "local", ENDPOINT, "local", ["metrics.enabled"]],
+    [false, "local", undefined, "local", ["metrics.enabled"]],
   ];
-  it.each(cases)("VS Code usage %s, setting %j → %s", (vscodeOn, raw, expected) => {
-    expect(telemetryAllowed(vscodeOn, parseMetricsSetting(raw))).toBe(expected);
+  it.each(cases)("VS Code usage %s, setting %j, endpoint %j → %s (%j)", (vscodeOn, raw, endpoint, mode, why) => {
+    const state = collectionState(vscodeOn, parseMetricsSetting(raw), endpoint);
+    expect(state.mode).toBe(mode);
+    expect(state.reasons).toHaveLength(why.length);
+    why.forEach((word, i) => expect(state.reasons[i]).toContain(word));
   });
 });
 
@@ -84,9 +92,10 @@ describe("package.json", () => {
     ]);
   });
 
-  it("offers only default and off for the metrics switch", () => {
+  it("offers default, local and off for the metrics switch", () => {
     expect(pkg.contributes.configuration.properties["oso.polarLanguageServer.metrics.enabled"]?.enum).toEqual([
       "default",
+      "local",
       "off",
     ]);
   });
