@@ -11,7 +11,7 @@
 import type { Rule, SourceFile, Term } from "./ast.js";
 import { error, type Diagnostic } from "./diagnostics.js";
 import { BUILTIN_CLASSES, type ClassEnvironment } from "./environment.js";
-import { ACTOR_UNION_NAME, BlockRegistry, RESOURCE_UNION_NAME } from "./resource-blocks.js";
+import { ACTOR_UNION_NAME, BlockRegistry, RESOURCE_UNION_NAME } from "./resource-blocks/index.js";
 import type { Gensym } from "./rewrite.js";
 
 /** A registered constant: a class (has an MRO) or a plain instance such as `nil`. Ids are unique per constant. */
@@ -27,7 +27,7 @@ export interface RuleType {
   readonly required: boolean;
   /** True for the default rule types and those generated from resource blocks. */
   readonly builtin: boolean;
-  /** Generated rule types only: equal keys mean the types check every rule alike (see resource-blocks.ts). */
+  /** Generated rule types only: equal keys mean the types check every rule alike (see resource-blocks/generated-rule-types.ts). */
   readonly key?: string;
 }
 

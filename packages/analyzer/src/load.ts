@@ -34,7 +34,7 @@ import {
   BlockPhaseCache,
   type BlockRegistry,
   type PreparedBlock,
-} from "./resource-blocks.js";
+} from "./resource-blocks/index.js";
 import { rewriteRule, type Gensym } from "./rewrite.js";
 import { invalidRuleMessage, RuleTypeGroup, type RuleCheck } from "./rule-types.js";
 import { ruleToPolar } from "./printer.js";

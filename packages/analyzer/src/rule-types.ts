@@ -21,7 +21,7 @@ import {
   ruleToPolar,
   valueToPolar,
 } from "./printer.js";
-import { ACTOR_UNION_NAME, RESOURCE_UNION_NAME } from "./resource-blocks.js";
+import { ACTOR_UNION_NAME, RESOURCE_UNION_NAME } from "./resource-blocks/index.js";
 
 /** `RuleParamMatch` or the error that aborts validation. */
 export type MatchResult =

@@ -13,7 +13,7 @@ import {
   resourceSpecificRuleTypes,
   rewriteShorthandRules,
   type GeneratedRuleType,
-} from "../src/resource-blocks.js";
+} from "../src/resource-blocks/index.js";
 import { blockLines } from "./block-lines.js";
 
 const BUILTINS = ["nil", "Boolean", "Integer", "Float", "String", "List", "Dictionary"];

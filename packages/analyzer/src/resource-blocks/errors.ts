@@ -1,0 +1,20 @@
+/** The diagnostics of the block phases that several of them report. */
+import type { Term } from "../ast.js";
+import { contextOf, error } from "../diagnostics.js";
+import type { Diagnostic } from "../diagnostics.js";
+import { symbolName } from "../terms.js";
+
+/** A `ValidationError::ResourceBlock` error located at `term`. */
+export function resourceBlockError(message: string, term: Term): Diagnostic {
+  return error("ValidationError::ResourceBlock", message, contextOf(term));
+}
+
+/** UnregisteredClass for a block name or relation type (a Variable term). */
+export function unregisteredClass(term: Term): Diagnostic {
+  return error("ValidationError::UnregisteredClass", `Unregistered class: ${symbolName(term)}`, contextOf(term));
+}
+
+/** Whether a "value or diagnostic" result is the diagnostic. */
+export function isDiagnostic<T extends object>(x: T | Diagnostic): x is Diagnostic {
+  return "code" in x && "severity" in x;
+}

@@ -1,0 +1,104 @@
+/**
+ * The `has_relation` / `has_role` rule types generated from the blocks (polar-core
+ * `KnowledgeBase::create_resource_specific_rule_types`, phase 5).
+ */
+import { temporary } from "../ast.js";
+import type { Parameter, Rule } from "../ast.js";
+import { ACTOR_UNION_NAME, RESOURCE_UNION_NAME } from "./read.js";
+import { BlockPhaseCache, type BlockMemo, type RequiredRelation } from "./phases.js";
+import type { BlockRegistry } from "./registry.js";
+import { and, instancePattern, stringValue, symbolName, variable } from "../terms.js";
+
+/** A `has_relation` / `has_role` rule type generated from the blocks (kb.create_resource_specific_rule_types). */
+export interface GeneratedRuleType {
+  readonly rule: Rule;
+  /** Required rule types must have at least one matching rule (MissingRequiredRule). */
+  readonly required: boolean;
+  /** Always true: generated rule types are built in (a `RuleType` of the knowledge base). */
+  readonly builtin: true;
+  /**
+   * What the rule type's parameters are made of (`subject \0 relation \0 object` for
+   * `has_relation`): two generated types with the same key check every rule the same way.
+   */
+  readonly key: string;
+}
+/** The `has_relation` rule type of a block's `i`-th relation, made once per memo and flag. */
+function relationRuleType(memo: BlockMemo, i: number, required: boolean): GeneratedRuleType {
+  const old = memo.ruleTypes[i];
+  if (old !== undefined && old.required === required) return old;
+  const relation = memo.relations[i] as RequiredRelation;
+  const { key, subject, name, object } = relation;
+  const ruleType: GeneratedRuleType = {
+    rule: {
+      name: "has_relation",
+      params: [
+        ruleTypeParam("subject", symbolName(subject)),
+        { parameter: temporary({ type: "String", value: stringValue(name) }), specializer: null },
+        ruleTypeParam("object", symbolName(object)),
+      ],
+      body: temporary(and([])),
+      source: name.source,
+    },
+    required,
+    builtin: true,
+    key,
+  };
+  memo.ruleTypes[i] = ruleType;
+  return ruleType;
+}
+
+function ruleTypeParam(name: string, tag: string): Parameter {
+  return {
+    parameter: temporary(variable(name)),
+    specializer: temporary(instancePattern(tag)),
+  };
+}
+
+/** The required `has_role(actor: Actor, role: String, resource: Resource)` rule type (no source). */
+const HAS_ROLE_RULE_TYPE: GeneratedRuleType = {
+  rule: {
+    name: "has_role",
+    params: [
+      ruleTypeParam("actor", ACTOR_UNION_NAME),
+      ruleTypeParam("role", "String"),
+      ruleTypeParam("resource", RESOURCE_UNION_NAME),
+    ],
+    body: temporary(and([])),
+    source: { kind: "temporary" },
+  },
+  required: true,
+  builtin: true,
+  key: "has_role",
+};
+
+/**
+ * polar-core `KnowledgeBase::create_resource_specific_rule_types` (phase 5): a `has_relation`
+ * rule type per declared relation – required when a shorthand rule traverses it (`on "rel"`) or
+ * uses it as implier (locally, or in the related block through `on`) – with the relation type
+ * symbol's span as source; then the required `has_role(actor: Actor, role: String, resource:
+ * Resource)` (no source) when any accepted block declares a role.
+ *
+ * With a `cache` kept from the previous load (the one {@link rewriteShorthandRules} used), the
+ * rule types of unchanged blocks are reused.
+ */
+export function resourceSpecificRuleTypes(
+  registry: BlockRegistry,
+  cache: BlockPhaseCache = new BlockPhaseCache(() => false),
+): GeneratedRuleType[] {
+  const memos = cache.memos(registry);
+  // Rule types are keyed by (subject, relation, object) names. Every relation declaration gives
+  // a distinct key (blocks have distinct names, relations within a block too), and every key a
+  // shorthand rule requires is one of them: it is built from a relation declaration found in a
+  // registered block. So there is one rule type per relation, in registry order.
+  const required = new Set<string>();
+  for (const memo of memos) for (const relation of memo.required) required.add(relation.key);
+  const ruleTypes: GeneratedRuleType[] = [];
+  for (const memo of memos) {
+    for (let i = 0; i < memo.relations.length; i++) {
+      ruleTypes.push(relationRuleType(memo, i, required.has((memo.relations[i] as RequiredRelation).key)));
+    }
+  }
+
+  if (registry.hasRoles()) ruleTypes.push(HAS_ROLE_RULE_TYPE);
+  return ruleTypes;
+}

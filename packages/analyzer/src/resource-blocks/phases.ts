@@ -1,0 +1,224 @@
+/**
+ * The block phases of a load and their cache: phase 3 (polar-core
+ * `KnowledgeBase::rewrite_shorthand_rules`) and what phase 5 (generated rule types, see
+ * generated-rule-types.ts) derives from each registered block, memoized so that an incremental
+ * load redoes only the blocks whose inputs changed.
+ */
+import type { Rule, Term } from "../ast.js";
+import type { Diagnostic } from "../diagnostics.js";
+import { unregisteredClass } from "./errors.js";
+import type { GeneratedRuleType } from "./generated-rule-types.js";
+import type { ShorthandRule } from "./read.js";
+import type { BlockRegistry, RegisteredBlock, StoredDeclaration } from "./registry.js";
+import {
+  sameInputs,
+  sharedValues,
+  shorthandAsRule,
+  shorthandInputs,
+  type Lookup,
+  type ShorthandMemo,
+} from "./shorthand.js";
+import { stringValue, symbolName } from "../terms.js";
+
+/** A `has_relation` rule type that shorthand rules require: its key and the terms of its `insert`. */
+export interface RequiredRelation {
+  readonly key: string;
+  readonly subject: Term;
+  readonly name: Term;
+  readonly object: Term;
+}
+
+/**
+ * What phases 3 and 5 derive from one registered block. It depends on the block (its resource
+ * term, declarations and shorthand rules, compared by identity) and on the declarations of the
+ * blocks its `on "relation"` shorthand rules reach (`deps`); nothing else in the registry.
+ */
+export interface BlockMemo {
+  readonly resource: Term;
+  readonly declarations: ReadonlyMap<string, StoredDeclaration>;
+  readonly shorthandRules: readonly ShorthandRule[];
+  /** Related blocks looked up, by name, with the declarations found (undefined: no such block). */
+  readonly deps: ReadonlyMap<string, ReadonlyMap<string, StoredDeclaration> | undefined>;
+  /** UnregisteredClass for each relation whose type is not registered. */
+  readonly unregistered: readonly Diagnostic[];
+  /** The translation (rule or error) of each shorthand rule. */
+  readonly translations: readonly Lookup<Rule>[];
+  /** The block's relations: `has_relation` rule-type keys with the relation-name term. */
+  readonly relations: readonly RequiredRelation[];
+  /** The relations (of this block or related ones) its shorthand rules require. */
+  readonly required: readonly RequiredRelation[];
+  /** The `has_relation` rule type of each relation, made when first needed. */
+  readonly ruleTypes: (GeneratedRuleType | undefined)[];
+}
+
+/**
+ * Memos of the block phases (shorthand translation, resource-specific rule types) that let an
+ * incremental load redo only the blocks whose inputs changed. One cache serves one class
+ * environment (UnregisteredClass depends on it). A fresh cache gives a from-scratch computation.
+ */
+export class BlockPhaseCache {
+  private readonly blocks = new WeakMap<object, BlockMemo>();
+  private readonly shorthand: ShorthandMemo = new WeakMap();
+
+  constructor(private readonly isConstant: (name: string) => boolean) {}
+
+  /** The memo of a registered block, recomputed when its inputs changed. */
+  block(registry: BlockRegistry, block: RegisteredBlock): BlockMemo {
+    const old = this.blocks.get(block.declarations);
+    if (
+      old !== undefined &&
+      old.resource === block.resource &&
+      old.shorthandRules === block.shorthandRules &&
+      depsUnchanged(registry, old.deps)
+    ) {
+      return old;
+    }
+    const memo = this.compute(registry, block);
+    this.blocks.set(block.declarations, memo);
+    return memo;
+  }
+
+  private compute(registry: BlockRegistry, block: RegisteredBlock): BlockMemo {
+    const { resource, declarations, shorthandRules } = block;
+    const objectName = symbolName(resource);
+    const deps = new Map<string, ReadonlyMap<string, StoredDeclaration> | undefined>();
+    const related = (name: string): ReadonlyMap<string, StoredDeclaration> | undefined => {
+      const found = registry.lookup(name)?.declarations;
+      deps.set(name, found);
+      return found;
+    };
+
+    const unregistered: Diagnostic[] = [];
+    const relations: RequiredRelation[] = [];
+    for (const d of declarations.values()) {
+      if (d.declaration.kind !== "relation") continue;
+      const subject = d.declaration.type;
+      const subjectName = symbolName(subject);
+      if (!this.isConstant(subjectName)) unregistered.push(unregisteredClass(subject));
+      relations.push({ key: relationKey(subjectName, d.key, objectName), subject, name: d.key, object: resource });
+    }
+
+    const translations: Lookup<Rule>[] = [];
+    const required: RequiredRelation[] = [];
+    const shared = sharedValues(resource);
+    for (const shorthand of shorthandRules) {
+      const inputs = shorthandInputs(registry, block, shorthand, shared);
+      if (shorthand.relation !== null && inputs.relation?.kind === "relation")
+        related(symbolName(inputs.relation.type));
+      const previous = this.shorthand.get(shorthand);
+      let translation: Lookup<Rule>;
+      if (previous !== undefined && sameInputs(previous.inputs, inputs)) translation = previous.result;
+      else {
+        translation = shorthandAsRule(inputs, shorthand);
+        this.shorthand.set(shorthand, { inputs, result: translation });
+      }
+      translations.push(translation);
+
+      // create_resource_specific_rule_types: the relations this shorthand rule requires.
+      const { implier, relation } = shorthand;
+      if (relation !== null) {
+        const subject = declarations.get(stringValue(relation.name))?.declaration;
+        if (subject?.kind !== "relation") continue;
+        const subjectName = symbolName(subject.type);
+        required.push({
+          key: relationKey(subjectName, relation.name, objectName),
+          subject: subject.type,
+          name: relation.name,
+          object: resource,
+        });
+        const relatedSubject = related(subjectName)?.get(stringValue(implier))?.declaration;
+        if (relatedSubject?.kind === "relation") {
+          required.push({
+            key: relationKey(symbolName(relatedSubject.type), implier, subjectName),
+            subject: relatedSubject.type,
+            name: implier,
+            object: subject.type,
+          });
+        }
+      } else {
+        const subject = declarations.get(stringValue(implier))?.declaration;
+        if (subject?.kind === "relation") {
+          required.push({
+            key: relationKey(symbolName(subject.type), implier, objectName),
+            subject: subject.type,
+            name: implier,
+            object: resource,
+          });
+        }
+      }
+    }
+    const ruleTypes: (GeneratedRuleType | undefined)[] = [];
+    return { resource, declarations, shorthandRules, deps, unregistered, translations, relations, required, ruleTypes };
+  }
+
+  /** The memos of every registered block, in registry order (computed once per registry). */
+  memos(registry: BlockRegistry): readonly BlockMemo[] {
+    if (this.lastRegistry !== registry) {
+      const memos: BlockMemo[] = [];
+      for (const block of registry.registered()) memos.push(this.block(registry, block));
+      this.lastRegistry = registry;
+      this.lastMemos = memos;
+    }
+    return this.lastMemos;
+  }
+
+  private lastRegistry: BlockRegistry | null = null;
+  private lastMemos: readonly BlockMemo[] = [];
+}
+
+function depsUnchanged(
+  registry: BlockRegistry,
+  deps: ReadonlyMap<string, ReadonlyMap<string, StoredDeclaration> | undefined>,
+): boolean {
+  // Iterating keys, not entries: this runs for every block of every load, and entries allocate.
+  for (const name of deps.keys()) if (registry.lookup(name)?.declarations !== deps.get(name)) return false;
+  return true;
+}
+
+/** The key of a `has_relation` rule type: what its parameters are made of. */
+function relationKey(subjectName: string, name: Term, objectName: string): string {
+  return `${subjectName}\u0000${stringValue(name)}\u0000${objectName}`;
+}
+
+/**
+ * polar-core `KnowledgeBase::rewrite_shorthand_rules` (phase 3): UnregisteredClass for every
+ * relation type that is not registered, then every shorthand rule of every accepted block turned
+ * into a rule or into its first error. With a `cache` kept from the previous load, only blocks
+ * whose inputs changed are translated again.
+ */
+export function rewriteShorthandRules(
+  registry: BlockRegistry,
+  isConstant: (name: string) => boolean,
+  cache: BlockPhaseCache = new BlockPhaseCache(isConstant),
+): { rules: Rule[]; diagnostics: Diagnostic[] } {
+  const rules: Rule[] = [];
+  const diagnostics: Diagnostic[] = [];
+  forEachShorthandResult(
+    registry,
+    cache,
+    (rule) => rules.push(rule),
+    (d) => diagnostics.push(d),
+  );
+  return { rules, diagnostics };
+}
+
+/**
+ * {@link rewriteShorthandRules} without collecting: hands every diagnostic and generated rule,
+ * in order, to the callbacks (the incremental loader adds them straight to its knowledge base).
+ */
+export function forEachShorthandResult(
+  registry: BlockRegistry,
+  cache: BlockPhaseCache,
+  onRule: (rule: Rule) => void,
+  onDiagnostic: (d: Diagnostic) => void,
+): void {
+  const memos = cache.memos(registry);
+  // Every UnregisteredClass for relation types comes before the shorthand translations.
+  for (const memo of memos) for (const d of memo.unregistered) onDiagnostic(d);
+  for (const memo of memos) {
+    for (const t of memo.translations) {
+      if (t.ok) onRule(t.value);
+      else onDiagnostic(t.error);
+    }
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * The resource blocks of one load (polar-core `ResourceBlocks`, `ResourceBlock::add_to_kb`,
+ * `index_declarations`): blocks keyed by name, reopened blocks merged, declaration clashes
+ * (DuplicateResourceBlockDeclaration) and unregistered block names (UnregisteredClass).
+ */
+import { sortedFields } from "../ast.js";
+import type { Term } from "../ast.js";
+import { contextOf, error } from "../diagnostics.js";
+import type { Diagnostic } from "../diagnostics.js";
+import { isDiagnostic, unregisteredClass } from "./errors.js";
+import type { Declaration, ResourceBlock, ShorthandRule } from "./read.js";
+import { stringValue, symbolName, withValue } from "../terms.js";
+
+function declarationWord(d: Declaration): string {
+  return d.kind;
+}
+
+function sameDeclaration(a: Declaration, b: Declaration): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === "relation" && b.kind === "relation") return symbolName(a.type) === symbolName(b.type);
+  return true;
+}
+
+function duplicateDeclaration(
+  resource: Term,
+  declaration: Term,
+  existing: Declaration,
+  added: Declaration,
+): Diagnostic {
+  return error(
+    "ValidationError::DuplicateResourceBlockDeclaration",
+    `Cannot overwrite existing ${declarationWord(existing)} declaration "${stringValue(declaration)}" in resource ${symbolName(resource)} with ${declarationWord(added)}`,
+    contextOf(declaration),
+  );
+}
+
+/** A declaration stored in the registry: the key term (a String; the first one seen is kept) and the latest declaration. */
+export interface StoredDeclaration {
+  readonly key: Term;
+  readonly declaration: Declaration;
+}
+
+/** polar-core `index_declarations`: the first clash within one block is an error and drops the block. */
+function indexDeclarations(block: ResourceBlock): Map<string, StoredDeclaration> | Diagnostic {
+  const index = new Map<string, StoredDeclaration>();
+  const insert = (key: Term, declaration: Declaration): Diagnostic | null => {
+    const k = stringValue(key);
+    const existing = index.get(k);
+    if (existing !== undefined) {
+      // Rust's HashMap::insert keeps the old key and replaces the value; the block is dropped anyway.
+      return duplicateDeclaration(block.resource, key, existing.declaration, declaration);
+    }
+    index.set(k, { key, declaration });
+    return null;
+  };
+  for (const [list, kind] of [
+    [block.roles, "role"],
+    [block.permissions, "permission"],
+  ] as const) {
+    if (list === null || list.value.type !== "List") continue;
+    for (const element of list.value.elements) {
+      const e = insert(element, { kind });
+      if (e !== null) return e;
+    }
+  }
+  if (block.relations !== null && block.relations.value.type === "Dictionary") {
+    for (const [relation, type] of sortedFields(block.relations.value.fields)) {
+      // The relation name becomes a string term stamped with the type symbol's source.
+      const e = insert(withValue(type, { type: "String", value: relation }), {
+        kind: "relation",
+        type,
+      });
+      if (e !== null) return e;
+    }
+  }
+  return index;
+}
+
+/**
+ * The load-independent part of registering a block: the UnregisteredClass error for its name and
+ * its declaration index (or the clash that drops it). An incremental load computes this once per
+ * parsed block and reuses it; the registry never mutates it.
+ */
+export interface PreparedBlock {
+  readonly block: ResourceBlock;
+  readonly unregistered: Diagnostic | null;
+  readonly index: ReadonlyMap<string, StoredDeclaration> | Diagnostic;
+}
+
+/** Prepares a block for {@link BlockRegistry.addPrepared}. */
+export function prepareBlock(block: ResourceBlock, isConstant: (name: string) => boolean): PreparedBlock {
+  return {
+    block,
+    unregistered: isConstant(block.name) ? null : unregisteredClass(block.resource),
+    index: indexDeclarations(block),
+  };
+}
+
+/** @internal A block as registered: the first block's index is shared until a reopened block is merged in. */
+export interface RegisteredBlock {
+  /** The first block's resource term (Rust keeps the first key of a HashMap entry). */
+  readonly resource: Term;
+  declarations: ReadonlyMap<string, StoredDeclaration>;
+  shorthandRules: readonly ShorthandRule[];
+  /** Whether `declarations`/`shorthandRules` are this registry's own copies (else shared with a prepared block). */
+  owned: boolean;
+}
+
+/**
+ * The resource blocks of one load (polar-core `ResourceBlocks`). Blocks are keyed by name;
+ * reopening a block merges its declarations and shorthand rules.
+ */
+export class BlockRegistry {
+  private readonly blocks = new Map<string, RegisteredBlock>();
+  private readonly actorSet = new Set<string>();
+  private readonly resourceSet = new Set<string>();
+  /** Every block read, in order (also those rejected by a declaration clash), for editor features. */
+  readonly allBlocks: ResourceBlock[] = [];
+
+  /**
+   * polar-core `ResourceBlock::add_to_kb`: UnregisteredClass for the block name (when
+   * `isConstant` says it is not registered), then DuplicateResourceBlockDeclaration – a clash
+   * inside the block drops the whole block; a clash with a reopened block is reported per key and
+   * the new declaration wins.
+   */
+  add(block: ResourceBlock, isConstant: (name: string) => boolean): Diagnostic[] {
+    const prepared = prepareBlock(block, isConstant);
+    const diagnostics: Diagnostic[] = [];
+    if (prepared.unregistered !== null) diagnostics.push(prepared.unregistered);
+    const merged = this.addPrepared(prepared);
+    if (merged !== null) diagnostics.push(...merged);
+    return diagnostics;
+  }
+
+  /**
+   * {@link add} for a prepared block, without its UnregisteredClass error (the caller reports
+   * `prepared.unregistered` first). Returns the clash diagnostics, or null when there are none.
+   */
+  addPrepared(prepared: PreparedBlock): Diagnostic[] | null {
+    const { block, index } = prepared;
+    this.allBlocks.push(block);
+    if (isDiagnostic(index)) return [index];
+
+    let diagnostics: Diagnostic[] | null = null;
+    const existing = this.blocks.get(block.name);
+    if (existing === undefined) {
+      this.blocks.set(block.name, {
+        resource: block.resource,
+        declarations: index,
+        shorthandRules: block.shorthandRules,
+        owned: false,
+      });
+    } else {
+      // Copy on first merge: the shared maps belong to prepared blocks that later loads reuse.
+      if (!existing.owned) {
+        existing.declarations = new Map(existing.declarations);
+        existing.shorthandRules = [...existing.shorthandRules];
+        existing.owned = true;
+      }
+      const declarations = existing.declarations as Map<string, StoredDeclaration>;
+      for (const [k, added] of index) {
+        const old = declarations.get(k);
+        if (old === undefined) {
+          declarations.set(k, added);
+          continue;
+        }
+        // The first key term is kept, the new declaration wins.
+        declarations.set(k, { key: old.key, declaration: added.declaration });
+        if (!sameDeclaration(old.declaration, added.declaration)) {
+          diagnostics ??= [];
+          diagnostics.push(duplicateDeclaration(block.resource, added.key, old.declaration, added.declaration));
+        }
+      }
+      (existing.shorthandRules as ShorthandRule[]).push(...block.shorthandRules);
+    }
+
+    if (block.blockType === "actor") this.actorSet.add(block.name);
+    this.resourceSet.add(block.name);
+    return diagnostics;
+  }
+
+  /** Members of the `Actor` union: names of blocks declared with `actor`. */
+  get actors(): ReadonlySet<string> {
+    return this.actorSet;
+  }
+
+  /** Members of the `Resource` union: every accepted block (actor blocks too). */
+  get resources(): ReadonlySet<string> {
+    return this.resourceSet;
+  }
+
+  /** Whether any block was accepted (MissingHasPermissionRule checks this). */
+  get isEmpty(): boolean {
+    return this.resourceSet.size === 0;
+  }
+
+  /** Whether any accepted block declares a role (then `has_role` is a required rule type). */
+  hasRoles(): boolean {
+    for (const b of this.blocks.values()) {
+      for (const d of b.declarations.values()) if (d.declaration.kind === "role") return true;
+    }
+    return false;
+  }
+
+  /** The merged declarations of a block, in deterministic order; undefined when no such block was accepted. */
+  declarationsOf(name: string): ReadonlyMap<string, Declaration> | undefined {
+    const b = this.blocks.get(name);
+    if (b === undefined) return undefined;
+    return new Map([...b.declarations].map(([k, v]) => [k, v.declaration]));
+  }
+
+  /** Names of accepted blocks, in order of first appearance. */
+  blockNames(): string[] {
+    return [...this.blocks.keys()];
+  }
+
+  /** @internal */
+  registered(): Iterable<RegisteredBlock> {
+    return this.blocks.values();
+  }
+
+  /** @internal */
+  lookup(name: string): RegisteredBlock | undefined {
+    return this.blocks.get(name);
+  }
+
+  /** `(subject type, relation key, object resource)` for every relation declaration (polar-core `relation_tuples`). */
+  relationTuples(): { subject: Term; name: Term; object: Term }[] {
+    const tuples: { subject: Term; name: Term; object: Term }[] = [];
+    for (const b of this.blocks.values()) {
+      for (const d of b.declarations.values()) {
+        if (d.declaration.kind === "relation")
+          tuples.push({
+            subject: d.declaration.type,
+            name: d.key,
+            object: b.resource,
+          });
+      }
+    }
+    return tuples;
+  }
+}

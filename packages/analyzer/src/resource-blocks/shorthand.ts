@@ -1,0 +1,191 @@
+/**
+ * Shorthand rules into ordinary rules (polar-core `ShorthandRule::as_rule` and the registry lookups
+ * it makes): what a translation reads from the registry ({@link ShorthandInputs}), and the
+ * translation itself, a rule or its first error (ResourceBlock #8–#11, InvalidState).
+ */
+import type { Parameter, Rule, Term, Value } from "../ast.js";
+import { error } from "../diagnostics.js";
+import type { Diagnostic } from "../diagnostics.js";
+import { resourceBlockError } from "./errors.js";
+import { ACTOR_UNION_NAME, type Declaration, type ShorthandRule } from "./read.js";
+import type { BlockRegistry, RegisteredBlock } from "./registry.js";
+import { and, call, instancePattern, stringValue, symbolName, variable, withValue } from "../terms.js";
+
+/** Result of a lookup that can fail with a diagnostic (the engine's `PolarResult`). */
+export type Lookup<T> = { ok: true; value: T } | { ok: false; error: Diagnostic };
+
+/** The engine's Display of a shorthand string term: double-quoted, unescaped. */
+function termString(term: Term): string {
+  return `"${stringValue(term)}"`;
+}
+
+function ruleNameFor(d: Declaration): string {
+  return `has_${d.kind}`;
+}
+
+/** polar-core `resource_name_as_var`. */
+export function resourceNameAsVar(resourceName: string, related: boolean): string {
+  let lowered = resourceName.toLowerCase();
+  if (lowered === resourceName) lowered += "_instance";
+  return related ? `related_${lowered}` : lowered;
+}
+
+// Values every generated rule uses; shared, as terms are immutable.
+const ACTOR_VARIABLE = variable("actor");
+const ACTOR_PATTERN = instancePattern(ACTOR_UNION_NAME);
+
+/**
+ * Everything a shorthand rule's translation reads from the registry. Two translations of the same
+ * shorthand rule with identical inputs (same objects) give the same rule or error, which is what
+ * lets an incremental load reuse the previous translation.
+ */
+export interface ShorthandInputs {
+  /** The registered block's resource term (the first block of that name). */
+  readonly resource: Term;
+  /** The head's declaration in the block. */
+  readonly head: Declaration | undefined;
+  /** For `on "relation"`: the relation's declaration in the block. */
+  readonly relation: Declaration | undefined;
+  /** For `on "relation"`: whether the related type has a block. */
+  readonly related: boolean;
+  /** The implier's declaration: in the related block for `on "relation"`, else in the block. */
+  readonly implier: Declaration | undefined;
+  /** Values every rule generated in the block uses (shared: terms are immutable). */
+  readonly shared: SharedValues;
+}
+
+/** The resource variable and pattern of a block's generated rules. */
+export interface SharedValues {
+  readonly resourceVar: Value;
+  readonly resourcePattern: Value;
+}
+
+export function sharedValues(resource: Term): SharedValues {
+  const name = symbolName(resource);
+  return { resourceVar: variable(resourceNameAsVar(name, false)), resourcePattern: instancePattern(name) };
+}
+
+/** Previous translations of shorthand rules (see {@link BlockPhaseCache}). */
+export type ShorthandMemo = WeakMap<ShorthandRule, { readonly inputs: ShorthandInputs; readonly result: Lookup<Rule> }>;
+
+export function shorthandInputs(
+  registry: BlockRegistry,
+  block: RegisteredBlock,
+  rule: ShorthandRule,
+  shared: SharedValues,
+): ShorthandInputs {
+  const declarations = registry.lookup(symbolName(block.resource))?.declarations;
+  const head = declarations?.get(stringValue(rule.head))?.declaration;
+  if (rule.relation === null) {
+    const implier = declarations?.get(stringValue(rule.implier))?.declaration;
+    return { resource: block.resource, head, relation: undefined, related: false, implier, shared };
+  }
+  const relation = declarations?.get(stringValue(rule.relation.name))?.declaration;
+  const relatedBlock = relation?.kind === "relation" ? registry.lookup(symbolName(relation.type)) : undefined;
+  const implier = relatedBlock?.declarations.get(stringValue(rule.implier))?.declaration;
+  return { resource: block.resource, head, relation, related: relatedBlock !== undefined, implier, shared };
+}
+
+export function sameInputs(a: ShorthandInputs, b: ShorthandInputs): boolean {
+  return (
+    a.resource === b.resource &&
+    a.head === b.head &&
+    a.relation === b.relation &&
+    a.related === b.related &&
+    a.implier === b.implier
+  );
+}
+
+function undeclared(declaration: Term, resourceName: string): Lookup<never> {
+  return {
+    ok: false,
+    error: resourceBlockError(
+      `Undeclared term ${termString(declaration)} referenced in rule in '${resourceName}' resource block. Did you mean to declare it as a role, permission, or relation?`,
+      declaration,
+    ),
+  };
+}
+
+/**
+ * polar-core `ShorthandRule::as_rule`: the generated rule, or the first error (#8–#11,
+ * InvalidState), computed from the registry lookups gathered in `inputs`
+ * (`get_declaration_in_resource_block`, `get_relation_type_in_resource_block`, …).
+ */
+export function shorthandAsRule(inputs: ShorthandInputs, rule: ShorthandRule): Lookup<Rule> {
+  const { resource } = inputs;
+  const resourceName = symbolName(resource);
+  const { head, implier, relation } = rule;
+
+  if (inputs.head === undefined) return undeclared(head, resourceName);
+
+  const { resourceVar, resourcePattern } = inputs.shared;
+  const params: Parameter[] = [
+    { parameter: withValue(head, ACTOR_VARIABLE), specializer: withValue(head, ACTOR_PATTERN) },
+    { parameter: head, specializer: null },
+    { parameter: withValue(head, resourceVar), specializer: withValue(resource, resourcePattern) },
+  ];
+
+  const actor = withValue(implier, ACTOR_VARIABLE);
+  const resourceTerm = withValue(implier, resourceVar);
+  let body: Term;
+  if (relation !== null) {
+    const keyword = symbolName(relation.keyword);
+    if (keyword !== "on") {
+      return {
+        ok: false,
+        error: resourceBlockError(`Unexpected relation keyword '${keyword}'. Did you mean 'on'?`, relation.keyword),
+      };
+    }
+    // polar-core `get_relation_type_in_resource_block`: #9, or InvalidState for a role/permission.
+    const relationDeclaration = inputs.relation;
+    if (relationDeclaration === undefined) return undeclared(relation.name, resourceName);
+    if (relationDeclaration.kind !== "relation") {
+      const debug = relationDeclaration.kind === "role" ? "Role" : "Permission";
+      return {
+        ok: false,
+        error: error("OperationalError::InvalidState", `Invalid state: Expected Relation; got: ${debug}`, null),
+      };
+    }
+    const relationType = relationDeclaration.type;
+    const relatedName = symbolName(relationType);
+    const relatedVar = withValue(relation.name, variable(resourceNameAsVar(relatedName, true)));
+    const relationCall = withValue(relation.name, call("has_relation", [relatedVar, relation.name, resourceTerm]));
+
+    // polar-core `get_rule_name_for_declaration_in_related_resource_block`: #10 / #11.
+    if (!inputs.related) {
+      return {
+        ok: false,
+        error: resourceBlockError(
+          `${resourceName}: Relation ${termString(relation.name)} in rule body \`${termString(implier)} on ${termString(relation.name)}\` has type '${relatedName}', but no such resource block exists. Try declaring one: \`resource ${relatedName} {}\``,
+          relationType,
+        ),
+      };
+    }
+    if (inputs.implier === undefined) {
+      return {
+        ok: false,
+        error: resourceBlockError(
+          `${resourceName}: Term ${termString(implier)} not declared in related resource block '${relatedName}'. Did you mean to declare it as a role, permission, or relation in the '${relatedName}' resource block?`,
+          implier,
+        ),
+      };
+    }
+    const implierCall = withValue(implier, call(ruleNameFor(inputs.implier), [actor, implier, relatedVar]));
+    body = withValue(implier, and([relationCall, implierCall]));
+  } else {
+    if (inputs.implier === undefined) return undeclared(implier, resourceName);
+    const implierCall = withValue(implier, call(ruleNameFor(inputs.implier), [actor, implier, resourceTerm]));
+    body = withValue(implier, and([implierCall]));
+  }
+
+  return {
+    ok: true,
+    value: {
+      name: ruleNameFor(inputs.head),
+      params,
+      body,
+      source: head.source,
+      generated: true,
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Small helpers that inspect and build terms. Generated terms share values freely: terms are
+ * immutable.
+ */
+import type { Term, Value } from "./ast.js";
+
+/** The name of a symbol (a Variable term), or "" for any other term. */
+export function symbolName(term: Term): string {
+  return term.value.type === "Variable" ? term.value.name : "";
+}
+
+/** The value of a String term, or "" for any other term. */
+export function stringValue(term: Term): string {
+  return term.value.type === "String" ? term.value.value : "";
+}
+
+/** `value` with `term`'s source (the engine's `term.clone_with_value`). */
+export function withValue(term: Term, value: Value): Term {
+  return { value, source: term.source };
+}
+
+export function variable(name: string): Value {
+  return { type: "Variable", name };
+}
+
+/** Shared empty field map of generated patterns (terms are immutable). */
+const NO_FIELDS: ReadonlyMap<string, Term> = new Map();
+
+/** A class pattern without fields (`Tag{}`), as generated rules and rule types use. */
+export function instancePattern(tag: string): Value {
+  return { type: "InstancePattern", tag, fields: NO_FIELDS };
+}
+
+/** A call without keyword arguments. */
+export function call(name: string, args: Term[]): Value {
+  return { type: "Call", name, args, kwargs: null };
+}
+
+/** An `And` expression of `args`. */
+export function and(args: Term[]): Value {
+  return { type: "Expression", operator: "And", args };
+}
