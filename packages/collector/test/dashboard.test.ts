@@ -6,12 +6,12 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "@polar-ide/testing";
 import { startCollector, type RunningCollector } from "../src/index.js";
 import { PROJECT_TOKEN, READ_TOKEN, freePort, makeEvent, sqliteUrl } from "./helpers.js";
 
 const ARTIFACTS = fileURLToPath(new URL("../../../.artifacts", import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 let collector: RunningCollector;
 let browser: Browser;
@@ -59,19 +59,7 @@ beforeAll(async () => {
     body: JSON.stringify(events),
   });
   expect(await r.json()).toEqual({ status: 1, error: null });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
