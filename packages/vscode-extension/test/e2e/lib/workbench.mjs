@@ -1,0 +1,139 @@
+// VS Code in the browser: one code-server session per run (its own profile, the .vsix installed),
+// opened in headless Chromium (the launcher shared with the collector's dashboard test), and the
+// few UI gestures the run needs.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { launchChromium } from "@polar-ide/testing";
+import { freePort, sleep, start, timings, waitFor } from "./harness.mjs";
+
+/** Starts code-server with a fresh profile and `settings`, and opens `wsFile` in Chromium. */
+export async function session({ name, codeServer, vsix, scratch, settings, wsFile, logDir }) {
+  const home = join(scratch, "home");
+  const userData = join(scratch, "user-data");
+  const extDir = join(scratch, "extensions");
+  for (const d of [home, join(scratch, "tmp"), join(userData, "User"), extDir]) fs.mkdirSync(d, { recursive: true });
+  const settingsFile = join(userData, "User", "settings.json");
+  fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+  const env = {
+    ...process.env,
+    HOME: home,
+    TMPDIR: join(scratch, "tmp"),
+    XDG_DATA_HOME: join(home, ".local/share"),
+    XDG_CONFIG_HOME: join(home, ".config"),
+  };
+
+  let t = Date.now();
+  execFileSync(codeServer, ["--user-data-dir", userData, "--extensions-dir", extDir, "--install-extension", vsix], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  timings[`${name}.installExtensionMs`] = Date.now() - t;
+
+  const port = await freePort();
+  t = Date.now();
+  // prettier-ignore
+  const flags = [
+    "--bind-addr", `127.0.0.1:${port}`, "--auth", "none", "--user-data-dir", userData, "--extensions-dir", extDir,
+    "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust",
+    "--disable-getting-started-override", "--ignore-last-opened",
+  ];
+  start(`${name}-code-server`, codeServer, flags, { env, logDir });
+  await waitFor(
+    "code-server listening",
+    () => fs.readFileSync(join(logDir, `${name}-code-server.log`), "utf8").includes("HTTP server listening"),
+    60_000,
+  );
+  timings[`${name}.codeServerListeningMs`] = Date.now() - t;
+
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") consoleErrors.push(m.text().slice(0, 300));
+  });
+  t = Date.now();
+  await page.goto(`http://127.0.0.1:${port}/?workspace=${encodeURIComponent(wsFile)}`);
+  await page.waitForSelector(".monaco-workbench", { timeout: 60_000 });
+  timings[`${name}.workbenchMs`] = Date.now() - t;
+  return { page, browser, settingsFile, settings, consoleErrors, port, pageLoadedAt: t };
+}
+
+/** Every row of the Problems panel (aria label + text). */
+export async function problems(page) {
+  return page
+    .locator(".markers-panel .monaco-list-row")
+    .evaluateAll((rows) => rows.map((r) => `${r.getAttribute("aria-label") ?? ""} ${r.textContent ?? ""}`));
+}
+
+/** Problems-panel rows that are diagnostics (file rows have no "line"). */
+export const markerRows = (labels) => labels.filter((l) => /Polar Language Server/.test(l));
+
+export const messageShown = (labels, message) => labels.some((l) => l.includes(message));
+
+/** Diagnostic rows, polled until `done(rows)` holds. */
+export function waitForRows(page, what, done, ms = 30_000) {
+  return waitFor(
+    what,
+    async () => {
+      const rows = markerRows(await problems(page));
+      return done(rows) ? rows : null;
+    },
+    ms,
+  );
+}
+
+export async function openProblems(page) {
+  if ((await page.locator(".markers-panel").count()) > 0 && (await page.locator(".markers-panel").isVisible())) return;
+  await page.keyboard.press("Control+Shift+M");
+  await page.waitForSelector(".markers-panel", { timeout: 15_000 });
+}
+
+export async function runCommand(page, title) {
+  await page.keyboard.press("Control+Shift+P");
+  await page.waitForSelector(".quick-input-widget input", { timeout: 10_000 });
+  await page.keyboard.insertText(`>${title}`);
+  await sleep(400);
+  await page.keyboard.press("Enter");
+}
+
+export async function openFile(page, name) {
+  await page.keyboard.press("Control+P");
+  await page.waitForSelector(".quick-input-widget input", { timeout: 10_000 });
+  await page.keyboard.insertText(name);
+  await sleep(800);
+  await page.keyboard.press("Enter");
+  await page
+    .waitForSelector(`.tab.active[aria-label*="${name}"], .tab.active [aria-label*="${name}"]`, { timeout: 10_000 })
+    .catch(() => null);
+  await sleep(500);
+}
+
+/** The visible text of the active editor (Monaco renders spaces as U+00A0). */
+export async function editorText(page) {
+  const text = await page
+    .locator(".editor-group-container.active .monaco-editor .view-lines")
+    .last()
+    .innerText()
+    .catch(() => "");
+  return text.replace(/\u00a0/g, " ");
+}
+
+/**
+ * Runs "Polar: Show Pending Telemetry" until the read-only view's visible text satisfies `done`;
+ * returns that text, or null after `ms`.
+ */
+export function showTelemetryView(page, what, done, ms = 30_000) {
+  return waitFor(
+    what,
+    async () => {
+      await runCommand(page, "Polar: Show Pending Telemetry");
+      await sleep(700);
+      const text = await editorText(page);
+      return text.includes("# Polar telemetry") && done(text) ? text : null;
+    },
+    ms,
+    1000,
+  ).catch(() => null);
+}
