@@ -8,7 +8,7 @@
  * module follows the Rust fold step by step (children before parents, the body before the head).
  */
 import { temporary, type Fields, type Operator, type Rule, type Term, type Value } from "./ast.js";
-import { sortedKeys } from "./field-order.js";
+import { sortedKeys } from "./walk.js";
 
 /**
  * The knowledge base's symbol generator (`kb.gensym(prefix)`): given `value`, `op`, `instance`,

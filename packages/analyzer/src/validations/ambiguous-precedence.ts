@@ -9,7 +9,7 @@
  */
 import type { Rule } from "../ast.js";
 import { contextOf, warning, type Diagnostic } from "../diagnostics.js";
-import { pushChildrenReversed, ruleTermStack } from "../field-order.js";
+import { pushChildrenReversed, ruleTermStack } from "../walk.js";
 
 export const AMBIGUOUS_PRECEDENCE_MESSAGE =
   "Expression without parentheses could be ambiguous.\n" +

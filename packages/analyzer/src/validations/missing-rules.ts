@@ -2,7 +2,7 @@
  * Whole-policy warnings (polar-core validations.rs): MissingAllowRule (`check_no_allow_rule`) and
  * MissingHasPermissionRule (`check_resource_blocks_missing_has_permission`).
  */
-import { pushChildren } from "../field-order.js";
+import { pushChildren } from "../walk.js";
 import type { Rule, Term } from "../ast.js";
 import { warning, type Diagnostic } from "../diagnostics.js";
 

@@ -7,7 +7,7 @@
  */
 import type { Rule, Term } from "../ast.js";
 import { contextOf, error, warning, type Diagnostic } from "../diagnostics.js";
-import { pushChildrenReversed, ruleTermStack } from "../field-order.js";
+import { pushChildrenReversed, ruleTermStack } from "../walk.js";
 import { toPolar } from "../printer.js";
 
 /** `common_specializer_misspellings`: tags users write for built-in classes. */

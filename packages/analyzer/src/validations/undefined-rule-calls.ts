@@ -6,7 +6,7 @@
  */
 import type { Rule, Term } from "../ast.js";
 import { contextOf, error, type Diagnostic } from "../diagnostics.js";
-import { pushChildren, pushChildrenReversed, ruleTermStack } from "../field-order.js";
+import { pushChildren, pushChildrenReversed, ruleTermStack } from "../walk.js";
 import { toPolar } from "../printer.js";
 
 /** A call term found in a rule, with the rule it occurs in. */

@@ -1,7 +1,10 @@
 /**
- * Allocation-free helpers for the tree walkers: visiting dictionary fields in Rust `BTreeMap` order (keys by code
- * point, i.e. UTF-8 byte order). The tree walkers run on every term of every rule of a load, and
- * almost every map they meet has zero or one field, so the common cases must not sort or copy.
+ * Tree walks over terms and rules, allocation-free in the common cases: the initial stack of a
+ * rule walk, pushing a value's children (in the engine's pre-order, or in no particular order),
+ * and visiting dictionary fields in Rust `BTreeMap` order (keys by code point, i.e. UTF-8 byte
+ * order). The walkers run on every term of every rule of a load, and almost every map they meet
+ * has zero or one field, so the common cases must not sort or copy. Walks use an explicit stack:
+ * deeply nested terms must not overflow the call stack.
  */
 import type { Fields, Rule, Term, Value } from "./ast.js";
 
