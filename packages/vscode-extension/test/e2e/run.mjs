@@ -230,9 +230,16 @@ function checkPrivacy(requests, sent, ws, scratchRoot) {
     "no timestamp value sent",
     !/\b1[6-9]\d{8}(\d{3})?\b|\d{4}-\d{2}-\d{2}T/.test(sent.map((e) => JSON.stringify(e)).join("")),
   );
+  // code-server's web client is VS Code Server's (`appHost` = server-distro), and its remote
+  // authority is a host:port, not a known remote kind: it must arrive as `other`, never as itself.
   check(
     "environment values are on their allow-lists (app host, remote kind, extension id)",
-    sent.every((e) => e.properties.extname === "polar-ide.polar-ide" && e.properties.remotename === "none"),
+    sent.every(
+      (e) =>
+        e.properties.product === "server-distro" &&
+        e.properties.remotename === "other" &&
+        e.properties.extname === "polar-ide.polar-ide",
+    ),
     sent.map((e) => [e.properties.product, e.properties.remotename, e.properties.extname]),
   );
 }
