@@ -1,6 +1,10 @@
-// The dashboard's script: fetches /api/dashboard (the session cookie authenticates) and draws
-// every panel with Chart.js. Suppressed cells (fewer than k users) are shown as "< k".
-/* global Chart, document, fetch */
+// The dashboard's script: draws every panel with Chart.js from one of two views —
+// - the SHARED view (default): /api/shared/dashboard, a snapshot as of the end of the last
+//   complete UTC day, k-anonymous with complementary suppression;
+// - the OPERATOR view (?view=operator): /api/dashboard, live figures of every stored event (the
+//   operator's own data), k-suppressed the same way.
+// Suppressed figures are shown as "< k"; keys below k are folded into "other (fewer than k users)".
+/* global Chart, document, fetch, window, URLSearchParams */
 "use strict";
 
 (function () {
@@ -13,8 +17,10 @@
     return e;
   }
 
+  const operator = new URLSearchParams(window.location.search).get("view") === "operator";
+
   function fmt(v, k, digits) {
-    if (v === null || v === undefined) return "< " + k;
+    if (v === null || v === undefined) return k === undefined ? "hidden" : "< " + k;
     if (typeof v === "number" && digits !== undefined) return v.toFixed(digits);
     return typeof v === "number" ? v.toLocaleString("en-US") : String(v);
   }
@@ -60,15 +66,32 @@
   function render(d) {
     const k = d.k;
     app.textContent = "";
+    const other = operator
+      ? el("a", { href: "/dashboard", id: "view-switch" }, ["Shared view"])
+      : el("a", { href: "/dashboard?view=operator", id: "view-switch" }, ["Operator view (live)"]);
+    app.append(
+      el("p", { class: "view", id: "view", "data-view": d.view }, [
+        d.view === "shared"
+          ? "Shared view: every figure as of the end of " +
+            d.as_of +
+            " (UTC), updated once a day. Figures resting on fewer than k = " +
+            k +
+            " users are hidden, and so are the figures that would let them be recomputed. "
+          : "Operator view: live figures of every stored event — the operator's own data — hidden below k = " +
+            k +
+            " users as in the shared view. ",
+        other,
+      ]),
+    );
     app.append(
       el("div", { class: "cards" }, [
-        el("div", { class: "card" }, [el("b", { id: "total-events" }, [fmt(d.totals.events)]), "events"]),
+        el("div", { class: "card" }, [el("b", { id: "total-events" }, [fmt(d.totals.events, k)]), "events"]),
         el("div", { class: "card" }, [
-          el("b", { id: "total-users" }, [fmt(d.totals.distinct_users)]),
+          el("b", { id: "total-users" }, [fmt(d.totals.distinct_users, k)]),
           "distinct users",
         ]),
         el("div", { class: "card" }, [
-          el("b", { id: "total-workspaces" }, [fmt(d.totals.distinct_workspaces)]),
+          el("b", { id: "total-workspaces" }, [fmt(d.totals.distinct_workspaces, k)]),
           "distinct workspaces",
         ]),
         el("div", { class: "card" }, [el("b", {}, ["k = " + k]), "smallest group shown"]),
@@ -82,7 +105,7 @@
     let p = panel(
       grid,
       "Diagnostics by code",
-      "Occurrences, loads with the code, distinct users and workspaces, the top user's share of occurrences and per-user percentiles.",
+      "Occurrences, loads with the code, distinct users and workspaces, the top user's share of occurrences and per-user percentiles (a per-user figure is shown only when at least k users have exactly that value). Codes of fewer than k users are folded, without their names.",
       true,
     );
     const shown = codes.filter((c) => !c.suppressed);
@@ -115,33 +138,37 @@
         ].map((h) => el("th", {}, [h])),
       ),
     ]);
+    // Folds have no per-user figures and no load count (loads are not additive over codes).
+    const na = () => el("td", { class: "na" }, ["—"]);
     for (const c of codes) {
       const u = c.per_user || {};
+      const fold = c.other === true && !c.suppressed;
       table.append(
         el("tr", { "data-code": c.code }, [
           el("td", {}, [c.code]),
           td(c.occurrences, k),
-          td(c.events, k),
+          fold ? na() : td(c.events, k),
           td(c.distinct_users, k),
           td(c.distinct_workspaces, k),
-          c.top_user_share === null ? td(null, k) : td((c.top_user_share * 100).toFixed(1) + " %", k),
-          td(c.per_user ? u.p50 : null, k),
-          td(c.per_user ? u.p90 : null, k),
-          td(c.per_user ? u.p99 : null, k),
-          td(c.per_user ? u.max : null, k),
+          fold ? na() : td(c.top_user_share === null ? null : (c.top_user_share * 100).toFixed(1) + " %", k),
+          fold ? na() : td(c.per_user ? u.p50 : null, k),
+          fold ? na() : td(c.per_user ? u.p90 : null, k),
+          fold ? na() : td(c.per_user ? u.p99 : null, k),
+          fold ? na() : td(c.per_user ? u.max : null, k),
         ]),
       );
     }
     p.append(table);
-    if (shown.length > 0) {
+    const shares = shown.filter((c) => c.top_user_share !== null);
+    if (shares.length > 0) {
       barChart(
         p,
         "top-share",
-        shown.map((c) => c.code),
+        shares.map((c) => c.code),
         [
           {
             label: "top user's share of occurrences (%)",
-            data: shown.map((c) => +(c.top_user_share * 100).toFixed(1)),
+            data: shares.map((c) => +(c.top_user_share * 100).toFixed(1)),
             backgroundColor: "#e15759",
           },
         ],
@@ -211,7 +238,7 @@
     app.setAttribute("data-charts", String(charts));
   }
 
-  fetch("/api/dashboard", { credentials: "same-origin" })
+  fetch(operator ? "/api/dashboard" : "/api/shared/dashboard", { credentials: "same-origin" })
     .then((r) => {
       if (!r.ok) throw new Error("HTTP " + r.status);
       return r.json();

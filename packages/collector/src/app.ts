@@ -8,6 +8,7 @@ import type { Store } from "./db/store.js";
 import { RateLimiter } from "./rate-limit.js";
 import { registerTrack, HttpError } from "./routes/track.js";
 import { registerApi } from "./routes/api.js";
+import { sharedApi } from "./routes/shared-api.js";
 import { registerDashboard } from "./routes/dashboard.js";
 
 /** Largest request body `/track` accepts. */
@@ -79,6 +80,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     today: options.today ?? (() => utcDay()),
   });
   registerApi(app, { config: options.config, store: options.store });
+  // The shared view, behind the same read-token check as the operator API until it gets its own.
+  await app.register(sharedApi, {
+    prefix: "/api/shared",
+    config: options.config,
+    store: options.store,
+    ...(options.today === undefined ? {} : { today: options.today }),
+  });
   registerDashboard(app, { config: options.config });
   app.get("/healthz", async () => ({ ok: true }));
   return app;

@@ -9,3 +9,14 @@ export { MIGRATIONS, migrate, migrateDown } from "./db/migrations.js";
 export { RateLimiter } from "./rate-limit.js";
 export { startCollector, retentionCutoff, type RunningCollector } from "./server.js";
 export { summary, dashboardData, type Summary } from "./routes/api.js";
+export { sharedApi, type SharedApiOptions } from "./routes/shared-api.js";
+export {
+  operatorDashboard,
+  sharedDashboard,
+  summaryOf,
+  OTHER_KEY,
+  type Dashboard,
+  type Cell,
+  type CodeCell,
+} from "./read/views.js";
+export { LATEST_MIGRATION } from "./db/migrations.js";

@@ -68,6 +68,9 @@ class SqliteDb implements Db {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 5000");
+    // Deleted rows (purged events, emptied scratch tables) are overwritten with zeros instead of
+    // staying readable in free space (issue 9). It is a per-connection setting.
+    this.db.pragma("secure_delete = ON");
     this.db.defaultSafeIntegers(false);
   }
 

@@ -1,0 +1,205 @@
+/**
+ * Writing: storing validated batches, folding queued events into the rollups, purging and
+ * compacting. Nothing written orders events by arrival: events are keyed by a random id, the
+ * queues by the same id, and the finest time kept is the UTC arrival day.
+ */
+import { randomBytes } from "node:crypto";
+import type { EventProperties, ValidEvent } from "@polar-ide/telemetry";
+import { COLUMNS, decodeSet, encodeSet } from "./columns.js";
+import type { Db, Queryable, SqlValue } from "./driver.js";
+import {
+  EXTENSIONS_OF_BATCH,
+  LIVE,
+  SCRATCH,
+  SHARED,
+  applyDeltaSql,
+  buildDeltaSql,
+  buildWorkspaceDeltaSql,
+  setTables,
+  type RollupSet,
+} from "./rollup-sql.js";
+
+/** Advisory lock held by every rollup step, purge and compaction (one at a time across processes). */
+export const LOCK_ROLLUP = 7_002;
+
+/** A fresh event id: 128 random bits, hex. Carries no order. */
+export function newEventId(): string {
+  return randomBytes(16).toString("hex");
+}
+
+function encode(p: EventProperties, name: string, type: "integer" | "text" | "boolean" | "set"): SqlValue {
+  const v = p[name];
+  switch (type) {
+    case "integer":
+      return typeof v === "number" ? v : 0;
+    case "boolean":
+      return v === true ? 1 : 0;
+    case "set":
+      return encodeSet(Array.isArray(v) ? v : []);
+    case "text":
+      return typeof v === "string" ? v : "";
+  }
+}
+
+/**
+ * Stores a validated batch in one transaction, skipping events whose `$insert_id` is already
+ * stored, and queues the new ones for both rollup sets. Resolves after commit with the number
+ * of events newly stored.
+ */
+export function insertBatch(db: Db, day: string, events: readonly ValidEvent[]): Promise<number> {
+  const width = COLUMNS.length + 2;
+  const perStatement = Math.max(1, Math.min(500, Math.floor(db.dialect.maxParams / width)));
+  const columns = `id, day, ${COLUMNS.map((c) => c.name).join(", ")}`;
+  return db.transaction(async (tx) => {
+    let inserted = 0;
+    for (let start = 0; start < events.length; start += perStatement) {
+      const slice = events.slice(start, start + perStatement);
+      const params: SqlValue[] = [];
+      const placeholders = `(${new Array(width).fill("?").join(", ")})`;
+      for (const ev of slice) {
+        params.push(newEventId(), day);
+        for (const c of COLUMNS) params.push(encode(ev.properties, c.property.name, c.sqlType));
+      }
+      const sql = `INSERT INTO events (${columns}) VALUES ${slice.map(() => placeholders).join(", ")} ON CONFLICT (insert_id) DO NOTHING RETURNING id`;
+      const ids = (await tx.all(sql, params)).map((r) => String(r.id));
+      if (ids.length > 0) {
+        await tx.run(`INSERT INTO pending_rollup (id) VALUES ${ids.map(() => "(?)").join(", ")}`, ids);
+        await tx.run(
+          `INSERT INTO pending_shared (day, id) VALUES ${ids.map(() => "(?, ?)").join(", ")}`,
+          ids.flatMap((id) => [day, id]),
+        );
+      }
+      inserted += ids.length;
+    }
+    return inserted;
+  });
+}
+
+const DELTA_SQL = buildDeltaSql();
+const WORKSPACE_DELTA_SQL = buildWorkspaceDeltaSql();
+const APPLY = { live: applyDeltaSql(LIVE), shared: applyDeltaSql(SHARED) };
+const COPY_BATCH = `INSERT INTO rollup_events (id, day, ${COLUMNS.map((c) => c.name).join(", ")})
+SELECT id, day, ${COLUMNS.map((c) => c.name).join(", ")} FROM events WHERE id IN (SELECT id FROM rollup_batch)`;
+
+/** Which queue feeds a set, and which of its events are ripe (`before`: the shared view's day). */
+function queue(
+  set: RollupSet,
+  before: string | null,
+): { pick: string; remove: string; any: string; params: SqlValue[] } {
+  if (set.name === "live") {
+    return {
+      pick: "SELECT id FROM pending_rollup ORDER BY id",
+      remove: "DELETE FROM pending_rollup WHERE id IN (SELECT id FROM rollup_batch)",
+      any: "SELECT id FROM pending_rollup LIMIT 1",
+      params: [],
+    };
+  }
+  return {
+    pick: "SELECT id FROM pending_shared WHERE day < ? ORDER BY day, id",
+    remove: "DELETE FROM pending_shared WHERE day < ? AND id IN (SELECT id FROM rollup_batch)",
+    any: "SELECT id FROM pending_shared WHERE day < ? LIMIT 1",
+    params: [before ?? ""],
+  };
+}
+
+/** Whether events are queued for `set` (the shared set: of days before `before`). */
+export async function hasPending(db: Queryable, set: RollupSet, before: string | null): Promise<boolean> {
+  const q = queue(set, before);
+  return (await db.all(q.any, q.params)).length > 0;
+}
+
+/** One rollup step: folds up to `chunk` queued events into `set`; resolves with how many. */
+export function rollupStep(db: Db, set: RollupSet, chunk: number, before: string | null): Promise<number> {
+  const q = queue(set, before);
+  return db.exclusive(LOCK_ROLLUP, async (tx) => {
+    for (const t of SCRATCH) await tx.run(`DELETE FROM ${t}`);
+    const picked = await tx.run(
+      `INSERT INTO rollup_batch (id) ${q.pick} LIMIT ${Math.max(1, Math.floor(chunk))}`,
+      q.params,
+    );
+    if (picked === 0) return 0;
+    // Copy the slice once (primary-key lookups); the unpivot then scans only the copy.
+    await tx.run(COPY_BATCH);
+    await tx.run(DELTA_SQL);
+    await tx.run(WORKSPACE_DELTA_SQL);
+    await extensionDelta(tx);
+    for (const sql of APPLY[set.name]) await tx.run(sql);
+    await tx.run(q.remove, q.params);
+    for (const t of SCRATCH) await tx.run(`DELETE FROM ${t}`);
+    return picked;
+  });
+}
+
+/** File extensions are a set per event: unpivoted here rather than in SQL (no portable split). */
+async function extensionDelta(tx: Queryable): Promise<void> {
+  const rows = await tx.all(EXTENSIONS_OF_BATCH);
+  const agg = new Map<string, { ext: string; user: string; count: number }>();
+  for (const r of rows) {
+    for (const ext of decodeSet(String(r.exts))) {
+      const k = `${ext}\u0000${String(r.distinct_id)}`;
+      const cur = agg.get(k);
+      if (cur) cur.count++;
+      else agg.set(k, { ext, user: String(r.distinct_id), count: 1 });
+    }
+  }
+  const all = [...agg.values()];
+  for (let i = 0; i < all.length; i += 500) {
+    const slice = all.slice(i, i + 500);
+    const params: SqlValue[] = [];
+    for (const a of slice) params.push("lsp_extension", a.ext, a.user, a.count, a.count);
+    await tx.run(
+      `INSERT INTO rollup_delta (dim, key, distinct_id, total, events) VALUES ${slice.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
+      params,
+    );
+  }
+}
+
+/** Empties both rollup sets and queues every stored event again (purge, and the benchmark's bulk load). */
+export async function requeueAll(tx: Queryable): Promise<void> {
+  await tx.run("DELETE FROM pending_rollup");
+  await tx.run("DELETE FROM pending_shared");
+  for (const t of [...setTables(LIVE), ...setTables(SHARED)]) await tx.run(`DELETE FROM ${t}`);
+  await tx.run("INSERT INTO pending_rollup (id) SELECT id FROM events");
+  await tx.run("INSERT INTO pending_shared (day, id) SELECT day, id FROM events");
+}
+
+/** Deletes events that arrived before `cutoffDay` and queues the rest for a rebuild. */
+export function deleteBefore(db: Db, cutoffDay: string): Promise<number> {
+  return db.exclusive(LOCK_ROLLUP, async (tx) => {
+    const gone = await tx.run("DELETE FROM events WHERE day < ?", [cutoffDay]);
+    if (gone > 0) await requeueAll(tx);
+    return gone;
+  });
+}
+
+/**
+ * Leaves nothing of deleted rows, nor of arrival order, where the database engine would keep it.
+ *
+ * SQLite: rows are zeroed when deleted (`secure_delete`) and tables are B-trees ordered by their
+ * keys (random ids or natural keys, `WITHOUT ROWID`); what remains is the write-ahead log, which
+ * still holds the pre-deletion pages until a checkpoint: checkpoint it and truncate it.
+ *
+ * PostgreSQL: a table's heap keeps rows in insertion order, each stamped with its inserting
+ * transaction (`xmin`), and deleted rows stay in their pages until vacuumed. Rewrite `events`
+ * in one transaction in id order (random; one `xmin` for all rows; deleted rows left behind in
+ * the old file, which is removed), then rewrite the queues in key order (CLUSTER).
+ */
+export async function compact(db: Db): Promise<void> {
+  if (db.dialect.name === "sqlite") {
+    await db.all("PRAGMA wal_checkpoint(TRUNCATE)");
+    return;
+  }
+  await db.exclusive(LOCK_ROLLUP, async (tx) => {
+    // Ingest waits (SHARE ROW EXCLUSIVE blocks inserts); reads go on.
+    await tx.run("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE");
+    await tx.run("CREATE TABLE events_compact (LIKE events)");
+    await tx.run("INSERT INTO events_compact SELECT * FROM events ORDER BY id");
+    await tx.run("DROP TABLE events");
+    await tx.run("ALTER TABLE events_compact RENAME TO events");
+    await tx.run("ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (id)");
+    await tx.run("CREATE UNIQUE INDEX events_insert_id ON events (insert_id)");
+    await tx.run("CREATE INDEX events_day ON events (day)");
+  });
+  await db.run("CLUSTER pending_rollup USING pending_rollup_pkey");
+  await db.run("CLUSTER pending_shared USING pending_shared_pkey");
+}

@@ -1,0 +1,169 @@
+/**
+ * Nothing finer than a day at rest (issue 9), on both backends: no column, rowid or sequence
+ * orders stored rows by arrival; after compaction PostgreSQL's physical order and transaction
+ * stamps do not either; a purged event's values are not left in the SQLite files.
+ */
+import { readFileSync, existsSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Harness } from "./harness.js";
+import { databaseBackends, hex, id64, makeEvent, sqliteUrl, startPostgres, type Postgres } from "./helpers.js";
+
+let postgres: Postgres | null = null;
+const cleanups: (() => void)[] = [];
+beforeAll(async () => {
+  postgres = await startPostgres();
+});
+afterAll(() => {
+  postgres?.stop();
+  for (const c of cleanups) c();
+});
+
+/** Kendall's tau between arrival rank and a column's order (ties count as neither). */
+function tau(pairs: readonly [number, string | number][]): number {
+  let concordant = 0;
+  let discordant = 0;
+  for (let i = 0; i < pairs.length; i++) {
+    for (let j = i + 1; j < pairs.length; j++) {
+      const a = pairs[i]!;
+      const b = pairs[j]!;
+      const x = Math.sign(a[0] - b[0]);
+      const y = a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+      if (x * y > 0) concordant++;
+      else if (x * y < 0) discordant++;
+    }
+  }
+  const n = pairs.length;
+  return (concordant - discordant) / ((n * (n - 1)) / 2);
+}
+
+/** A fixed shuffle of 0..n-1 (user numbers must not follow arrival either). */
+function shuffled(n: number): number[] {
+  const out = Array.from({ length: n }, (_, i) => i);
+  let s = 7;
+  for (let i = n - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+const N = 40;
+
+async function tables(h: Harness): Promise<string[]> {
+  const rows =
+    h.store.db.dialect.name === "sqlite"
+      ? await h.store.db.all("SELECT name FROM sqlite_schema WHERE type = 'table' AND name <> 'schema_migrations'")
+      : await h.store.db.all(
+          "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations'",
+        );
+  return rows.map((r) => String(r.name)).sort();
+}
+
+describe.each(databaseBackends(() => postgres, cleanups))("storage on %s", (name, makeDb) => {
+  it("keeps nothing that orders events by arrival: no rowid, no sequence, no ordered column", async () => {
+    const h = await Harness.start(await makeDb());
+    try {
+      // One event per request, in a known order.
+      const arrival = new Map<string, number>();
+      const users = shuffled(N);
+      const sent: ReturnType<typeof makeEvent>[] = [];
+      for (let i = 0; i < N; i++) {
+        const ev = makeEvent({ user: 1000 + users[i]!, codes: { "ParseError::UnrecognizedEOF": 1 + (users[i]! % 3) } });
+        arrival.set(String(ev.properties.$insert_id), i);
+        sent.push(ev);
+        await h.send([ev]);
+      }
+      const db = h.store.db;
+      expect(await tables(h)).toContain("events");
+      if (name === "sqlite") {
+        for (const t of await tables(h)) {
+          const [row] = await db.all("SELECT wr FROM pragma_table_list WHERE name = ?", [t]);
+          expect(Number(row?.wr), `${t} is WITHOUT ROWID`).toBe(1);
+        }
+        await expect(db.all("SELECT rowid FROM events")).rejects.toThrow(/no such column/);
+      } else {
+        const [seqs] = await db.all("SELECT COUNT(*) AS c FROM pg_class WHERE relkind = 'S'");
+        expect(Number(seqs?.c)).toBe(0);
+        const defaults = await db.all(
+          "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' AND (column_default IS NOT NULL OR is_identity = 'YES')",
+        );
+        expect(defaults).toEqual([]);
+      }
+      // No column of the events, nor of the queues, follows the arrival order.
+      const events = await db.all("SELECT * FROM events");
+      expect(events).toHaveLength(N);
+      const rankOfId = new Map(events.map((r) => [String(r.id), arrival.get(String(r.insert_id))!]));
+      for (const column of Object.keys(events[0]!)) {
+        const pairs = events.map((r): [number, string | number] => [
+          arrival.get(String(r.insert_id))!,
+          r[column] as string | number,
+        ]);
+        expect(Math.abs(tau(pairs)), `events.${column}`).toBeLessThan(0.5);
+      }
+      // The order rows come back in without ORDER BY (the storage order) says nothing either —
+      // on PostgreSQL after compaction (the heap keeps insertion order until then; see ingest.ts).
+      if (name === "postgres") await h.store.compact();
+      const scan = await db.all("SELECT insert_id FROM events");
+      expect(Math.abs(tau(scan.map((r, i): [number, number] => [arrival.get(String(r.insert_id))!, i])))).toBeLessThan(
+        0.5,
+      );
+      for (const queue of ["pending_rollup", "pending_shared"]) {
+        const rows = await db.all(`SELECT * FROM ${queue}`);
+        expect(rows).toHaveLength(N);
+        for (const column of Object.keys(rows[0]!)) {
+          const pairs = rows.map((r): [number, string | number] => [rankOfId.get(String(r.id))!, r[column] as string]);
+          expect(Math.abs(tau(pairs)), `${queue}.${column}`).toBeLessThan(0.5);
+        }
+        const order = rows.map((r, i): [number, number] => [rankOfId.get(String(r.id))!, i]);
+        expect(Math.abs(tau(order)), `${queue} storage order`).toBeLessThan(0.5);
+      }
+      if (name === "postgres") {
+        // One transaction rewrote the table: every row has the same xmin.
+        const [x] = await db.all("SELECT COUNT(DISTINCT xmin::text) AS c FROM events");
+        expect(Number(x?.c)).toBe(1);
+      }
+      // Deduplication by $insert_id is intact: a retried batch adds only its new event.
+      await h.send([...sent.slice(0, 3), makeEvent({ user: 1 })]);
+      expect(await h.store.countEvents()).toBe(N + 1);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe("purge on sqlite", () => {
+  const sqlite = sqliteUrl();
+  cleanups.push(sqlite.cleanup);
+
+  it("leaves no byte of a purged event in the database files", async () => {
+    const url = sqlite.url;
+    const file = url.slice("sqlite:".length);
+    const h = await Harness.start(url, 2, "2025-01-10");
+    try {
+      const gone = makeEvent({ user: 424242, workspace: 434343, codes: { "ParseError::ExtraToken": 2 } });
+      const insertId = String(gone.properties.$insert_id);
+      const secrets = [insertId, id64("user", 424242), id64("ws", 434343)];
+      await h.send([gone, makeEvent({ user: 1 })]);
+      h.day = "2026-01-10";
+      await h.send([makeEvent({ user: 2 }), makeEvent({ user: 3, workspace: 1 + Number.parseInt(hex(1), 16) })]);
+      // The rollups (both sets) hold the user too before the purge.
+      await h.summary("operator");
+      h.day = "2026-01-11";
+      await h.summary("shared");
+      const bytes = (): string =>
+        [file, `${file}-wal`]
+          .filter(existsSync)
+          .map((f) => readFileSync(f).toString("latin1"))
+          .join("");
+      await h.store.compact();
+      for (const s of secrets) expect(bytes()).toContain(s);
+      expect(await h.store.purge("2025-06-01")).toBe(2);
+      expect(await h.store.countEvents()).toBe(2);
+      for (const s of secrets) expect(bytes(), s).not.toContain(s);
+      expect((await h.summary()).events).toBe(2);
+    } finally {
+      await h.close();
+    }
+  });
+});
