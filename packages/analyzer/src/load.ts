@@ -39,8 +39,7 @@ import { rewriteRule, type Gensym } from "./rewrite.js";
 import { invalidRuleMessage, RuleTypeGroup, type RuleCheck } from "./rule-types.js";
 import { ruleToPolar } from "./printer.js";
 import { checkAmbiguousPrecedence } from "./validations/ambiguous-precedence.js";
-import { checkNoAllowRule, ruleCallsHasPermission } from "./validations/missing-rules.js";
-import { MISSING_HAS_PERMISSION_RULE_MESSAGE } from "./validations/missing-rules.js";
+import { checkNoAllowRule, missingHasPermissionRule, ruleCallsHasPermission } from "./validations/missing-rules.js";
 import { checkSingletons } from "./validations/singletons.js";
 import {
   addCalledNames,
@@ -48,7 +47,6 @@ import {
   undefinedRuleCall,
   type CallSite,
 } from "./validations/undefined-rule-calls.js";
-import { warning } from "./diagnostics.js";
 
 /** One file of a load with its (cached) parse result. */
 export interface LoadSource {
@@ -356,7 +354,7 @@ export class Loader {
       if (noAllow !== null) report(noAllow);
     }
     if (!kb.blocks.isEmpty && !this.anyRuleCallsHasPermission(kb)) {
-      report(warning("ValidationWarning::MissingHasPermissionRule", MISSING_HAS_PERMISSION_RULE_MESSAGE, null));
+      report(missingHasPermissionRule());
     }
 
     return result("complete");

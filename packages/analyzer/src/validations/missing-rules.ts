@@ -1,6 +1,8 @@
 /**
  * Whole-policy warnings (polar-core validations.rs): MissingAllowRule (`check_no_allow_rule`) and
- * MissingHasPermissionRule (`check_resource_blocks_missing_has_permission`).
+ * MissingHasPermissionRule (`check_resource_blocks_missing_has_permission`). The loader (load.ts,
+ * phase 6) reports them: MissingHasPermissionRule when a block was accepted and no rule passes
+ * {@link ruleCallsHasPermission} (memoized per rule across loads).
  */
 import { pushChildren } from "../walk.js";
 import type { Rule, Term } from "../ast.js";
@@ -51,12 +53,7 @@ export function ruleCallsHasPermission(rule: Rule): boolean {
   return false;
 }
 
-/**
- * MissingHasPermissionRule when at least one actor/resource block was accepted and no rule
- * (generated shorthand rules included) calls `has_permission`.
- */
-export function checkResourceBlocksMissingHasPermission(hasBlocks: boolean, rules: Iterable<Rule>): Diagnostic | null {
-  if (!hasBlocks) return null;
-  for (const rule of rules) if (ruleCallsHasPermission(rule)) return null;
+/** The MissingHasPermissionRule warning (the loader decides when it applies). */
+export function missingHasPermissionRule(): Diagnostic {
   return warning("ValidationWarning::MissingHasPermissionRule", MISSING_HAS_PERMISSION_RULE_MESSAGE, null);
 }

@@ -3,6 +3,10 @@
  * rule (head and body, also inside `not`, `or`, `forall`, lists and dictionaries) to a name no
  * rule defines. Calls under `.` (method calls) and `new` are skipped, arity is ignored, and rule
  * types and inline queries define nothing. One diagnostic per call site, in rule order.
+ *
+ * This module finds the call sites and builds the diagnostic; the check itself runs in the loader
+ * (load.ts `Loader.checkUndefinedRuleCalls`), which memoizes call sites per rule and skips the
+ * walk when every called name is defined.
  */
 import type { Rule, Term } from "../ast.js";
 import { contextOf, error, type Diagnostic } from "../diagnostics.js";
@@ -54,11 +58,4 @@ export function addCalledNames(rule: Rule, names: Set<string>): void {
 /** The UndefinedRuleCall error of one call site. */
 export function undefinedRuleCall(term: Term): Diagnostic {
   return error("ValidationError::UndefinedRuleCall", `Call to undefined rule: ${toPolar(term)}`, contextOf(term));
-}
-
-/** UndefinedRuleCall errors for the calls of `rules` whose name `isDefined` rejects. */
-export function checkUndefinedRuleCalls(rules: Iterable<Rule>, isDefined: (name: string) => boolean): Diagnostic[] {
-  return collectCallSites(rules)
-    .filter((c) => !isDefined(c.name))
-    .map((c) => undefinedRuleCall(c.term));
 }
