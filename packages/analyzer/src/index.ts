@@ -40,3 +40,5 @@ export { declaredNames, readResourceBlock } from "./resource-blocks/index.js";
 export { ACTOR_UNION_NAME, RESOURCE_UNION_NAME } from "./resource-blocks/index.js";
 export type { CallSite } from "./validations/undefined-rule-calls.js";
 export { collectCallSites } from "./validations/undefined-rule-calls.js";
+export type { TolerantParse } from "./tolerant-parser.js";
+export { parseTolerant } from "./tolerant-parser.js";

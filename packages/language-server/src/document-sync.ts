@@ -1,6 +1,7 @@
 /**
  * Document synchronisation: `didOpen` and `didChange` track the new text and request a load;
- * `didClose` keeps the document (the whole policy matters, not only open editors); `didSave`
+ * `didClose` keeps a file (the whole policy matters, not only open editors) and drops any other
+ * document (untitled buffers exist only while open); `didSave`
  * changes nothing (full-text sync already has the text).
  */
 import type { ServerContext } from "./context.js";
@@ -62,7 +63,20 @@ export function registerDocumentSync(context: ServerContext): void {
     ),
   );
 
-  // The whole policy matters, not only open editors: closing keeps the document.
-  connection.onDidCloseTextDocument(() => undefined);
+  // The whole policy matters, not only open editors: closing keeps a file. A document that is not
+  // a file (an untitled buffer, an in-memory model) exists only while open: closing drops it.
+  connection.onDidCloseTextDocument((params) =>
+    runSafeNotification(
+      logger,
+      () => {
+        const uri: unknown = params?.textDocument?.uri;
+        if (!isString(uri) || uri.startsWith("file:") || !documents.forget(uri)) return;
+        // A one-file policy: no other document's diagnostics change, so no load runs; its own are cleared now.
+        void connection.sendDiagnostics({ uri, diagnostics: [] });
+        log(`dropped closed document ${uri}`);
+      },
+      "didClose",
+    ),
+  );
   connection.onDidSaveTextDocument(() => undefined);
 }

@@ -1,9 +1,16 @@
 /**
  * The tracked documents: every document the client told about (Oso's semantics: `didClose` keeps
- * it), its version and text, and the policy they form. Each document is parsed once per change,
- * by the policy; editor features reuse that parse (`parsed`) instead of parsing the text again.
+ * a file), its version and text, and the policies they form. Each document is parsed once per
+ * change, by its policy; editor features reuse that parse (`parsed`) instead of parsing the text
+ * again, and fall back to the error-tolerant parse (`parseTolerant`) when the file has a syntax
+ * error, so that outline, hover and definition keep working outside the broken item.
+ *
+ * Policies: the `file:` documents under the project roots (the workspace folders the client
+ * named) form one policy, as Oso's server loads them; every other document — a file outside every
+ * root, any document when no root was named, an untitled buffer or any non-`file:` URI — is a
+ * one-file policy of its own, never merged into a root's policy.
  */
-import { Policy, type PolicyAnalysis } from "@polar-ide/analyzer";
+import { Policy, parseTolerant, sumStats, type PolicyAnalysis, type PolicyStatistics } from "@polar-ide/analyzer";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Position } from "vscode-languageserver";
 import type { ParsedDocument } from "./features.js";
@@ -24,15 +31,66 @@ export interface Tracked {
   parsed: { readonly revision: number; readonly view: ParsedDocument } | null;
 }
 
-/** The tracked documents and the policy they form; one per connection. */
+/** One policy's share of a load: its documents (URIs) and its analysis. */
+export interface PolicyGroup {
+  readonly uris: readonly string[];
+  readonly analysis: PolicyAnalysis;
+}
+
+/** What a load reports: every policy's analysis, the summed statistics and the removed documents. */
+export interface DocumentsAnalysis {
+  readonly groups: readonly PolicyGroup[];
+  readonly stats: PolicyStatistics;
+  readonly removed: [string, number | null][];
+}
+
+/** The tracked documents and the policies they form; one per connection. */
 export class Documents {
   private readonly docs = new Map<string, Tracked>();
   /** Documents removed since the last load: they get a final empty list, with their last version. */
   private readonly removed = new Map<string, number | null>();
   private revisions = 0;
+  /** One-file policies, by URI (documents outside every root). */
+  private readonly singles = new Map<string, Policy>();
+  /** Project roots; null (never told) puts every `file:` document in the shared policy. */
+  private roots: readonly string[] | null = null;
 
-  /** @param policy the policy the documents form (given by tests, to look at its parses). */
+  /**
+   * @param policy the policy the documents under the roots form (given by tests, to look at its parses).
+   */
   constructor(private readonly policy: Policy = new Policy()) {}
+
+  /**
+   * Sets the project roots (folder URIs). Documents already tracked move to the policy they now
+   * belong to. An empty list: every document is a one-file policy.
+   */
+  setRoots(roots: readonly string[]): void {
+    this.roots = [...roots];
+    for (const doc of this.docs.values()) {
+      const text = doc.document.getText();
+      this.policy.delete(doc.uri);
+      this.singles.delete(doc.uri);
+      this.policyFor(doc.uri).set(doc.uri, text);
+      doc.revision = ++this.revisions;
+    }
+  }
+
+  /** Whether `uri` belongs to the shared policy of the roots (a `file:` URI under a root). */
+  inRoots(uri: string): boolean {
+    if (!uri.startsWith("file:")) return false;
+    return this.roots === null || this.roots.some((root) => isSameOrUnder(uri, root));
+  }
+
+  /** The policy `uri` belongs to (creating its one-file policy when needed). */
+  private policyFor(uri: string): Policy {
+    if (this.inRoots(uri)) return this.policy;
+    let single = this.singles.get(uri);
+    if (single === undefined) {
+      single = new Policy();
+      this.singles.set(uri, single);
+    }
+    return single;
+  }
 
   get(uri: string): Tracked | undefined {
     return this.docs.get(uri);
@@ -74,7 +132,7 @@ export class Documents {
       existing.document = TextDocument.create(uri, "polar", version ?? 0, text);
       existing.revision = this.revisions;
     }
-    this.policy.set(uri, text);
+    this.policyFor(uri).set(uri, text);
     return added;
   }
 
@@ -84,7 +142,19 @@ export class Documents {
     if (doc === undefined) return false;
     this.docs.delete(uri);
     this.policy.delete(uri);
+    this.singles.delete(uri);
     this.removed.set(uri, doc.version);
+    this.revisions++;
+    return true;
+  }
+
+  /**
+   * Stops tracking a document outside the shared policy without handing it to the next load (the
+   * caller clears its diagnostics: no other document's change). Returns whether it was dropped.
+   */
+  forget(uri: string): boolean {
+    if (this.inRoots(uri) || !this.docs.delete(uri)) return false;
+    this.singles.delete(uri);
     this.revisions++;
     return true;
   }
@@ -99,26 +169,45 @@ export class Documents {
   }
 
   /**
-   * Analyses the policy, and hands over the documents removed since the previous analysis (URI and
-   * last version), which the load publishes a final empty list for.
+   * Analyses every policy (each caches its analysis until one of its files changes), and hands over
+   * the documents removed since the previous analysis (URI and last version), which the load
+   * publishes a final empty list for. The statistics are the sum over the policies.
    */
-  analyze(): { analysis: PolicyAnalysis; removed: [string, number | null][] } {
+  analyze(): DocumentsAnalysis {
     const removed = [...this.removed.entries()];
     this.removed.clear();
-    return { analysis: this.policy.analyze({ deletedFiles: removed.length }), removed };
+    const groups: PolicyGroup[] = [
+      { uris: this.policy.names(), analysis: this.policy.analyze({ deletedFiles: removed.length }) },
+    ];
+    for (const [uri, single] of this.singles) groups.push({ uris: [uri], analysis: single.analyze() });
+    return { groups, stats: sumStats(groups.map((g) => g.analysis.stats)), removed };
   }
 
   /**
-   * A document as the editor features see it: its text and the lines the policy parsed for its
-   * current text (empty when it failed to parse). Cached per revision.
+   * A document as the editor features see it: its text and the lines its policy parsed for its
+   * current text, or, when that parse failed, the lines of the error-tolerant parse (everything
+   * outside the broken items). Cached per revision.
    */
   parsed(doc: Tracked): ParsedDocument {
     if (doc.parsed === null || doc.parsed.revision !== doc.revision) {
-      const result = this.policy.parsed(doc.uri);
-      const lines = result !== undefined && result.ok ? result.lines : [];
+      const result = this.policyFor(doc.uri).parsed(doc.uri);
+      const lines =
+        result === undefined
+          ? []
+          : result.ok
+            ? result.lines
+            : parseTolerant({ name: doc.uri, text: doc.document.getText() }).lines;
       doc.parsed = { revision: doc.revision, view: { uri: doc.uri, document: doc.document, lines } };
     }
     return doc.parsed.view;
+  }
+
+  /** The documents of the policy `doc` belongs to (itself alone for a one-file policy), as the features see them. */
+  policyParsed(doc: Tracked): ParsedDocument[] {
+    if (!this.inRoots(doc.uri)) return [this.parsed(doc)];
+    return this.all()
+      .filter((d) => this.inRoots(d.uri))
+      .map((d) => this.parsed(d));
   }
 
   /** Every tracked document as the editor features see it. */

@@ -40,7 +40,7 @@ export function registerLanguageFeatures({ connection, documents, logger }: Serv
           params?.textDocument?.uri,
           (doc) => {
             const offset = offsetOf(doc, params.position);
-            return offset === null ? [] : definition(documents.allParsed(), documents.parsed(doc), offset);
+            return offset === null ? [] : definition(documents.policyParsed(doc), documents.parsed(doc), offset);
           },
           [],
         ),
@@ -58,7 +58,7 @@ export function registerLanguageFeatures({ connection, documents, logger }: Serv
           params?.textDocument?.uri,
           (doc) => {
             const offset = offsetOf(doc, params.position);
-            return offset === null ? null : hover(documents.allParsed(), documents.parsed(doc), offset);
+            return offset === null ? null : hover(documents.policyParsed(doc), documents.parsed(doc), offset);
           },
           null,
         ),

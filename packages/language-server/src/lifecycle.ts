@@ -10,6 +10,7 @@ import {
   type InitializeResult,
 } from "vscode-languageserver";
 import type { ServerContext } from "./context.js";
+import { pathToFileURL } from "node:url";
 import { DEFAULT_EXISTENCE_CHECK_MS } from "./existence-check.js";
 import { formatError } from "./run-safe.js";
 
@@ -20,9 +21,34 @@ export interface PolarInitializationOptions {
    * outside the editor); 0 turns it off. Default 2000 ms.
    */
   existenceCheckIntervalMs?: number;
+  /**
+   * The project roots (folder URIs) whose `file:` documents form one policy, when they differ from
+   * the workspace folders (Oso's `projectRoots` setting). Documents outside every root are one-file
+   * policies. Default: the workspace folders (else `rootUri`, else `rootPath`).
+   */
+  projectRoots?: string[];
 }
 
-export function registerLifecycle({ connection, existence, logger, log }: ServerContext): void {
+/** The project roots an `initialize` request names (see {@link PolarInitializationOptions.projectRoots}). */
+export function rootsOf(params: InitializeParams | undefined): string[] {
+  const options = (params?.initializationOptions ?? {}) as PolarInitializationOptions;
+  if (Array.isArray(options.projectRoots)) return options.projectRoots.filter((r) => typeof r === "string");
+  const folders = params?.workspaceFolders;
+  if (Array.isArray(folders) && folders.length > 0) {
+    return folders.map((f) => f?.uri).filter((u): u is string => typeof u === "string");
+  }
+  if (typeof params?.rootUri === "string") return [params.rootUri];
+  if (typeof params?.rootPath === "string" && params.rootPath !== "") {
+    try {
+      return [pathToFileURL(params.rootPath).href];
+    } catch {
+      return [];
+    }
+  }
+  return [];
+}
+
+export function registerLifecycle({ connection, documents, existence, logger, log }: ServerContext): void {
   let watchedFilesDynamic = false;
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
@@ -34,6 +60,13 @@ export function registerLifecycle({ connection, existence, logger, log }: Server
           ? options.existenceCheckIntervalMs
           : DEFAULT_EXISTENCE_CHECK_MS;
       existence.start(interval);
+      const roots = rootsOf(params);
+      documents.setRoots(roots);
+      log(
+        roots.length === 0
+          ? "no project root: every document is a one-file policy"
+          : `project roots: ${roots.join(", ")}`,
+      );
     } catch (e) {
       logger.error(formatError("initialize", e));
     }

@@ -1,6 +1,7 @@
 /**
- * One load: analyse the policy, publish diagnostics for every tracked document (and a final empty
- * list for each removed one), then send the `telemetry/event` in Oso's shape.
+ * One load: analyse the policies (the roots' shared one and each one-file policy), publish
+ * diagnostics for every tracked document (and a final empty list for each removed one), then send
+ * the `telemetry/event` in Oso's shape, with the statistics summed over the policies.
  */
 import { compareCodePoints, type PublishedDiagnostic } from "@polar-ide/analyzer";
 import { TELEMETRY_EVENT_METHOD, type TelemetryEventParams } from "@polar-ide/telemetry/protocol";
@@ -22,18 +23,27 @@ export function runLoad(
   load: PendingLoad,
   log: (message: string) => void,
 ): void {
-  const { analysis, removed } = documents.analyze();
+  const { groups, stats, removed } = documents.analyze();
 
+  // Each policy's diagnostics go to its own documents; one without a source context goes to every
+  // document of its policy (a one-file policy's never reaches the root's documents).
   const byUri = new Map<string, Diagnostic[]>();
-  for (const uri of documents.uris()) byUri.set(uri, []);
-  for (const d of analysis.diagnostics) {
-    const lsp = toLspDiagnostic(d);
-    if (d.file === null) {
-      for (const list of byUri.values()) list.push(lsp);
-    } else {
-      const list = byUri.get(d.file);
-      if (list !== undefined) list.push(lsp);
-      else log(`diagnostic for untracked document ${d.file}: ${d.code}`);
+  for (const { uris, analysis } of groups) {
+    const own: Diagnostic[][] = [];
+    for (const uri of uris) {
+      const list: Diagnostic[] = [];
+      byUri.set(uri, list);
+      own.push(list);
+    }
+    for (const d of analysis.diagnostics) {
+      const lsp = toLspDiagnostic(d);
+      if (d.file === null) {
+        for (const list of own) list.push(lsp);
+      } else {
+        const list = byUri.get(d.file);
+        if (list !== undefined) list.push(lsp);
+        else log(`diagnostic for untracked document ${d.file}: ${d.code}`);
+      }
     }
   }
 
@@ -55,8 +65,8 @@ export function runLoad(
   const telemetry: TelemetryEvent = {
     diagnostics: publications.flatMap((p) => p.diagnostics),
     lsp_event: { lsp_method: load.method, lsp_file_extensions: uniqueExtensions(load.uris) },
-    policy_stats: { ...analysis.stats.policy_stats },
-    resource_block_stats: { ...analysis.stats.resource_block_stats },
+    policy_stats: { ...stats.policy_stats },
+    resource_block_stats: { ...stats.resource_block_stats },
   };
   void connection.sendNotification(TELEMETRY_EVENT_METHOD, telemetry);
 }

@@ -45,10 +45,65 @@ describe("Documents.parsed", () => {
     expect(second.lines).toBe(linesOf(policy.parsed(A)));
   });
 
-  it("has no lines for a document that does not parse", () => {
+  it("has no lines for a document that does not parse at all", () => {
     const documents = new Documents();
     expect(documents.upsert(A, 1, "f(x")).toBe(true);
     expect(documents.parsed(tracked(documents, A)).lines).toEqual([]);
+  });
+
+  it("gives the lines outside the broken item of a document with a syntax error", () => {
+    const policy = new Policy();
+    const documents = new Documents(policy);
+    documents.upsert(A, 1, "f(1);\ng(x) if f(x;\nh(2);\n");
+    expect(policy.parsed(A)?.ok).toBe(false);
+    const names = documents.parsed(tracked(documents, A)).lines.map((l) => (l.kind === "rule" ? l.rule.name : l.kind));
+    expect(names).toEqual(["f", "h"]);
+  });
+});
+
+describe("Documents: policies", () => {
+  const OUT = "file:///elsewhere/c.polar";
+  const UNTITLED = "untitled:Untitled-1";
+
+  it("puts the files under a root in one policy and every other document in its own", () => {
+    const policy = new Policy();
+    const documents = new Documents(policy);
+    documents.setRoots(["file:///p"]);
+    documents.upsert(A, 1, "f(1);");
+    documents.upsert(B, 1, "g(1);");
+    documents.upsert(OUT, 1, "h(1);");
+    documents.upsert(UNTITLED, 1, "k(1);");
+    expect(policy.names()).toEqual([A, B]);
+    const { groups } = documents.analyze();
+    expect(groups.map((g) => g.uris)).toEqual([[A, B], [OUT], [UNTITLED]]);
+    expect(documents.policyParsed(tracked(documents, OUT)).map((d) => d.uri)).toEqual([OUT]);
+    expect(documents.policyParsed(tracked(documents, A)).map((d) => d.uri)).toEqual([A, B]);
+  });
+
+  it("makes every document a one-file policy when there is no root, and moves documents when roots are set", () => {
+    const policy = new Policy();
+    const documents = new Documents(policy);
+    documents.setRoots([]);
+    documents.upsert(A, 1, "f(1);");
+    documents.upsert(B, 1, "g(1);");
+    expect(policy.size).toBe(0);
+    expect(documents.analyze().groups.map((g) => g.uris)).toEqual([[], [A], [B]]);
+    documents.setRoots(["file:///p/sub"]);
+    expect(policy.names()).toEqual([B]);
+    expect(documents.analyze().groups.map((g) => g.uris)).toEqual([[B], [A]]);
+  });
+
+  it("forgets a closed non-file document without handing it to a load, and never a file under a root", () => {
+    const documents = new Documents();
+    documents.setRoots(["file:///p"]);
+    documents.upsert(A, 1, "f(1);");
+    documents.upsert(UNTITLED, 1, "k(1);");
+    expect(documents.forget(A)).toBe(false);
+    expect(documents.forget(UNTITLED)).toBe(true);
+    expect(documents.forget(UNTITLED)).toBe(false);
+    const { groups, removed } = documents.analyze();
+    expect(removed).toEqual([]);
+    expect(groups.map((g) => g.uris)).toEqual([[A]]);
   });
 });
 
@@ -68,10 +123,10 @@ describe("Documents: tracking and removal", () => {
     expect(documents.removeUnder("file:///p/sub")).toEqual([]);
     const first = documents.analyze();
     expect(first.removed).toEqual([[B, 7]]);
-    expect(first.analysis.stats.policy_stats.polar_files).toBe(2);
+    expect(first.stats.policy_stats.polar_files).toBe(2);
     const second = documents.analyze();
     expect(second.removed).toEqual([]);
-    expect(second.analysis.stats.policy_stats.polar_files).toBe(1);
+    expect(second.stats.policy_stats.polar_files).toBe(1);
   });
 
   it("forgets a removal when the document comes back before the next load", () => {

@@ -95,13 +95,18 @@ export class TestClient implements Recorded {
     return { publications: this.publications.slice(p0), telemetry };
   }
 
+  /**
+   * `initialize`; `rootUri` defaults to the root of the file system, so that every `file:` test
+   * document is in the one policy of that root (null: no root, every document a one-file policy).
+   */
   async initialize(
     initializationOptions: object = { existenceCheckIntervalMs: 0 },
     capabilities: object = {},
+    rootUri: string | null = "file:///",
   ): Promise<unknown> {
     const result = await this.connection.sendRequest("initialize", {
       processId: null,
-      rootUri: null,
+      rootUri,
       capabilities,
       initializationOptions,
     });

@@ -33,7 +33,8 @@ async function stillWorks(c: TestClient, name = "probe.polar"): Promise<void> {
   const symbols = await c.connection.sendRequest<{ name: string }[]>("textDocument/documentSymbol", {
     textDocument: { uri: probe },
   });
-  expect(symbols).toEqual([]); // the probe does not parse
+  // The probe does not parse: the outline still has the rule before the broken one (tolerant parse).
+  expect(symbols.map((s) => s.name)).toEqual(["allow"]);
 }
 
 describe("malformed params", () => {
@@ -103,20 +104,72 @@ describe("unknown methods", () => {
 });
 
 describe("non-file URIs", () => {
-  it("tracks and publishes untitled and in-memory documents like any other", async () => {
+  it("analyses untitled and in-memory documents each as a one-file policy, and drops them when closed", async () => {
     const c = await started();
     const untitled = "untitled:Untitled-1";
     const memory = "inmemory://model/1";
     await c.load(() => c.open(untitled, ALLOW + "f(x) if g(x);"));
+    // `g` is defined in the other document, which is not part of the untitled buffer's policy.
     const { publications } = await c.load(() => c.open(memory, "g(1);"));
     expect(publications.map((p) => [p.uri, p.diagnostics.map((d) => d.code)])).toEqual([
-      [memory, []],
-      [untitled, []],
+      [memory, ["ValidationWarning::MissingAllowRule"]],
+      [untitled, ["ValidationError::UndefinedRuleCall"]],
     ]);
     // Not files: a deleted folder never removes them.
     await c.connection.sendNotification("workspace/didDeleteFiles", { files: [{ uri: "file:///" }] });
     const later = await c.load(() => c.change(memory, "g(2);", 2));
     expect(later.publications.map((p) => p.uri)).toEqual([memory, untitled]);
+    // Closing drops them: a final empty list, and the next load no longer publishes them.
+    const published = c.publications.length;
+    await c.close(untitled);
+    await c.waitFor(() => c.publications.length > published, 2000, "the final empty list");
+    expect(c.publications.at(-1)).toEqual({ uri: untitled, diagnostics: [] });
+    const after = await c.load(() => c.change(memory, "g(3);", 3));
+    expect(after.publications.map((p) => p.uri)).toEqual([memory]);
+  });
+
+  it("never merges a file outside the project roots into the roots' policy", async () => {
+    client = inProcess();
+    const c = client;
+    await c.initialize(undefined, undefined, "file:///root");
+    const inside = "file:///root/a.polar";
+    const outside = "file:///elsewhere/b.polar";
+    await c.load(() => c.open(inside, ALLOW + "f(x) if g(x);"));
+    const { publications } = await c.load(() => c.open(outside, ALLOW + "g(1);"));
+    expect(publications.map((p) => [p.uri, p.diagnostics.map((d) => d.code)])).toEqual([
+      [outside, []],
+      [inside, ["ValidationError::UndefinedRuleCall"]],
+    ]);
+    // Closing a file keeps it (Oso's semantics), inside or outside the roots.
+    const { publications: again } = await c.load(async () => {
+      await c.close(outside);
+      await c.change(inside, ALLOW + "f(x) if g(x);\n", 2);
+    });
+    expect(again.map((p) => p.uri)).toEqual([outside, inside]);
+  });
+
+  it("gives a file opened without any root its diagnostics and features as a one-file policy", async () => {
+    client = inProcess();
+    const c = client;
+    await c.initialize(undefined, undefined, null);
+    const a = uri("a.polar");
+    const b = uri("b.polar");
+    await c.load(() => c.open(a, ALLOW + "f(x) if g(x);"));
+    const { publications } = await c.load(() => c.open(b, "g(1);"));
+    expect(publications.map((p) => [p.uri, p.diagnostics.map((d) => d.code)])).toEqual([
+      [a, ["ValidationError::UndefinedRuleCall"]],
+      [b, ["ValidationWarning::MissingAllowRule"]],
+    ]);
+    const symbols = await c.connection.sendRequest<{ name: string }[]>("textDocument/documentSymbol", {
+      textDocument: { uri: a },
+    });
+    expect(symbols.map((s) => s.name)).toEqual(["allow", "f"]);
+    // Definition stays inside the one-file policy: `g` of the other file is not offered.
+    const defs = await c.connection.sendRequest<unknown[]>("textDocument/definition", {
+      textDocument: { uri: a },
+      position: { line: 1, character: 9 },
+    });
+    expect(defs).toEqual([]);
   });
 });
 
