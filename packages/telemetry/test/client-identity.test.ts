@@ -146,6 +146,8 @@ describe("months cannot be linked", () => {
     const jan = byRules.get(1)!;
     const feb = byRules.get(2)!;
     expect(sender.events).toHaveLength(2);
+    // Two requests: one batch never carries the ids of two months.
+    expect(sender.batches.map((b) => b.length)).toEqual([1, 1]);
     expect([jan.distinct_id, jan.workspace_folder]).toEqual([
       hmac(secret, "distinct_id\n2025-01"),
       hmac(secret, `workspace_folder\n2025-01\n${ROOT}`),

@@ -160,7 +160,7 @@ once and keeps in VS Code's local extension state; it is never sent. Without it 
 operator of the collector included — can compute an identifier, or check a guess (a
 \`machineId\`, a MAC address range, a folder path) against one. Both include the UTC month, so an
 installation's identifiers of one month are unrelated to those of any other month: no stored value
-links two months of one installation. Environment values (OS, versions, app host, remote kind) are
+links two months of one installation, and no batch carries the identifiers of two months. Environment values (OS, versions, app host, remote kind) are
 shared by many installations; they are allow-lists and version numbers, so that together they
 stay coarse.
 

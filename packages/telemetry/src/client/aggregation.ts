@@ -94,13 +94,24 @@ export class Aggregator {
     return [...preview].filter(([, p]) => hasLoads(p.aggregate)).map(([id, p]) => ({ id, ...p }));
   }
 
-  /** Removes and returns up to `n` folders (oldest first); folders without loads are dropped on the way. */
+  /**
+   * Removes and returns up to `n` folders (oldest first), all of one month — the month of the
+   * oldest — so that one batch (one request, one arrival) never carries the ids of two months.
+   * Folders without loads are dropped on the way.
+   */
   take(n: number): FolderView[] {
     const taken: FolderView[] = [];
+    let month: string | undefined;
     for (const [id, p] of this.pending) {
       if (taken.length >= n) break;
+      if (!hasLoads(p.aggregate)) {
+        this.pending.delete(id);
+        continue;
+      }
+      month ??= p.month;
+      if (p.month !== month) continue;
       this.pending.delete(id);
-      if (hasLoads(p.aggregate)) taken.push({ id, ...p });
+      taken.push({ id, ...p });
     }
     return taken;
   }
