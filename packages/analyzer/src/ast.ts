@@ -6,6 +6,7 @@
  * Offsets are UTF-16 code-unit offsets into the file's text (what JavaScript strings index);
  * they are converted to LSP positions only at the edge (see positions.ts).
  */
+import { compareCodePoints } from "./code-points.js";
 
 /** Where a term came from: parsed text (with its file and span) or a temporary made by a rewrite. */
 export type SourceInfo =
@@ -119,30 +120,9 @@ export type Line =
       readonly productions: readonly Production[];
     };
 
-/** A term created by a rewrite or by the engine, without source location. */
-export function temporary(value: Value): Term {
-  return { value, source: { kind: "temporary" } };
-}
-
 /** Fields sorted as Rust's BTreeMap<Symbol, _> orders them (by UTF-8 bytes, i.e. code points). */
 export function sortedFields(fields: Fields): [string, Term][] {
   return [...fields.entries()].sort(([a], [b]) => compareCodePoints(a, b));
-}
-
-/** Compare strings by Unicode code points (equivalent to UTF-8 byte order, Rust's `str` ordering). */
-export function compareCodePoints(a: string, b: string): number {
-  if (a === b) return 0;
-  const ia = a[Symbol.iterator]();
-  const ib = b[Symbol.iterator]();
-  for (;;) {
-    const ca = ia.next();
-    const cb = ib.next();
-    if (ca.done) return cb.done ? 0 : -1;
-    if (cb.done) return 1;
-    const x = ca.value.codePointAt(0) ?? 0;
-    const y = cb.value.codePointAt(0) ?? 0;
-    if (x !== y) return x < y ? -1 : 1;
-  }
 }
 
 /** Start/end offsets of a parsed term, or null for temporaries. */

@@ -19,7 +19,7 @@ export type {
   Value,
 } from "./ast.js";
 export { sortedFields, spanOf } from "./ast.js";
-export { compareCodePoints } from "./ast.js";
+export { compareCodePoints } from "./code-points.js";
 export type { Diagnostic, DiagnosticCode, DiagnosticContext, Severity } from "./diagnostics.js";
 export { DIAGNOSTIC_CODES, EDITOR_DROPPED_CODES } from "./diagnostics.js";
 export type { ClassEnvironment, LoadOptions } from "./environment.js";

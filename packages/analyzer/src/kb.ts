@@ -8,7 +8,8 @@
  * of the policy text), this class keeps insertion order (JavaScript `Map`), so every result is
  * deterministic and follows source order.
  */
-import type { Rule, SourceFile, Term } from "./ast.js";
+import type { Parameter, Rule, SourceFile, Term } from "./ast.js";
+import { bodilessRule, typeParameter } from "./terms.js";
 import { error, type Diagnostic } from "./diagnostics.js";
 import { BUILTIN_CLASSES, type ClassEnvironment } from "./environment.js";
 import { ACTOR_UNION_NAME, BlockRegistry, RESOURCE_UNION_NAME } from "./resource-blocks/index.js";
@@ -31,44 +32,25 @@ export interface RuleType {
   readonly key?: string;
 }
 
-function variableParam(name: string) {
-  return { parameter: tmp({ type: "Variable", name }), specializer: null };
-}
-
-function instanceParam(name: string, tag: string) {
-  return {
-    parameter: tmp({ type: "Variable", name }),
-    specializer: tmp({ type: "InstancePattern", tag, fields: new Map() }),
-  };
-}
-
-function tmp(value: Term["value"]): Term {
-  return { value, source: { kind: "temporary" } };
-}
-
-function defaultRuleType(name: string, params: Rule["params"]): RuleType {
-  return {
-    rule: { name, params, body: tmp({ type: "Expression", operator: "And", args: [] }), source: { kind: "temporary" } },
-    required: false,
-    builtin: true,
-  };
+function defaultRuleType(name: string, params: readonly Parameter[]): RuleType {
+  return { rule: bodilessRule(name, params), required: false, builtin: true };
 }
 
 /** polar-core `RuleTypes::add_default_rule_types`, in its order (shared by every load: terms are immutable). */
 const DEFAULT_RULE_TYPES: readonly RuleType[] = [
   defaultRuleType("has_permission", [
-    instanceParam("actor", ACTOR_UNION_NAME),
-    instanceParam("_permission", "String"),
-    instanceParam("resource", RESOURCE_UNION_NAME),
+    typeParameter("actor", ACTOR_UNION_NAME),
+    typeParameter("_permission", "String"),
+    typeParameter("resource", RESOURCE_UNION_NAME),
   ]),
-  defaultRuleType("allow", [variableParam("actor"), variableParam("_action"), variableParam("resource")]),
+  defaultRuleType("allow", [typeParameter("actor"), typeParameter("_action"), typeParameter("resource")]),
   defaultRuleType("allow_field", [
-    variableParam("actor"),
-    variableParam("action"),
-    variableParam("resource"),
-    variableParam("field"),
+    typeParameter("actor"),
+    typeParameter("action"),
+    typeParameter("resource"),
+    typeParameter("field"),
   ]),
-  defaultRuleType("allow_request", [variableParam("actor"), variableParam("request")]),
+  defaultRuleType("allow_request", [typeParameter("actor"), typeParameter("request")]),
 ];
 
 /**

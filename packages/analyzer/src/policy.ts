@@ -3,7 +3,8 @@
  * the CLI). Changing one file re-parses that file only; the load (validation across files) is
  * re-run on the next `analyze()` and cached until the next change.
  */
-import { compareCodePoints, type SourceFile } from "./ast.js";
+import type { SourceFile } from "./ast.js";
+import { compareCodePoints } from "./code-points.js";
 import { EDITOR_DROPPED_CODES, error, type Diagnostic, type Severity } from "./diagnostics.js";
 import type { LoadOptions } from "./environment.js";
 import { diagnosticLoad, Loader, type LoadResult, type LoadSource } from "./load.js";

@@ -7,7 +7,8 @@
  * the shape, the order of the conjuncts and the temporary numbering must match the engine; this
  * module follows the Rust fold step by step (children before parents, the body before the head).
  */
-import { temporary, type Fields, type Operator, type Rule, type Term, type Value } from "./ast.js";
+import type { Fields, Operator, Rule, Term, Value } from "./ast.js";
+import { temporary } from "./terms.js";
 import { sortedKeys } from "./walk.js";
 
 /**

@@ -7,6 +7,7 @@
  * summing lets an incremental caller recount only the file that changed.
  */
 import type { Line, Term } from "./ast.js";
+import { symbolName } from "./terms.js";
 
 /** `policy_stats` of the telemetry event (keys in the order the engine serialises them, sorted). */
 export interface PolicyStats {
@@ -82,10 +83,6 @@ export function countChars(text: string): number {
   return n;
 }
 
-function symbolName(term: Term | null): string | null {
-  return term !== null && term.value.type === "Variable" ? term.value.name : null;
-}
-
 /**
  * Counters of one file: `polar_files` is 1, `polar_chars` its character count, and the rest is
  * counted from its lines (all zero when it failed to parse).
@@ -112,7 +109,7 @@ export function fileStats(parsed: ParsedLines, text: string): PolicyStatistics {
       case "resourceBlock": {
         r.resource_blocks++;
         // block_type_from_keyword: only the exact keywords count; a missing or other keyword is an error.
-        const keyword = symbolName(line.keyword);
+        const keyword = line.keyword === null ? "" : symbolName(line.keyword);
         if (keyword === "actor") r.actors++;
         else if (keyword === "resource") r.resources++;
         for (const production of line.productions) {
@@ -134,7 +131,7 @@ export function fileStats(parsed: ParsedLines, text: string): PolicyStatistics {
 }
 
 /** validate_parsed_declaration: only well-formed roles/permissions lists and relations dicts count. */
-function countDeclaration(r: ResourceBlockStats, name: string | null, value: Term): void {
+function countDeclaration(r: ResourceBlockStats, name: string, value: Term): void {
   const v = value.value;
   if (name === "roles" && v.type === "List") r.roles += v.elements.length;
   else if (name === "permissions" && v.type === "List") r.permissions += v.elements.length;

@@ -2,7 +2,12 @@
  * Small helpers that inspect and build terms. Generated terms share values freely: terms are
  * immutable.
  */
-import type { Term, Value } from "./ast.js";
+import type { Parameter, Rule, SourceInfo, Term, Value } from "./ast.js";
+
+/** A term created by a rewrite or by the engine, without source location. */
+export function temporary(value: Value): Term {
+  return { value, source: { kind: "temporary" } };
+}
 
 /** The name of a symbol (a Variable term), or "" for any other term. */
 export function symbolName(term: Term): string {
@@ -39,4 +44,21 @@ export function call(name: string, args: Term[]): Value {
 /** An `And` expression of `args`. */
 export function and(args: Term[]): Value {
   return { type: "Expression", operator: "And", args };
+}
+
+/** A parameter made of temporaries, as rule types declare them: `name`, or `name: Tag` with a tag. */
+export function typeParameter(name: string, tag: string | null = null): Parameter {
+  return {
+    parameter: temporary(variable(name)),
+    specializer: tag === null ? null : temporary(instancePattern(tag)),
+  };
+}
+
+/** The rule of a built-in rule type: `name(params)` with an empty body, without source unless given. */
+export function bodilessRule(
+  name: string,
+  params: readonly Parameter[],
+  source: SourceInfo = { kind: "temporary" },
+): Rule {
+  return { name, params, body: temporary(and([])), source };
 }

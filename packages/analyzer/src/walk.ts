@@ -7,26 +7,7 @@
  * deeply nested terms must not overflow the call stack.
  */
 import type { Fields, Rule, Term, Value } from "./ast.js";
-
-/**
- * Compares strings by Unicode code points (UTF-8 byte order) without iterating code points:
- * UTF-16 order agrees with code point order except that surrogates (U+D800–DFFF, which encode
- * code points above U+FFFF) must sort after U+E000–FFFF, hence the remapping of the first
- * differing unit.
- */
-export function compareCodePointsFast(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x >= 0xd800) x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
-    if (y >= 0xd800) y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
-    return x < y ? -1 : 1;
-  }
-  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
-}
+import { compareCodePoints } from "./code-points.js";
 
 const NO_KEYS: readonly string[] = [];
 
@@ -35,7 +16,7 @@ export function sortedKeys(fields: Fields): readonly string[] {
   if (fields.size === 0) return NO_KEYS;
   const keys = [...fields.keys()];
   for (let i = 1; i < keys.length; i++) {
-    if (compareCodePointsFast(keys[i - 1] as string, keys[i] as string) > 0) return keys.sort(compareCodePointsFast);
+    if (compareCodePoints(keys[i - 1] as string, keys[i] as string) > 0) return keys.sort(compareCodePoints);
   }
   return keys;
 }

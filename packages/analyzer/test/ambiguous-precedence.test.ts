@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { temporary, type Rule, type SourceFile } from "../src/ast.js";
+import type { Rule, SourceFile } from "../src/ast.js";
+import { temporary } from "../src/terms.js";
 import { AMBIGUOUS_PRECEDENCE_MESSAGE, checkAmbiguousPrecedence } from "../src/validations/ambiguous-precedence.js";
 import { at, call, op, rule, v } from "./term-builders.js";
 

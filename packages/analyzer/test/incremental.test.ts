@@ -10,7 +10,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { generateRbacPolicy } from "../../../bench/lib/rbac.mjs";
-import { compareCodePoints } from "../src/ast.js";
+import { compareCodePoints } from "../src/code-points.js";
 import type { LoadOptions } from "../src/environment.js";
 import { diagnosticLoad, type LoadResult } from "../src/load.js";
 import { parseFile } from "../src/parser.js";

@@ -12,7 +12,7 @@ import {
   ruleToPolar,
   toPolar,
 } from "../src/printer.js";
-import { temporary } from "../src/ast.js";
+import { temporary } from "../src/terms.js";
 import {
   bool,
   call,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { temporary, type Line, type Term } from "../src/ast.js";
+import type { Line, Term } from "../src/ast.js";
+import { temporary } from "../src/terms.js";
 import { parseFile } from "../src/parser.js";
 import { countChars, emptyStats, fileStats, sumStats, type PolicyStatistics } from "../src/stats.js";
 

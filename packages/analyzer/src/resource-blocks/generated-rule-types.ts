@@ -2,12 +2,11 @@
  * The `has_relation` / `has_role` rule types generated from the blocks (polar-core
  * `KnowledgeBase::create_resource_specific_rule_types`, phase 5).
  */
-import { temporary } from "../ast.js";
-import type { Parameter, Rule } from "../ast.js";
+import type { Rule } from "../ast.js";
 import { ACTOR_UNION_NAME, RESOURCE_UNION_NAME } from "./read.js";
 import { BlockPhaseCache, type BlockMemo, type RequiredRelation } from "./phases.js";
 import type { BlockRegistry } from "./registry.js";
-import { and, instancePattern, stringValue, symbolName, variable } from "../terms.js";
+import { bodilessRule, stringValue, symbolName, temporary, typeParameter } from "../terms.js";
 
 /** A `has_relation` / `has_role` rule type generated from the blocks (kb.create_resource_specific_rule_types). */
 export interface GeneratedRuleType {
@@ -29,16 +28,15 @@ function relationRuleType(memo: BlockMemo, i: number, required: boolean): Genera
   const relation = memo.relations[i] as RequiredRelation;
   const { key, subject, name, object } = relation;
   const ruleType: GeneratedRuleType = {
-    rule: {
-      name: "has_relation",
-      params: [
-        ruleTypeParam("subject", symbolName(subject)),
+    rule: bodilessRule(
+      "has_relation",
+      [
+        typeParameter("subject", symbolName(subject)),
         { parameter: temporary({ type: "String", value: stringValue(name) }), specializer: null },
-        ruleTypeParam("object", symbolName(object)),
+        typeParameter("object", symbolName(object)),
       ],
-      body: temporary(and([])),
-      source: name.source,
-    },
+      name.source,
+    ),
     required,
     builtin: true,
     key,
@@ -47,25 +45,13 @@ function relationRuleType(memo: BlockMemo, i: number, required: boolean): Genera
   return ruleType;
 }
 
-function ruleTypeParam(name: string, tag: string): Parameter {
-  return {
-    parameter: temporary(variable(name)),
-    specializer: temporary(instancePattern(tag)),
-  };
-}
-
 /** The required `has_role(actor: Actor, role: String, resource: Resource)` rule type (no source). */
 const HAS_ROLE_RULE_TYPE: GeneratedRuleType = {
-  rule: {
-    name: "has_role",
-    params: [
-      ruleTypeParam("actor", ACTOR_UNION_NAME),
-      ruleTypeParam("role", "String"),
-      ruleTypeParam("resource", RESOURCE_UNION_NAME),
-    ],
-    body: temporary(and([])),
-    source: { kind: "temporary" },
-  },
+  rule: bodilessRule("has_role", [
+    typeParameter("actor", ACTOR_UNION_NAME),
+    typeParameter("role", "String"),
+    typeParameter("resource", RESOURCE_UNION_NAME),
+  ]),
   required: true,
   builtin: true,
   key: "has_role",
