@@ -200,6 +200,8 @@ export function parseTolerant(file: SourceFile): TolerantParse {
     if (item === undefined) return false;
     if (close(item)) return true;
     const b = item.block;
+    // After a closing brace inserted by recovery: what follows it in the item is the culprit.
+    if (b !== null && b.close !== null && offset > b.close && blank(b.close + 1, item.end)) return true;
     if (b !== null && b.close !== null && offset > b.open) {
       for (const p of b.productions) {
         if (offset >= p.start && (offset < p.end || (offset === p.end && p.end === b.close))) {
@@ -207,7 +209,7 @@ export function parseTolerant(file: SourceFile): TolerantParse {
         }
       }
       // An error at the closing brace: the last production with text ran into it.
-      if (offset >= b.close) {
+      if (offset === b.close) {
         for (let i = b.productions.length - 1; i >= 0; i--) {
           const p = b.productions[i];
           if (p !== undefined && blank(p.start, p.end)) return true;

@@ -15,7 +15,7 @@ export interface ParsedDocument {
   readonly lines: readonly Line[];
 }
 
-type ResourceBlockLine = Extract<Line, { kind: "resourceBlock" }>;
+export type ResourceBlockLine = Extract<Line, { kind: "resourceBlock" }>;
 type Shorthand = Extract<Production, { kind: "shorthand" }>;
 
 interface Span {
@@ -248,7 +248,7 @@ function declarationSymbol(doc: ParsedDocument, nameTerm: Term, value: Term, tex
   );
 }
 
-interface Declared {
+export interface Declared {
   readonly kind: "role" | "permission" | "relation";
   readonly name: string;
   readonly span: Span;
@@ -319,17 +319,17 @@ function ruleDefinitions(docs: readonly ParsedDocument[], name: string): Locatio
   return out;
 }
 
-interface BlockRef {
+export interface BlockRef {
   readonly doc: ParsedDocument;
   readonly line: ResourceBlockLine;
 }
 
-function blockName(line: ResourceBlockLine): string | null {
+export function blockName(line: ResourceBlockLine): string | null {
   return symbolOf(line.resource);
 }
 
 /** Every declaration of a block, across all its (re)openings in all documents. */
-function blocksNamed(docs: readonly ParsedDocument[], name: string): BlockRef[] {
+export function blocksNamed(docs: readonly ParsedDocument[], name: string): BlockRef[] {
   const out: BlockRef[] = [];
   for (const doc of docs) {
     for (const line of doc.lines) {
@@ -339,7 +339,7 @@ function blocksNamed(docs: readonly ParsedDocument[], name: string): BlockRef[] 
   return out;
 }
 
-function declarationsOf(ref: BlockRef): Declared[] {
+export function declarationsOf(ref: BlockRef): Declared[] {
   const text = ref.doc.document.getText();
   const out: Declared[] = [];
   for (const p of ref.line.productions) {
@@ -462,7 +462,7 @@ export function hover(docs: readonly ParsedDocument[], doc: ParsedDocument, offs
  * Rule types the engine always declares (docs/diagnostics.md, InvalidRule). `has_role` and
  * `has_relation` types are generated per resource block and are not listed here.
  */
-const BUILTIN_RULE_TYPES: ReadonlyMap<string, readonly string[]> = new Map([
+export const BUILTIN_RULE_TYPES: ReadonlyMap<string, readonly string[]> = new Map([
   ["allow", ["type allow(actor, action, resource)"]],
   ["allow_field", ["type allow_field(actor, action, resource, field)"]],
   ["allow_request", ["type allow_request(actor, request)"]],

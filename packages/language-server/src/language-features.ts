@@ -1,8 +1,17 @@
 /**
- * Editor features over LSP: document symbols, go to definition and hover, computed by `features.ts`
- * on the parse the policy already has (`Documents.parsed`), each request inside `runSafe`.
+ * Editor features over LSP: document symbols, go to definition, hover and completion, computed by
+ * `features.ts` and `completion.ts` on the parse the policy already has (`Documents.parsed`, or the
+ * error-tolerant parse of a file with a syntax error), each request inside `runSafe`.
  */
-import type { CancellationToken, DocumentSymbol, Hover, Location, Position } from "vscode-languageserver";
+import type {
+  CancellationToken,
+  CompletionItem,
+  DocumentSymbol,
+  Hover,
+  Location,
+  Position,
+} from "vscode-languageserver";
+import { completion } from "./completion.js";
 import type { ServerContext } from "./context.js";
 import type { Tracked } from "./documents.js";
 import { definition, documentSymbols, hover } from "./features.js";
@@ -64,6 +73,24 @@ export function registerLanguageFeatures({ connection, documents, logger }: Serv
         ),
       null,
       "hover",
+      token,
+    ),
+  );
+
+  connection.onCompletion((params, token: CancellationToken) =>
+    runSafe(
+      logger,
+      () =>
+        withDocument<CompletionItem[]>(
+          params?.textDocument?.uri,
+          (doc) => {
+            const offset = offsetOf(doc, params.position);
+            return offset === null ? [] : completion(documents.policyParsed(doc), documents.parsed(doc), offset);
+          },
+          [],
+        ),
+      [],
+      "completion",
       token,
     ),
   );

@@ -76,6 +76,8 @@ export function registerLifecycle({ connection, documents, existence, logger, lo
         documentSymbolProvider: true,
         definitionProvider: true,
         hoverProvider: true,
+        // `"` completes role/permission/relation names as they are typed in shorthand rules; `:` classes.
+        completionProvider: { triggerCharacters: ['"', ":"] },
         workspace: {
           workspaceFolders: { supported: true },
           // Every deletion in the editor, folders included: a folder may hold Polar files.

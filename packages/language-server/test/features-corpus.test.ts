@@ -1,0 +1,49 @@
+/**
+ * Every editor feature on every file of the conformance corpus, as it is and with a syntax error
+ * typed into its middle: no feature throws, at any position, and every location a feature answers
+ * lies inside a tracked document.
+ */
+import { corpusFiles } from "@polar-ide/testing";
+import { describe, expect, it } from "vitest";
+import { completion } from "../src/completion.js";
+import { Documents } from "../src/documents.js";
+import { definition, documentSymbols, hover } from "../src/features.js";
+
+/** The text with an unfinished rule typed at the start of its middle line. */
+function broken(text: string): string {
+  const lines = text.split("\n");
+  const mid = Math.floor(lines.length / 2);
+  lines.splice(mid, 0, 'has_role(user: User, "');
+  return lines.join("\n");
+}
+
+describe("features on the conformance corpus", () => {
+  const files = corpusFiles();
+
+  for (const variant of ["as is", "with a syntax error"] as const) {
+    it(`never throw on any corpus file ${variant}, at any position`, () => {
+      let answered = 0;
+      for (const f of files) {
+        const text = variant === "as is" ? f.text : broken(f.text);
+        const documents = new Documents();
+        const uri = `file:///corpus/${f.case}/${f.name}`;
+        documents.upsert(uri, 1, text);
+        const tracked = documents.get(uri);
+        if (tracked === undefined) throw new Error("not tracked");
+        const doc = documents.parsed(tracked);
+        const docs = documents.policyParsed(tracked);
+        documentSymbols(doc);
+        // Every 5th offset, and the end: cheap enough for the whole corpus, dense enough to hit every token kind.
+        const offsets: number[] = [];
+        for (let offset = 0; offset < text.length; offset += 5) offsets.push(offset);
+        offsets.push(text.length);
+        for (const offset of offsets) {
+          for (const l of definition(docs, doc, offset)) expect(l.uri).toBe(uri);
+          if (hover(docs, doc, offset) !== null) answered++;
+          for (const item of completion(docs, doc, offset)) expect(item.label.length).toBeGreaterThan(0);
+        }
+      }
+      expect(answered).toBeGreaterThan(0);
+    });
+  }
+});
