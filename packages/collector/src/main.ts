@@ -6,7 +6,7 @@
 import { ConfigError, FLAGS, envName, loadConfig } from "./config.js";
 import { openDb } from "./db/driver.js";
 import { Store } from "./db/store.js";
-import { retentionCutoff, startCollector } from "./server.js";
+import { protectDatabaseFile, retentionCutoff, startCollector } from "./server.js";
 
 const USAGE = `usage: polar-collector serve|migrate|purge [flags]
 
@@ -15,7 +15,7 @@ const USAGE = `usage: polar-collector serve|migrate|purge [flags]
   purge    delete events older than the retention and exit
 
 flags (each also an environment variable):
-${FLAGS.map((f) => `  --${f.name.padEnd(16)} ${envName(f.name).padEnd(34)} ${f.help}`).join("\n")}
+${FLAGS.map((f) => `  --${f.name.padEnd(19)} ${envName(f.name).padEnd(38)} ${f.help}`).join("\n")}
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -28,9 +28,13 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`polar-collector: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
     return 2;
   }
+  // Everything the collector creates (database, -wal, -shm) is the owner's alone.
+  process.umask(0o077);
   let config;
   try {
-    ({ config } = loadConfig(argv.slice(1), process.env, command === "serve"));
+    let warnings: string[];
+    ({ config, warnings } = loadConfig(argv.slice(1), process.env, command === "serve"));
+    for (const w of warnings) process.stderr.write(`polar-collector: warning: ${w}\n`);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`polar-collector: ${e.message}\n`);
@@ -50,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
     process.once("SIGTERM", stop);
     return -1;
   }
+  protectDatabaseFile(config.db);
   const store = new Store(openDb(config.db));
   try {
     const applied = await store.migrate();

@@ -1,6 +1,7 @@
 /**
  * Running collector: store + app + background jobs (rollup timer, daily retention purge).
  */
+import { chmodSync, closeSync, existsSync, openSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { buildApp, utcDay } from "./app.js";
 import type { Config } from "./config.js";
@@ -19,6 +20,27 @@ export function retentionCutoff(days: number, now = new Date()): string {
   return utcDay(new Date(now.getTime() - days * 24 * 60 * 60 * 1000));
 }
 
+/**
+ * Makes an SQLite database readable by its owner only (0600), creating it so if missing: it holds
+ * every event. SQLite gives its -wal and -shm files the database file's permissions. Existing
+ * files are tightened too. PostgreSQL URLs are left alone (the server owns its files).
+ */
+export function protectDatabaseFile(db: string): void {
+  if (/^postgres(ql)?:\/\//.test(db)) return;
+  const file = db.startsWith("sqlite:") ? db.slice("sqlite:".length) : db;
+  if (file === ":memory:" || file === "") return;
+  if (!existsSync(file)) closeSync(openSync(file, "a", 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      chmodSync(f, 0o600);
+    } catch (e) {
+      // Missing -wal/-shm, or a file someone else owns (then we could not have created it
+      // permissively either): nothing to tighten.
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT" && (e as NodeJS.ErrnoException).code !== "EPERM") throw e;
+    }
+  }
+}
+
 /** A started collector. */
 export interface RunningCollector {
   readonly app: FastifyInstance;
@@ -29,6 +51,7 @@ export interface RunningCollector {
 
 /** Opens the database, migrates, starts the app and the background jobs. */
 export async function startCollector(config: Config, options: { logger?: boolean } = {}): Promise<RunningCollector> {
+  protectDatabaseFile(config.db);
   const store = new Store(openDb(config.db));
   await store.migrate();
   const app = await buildApp({ config, store, logger: options.logger ?? false });

@@ -14,6 +14,14 @@ describe("loadConfig", () => {
       k: 5,
       retentionDays: 365,
       rateLimit: 120,
+      sharedToken: "",
+      publicSharedView: false,
+      allowedHosts: [],
+      trustProxy: [],
+      globalRateLimit: 120_000,
+      idleTimeoutMs: 20_000,
+      requestTimeoutMs: 20_000,
+      maxConnections: 1_000,
     });
   });
 

@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Config } from "../config.js";
-import { SESSION_COOKIE, isAuthorized, isReadToken, sessionValue } from "./auth.js";
+import type { Auth } from "./auth.js";
 
 const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "public");
 const CHART_JS = join(dirname(createRequire(import.meta.url).resolve("chart.js")), "chart.umd.min.js");
@@ -41,7 +41,8 @@ function page(reply: FastifyReply, status: number, title: string, body: string):
     );
 }
 
-function loginPage(reply: FastifyReply, status: number, error: string | null): FastifyReply {
+/** The login form (also answered by `POST /login` for a wrong token). */
+export function loginPage(reply: FastifyReply, status: number, error: string | null): FastifyReply {
   return page(
     reply,
     status,
@@ -53,12 +54,13 @@ function loginPage(reply: FastifyReply, status: number, error: string | null): F
   );
 }
 
-/** Registers `/`, `/login`, `/logout`, `/dashboard` and `/assets/*`. */
-export function registerDashboard(app: FastifyInstance, deps: { readonly config: Config }): void {
+/** Registers `/`, `/dashboard` and `/assets/*` (`/login` and `/logout` are `session.ts`). */
+export function registerDashboard(app: FastifyInstance, deps: { readonly config: Config; readonly auth: Auth }): void {
   const cache = new Map<string, Buffer>();
   app.get("/assets/:name", async (request, reply) => {
     const name = (request.params as { name: string }).name;
-    const asset = ASSETS[name];
+    // Own keys only: `__proto__` or `constructor` must be a 404, not Object.prototype.
+    const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
     if (asset === undefined) return reply.code(404).send({ error: "not found" });
     let body = cache.get(name);
     if (body === undefined) {
@@ -71,7 +73,7 @@ export function registerDashboard(app: FastifyInstance, deps: { readonly config:
   app.get("/", async (_request, reply) => reply.redirect("/dashboard", 303));
 
   app.get("/dashboard", async (request, reply) => {
-    if (!isAuthorized(request, deps.config.readToken)) return loginPage(reply, 401, null);
+    if (!deps.auth.maySeeShared(request)) return loginPage(reply, 401, null);
     return page(
       reply,
       200,
@@ -81,22 +83,4 @@ export function registerDashboard(app: FastifyInstance, deps: { readonly config:
         `<script src="/assets/chart.umd.min.js"></script><script src="/assets/dashboard.js"></script>`,
     );
   });
-
-  app.post("/login", async (request, reply) => {
-    const body = typeof request.body === "string" ? request.body : "";
-    const token = new URLSearchParams(body).get("token") ?? "";
-    if (!isReadToken(token, deps.config.readToken)) return loginPage(reply, 401, "That is not the read token.");
-    return reply
-      .header(
-        "Set-Cookie",
-        `${SESSION_COOKIE}=${sessionValue(deps.config.readToken)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200`,
-      )
-      .redirect("/dashboard", 303);
-  });
-
-  app.post("/logout", async (_request, reply) =>
-    reply
-      .header("Set-Cookie", `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`)
-      .redirect("/dashboard", 303),
-  );
 }

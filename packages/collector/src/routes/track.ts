@@ -3,28 +3,25 @@
  * form bodies or JSON bodies, `verbose=1` answers. A batch is stored all or nothing, and
  * acknowledged only after its transaction committed.
  */
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { MAX_BATCH_EVENTS, validateBatch } from "@polar-ide/telemetry";
 import type { Config } from "../config.js";
 import type { Store } from "../db/store.js";
-import type { RateLimiter } from "../rate-limit.js";
+import { HttpError, describeError } from "../http-error.js";
+import { sourceKey, type RateLimiter } from "../rate-limit.js";
 
-/** An error answered with its status (and, for 429, a `Retry-After`). */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly retryAfter?: number,
-  ) {
-    super(message);
-  }
-}
+export { HttpError } from "../http-error.js";
 
 interface TrackDeps {
   readonly config: Config;
   readonly store: Store;
+  /** Requests per minute per source. */
   readonly limiter: RateLimiter;
+  /** Events per minute from everyone (one key, "all"). */
+  readonly globalLimiter: RateLimiter;
   readonly today: () => string;
+  /** Largest body, for the 413 message. */
+  readonly bodyLimit: number;
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -46,12 +43,24 @@ function parseJson(text: string, what: string): unknown {
   }
 }
 
+/** A query parameter given once (`?data=a&data=b` is refused, not a 500). */
+function param(request: FastifyRequest, name: string): string | undefined {
+  const v = (request.query as Record<string, unknown>)[name];
+  if (v === undefined || typeof v === "string") return v;
+  throw new HttpError(400, `the ${name} parameter is given more than once`);
+}
+
+function verbose(request: FastifyRequest): boolean {
+  const v = (request.query as Record<string, unknown>).verbose;
+  return v === "1" || (Array.isArray(v) && v.includes("1"));
+}
+
 /** The payload of a request: the decoded JSON of `data`, or the JSON body. */
 function payloadOf(request: FastifyRequest): unknown {
-  const query = request.query as Record<string, string | undefined>;
   if (request.method === "GET") {
-    if (query.data === undefined) throw new HttpError(400, "missing data parameter");
-    return decodeData(query.data);
+    const data = param(request, "data");
+    if (data === undefined) throw new HttpError(400, "missing data parameter");
+    return decodeData(data);
   }
   const body = typeof request.body === "string" ? request.body : "";
   const type = (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
@@ -72,13 +81,29 @@ function payloadOf(request: FastifyRequest): unknown {
   );
 }
 
-/** Registers `/track`. */
-export function registerTrack(app: FastifyInstance, deps: TrackDeps): void {
+/**
+ * Registers `/track` in its own scope: the per-source rate limit runs before the body is read,
+ * and errors are answered in Mixpanel's format (`0`, or `{"status":0,"error":…}` with `verbose=1`).
+ */
+export async function trackPlugin(app: FastifyInstance, deps: TrackDeps): Promise<void> {
   const tokens = new Set(deps.config.projectTokens);
 
-  const handler = async (request: FastifyRequest): Promise<unknown> => {
-    const wait = deps.limiter.take(request.ip);
+  app.addHook("onRequest", async (request) => {
+    const wait = deps.limiter.take(sourceKey(request.ip));
     if (wait > 0) throw new HttpError(429, `too many requests; retry after ${wait} s`, wait);
+  });
+
+  app.setErrorHandler((error: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, message } = describeError(error, deps.bodyLimit);
+    if (status >= 500) request.log.error(error);
+    if (error instanceof HttpError && error.retryAfter !== undefined)
+      void reply.header("Retry-After", String(error.retryAfter));
+    const v = verbose(request);
+    void reply.code(status).type(v ? "application/json" : "text/plain");
+    return v ? { status: 0, error: message } : "0";
+  });
+
+  const handler = async (request: FastifyRequest): Promise<unknown> => {
     const payload = payloadOf(request);
     const list = Array.isArray(payload) ? (payload as unknown[]) : [payload];
     if (list.length > MAX_BATCH_EVENTS) {
@@ -87,16 +112,19 @@ export function registerTrack(app: FastifyInstance, deps: TrackDeps): void {
     // The token is checked before anything else about the events: strangers learn nothing.
     for (let i = 0; i < list.length; i++) {
       const ev = list[i] as { properties?: { token?: unknown } } | null;
-      const token = typeof ev === "object" && ev !== null ? ev.properties?.token : undefined;
+      const props = typeof ev === "object" && ev !== null ? ev.properties : undefined;
+      const token = typeof props === "object" && props !== null ? props.token : undefined;
       if (typeof token !== "string" || !tokens.has(token)) {
         throw new HttpError(401, `event ${i}: ${token === undefined ? "missing" : "unknown"} project token`);
       }
     }
+    // Everyone's events together: protects the database from a flood spread over many sources.
+    const wait = deps.globalLimiter.take("all", list.length);
+    if (wait > 0) throw new HttpError(429, `the collector is busy; retry after ${wait} s`, wait);
     const result = validateBatch(payload);
     if (!result.ok) throw new HttpError(400, result.message);
     await deps.store.insertBatch(deps.today(), result.events);
-    const verbose = (request.query as Record<string, string | undefined>).verbose === "1";
-    return verbose ? { status: 1, error: null } : "1";
+    return verbose(request) ? { status: 1, error: null } : "1";
   };
 
   app.post("/track", async (request, reply) => {
