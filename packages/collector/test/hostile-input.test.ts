@@ -191,6 +191,17 @@ describe("every bad request is a 4xx", () => {
     expect(r.status, r.body).toBeLessThan(500);
   });
 
+  it("HEAD /track stores nothing (HEAD is not a GET that keeps its effects)", async () => {
+    const before = await raw(served.port, "GET", "/api/summary", { authorization: `Bearer ${READ_TOKEN}` });
+    const data = Buffer.from(JSON.stringify(makeEvent({ user: 77 }))).toString("base64");
+    const r = await raw(served.port, "HEAD", `/track?data=${encodeURIComponent(data)}`);
+    expect(r.status).toBe(404);
+    const after = await raw(served.port, "GET", "/api/summary", { authorization: `Bearer ${READ_TOKEN}` });
+    expect((JSON.parse(after.body) as { events: unknown }).events).toEqual(
+      (JSON.parse(before.body) as { events: unknown }).events,
+    );
+  });
+
   it("a body over the limit is a 413", async () => {
     const r = await raw(
       served.port,

@@ -131,7 +131,8 @@ export async function trackPlugin(app: FastifyInstance, deps: TrackDeps): Promis
     const r = await handler(request);
     return reply.type(typeof r === "string" ? "text/plain" : "application/json").send(r);
   });
-  app.get("/track", async (request, reply) => {
+  // GET stores (Mixpanel's track() sends GET); HEAD must not, so it gets no route.
+  app.get("/track", { exposeHeadRoute: false }, async (request, reply) => {
     const r = await handler(request);
     return reply.type(typeof r === "string" ? "text/plain" : "application/json").send(r);
   });
