@@ -195,7 +195,7 @@ export class Documents {
         result === undefined
           ? []
           : result.ok
-            ? result.lines
+            ? result.value
             : parseTolerant({ name: doc.uri, text: doc.document.getText() }).lines;
       doc.parsed = { revision: doc.revision, view: { uri: doc.uri, document: doc.document, lines } };
     }

@@ -18,35 +18,35 @@ export interface ParsedDocument {
 export type ResourceBlockLine = Extract<Line, { kind: "resourceBlock" }>;
 type Shorthand = Extract<Production, { kind: "shorthand" }>;
 
-interface Span {
+export interface Span {
   readonly start: number;
   readonly end: number;
 }
 
-function spanOf(term: { readonly source: Term["source"] } | Rule): Span | null {
+export function spanOf(term: { readonly source: Term["source"] } | Rule): Span | null {
   const s = term.source;
   return s.kind === "parser" ? { start: s.start, end: s.end } : null;
 }
 
-function contains(span: Span | null, offset: number): span is Span {
+export function contains(span: Span | null, offset: number): span is Span {
   // Inclusive end: a cursor right after the last character still "touches" the token, as editors expect.
   return span !== null && span.start <= offset && offset <= span.end;
 }
 
-function rangeOf(doc: TextDocument, span: Span): Range {
+export function rangeOf(doc: TextDocument, span: Span): Range {
   return { start: doc.positionAt(span.start), end: doc.positionAt(span.end) };
 }
 
-function stringOf(term: Term): string | null {
+export function stringOf(term: Term): string | null {
   return term.value.type === "String" ? term.value.value : null;
 }
 
-function symbolOf(term: Term | null): string | null {
+export function symbolOf(term: Term | null): string | null {
   return term !== null && term.value.type === "Variable" ? term.value.name : null;
 }
 
 /** The span of a rule from its head to the end of its body (the head alone for bodiless rules). */
-function ruleSpan(rule: Rule): Span | null {
+export function ruleSpan(rule: Rule): Span | null {
   const head = spanOf(rule);
   if (head === null) return null;
   const body = spanOf(rule.body);
@@ -54,7 +54,7 @@ function ruleSpan(rule: Rule): Span | null {
 }
 
 /** The span of a rule's name inside its head: heads start with the name (`type ` precedes it in rule types). */
-function ruleNameSpan(rule: Rule, text: string, isType: boolean): Span | null {
+export function ruleNameSpan(rule: Rule, text: string, isType: boolean): Span | null {
   const head = spanOf(rule);
   if (head === null) return null;
   const at = text.indexOf(rule.name, head.start);
@@ -63,7 +63,7 @@ function ruleNameSpan(rule: Rule, text: string, isType: boolean): Span | null {
 }
 
 /** Visits every sub-term (pre-order). `parent` is the enclosing term, for telling method calls from rule calls. */
-function walk(term: Term, visit: (term: Term, parent: Term | null) => void, parent: Term | null = null): void {
+export function walk(term: Term, visit: (term: Term, parent: Term | null) => void, parent: Term | null = null): void {
   // Explicit stack: deeply nested terms (a 10 MB document of parentheses) must not overflow the call stack.
   const stack: [Term, Term | null][] = [[term, parent]];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
@@ -259,7 +259,7 @@ export interface Declared {
 }
 
 /** The strings a `roles`/`permissions` list or `relations` dictionary declares, with their spans. */
-function declaredStrings(declaration: string, value: Term, text: string): Declared[] {
+export function declaredStrings(declaration: string, value: Term, text: string): Declared[] {
   const out: Declared[] = [];
   const v = value.value;
   if ((declaration === "roles" || declaration === "permissions") && v.type === "List") {

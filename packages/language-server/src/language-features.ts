@@ -3,17 +3,24 @@
  * `features.ts` and `completion.ts` on the parse the policy already has (`Documents.parsed`, or the
  * error-tolerant parse of a file with a syntax error), each request inside `runSafe`.
  */
-import type {
-  CancellationToken,
-  CompletionItem,
-  DocumentSymbol,
-  Hover,
-  Location,
-  Position,
+import {
+  LSPErrorCodes,
+  ResponseError,
+  type CancellationToken,
+  type CompletionItem,
+  type DocumentHighlight,
+  type DocumentSymbol,
+  type Hover,
+  type Location,
+  type Position,
+  type Range,
+  type WorkspaceEdit,
 } from "vscode-languageserver";
 import { completion } from "./completion.js";
+import { documentHighlights, isRefusal, prepareRename, references, rename } from "./rename.js";
 import type { ServerContext } from "./context.js";
 import type { Tracked } from "./documents.js";
+import type { ParsedDocument } from "./features.js";
 import { definition, documentSymbols, hover } from "./features.js";
 import { isInteger, isString } from "./params.js";
 import { runSafe } from "./run-safe.js";
@@ -91,6 +98,83 @@ export function registerLanguageFeatures({ connection, documents, logger }: Serv
         ),
       [],
       "completion",
+      token,
+    ),
+  );
+
+  /** The request's document, its policy's documents and the cursor offset, or null. */
+  function at<T>(
+    params: { textDocument?: { uri?: unknown }; position?: Position } | undefined,
+    f: (docs: ParsedDocument[], doc: ParsedDocument, offset: number) => T,
+    none: T,
+  ): T {
+    return withDocument<T>(
+      params?.textDocument?.uri,
+      (doc) => {
+        const offset = offsetOf(doc, params?.position);
+        return offset === null ? none : f(documents.policyParsed(doc), documents.parsed(doc), offset);
+      },
+      none,
+    );
+  }
+
+  connection.onReferences((params, token: CancellationToken) =>
+    runSafe(
+      logger,
+      () =>
+        at<Location[]>(
+          params,
+          (docs, doc, offset) => references(docs, doc, offset, params?.context?.includeDeclaration !== false),
+          [],
+        ),
+      [],
+      "references",
+      token,
+    ),
+  );
+
+  connection.onDocumentHighlight((params, token: CancellationToken) =>
+    runSafe(logger, () => at<DocumentHighlight[]>(params, documentHighlights, []), [], "documentHighlight", token),
+  );
+
+  // A refusal reaches the user as the request's error message (LSP: "the rename cannot be performed").
+  const refusal = (message: string): ResponseError<void> => new ResponseError(LSPErrorCodes.RequestFailed, message);
+
+  connection.onPrepareRename((params, token: CancellationToken) =>
+    runSafe<{ range: Range; placeholder: string } | ResponseError<void> | null>(
+      logger,
+      () =>
+        at(
+          params,
+          (docs, doc, offset) => {
+            const result = prepareRename(docs, doc, offset);
+            return isRefusal(result) ? refusal(result.refused) : result;
+          },
+          null,
+        ),
+      null,
+      "prepareRename",
+      token,
+    ),
+  );
+
+  connection.onRenameRequest((params, token: CancellationToken) =>
+    runSafe<WorkspaceEdit | ResponseError<void> | null>(
+      logger,
+      () => {
+        const newName: unknown = params?.newName;
+        if (!isString(newName)) return null;
+        return at(
+          params,
+          (docs, doc, offset) => {
+            const result = rename(docs, doc, offset, newName);
+            return isRefusal(result) ? refusal(result.refused) : result;
+          },
+          null,
+        );
+      },
+      null,
+      "rename",
       token,
     ),
   );

@@ -78,6 +78,9 @@ export function registerLifecycle({ connection, documents, existence, logger, lo
         hoverProvider: true,
         // `"` completes role/permission/relation names as they are typed in shorthand rules; `:` classes.
         completionProvider: { triggerCharacters: ['"', ":"] },
+        referencesProvider: true,
+        documentHighlightProvider: true,
+        renameProvider: { prepareProvider: true },
         workspace: {
           workspaceFolders: { supported: true },
           // Every deletion in the editor, folders included: a folder may hold Polar files.

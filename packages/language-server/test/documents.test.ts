@@ -18,7 +18,7 @@ function tracked(documents: Documents, uri: string): Tracked {
 
 function linesOf(result: ParseResult | undefined): unknown {
   if (result === undefined || !result.ok) throw new Error("no successful parse");
-  return result.lines;
+  return result.value;
 }
 
 describe("Documents.parsed", () => {

@@ -1,13 +1,14 @@
 /**
  * Every editor feature on every file of the conformance corpus, as it is and with a syntax error
- * typed into its middle: no feature throws, at any position, and every location a feature answers
- * lies inside a tracked document.
+ * typed into its middle: no feature throws, at any position; every location a feature answers lies
+ * inside the tracked document; highlights and references agree; a rename edits every reference.
  */
 import { corpusFiles } from "@polar-ide/testing";
 import { describe, expect, it } from "vitest";
 import { completion } from "../src/completion.js";
 import { Documents } from "../src/documents.js";
 import { definition, documentSymbols, hover } from "../src/features.js";
+import { documentHighlights, isRefusal, prepareRename, references, rename } from "../src/rename.js";
 
 /** The text with an unfinished rule typed at the start of its middle line. */
 function broken(text: string): string {
@@ -37,10 +38,21 @@ describe("features on the conformance corpus", () => {
         const offsets: number[] = [];
         for (let offset = 0; offset < text.length; offset += 5) offsets.push(offset);
         offsets.push(text.length);
+        let renamed = false;
         for (const offset of offsets) {
           for (const l of definition(docs, doc, offset)) expect(l.uri).toBe(uri);
           if (hover(docs, doc, offset) !== null) answered++;
           for (const item of completion(docs, doc, offset)) expect(item.label.length).toBeGreaterThan(0);
+          const found = references(docs, doc, offset, true);
+          for (const l of found) expect(l.uri).toBe(uri);
+          expect(documentHighlights(docs, doc, offset)).toHaveLength(found.length);
+          const prepared = prepareRename(docs, doc, offset);
+          if (prepared !== null && !isRefusal(prepared) && !renamed) {
+            // One rename per file (each analyses the policy twice): refused with a message, or one edit per reference.
+            renamed = true;
+            const edit = rename(docs, doc, offset, "renamed_name");
+            if (edit !== null && !isRefusal(edit)) expect(edit.changes?.[uri]).toHaveLength(found.length);
+          }
         }
       }
       expect(answered).toBeGreaterThan(0);
