@@ -24,6 +24,7 @@ export type { Diagnostic, DiagnosticCode, DiagnosticContext, Severity } from "./
 export { DIAGNOSTIC_CODES, EDITOR_DROPPED_CODES } from "./diagnostics.js";
 export type { ClassEnvironment, LoadOptions } from "./environment.js";
 export { BUILTIN_CLASSES } from "./environment.js";
+export type { Result } from "./result.js";
 export type { ParseResult } from "./parser.js";
 export { parseFile, MAX_NESTING } from "./parser.js";
 export type { LoadResult, LoadSource } from "./load.js";

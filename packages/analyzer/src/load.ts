@@ -268,7 +268,7 @@ export class Loader {
         continue;
       }
       loadedFiles.push(file);
-      const records = this.records(parsed.lines);
+      const records = this.records(parsed.value);
       loadedRecords.push(records);
       for (const record of records) {
         switch (record.kind) {

@@ -22,9 +22,10 @@ import { escapeDebug } from "./escape.js";
 import { Lexer, T, isLexError, tokenText } from "./lexer.js";
 import type { LexError, Token } from "./lexer.js";
 import { toPolar } from "./printer.js";
+import { err, ok, type Result } from "./result.js";
 
-export type ParseResult =
-  { readonly ok: true; readonly lines: readonly Line[] } | { readonly ok: false; readonly error: Diagnostic };
+/** The lines of a file, or its first parse error. */
+export type ParseResult = Result<readonly Line[]>;
 
 /**
  * Deepest bracket nesting accepted; beyond it the file is rejected with `ParseError::NestingTooDeep`
@@ -1012,17 +1013,10 @@ class Parser {
 export function parseFile(file: SourceFile): ParseResult {
   try {
     const parser = new Parser(file);
-    return { ok: true, lines: parser.parseLines() };
+    return ok(parser.parseLines());
   } catch (e) {
-    if (e instanceof Failure) return { ok: false, error: e.diagnostic };
+    if (e instanceof Failure) return err(e.diagnostic);
     // A bug in the parser must not take down the editor: report it on the file.
-    return {
-      ok: false,
-      error: error("ParseError::InternalError", `internal analyzer error: ${String(e)}`, {
-        file,
-        start: 0,
-        end: 0,
-      }),
-    };
+    return err(error("ParseError::InternalError", `internal analyzer error: ${String(e)}`, { file, start: 0, end: 0 }));
   }
 }

@@ -7,6 +7,7 @@
  * summing lets an incremental caller recount only the file that changed.
  */
 import type { Line, Term } from "./ast.js";
+import type { Result } from "./result.js";
 import { symbolName } from "./terms.js";
 
 /** `policy_stats` of the telemetry event (keys in the order the engine serialises them, sorted). */
@@ -38,8 +39,8 @@ export interface PolicyStatistics {
   resource_block_stats: ResourceBlockStats;
 }
 
-/** The part of a parse result the counters need: the lines, or nothing for a file that failed to parse. */
-export type ParsedLines = { readonly ok: true; readonly lines: readonly Line[] } | { readonly ok: false };
+/** The part of a parse result the counters need: the lines, or a failed parse (whatever its error). */
+export type ParsedLines = Result<readonly Line[], unknown>;
 
 /** All counters zero. */
 export function emptyStats(): PolicyStatistics {
@@ -94,7 +95,7 @@ export function fileStats(parsed: ParsedLines, text: string): PolicyStatistics {
   p.polar_files = 1;
   p.polar_chars = countChars(text);
   if (!parsed.ok) return stats;
-  for (const line of parsed.lines) {
+  for (const line of parsed.value) {
     switch (line.kind) {
       case "query":
         p.inline_queries++;

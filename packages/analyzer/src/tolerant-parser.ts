@@ -145,7 +145,7 @@ function isBlank(chars: readonly string[], from: number, to: number): boolean {
 /** Parses `file` as the engine does, leaving out the items that do not parse. Never throws. */
 export function parseTolerant(file: SourceFile): TolerantParse {
   const first = parseFile(file);
-  if (first.ok) return { lines: first.lines, errors: [], skipped: [] };
+  if (first.ok) return { lines: first.value, errors: [], skipped: [] };
   const text = file.text;
   const items = itemsOf(text, tokenize(text));
   // One slot per UTF-16 code unit: offsets stay those of the original text.
@@ -233,7 +233,7 @@ export function parseTolerant(file: SourceFile): TolerantParse {
     }
     const result = parseFile({ name: file.name, text: chars.join("") });
     if (result.ok) {
-      lines = result.lines;
+      lines = result.value;
       break;
     }
     errors.push(result.error);

@@ -13,7 +13,7 @@ function firstError(text: string): "ok" | [string, string, number, number] {
 function lines(text: string): readonly Line[] {
   const r = parseFile({ name: "p.polar", text });
   if (!r.ok) throw new Error(r.error.message);
-  return r.lines;
+  return r.value;
 }
 
 const unexpected = (tok: string) => `did not expect to find the token '${tok}'`;

@@ -12,7 +12,7 @@ function parse(kb: KnowledgeBase, text: string): { rules: Rule[]; types: Rule[] 
   if (!parsed.ok) throw new Error(parsed.error.message);
   const rules: Rule[] = [];
   const types: Rule[] = [];
-  for (const line of parsed.lines) {
+  for (const line of parsed.value) {
     if (line.kind === "rule") rules.push(rewriteRule(line.rule, kb.gensym));
     if (line.kind === "ruleType") types.push(rewriteRule(line.rule, kb.gensym));
   }
@@ -181,7 +181,7 @@ describe("RuleTypeGroup index", () => {
           const kb = new KnowledgeBase(editor ? null : { classes: registered, mro: { C: ["A"] } });
           const blockFile = parseFile({ name: "b.polar", text: blocks.join("\n") });
           if (blockFile.ok) {
-            for (const line of blockFile.lines) {
+            for (const line of blockFile.value) {
               if (line.kind !== "resourceBlock") continue;
               const name = line.resource.value.type === "Variable" ? line.resource.value.name : "";
               const keyword = line.keyword?.value.type === "Variable" ? line.keyword.value.name : "resource";

@@ -60,7 +60,7 @@ describe("fileStats from hand-built lines", () => {
       block("Resource", []),
       block(null, []),
     ];
-    expect(nonZero(fileStats({ ok: true, lines }, "x"))).toEqual({
+    expect(nonZero(fileStats({ ok: true, value: lines }, "x"))).toEqual({
       polar_chars: 1,
       polar_files: 1,
       total_rules: 2,
@@ -76,7 +76,7 @@ describe("fileStats from hand-built lines", () => {
   });
 
   it("a file that failed to parse contributes its characters and its file only", () => {
-    expect(nonZero(fileStats({ ok: false }, "f(;"))).toEqual({ polar_chars: 3, polar_files: 1 });
+    expect(nonZero(fileStats({ ok: false, error: null }, "f(;"))).toEqual({ polar_chars: 3, polar_files: 1 });
   });
 });
 
@@ -110,8 +110,8 @@ describe("fileStats from parsed text", () => {
 
 describe("sumStats", () => {
   it("adds every counter and counts deleted files in polar_files only", () => {
-    const a = fileStats({ ok: false }, "ab");
-    const b = fileStats({ ok: true, lines: [block("actor", [])] }, "c");
+    const a = fileStats({ ok: false, error: null }, "ab");
+    const b = fileStats({ ok: true, value: [block("actor", [])] }, "c");
     const s = sumStats([a, b], { deletedFiles: 2 });
     expect(nonZero(s)).toEqual({ polar_chars: 3, polar_files: 4, resource_blocks: 1, actors: 1 });
   });

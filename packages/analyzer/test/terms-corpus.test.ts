@@ -49,7 +49,7 @@ function corpusRules(): string[] {
   for (const { name: file, text } of corpusFiles()) {
     const parsed = parseFile({ name: file, text });
     if (!parsed.ok) continue;
-    for (const line of parsed.lines) {
+    for (const line of parsed.value) {
       if (line.kind === "rule" && line.rule.params.length > 0) out.add(ruleToPolar(prepare(line.rule)));
     }
   }
@@ -74,7 +74,7 @@ describe("corpus rules: printing and rewriting agree with the engine", () => {
     }
     const gensym = createGensym();
     let last: Rule | null = null;
-    for (const line of parsed.lines) {
+    for (const line of parsed.value) {
       if (line.kind === "rule" || line.kind === "ruleType") last = rewriteRule(line.rule, gensym);
     }
     expect(last && ruleToPolar(last)).toBe(match?.[1]);

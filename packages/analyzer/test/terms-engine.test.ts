@@ -16,7 +16,7 @@ function parseRules(text: string): { rules: Rule[]; ruleTypes: Rule[]; all: { ki
   const parsed = parseFile({ name: "policy.polar", text });
   if (!parsed.ok) throw new Error(`parse error: ${parsed.error.message}`);
   const all: { kind: string; rule: Rule }[] = [];
-  for (const line of parsed.lines) {
+  for (const line of parsed.value) {
     if (line.kind === "rule" || line.kind === "ruleType") all.push({ kind: line.kind, rule: line.rule });
   }
   return {

@@ -17,7 +17,7 @@ function rules(text: string): Rule[] {
   const kb = new KnowledgeBase();
   const parsed = parseFile({ name: "t.polar", text });
   if (!parsed.ok) throw new Error(parsed.error.message);
-  return parsed.lines.flatMap((l) => (l.kind === "rule" ? [rewriteRule(l.rule, kb.gensym)] : []));
+  return parsed.value.flatMap((l) => (l.kind === "rule" ? [rewriteRule(l.rule, kb.gensym)] : []));
 }
 
 /** The diagnostics of one code that `diagnosticLoad` reports for `text` (which must load to the end). */

@@ -13,8 +13,3 @@ export function resourceBlockError(message: string, term: Term): Diagnostic {
 export function unregisteredClass(term: Term): Diagnostic {
   return error("ValidationError::UnregisteredClass", `Unregistered class: ${symbolName(term)}`, contextOf(term));
 }
-
-/** Whether a "value or diagnostic" result is the diagnostic. */
-export function isDiagnostic<T extends object>(x: T | Diagnostic): x is Diagnostic {
-  return "code" in x && "severity" in x;
-}

@@ -6,18 +6,12 @@
  */
 import type { Rule, Term } from "../ast.js";
 import type { Diagnostic } from "../diagnostics.js";
+import type { Result } from "../result.js";
 import { unregisteredClass } from "./errors.js";
 import type { GeneratedRuleType } from "./generated-rule-types.js";
 import type { ShorthandRule } from "./read.js";
 import type { BlockRegistry, RegisteredBlock, StoredDeclaration } from "./registry.js";
-import {
-  sameInputs,
-  sharedValues,
-  shorthandAsRule,
-  shorthandInputs,
-  type Lookup,
-  type ShorthandMemo,
-} from "./shorthand.js";
+import { sameInputs, sharedValues, shorthandAsRule, shorthandInputs, type ShorthandMemo } from "./shorthand.js";
 import { stringValue, symbolName } from "../terms.js";
 
 /** A `has_relation` rule type that shorthand rules require: its key and the terms of its `insert`. */
@@ -42,7 +36,7 @@ export interface BlockMemo {
   /** UnregisteredClass for each relation whose type is not registered. */
   readonly unregistered: readonly Diagnostic[];
   /** The translation (rule or error) of each shorthand rule. */
-  readonly translations: readonly Lookup<Rule>[];
+  readonly translations: readonly Result<Rule>[];
   /** The block's relations: `has_relation` rule-type keys with the relation-name term. */
   readonly relations: readonly RequiredRelation[];
   /** The relations (of this block or related ones) its shorthand rules require. */
@@ -98,7 +92,7 @@ export class BlockPhaseCache {
       relations.push({ key: relationKey(subjectName, d.key, objectName), subject, name: d.key, object: resource });
     }
 
-    const translations: Lookup<Rule>[] = [];
+    const translations: Result<Rule>[] = [];
     const required: RequiredRelation[] = [];
     const shared = sharedValues(resource);
     for (const shorthand of shorthandRules) {
@@ -106,7 +100,7 @@ export class BlockPhaseCache {
       if (shorthand.relation !== null && inputs.relation?.kind === "relation")
         related(symbolName(inputs.relation.type));
       const previous = this.shorthand.get(shorthand);
-      let translation: Lookup<Rule>;
+      let translation: Result<Rule>;
       if (previous !== undefined && sameInputs(previous.inputs, inputs)) translation = previous.result;
       else {
         translation = shorthandAsRule(inputs, shorthand);

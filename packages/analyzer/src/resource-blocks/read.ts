@@ -6,7 +6,8 @@
 import { sortedFields } from "../ast.js";
 import type { Line, Production, Term } from "../ast.js";
 import type { Diagnostic } from "../diagnostics.js";
-import { isDiagnostic, resourceBlockError } from "./errors.js";
+import { err, ok, type Result } from "../result.js";
+import { resourceBlockError } from "./errors.js";
 import { stringValue, symbolName } from "../terms.js";
 
 /** The two built-in union types resource blocks populate. */
@@ -75,38 +76,39 @@ export interface DeclaredName {
 }
 
 /** polar-core `block_type_from_keyword`: ResourceBlock #1/#2. */
-export function blockTypeFromKeyword(keyword: Term | null, resource: Term): BlockType | Diagnostic {
+export function blockTypeFromKeyword(keyword: Term | null, resource: Term): Result<BlockType> {
   if (keyword === null) {
-    return resourceBlockError("Expected 'actor' or 'resource' but found nothing.", resource);
+    return err(resourceBlockError("Expected 'actor' or 'resource' but found nothing.", resource));
   }
   const word = symbolName(keyword);
-  if (word === "actor") return "actor";
-  if (word === "resource") return "resource";
-  return resourceBlockError(`Expected 'actor' or 'resource' but found '${word}'.`, keyword);
+  if (word === "actor") return ok("actor");
+  if (word === "resource") return ok("resource");
+  return err(resourceBlockError(`Expected 'actor' or 'resource' but found '${word}'.`, keyword));
 }
 
 /** polar-core `validate_parsed_declaration`: ResourceBlock #3–#6. */
-export function validateParsedDeclaration(name: Term, value: Term): ParsedDeclaration | Diagnostic {
+export function validateParsedDeclaration(name: Term, value: Term): Result<ParsedDeclaration> {
   const n = symbolName(name);
   const isList = value.value.type === "List";
   if (isList) {
-    if (n === "roles" || n === "permissions") return { kind: n, name, value };
+    if (n === "roles" || n === "permissions") return ok({ kind: n, name, value });
     if (n === "relations") {
-      return resourceBlockError("Expected 'relations' declaration to be a dictionary; found a list", value);
+      return err(resourceBlockError("Expected 'relations' declaration to be a dictionary; found a list", value));
     }
-    return resourceBlockError(
-      `Unexpected declaration '${n}'. Did you mean for this to be 'roles = [ ... ];' or 'permissions = [ ... ];'?`,
-      value,
+    return err(
+      resourceBlockError(
+        `Unexpected declaration '${n}'. Did you mean for this to be 'roles = [ ... ];' or 'permissions = [ ... ];'?`,
+        value,
+      ),
     );
   }
   // The grammar only produces lists and dictionaries here.
-  if (n === "relations") return { kind: "relations", name, value };
+  if (n === "relations") return ok({ kind: "relations", name, value });
   if (n === "roles" || n === "permissions") {
-    return resourceBlockError(`Expected '${n}' declaration to be a list of strings; found a dictionary`, value);
+    return err(resourceBlockError(`Expected '${n}' declaration to be a list of strings; found a dictionary`, value));
   }
-  return resourceBlockError(
-    `Unexpected declaration '${n}'. Did you mean for this to be 'relations = { ... };'?`,
-    value,
+  return err(
+    resourceBlockError(`Unexpected declaration '${n}'. Did you mean for this to be 'relations = { ... };'?`, value),
   );
 }
 
@@ -122,8 +124,8 @@ export function readResourceBlock(line: ResourceBlockLine): {
   const diagnostics: Diagnostic[] = [];
   const kw = blockTypeFromKeyword(line.keyword, line.resource);
   let blockType: BlockType = "resource";
-  if (typeof kw === "string") blockType = kw;
-  else diagnostics.push(kw);
+  if (kw.ok) blockType = kw.value;
+  else diagnostics.push(kw.error);
 
   const name = symbolName(line.resource);
   const latest: Record<ParsedDeclaration["kind"], Term | null> = {
@@ -136,11 +138,12 @@ export function readResourceBlock(line: ResourceBlockLine): {
 
   for (const production of line.productions) {
     if (production.kind === "declaration") {
-      const parsed = validateParsedDeclaration(production.name, production.value);
-      if (isDiagnostic(parsed)) {
-        diagnostics.push(parsed);
+      const result = validateParsedDeclaration(production.name, production.value);
+      if (!result.ok) {
+        diagnostics.push(result.error);
         continue;
       }
+      const parsed = result.value;
       if (latest[parsed.kind] !== null) {
         diagnostics.push(
           resourceBlockError(`Multiple '${parsed.kind}' declarations in '${name}' resource block.`, parsed.value),

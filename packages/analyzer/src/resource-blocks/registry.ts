@@ -7,7 +7,8 @@ import { sortedFields } from "../ast.js";
 import type { Term } from "../ast.js";
 import { contextOf, error } from "../diagnostics.js";
 import type { Diagnostic } from "../diagnostics.js";
-import { isDiagnostic, unregisteredClass } from "./errors.js";
+import { err, ok, type Result } from "../result.js";
+import { unregisteredClass } from "./errors.js";
 import type { Declaration, ResourceBlock, ShorthandRule } from "./read.js";
 import { stringValue, symbolName, withValue } from "../terms.js";
 
@@ -41,7 +42,7 @@ export interface StoredDeclaration {
 }
 
 /** polar-core `index_declarations`: the first clash within one block is an error and drops the block. */
-function indexDeclarations(block: ResourceBlock): Map<string, StoredDeclaration> | Diagnostic {
+function indexDeclarations(block: ResourceBlock): Result<ReadonlyMap<string, StoredDeclaration>> {
   const index = new Map<string, StoredDeclaration>();
   const insert = (key: Term, declaration: Declaration): Diagnostic | null => {
     const k = stringValue(key);
@@ -60,7 +61,7 @@ function indexDeclarations(block: ResourceBlock): Map<string, StoredDeclaration>
     if (list === null || list.value.type !== "List") continue;
     for (const element of list.value.elements) {
       const e = insert(element, { kind });
-      if (e !== null) return e;
+      if (e !== null) return err(e);
     }
   }
   if (block.relations !== null && block.relations.value.type === "Dictionary") {
@@ -70,10 +71,10 @@ function indexDeclarations(block: ResourceBlock): Map<string, StoredDeclaration>
         kind: "relation",
         type,
       });
-      if (e !== null) return e;
+      if (e !== null) return err(e);
     }
   }
-  return index;
+  return ok(index);
 }
 
 /**
@@ -84,7 +85,7 @@ function indexDeclarations(block: ResourceBlock): Map<string, StoredDeclaration>
 export interface PreparedBlock {
   readonly block: ResourceBlock;
   readonly unregistered: Diagnostic | null;
-  readonly index: ReadonlyMap<string, StoredDeclaration> | Diagnostic;
+  readonly index: Result<ReadonlyMap<string, StoredDeclaration>>;
 }
 
 /** Prepares a block for {@link BlockRegistry.addPrepared}. */
@@ -137,9 +138,10 @@ export class BlockRegistry {
    * `prepared.unregistered` first). Returns the clash diagnostics, or null when there are none.
    */
   addPrepared(prepared: PreparedBlock): Diagnostic[] | null {
-    const { block, index } = prepared;
+    const { block } = prepared;
     this.allBlocks.push(block);
-    if (isDiagnostic(index)) return [index];
+    if (!prepared.index.ok) return [prepared.index.error];
+    const index = prepared.index.value;
 
     let diagnostics: Diagnostic[] | null = null;
     const existing = this.blocks.get(block.name);

@@ -5,14 +5,11 @@
  */
 import type { Parameter, Rule, Term, Value } from "../ast.js";
 import { error } from "../diagnostics.js";
-import type { Diagnostic } from "../diagnostics.js";
+import { err, ok, type Result } from "../result.js";
 import { resourceBlockError } from "./errors.js";
 import { ACTOR_UNION_NAME, type Declaration, type ShorthandRule } from "./read.js";
 import type { BlockRegistry, RegisteredBlock } from "./registry.js";
 import { and, call, instancePattern, stringValue, symbolName, variable, withValue } from "../terms.js";
-
-/** Result of a lookup that can fail with a diagnostic (the engine's `PolarResult`). */
-export type Lookup<T> = { ok: true; value: T } | { ok: false; error: Diagnostic };
 
 /** The engine's Display of a shorthand string term: double-quoted, unescaped. */
 function termString(term: Term): string {
@@ -66,7 +63,7 @@ export function sharedValues(resource: Term): SharedValues {
 }
 
 /** Previous translations of shorthand rules (see {@link BlockPhaseCache}). */
-export type ShorthandMemo = WeakMap<ShorthandRule, { readonly inputs: ShorthandInputs; readonly result: Lookup<Rule> }>;
+export type ShorthandMemo = WeakMap<ShorthandRule, { readonly inputs: ShorthandInputs; readonly result: Result<Rule> }>;
 
 export function shorthandInputs(
   registry: BlockRegistry,
@@ -96,14 +93,13 @@ export function sameInputs(a: ShorthandInputs, b: ShorthandInputs): boolean {
   );
 }
 
-function undeclared(declaration: Term, resourceName: string): Lookup<never> {
-  return {
-    ok: false,
-    error: resourceBlockError(
+function undeclared(declaration: Term, resourceName: string): Result<never> {
+  return err(
+    resourceBlockError(
       `Undeclared term ${termString(declaration)} referenced in rule in '${resourceName}' resource block. Did you mean to declare it as a role, permission, or relation?`,
       declaration,
     ),
-  };
+  );
 }
 
 /**
@@ -111,7 +107,7 @@ function undeclared(declaration: Term, resourceName: string): Lookup<never> {
  * InvalidState), computed from the registry lookups gathered in `inputs`
  * (`get_declaration_in_resource_block`, `get_relation_type_in_resource_block`, …).
  */
-export function shorthandAsRule(inputs: ShorthandInputs, rule: ShorthandRule): Lookup<Rule> {
+export function shorthandAsRule(inputs: ShorthandInputs, rule: ShorthandRule): Result<Rule> {
   const { resource } = inputs;
   const resourceName = symbolName(resource);
   const { head, implier, relation } = rule;
@@ -131,20 +127,14 @@ export function shorthandAsRule(inputs: ShorthandInputs, rule: ShorthandRule): L
   if (relation !== null) {
     const keyword = symbolName(relation.keyword);
     if (keyword !== "on") {
-      return {
-        ok: false,
-        error: resourceBlockError(`Unexpected relation keyword '${keyword}'. Did you mean 'on'?`, relation.keyword),
-      };
+      return err(resourceBlockError(`Unexpected relation keyword '${keyword}'. Did you mean 'on'?`, relation.keyword));
     }
     // polar-core `get_relation_type_in_resource_block`: #9, or InvalidState for a role/permission.
     const relationDeclaration = inputs.relation;
     if (relationDeclaration === undefined) return undeclared(relation.name, resourceName);
     if (relationDeclaration.kind !== "relation") {
       const debug = relationDeclaration.kind === "role" ? "Role" : "Permission";
-      return {
-        ok: false,
-        error: error("OperationalError::InvalidState", `Invalid state: Expected Relation; got: ${debug}`, null),
-      };
+      return err(error("OperationalError::InvalidState", `Invalid state: Expected Relation; got: ${debug}`, null));
     }
     const relationType = relationDeclaration.type;
     const relatedName = symbolName(relationType);
@@ -153,22 +143,20 @@ export function shorthandAsRule(inputs: ShorthandInputs, rule: ShorthandRule): L
 
     // polar-core `get_rule_name_for_declaration_in_related_resource_block`: #10 / #11.
     if (!inputs.related) {
-      return {
-        ok: false,
-        error: resourceBlockError(
+      return err(
+        resourceBlockError(
           `${resourceName}: Relation ${termString(relation.name)} in rule body \`${termString(implier)} on ${termString(relation.name)}\` has type '${relatedName}', but no such resource block exists. Try declaring one: \`resource ${relatedName} {}\``,
           relationType,
         ),
-      };
+      );
     }
     if (inputs.implier === undefined) {
-      return {
-        ok: false,
-        error: resourceBlockError(
+      return err(
+        resourceBlockError(
           `${resourceName}: Term ${termString(implier)} not declared in related resource block '${relatedName}'. Did you mean to declare it as a role, permission, or relation in the '${relatedName}' resource block?`,
           implier,
         ),
-      };
+      );
     }
     const implierCall = withValue(implier, call(ruleNameFor(inputs.implier), [actor, implier, relatedVar]));
     body = withValue(implier, and([relationCall, implierCall]));
@@ -178,14 +166,11 @@ export function shorthandAsRule(inputs: ShorthandInputs, rule: ShorthandRule): L
     body = withValue(implier, and([implierCall]));
   }
 
-  return {
-    ok: true,
-    value: {
-      name: ruleNameFor(inputs.head),
-      params,
-      body,
-      source: head.source,
-      generated: true,
-    },
-  };
+  return ok({
+    name: ruleNameFor(inputs.head),
+    params,
+    body,
+    source: head.source,
+    generated: true,
+  });
 }
