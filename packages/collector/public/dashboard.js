@@ -3,7 +3,7 @@
 //   complete UTC day, k-anonymous with complementary suppression;
 // - the OPERATOR view (?view=operator): /api/dashboard, live figures of every stored event (the
 //   operator's own data), k-suppressed the same way.
-// Suppressed figures are shown as "< k"; keys below k are folded into "other (fewer than k users)".
+// Suppressed figures are shown as "hidden"; keys below k are folded into "other (fewer than k users)".
 /* global Chart, document, fetch, window, URLSearchParams */
 "use strict";
 
@@ -20,7 +20,9 @@
   const operator = new URLSearchParams(window.location.search).get("view") === "operator";
 
   function fmt(v, k, digits) {
-    if (v === null || v === undefined) return k === undefined ? "hidden" : "< " + k;
+    // Hidden: fewer than k users, or a figure that would let such a figure be recomputed (the
+    // page cannot tell which, and must not: that would point at the small cell).
+    if (v === null || v === undefined) return "hidden";
     if (typeof v === "number" && digits !== undefined) return v.toFixed(digits);
     return typeof v === "number" ? v.toLocaleString("en-US") : String(v);
   }
@@ -58,7 +60,7 @@
   // Labels of suppressed cells say so; their bars are empty.
   function cells(list, k, value) {
     return {
-      labels: list.map((c) => (c.suppressed ? (c.key || "(none)") + " (< " + k + ")" : c.key || "(none)")),
+      labels: list.map((c) => (c.suppressed ? (c.key || "(none)") + " (hidden)" : c.key || "(none)")),
       values: list.map((c) => (c.suppressed ? 0 : value(c))),
     };
   }
@@ -112,7 +114,7 @@
     barChart(
       p,
       "codes",
-      codes.map((c) => (c.suppressed ? c.code + " (< " + k + ")" : c.code)),
+      codes.map((c) => (c.suppressed ? c.code + " (hidden)" : c.code)),
       [
         { label: "occurrences", data: codes.map((c) => c.occurrences || 0), backgroundColor: "#4e79a7" },
         { label: "loads", data: codes.map((c) => c.events || 0), backgroundColor: "#f28e2b" },
@@ -184,7 +186,7 @@
     const rate =
       success !== null && failure !== null && success + failure > 0
         ? ((100 * success) / (success + failure)).toFixed(1) + " %"
-        : "< " + k;
+        : "hidden";
     p.append(el("p", { id: "success-rate" }, ["Loads without errors: " + rate]));
     const lc = cells(load, k, (c) => c.total);
     barChart(p, "load", lc.labels, [{ label: "loads", data: lc.values, backgroundColor: ["#59a14f", "#e15759"] }]);

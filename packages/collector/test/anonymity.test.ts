@@ -33,18 +33,29 @@ const num = (e: Ev, p: string): number => (typeof e.properties[p] === "number" ?
 const user = (e: Ev): string => String(e.properties.distinct_id);
 const isWarning = (code: string): boolean => code.startsWith("ValidationWarning::");
 
+/** Per cell, the users with at least one event outside it (behind "total minus the cell"). */
+const OUTSIDE = new WeakMap<Map<string, Set<string>>, Map<string, Set<string>>>();
+
 /** The true user set of every cell, recomputed from the events sent (independently of the SQL). */
 function truth(events: readonly Ev[]): Map<string, Set<string>> {
   const cells = new Map<string, Set<string>>();
+  const membership: [Ev, Set<string>][] = [];
+  let current = new Set<string>();
   const add = (id: string, e: Ev): void => {
     const s = cells.get(id) ?? new Set<string>();
     s.add(user(e));
     cells.set(id, s);
+    current.add(id);
   };
   const bucket = (v: number, edges: [number, string][], last: string): string =>
     edges.find(([limit]) => v <= limit)?.[1] ?? last;
   for (const e of events) {
+    current = new Set<string>();
+    membership.push([e, current]);
     add("all", e);
+    for (const f of ["resource_blocks", "actors", "resources", "roles", "permissions", "relations"])
+      if (num(e, f) > 0) add(`feature:${f}`, e);
+    for (const ext of e.properties.LSP_file_extensions as string[]) add(`lsp_extension:${ext}`, e);
     for (const code of DIAGNOSTIC_CODES) if (num(e, codeProperty(code)) > 0) add(`code:${code}`, e);
     if (num(e, "unknown_diagnostic_count") > 0) add("unknown", e);
     if (num(e, "error_count") > 0) add("severity:error", e);
@@ -88,6 +99,13 @@ function truth(events: readonly Ev[]): Map<string, Set<string>> {
       add(`env:${env}:${String(e.properties[env])}`, e);
     add(`env:isnewappinstall:${e.properties.isnewappinstall === true ? "true" : "false"}`, e);
   }
+  const outside = new Map<string, Set<string>>();
+  for (const id of cells.keys()) {
+    const users = new Set<string>();
+    for (const [e, ids] of membership) if (!ids.has(id)) users.add(user(e));
+    outside.set(id, users);
+  }
+  OUTSIDE.set(cells, outside);
   return cells;
 }
 
@@ -198,6 +216,34 @@ function attack(d: Dashboard, events: readonly Ev[], k: number): void {
   for (const c of d.codes) {
     if (c.suppressed) continue;
     expect(codeUsers(cells, c, k).size, c.code).toBeGreaterThanOrEqual(k);
+  }
+  // Complements: total minus a shown cell (events outside it; users never in it) rests on no
+  // one or on at least k users.
+  const outside = OUTSIDE.get(cells)!;
+  const users = d.totals.distinct_users;
+  if (users !== null) {
+    const shown: [string, number][] = [];
+    for (const [prefix, list] of [
+      ["load:", d.load],
+      ["severity:", d.severity],
+      ["feature:", d.features],
+      ["invalid_rule_type:", d.invalid_rule_type],
+      ["lsp_method:", d.lsp_methods],
+      ["lsp_extension:", d.lsp_extensions],
+      ["polar_chars:", d.polar_chars],
+      ["polar_files:", d.polar_files],
+      ...Object.entries(d.environment).map(([e, l]) => [`env:${e}:`, l] as const),
+    ] as const) {
+      for (const c of list) if (!c.suppressed && c.other !== true) shown.push([`${prefix}${c.key}`, c.users!]);
+    }
+    if (!d.unknown_diagnostics.suppressed) shown.push(["unknown", d.unknown_diagnostics.users!]);
+    for (const c of d.codes) if (!c.suppressed && c.other !== true) shown.push([`code:${c.code}`, c.distinct_users!]);
+    for (const [id, u] of shown) {
+      const never = users - u;
+      expect(never === 0 || never >= k, `users never in ${id}: ${never}`).toBe(true);
+      const out = outside.get(id)?.size ?? users;
+      expect(out === 0 || out >= k, `users with events outside ${id}: ${out}`).toBe(true);
+    }
   }
   // Differencing: whatever a subtraction yields is a sum over at least k users.
   for (const r of relations(d, cells, k)) {

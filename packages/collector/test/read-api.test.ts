@@ -37,14 +37,15 @@ describe.each(databaseBackends(() => postgres, cleanups))("read API on %s", (_na
           unknown: 2,
         }),
         makeEvent({ user: 3, workspace: 3, codes: {} }),
+        makeEvent({ user: 4, workspace: 4, codes: {} }),
       ]);
       expect(await h.summary()).toEqual({
         view: "operator",
         as_of: null,
         k: 2,
-        events: 4,
-        distinct_users: 3,
-        distinct_workspaces: 3,
+        events: 5,
+        distinct_users: 4,
+        distinct_workspaces: 4,
         codes: [
           { code: "ParseError::UnrecognizedEOF", occurrences: 6, events: 3, distinct_users: 2 },
           // Two users, but the only shown member of warning_count besides the (empty, hidden)
@@ -82,9 +83,11 @@ describe.each(databaseBackends(() => postgres, cleanups))("read API on %s", (_na
         );
       for (const u of [2, 3]) events.push(makeEvent({ user: u, unknown: 1 }));
       events.push(makeEvent({ user: 6, extensions: ["polar", "other"], env: { os: "darwin" } }));
+      // Users without the code: "all users minus the code's users" must not single anyone out.
+      for (const u of [7, 8]) events.push(makeEvent({ user: u }));
       await h.send(events);
       const d = await h.dashboard();
-      expect(d.totals).toEqual({ events: 17, distinct_users: 6, distinct_workspaces: 6 });
+      expect(d.totals).toEqual({ events: 19, distinct_users: 8, distinct_workspaces: 8 });
       const irt = d.codes.find((c) => c.code === "ValidationError::InvalidRuleType")!;
       expect(irt).toMatchObject({ occurrences: 14, events: 14, distinct_users: 5, distinct_workspaces: 5 });
       expect(irt.per_user).toEqual({ p50: 1, p90: null, p99: null, max: null });
@@ -100,22 +103,23 @@ describe.each(databaseBackends(() => postgres, cleanups))("read API on %s", (_na
         { key: "other (fewer than k users)", users: null, total: null, events: null, suppressed: true, other: true },
       ]);
       expect(d.lsp_extensions).toEqual([
-        { key: "polar", users: 6, total: 17, events: 17, suppressed: false },
+        { key: "polar", users: 8, total: 19, events: 19, suppressed: false },
         { key: "other (fewer than k users)", users: null, total: null, events: null, suppressed: true, other: true },
       ]);
-      // Successful loads are one user's; loads by trigger = successes + failures, so failures go too.
+      // Loads by trigger = successes + failures, and the other triggers are empty (hidden): the
+      // smaller of successes and failures is hidden with them.
       expect(d.load).toEqual([
         { key: "success", users: null, total: null, events: null, suppressed: true },
-        { key: "failure", users: null, total: null, events: null, suppressed: true },
+        { key: "failure", users: 5, total: 16, events: 16, suppressed: false },
       ]);
       expect(d.lsp_methods.find((c) => c.key === "textDocument/didChange")).toEqual({
         key: "textDocument/didChange",
-        users: 6,
-        total: 17,
-        events: 17,
+        users: 8,
+        total: 19,
+        events: 19,
         suppressed: false,
       });
-      // Nothing below k leaks through the JSON: no 10 (the top user's count), no "darwin".
+      // Nothing below k leaks through the JSON: no "darwin".
       expect(JSON.stringify(d)).not.toContain("darwin");
     } finally {
       await h.close();

@@ -253,6 +253,36 @@ export async function buildView(reader: SetReader, k: number, info: Omit<ViewInf
   }
   relations.push({ name: "loads by trigger", total: null, members: [...methods, ...load] });
 
+  // Complements: a cell that is not part of a partition still splits the events (and users) in
+  // two with the total: "total minus the cell" is the events outside it, resting on the users
+  // with an event outside it, and "users minus the cell's users" counts the users never in it.
+  // Either resting on 1 to k − 1 users hides the cell. (None at all — everyone is in the cell —
+  // reveals no one's figure, and is allowed.)
+  const overlapping = [
+    ...load,
+    ...severity,
+    unknown,
+    ...features,
+    ...irt,
+    ...methods,
+    ...extensions,
+    ...errorCells,
+    ...warningCells,
+  ];
+  // The users-never-in-it count is derivable for every cell, partitions included.
+  const risky = (m: number): boolean => m > 0 && m < k;
+  const whole: Work[] = [];
+  for (const c of cells) {
+    if (c === T || c.users < k || T.users < k) continue;
+    const never = T.users - c.users;
+    if (risky(never)) c.hidden = true;
+    else if (never === 0 && !c.other && overlapping.includes(c)) whole.push(c);
+  }
+  if (whole.length > 0) {
+    const also = await reader.usersAlsoOutside(whole.map((c) => c.parts[0]!));
+    for (const c of whole) if (risky(also.get(`${c.parts[0]!.dim}\u0000${c.parts[0]!.key}`) ?? 0)) c.hidden = true;
+  }
+
   await suppress(cells, relations, k, (parts) => reader.unionUsers(parts));
 
   const codeCells: CodeCell[] = [];
