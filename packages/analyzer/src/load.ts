@@ -35,6 +35,7 @@ import {
   type BlockRegistry,
   type PreparedBlock,
 } from "./resource-blocks/index.js";
+import { err, ok, type Result } from "./result.js";
 import { rewriteRule, type Gensym } from "./rewrite.js";
 import { invalidRuleMessage, RuleTypeGroup, type RuleCheck } from "./rule-types.js";
 import { ruleToPolar } from "./printer.js";
@@ -97,10 +98,8 @@ type LineRecord =
       readonly kind: "ruleType";
       readonly parsed: Rule;
       rewrite: Rewrite | null;
-      /** The rule type, or null when it is invalid. */
-      entry: RuleType | null;
-      /** InvalidRuleType when the rewrite left something in the body (a dot lookup). */
-      invalid: Diagnostic | null;
+      /** Made with `rewrite`: the rule type, or InvalidRuleType when the rewrite left something in the body (a dot lookup). */
+      type: Result<RuleType> | null;
     }
   | { readonly kind: "query"; readonly term: Term }
   | {
@@ -127,20 +126,19 @@ function rewriteAt(rule: Rule, base: number): Rewrite {
 }
 
 /** The rule type of a `type` line, or the InvalidRuleType error when its rewrite needed temporaries. */
-function ruleTypeOf(rewritten: Rule): { entry: RuleType | null; invalid: Diagnostic | null } {
+function ruleTypeOf(rewritten: Rule): Result<RuleType> {
   // A rule type's head must not need rewriting; whatever the rewrite hoisted lands in its body.
   const body = rewritten.body.value;
   if (body.type === "Expression" && body.operator === "And" && body.args.length === 0) {
-    return { entry: { rule: rewritten, required: false, builtin: false }, invalid: null };
+    return ok({ rule: rewritten, required: false, builtin: false });
   }
-  return {
-    entry: null,
-    invalid: error(
+  return err(
+    error(
       "ValidationError::InvalidRuleType",
       `Invalid rule type: ${ruleToPolar(rewritten)}\n\tRule types cannot contain dot lookups.`,
       contextOf(rewritten),
     ),
-  };
+  );
 }
 
 function lineRecord(line: Line, isConstant: (name: string) => boolean): LineRecord {
@@ -152,7 +150,7 @@ function lineRecord(line: Line, isConstant: (name: string) => boolean): LineReco
       return { kind: "rule", parsed: line.rule, diagnostics, rewrite: null };
     }
     case "ruleType":
-      return { kind: "ruleType", parsed: line.rule, rewrite: null, entry: null, invalid: null };
+      return { kind: "ruleType", parsed: line.rule, rewrite: null, type: null };
     case "query":
       return { kind: "query", term: line.term };
     case "resourceBlock": {
@@ -286,13 +284,14 @@ export class Loader {
             let rewrite = record.rewrite;
             if (rewrite === null || (rewrite.base !== gensym && rewrite.used > 0)) {
               rewrite = record.rewrite = rewriteAt(record.parsed, gensym);
-              const { entry, invalid } = ruleTypeOf(rewrite.rule);
-              record.entry = entry;
-              record.invalid = invalid;
+              record.type = ruleTypeOf(rewrite.rule);
             }
             gensym += rewrite.used;
-            if (record.entry !== null) kb.addRuleTypeEntry(record.entry);
-            if (record.invalid !== null) report(record.invalid);
+            const type = record.type;
+            if (type !== null) {
+              if (type.ok) kb.addRuleTypeEntry(type.value);
+              else report(type.error);
+            }
             break;
           }
           case "query":
