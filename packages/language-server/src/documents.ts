@@ -10,7 +10,14 @@
  * root, any document when no root was named, an untitled buffer or any non-`file:` URI — is a
  * one-file policy of its own, never merged into a root's policy.
  */
-import { Policy, parseTolerant, sumStats, type PolicyAnalysis, type PolicyStatistics } from "@polar-ide/analyzer";
+import {
+  Policy,
+  parseTolerant,
+  sumStats,
+  type LoadResult,
+  type PolicyAnalysis,
+  type PolicyStatistics,
+} from "@polar-ide/analyzer";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Position } from "vscode-languageserver";
 import type { ParsedDocument } from "./features.js";
@@ -200,6 +207,14 @@ export class Documents {
       doc.parsed = { revision: doc.revision, view: { uri: doc.uri, document: doc.document, lines } };
     }
     return doc.parsed.view;
+  }
+
+  /**
+   * The load of the policy `doc` belongs to (each policy caches its analysis until a file changes:
+   * this is the analysis the next load publishes), for features that show what the load computed.
+   */
+  loadOf(doc: Tracked): LoadResult {
+    return this.policyFor(doc.uri).analyze().load;
   }
 
   /** The documents of the policy `doc` belongs to (itself alone for a one-file policy), as the features see them. */

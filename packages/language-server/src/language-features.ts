@@ -1,6 +1,7 @@
 /**
- * Editor features over LSP: document symbols, go to definition, hover and completion, computed by
- * `features.ts` and `completion.ts` on the parse the policy already has (`Documents.parsed`, or the
+ * Editor features over LSP — document symbols, definition, hover (rule types; the longhand rule of
+ * a shorthand rule), completion, references, document highlight, rename, folding ranges and
+ * workspace symbols — computed on the parse the policy already has (`Documents.parsed`, or the
  * error-tolerant parse of a file with a syntax error), each request inside `runSafe`.
  */
 import {
@@ -10,6 +11,8 @@ import {
   type CompletionItem,
   type DocumentHighlight,
   type DocumentSymbol,
+  type FoldingRange,
+  type SymbolInformation,
   type Hover,
   type Location,
   type Position,
@@ -17,6 +20,9 @@ import {
   type WorkspaceEdit,
 } from "vscode-languageserver";
 import { completion } from "./completion.js";
+import { foldingRanges } from "./folding.js";
+import { shorthandHover } from "./shorthand-hover.js";
+import { workspaceSymbols } from "./workspace-symbols.js";
 import { documentHighlights, isRefusal, prepareRename, references, rename } from "./rename.js";
 import type { ServerContext } from "./context.js";
 import type { Tracked } from "./documents.js";
@@ -74,7 +80,12 @@ export function registerLanguageFeatures({ connection, documents, logger }: Serv
           params?.textDocument?.uri,
           (doc) => {
             const offset = offsetOf(doc, params.position);
-            return offset === null ? null : hover(documents.policyParsed(doc), documents.parsed(doc), offset);
+            if (offset === null) return null;
+            const parsed = documents.parsed(doc);
+            return (
+              shorthandHover(parsed, () => documents.loadOf(doc), offset) ??
+              hover(documents.policyParsed(doc), parsed, offset)
+            );
           },
           null,
         ),
@@ -175,6 +186,29 @@ export function registerLanguageFeatures({ connection, documents, logger }: Serv
       },
       null,
       "rename",
+      token,
+    ),
+  );
+
+  connection.onFoldingRanges((params, token: CancellationToken) =>
+    runSafe(
+      logger,
+      () => withDocument<FoldingRange[]>(params?.textDocument?.uri, (doc) => foldingRanges(documents.parsed(doc)), []),
+      [],
+      "foldingRange",
+      token,
+    ),
+  );
+
+  connection.onWorkspaceSymbol((params, token: CancellationToken) =>
+    runSafe(
+      logger,
+      () => {
+        const query: unknown = params?.query;
+        return workspaceSymbols(documents.allParsed(), isString(query) ? query : "");
+      },
+      [] as SymbolInformation[],
+      "workspaceSymbol",
       token,
     ),
   );

@@ -81,6 +81,8 @@ export function registerLifecycle({ connection, documents, existence, logger, lo
         referencesProvider: true,
         documentHighlightProvider: true,
         renameProvider: { prepareProvider: true },
+        foldingRangeProvider: true,
+        workspaceSymbolProvider: true,
         workspace: {
           workspaceFolders: { supported: true },
           // Every deletion in the editor, folders included: a folder may hold Polar files.

@@ -8,6 +8,9 @@ import { describe, expect, it } from "vitest";
 import { completion } from "../src/completion.js";
 import { Documents } from "../src/documents.js";
 import { definition, documentSymbols, hover } from "../src/features.js";
+import { foldingRanges } from "../src/folding.js";
+import { shorthandHover } from "../src/shorthand-hover.js";
+import { workspaceSymbols } from "../src/workspace-symbols.js";
 import { documentHighlights, isRefusal, prepareRename, references, rename } from "../src/rename.js";
 
 /** The text with an unfinished rule typed at the start of its middle line. */
@@ -34,6 +37,8 @@ describe("features on the conformance corpus", () => {
         const doc = documents.parsed(tracked);
         const docs = documents.policyParsed(tracked);
         documentSymbols(doc);
+        for (const r of foldingRanges(doc)) expect(r.endLine).toBeGreaterThan(r.startLine);
+        expect(workspaceSymbols([doc], "").length).toBeGreaterThanOrEqual(documentSymbols(doc).length);
         // Every 5th offset, and the end: cheap enough for the whole corpus, dense enough to hit every token kind.
         const offsets: number[] = [];
         for (let offset = 0; offset < text.length; offset += 5) offsets.push(offset);
@@ -42,6 +47,7 @@ describe("features on the conformance corpus", () => {
         for (const offset of offsets) {
           for (const l of definition(docs, doc, offset)) expect(l.uri).toBe(uri);
           if (hover(docs, doc, offset) !== null) answered++;
+          if (shorthandHover(doc, () => documents.loadOf(tracked), offset) !== null) answered++;
           for (const item of completion(docs, doc, offset)) expect(item.label.length).toBeGreaterThan(0);
           const found = references(docs, doc, offset, true);
           for (const l of found) expect(l.uri).toBe(uri);
