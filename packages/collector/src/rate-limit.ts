@@ -3,20 +3,24 @@
  * counted under: its IPv4 address, or its IPv6 /64 (one subscriber usually holds a whole /64, so
  * per-address buckets would give one client 2^64 of them).
  *
- * Bounded without stalls: buckets are kept in least-recently-used order, each `take` forgets at
- * most a few buckets that have been idle long enough to be full again, and at the cap the least
- * recently used bucket makes room. No call ever walks the whole table.
+ * Bounded without stalls: buckets live in two generations. A bucket untouched for a minute has
+ * refilled completely and is as good as forgotten, so every minute (or when the current
+ * generation reaches half the cap) the older generation is dropped whole and the current one
+ * becomes the older. A touched bucket moves to the current generation. No call ever walks the
+ * table — an earlier version swept it entry by entry, which stalled the event loop at the cap.
  */
 import { isIPv4, isIPv6 } from "node:net";
 
 const MAX_SOURCES = 100_000;
-/** Idle buckets forgotten per `take`: amortised O(1), and faster than sources can be added. */
-const SWEEP_PER_TAKE = 4;
 
-interface Bucket {
+/** One source's bucket. */
+export interface Bucket {
   tokens: number;
   at: number;
 }
+
+/** How the limiter makes its tables (tests count what is done with them). */
+export type MapFactory = () => Map<string, Bucket>;
 
 /**
  * Token-bucket limiter: `perMinute` tokens a minute per key, bursts up to `perMinute`. A request
@@ -24,22 +28,25 @@ interface Bucket {
  * that a large batch is never refused forever.
  */
 export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  private current: Map<string, Bucket>;
+  private previous: Map<string, Bucket>;
+  private rotatedAt: number;
   private readonly ratePerMs: number;
-  /** A bucket untouched this long has refilled completely: it is as good as new. */
-  private readonly refillMs: number;
-  /** Buckets inspected by sweeps so far (tests: sweeping is incremental). */
-  swept = 0;
-  /** Most buckets one call inspected (tests). */
-  maxSweptPerCall = 0;
+  /** A bucket untouched this long has refilled completely. */
+  private readonly refillMs = 60_000;
+  /** Generations dropped so far (tests). */
+  rotations = 0;
 
   constructor(
     private readonly perMinute: number,
     private readonly now: () => number = () => Date.now(),
     private readonly maxSources = MAX_SOURCES,
+    private readonly newMap: MapFactory = () => new Map(),
   ) {
     this.ratePerMs = perMinute / 60_000;
-    this.refillMs = 60_000;
+    this.current = newMap();
+    this.previous = newMap();
+    this.rotatedAt = now();
   }
 
   /** Takes `n` tokens from `key`'s bucket; returns 0 when allowed, else the seconds to wait. */
@@ -52,58 +59,53 @@ export class RateLimiter {
       b.tokens -= n;
       return 0;
     }
-    return this.secondsUntil(b, need);
+    return this.secondsUntil(b.tokens, need);
   }
 
   /** The seconds until `key` has one token again (0: it has one now). Takes nothing. */
   wait(key: string): number {
     if (this.perMinute === 0) return 0;
-    const b = this.buckets.get(key);
+    const b = this.current.get(key) ?? this.previous.get(key);
     if (b === undefined) return 0;
     const tokens = Math.min(this.perMinute, b.tokens + (this.now() - b.at) * this.ratePerMs);
-    return tokens >= 1 ? 0 : this.secondsUntil({ tokens, at: 0 }, 1);
+    return tokens >= 1 ? 0 : this.secondsUntil(tokens, 1);
   }
 
   /** Number of keys tracked (tests). */
   get size(): number {
-    return this.buckets.size;
+    return this.current.size + this.previous.size;
   }
 
-  private secondsUntil(b: Bucket, need: number): number {
-    return Math.max(1, Math.ceil((need - b.tokens) / this.ratePerMs / 1000));
+  private secondsUntil(tokens: number, need: number): number {
+    return Math.max(1, Math.ceil((need - tokens) / this.ratePerMs / 1000));
   }
 
-  /** The refilled bucket of `key`, moved to the most-recently-used end. */
+  /** The refilled bucket of `key`, in the current generation. */
   private bucket(key: string, t: number): Bucket {
-    let b = this.buckets.get(key);
+    // Everything in `previous` was last touched before the last rotation; once a minute has
+    // passed since, it is all full again: forget it (a new bucket starts full).
+    if (t - this.rotatedAt >= this.refillMs) this.rotate(t);
+    let b = this.current.get(key);
     if (b === undefined) {
-      this.sweep(t);
-      if (this.buckets.size >= this.maxSources) {
-        // Still full of active keys: the least recently used one makes room.
-        const oldest = this.buckets.keys().next();
-        if (oldest.done !== true) this.buckets.delete(oldest.value);
-      }
-      b = { tokens: this.perMinute, at: t };
-    } else {
-      this.buckets.delete(key);
-      b.tokens = Math.min(this.perMinute, b.tokens + (t - b.at) * this.ratePerMs);
-      b.at = t;
+      b = this.previous.get(key);
+      if (b !== undefined) this.previous.delete(key);
+      else b = { tokens: this.perMinute, at: t };
+      // At half the cap the current generation becomes the previous one (and the previous,
+      // still draining buckets of the least recently seen sources, is dropped): a flood of new
+      // sources costs old idle ones their state, never memory or time.
+      if (this.current.size >= this.maxSources / 2) this.rotate(t);
+      this.current.set(key, b);
     }
-    this.buckets.set(key, b);
+    b.tokens = Math.min(this.perMinute, b.tokens + (t - b.at) * this.ratePerMs);
+    b.at = t;
     return b;
   }
 
-  /** Forgets up to SWEEP_PER_TAKE least recently used buckets that have refilled. */
-  private sweep(t: number): void {
-    let visited = 0;
-    for (const [k, b] of this.buckets) {
-      if (visited === SWEEP_PER_TAKE) break;
-      visited++;
-      if (t - b.at < this.refillMs && b.tokens + (t - b.at) * this.ratePerMs < this.perMinute) break;
-      this.buckets.delete(k);
-    }
-    this.swept += visited;
-    this.maxSweptPerCall = Math.max(this.maxSweptPerCall, visited);
+  private rotate(t: number): void {
+    this.previous = this.current;
+    this.current = this.newMap();
+    this.rotatedAt = t;
+    this.rotations++;
   }
 }
 
