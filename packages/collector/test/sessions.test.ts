@@ -149,6 +149,27 @@ describe("cross-origin login and logout", () => {
     expect((await login(READ_TOKEN, { "sec-fetch-site": "same-origin" })).statusCode).toBe(303);
   });
 
+  it("accepts a login through a trusted TLS proxy, whose public origin differs from the socket's", async () => {
+    await build({ trustProxy: ["10.0.0.1"], allowedHosts: ["telemetry.example.org"] });
+    const proxied = {
+      origin: "https://telemetry.example.org",
+      "x-forwarded-proto": "https",
+      "x-forwarded-host": "telemetry.example.org",
+      "x-forwarded-for": "203.0.113.5",
+    };
+    const r = await login(READ_TOKEN, proxied, "10.0.0.1");
+    expect(r.statusCode).toBe(303);
+    expect(String(r.headers["set-cookie"])).toMatch(/; Secure$/);
+    // Without --trust-proxy the same request is cross-origin, and the answer says what to do.
+    await app.close();
+    await store.close();
+    cleanup();
+    await build({ allowedHosts: ["telemetry.example.org"] });
+    const refused = await login(READ_TOKEN, proxied, "10.0.0.1");
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toMatch(/--trust-proxy/);
+  });
+
   it("refuses a cross-origin logout, and the session survives it", async () => {
     await build();
     const cookie = sessionOf(await login(READ_TOKEN))!;

@@ -11,7 +11,13 @@ import { loginPage } from "./dashboard.js";
 /** Registers `/login` and `/logout`. */
 export function registerSession(app: FastifyInstance, deps: { readonly auth: Auth }): void {
   const checkOrigin = async (request: Parameters<typeof sameOrigin>[0]): Promise<void> => {
-    if (!sameOrigin(request)) throw new HttpError(403, "cross-origin request refused");
+    if (!sameOrigin(request)) {
+      throw new HttpError(
+        403,
+        `cross-origin request refused: this collector is ${request.protocol}://${request.host}` +
+          " (behind a reverse proxy, name it with --trust-proxy and have it send X-Forwarded-Proto and X-Forwarded-Host)",
+      );
+    }
   };
 
   app.post("/login", { onRequest: checkOrigin }, async (request, reply) => {
