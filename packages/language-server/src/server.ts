@@ -13,8 +13,10 @@
  * Beyond Oso: folders deleted outside the editor are noticed by checking that tracked `file:`
  * documents still exist (`existence-check.ts`); a burst of notifications is analysed once, the
  * superseded intermediate states are never published (`load-scheduler.ts`); every handler is
- * contained by `runSafe` (`run-safe.ts`); document symbols, definitions and hover
- * (`language-features.ts` over `features.ts`).
+ * contained by `runSafe` (`run-safe.ts`); files outside the project roots and non-file documents
+ * are one-file policies (`documents.ts`); editor features — outline, definition, hover, completion,
+ * references, highlight, rename, folding, workspace symbols — on an error-tolerant parse
+ * (`language-features.ts` and the modules it wires).
  */
 import type { Connection } from "vscode-languageserver";
 import { connectionLogs, type ServerContext } from "./context.js";

@@ -1,8 +1,9 @@
 /**
  * Real editors as clients: Neovim (0.7, built-in LSP client) and Emacs (28, eglot 1.9) open a
- * folder of .polar files with `polar-language-server --stdio`, then edit one file. The test checks
- * what each editor received (raw publishDiagnostics) and shows (vim.diagnostic / flymake) against
- * the analyzer's own view of the same files.
+ * folder of .polar files with `polar-language-server --stdio`, ask for a completion and a rename
+ * across two files, then edit one file. The test checks what each editor received (raw
+ * publishDiagnostics, the completion items, the rename's edits) and shows (vim.diagnostic /
+ * flymake) against the analyzer's own view of the same files.
  *
  * The editors come from Debian (`scripts/install-editors.sh`, run by `scripts/test.sh`). A missing
  * editor fails these tests: they are never skipped.
@@ -40,7 +41,16 @@ interface EditorResult {
   files: string[];
   opened: Phase;
   edited: Phase;
+  /** Completion labels in main.polar's `"read"` (a shorthand rule's head in Repo). */
+  completion: string[];
+  /** Neovim: the rename's WorkspaceEdit changes; eglot: edits per URI. */
+  rename: unknown;
   error?: string;
+}
+
+/** The completion in `"read" if …` offers Repo's roles and permissions. */
+function checkCompletion(result: EditorResult): void {
+  expect([...result.completion].sort()).toEqual(["maintainer", "push", "read", "reader"]);
 }
 
 /** What the server should publish for these files: the analyzer's diagnostics, per document. */
@@ -132,7 +142,7 @@ function checkResult(result: EditorResult, editedText: (uri: string) => string):
 }
 
 describe("Neovim", () => {
-  it("receives and shows the policy's diagnostics, and the re-analysis after an edit", () => {
+  it("receives and shows the policy's diagnostics, completes, renames across files, and re-analyses an edit", () => {
     requireProgram("nvim");
     const out = join(dir, "nvim-result.json");
     const run = spawnSync("nvim", ["--headless", "--clean", "-n", "-u", join(HERE, "editors/nvim.lua")], {
@@ -145,6 +155,18 @@ describe("Neovim", () => {
     const result = JSON.parse(readFileSync(out, "utf8")) as EditorResult;
     // Neovim sends the buffer with its trailing newline.
     checkResult(result, (uri) => editedFiles.get(uri) ?? "");
+    checkCompletion(result);
+    // Rename of user_role (called in main.polar, defined in roles.polar): one edit in each file.
+    const rename = result.rename as { changes: Record<string, { newText: string }[]>; error?: string };
+    expect(rename.error).toBeUndefined();
+    expect(
+      Object.entries(rename.changes)
+        .map(([u, edits]) => [u.slice(u.lastIndexOf("/") + 1), edits.map((e) => e.newText)])
+        .sort(),
+    ).toEqual([
+      ["main.polar", ["member_role"]],
+      ["roles.polar", ["member_role"]],
+    ]);
 
     // What the editor shows: vim.diagnostic items at the published positions.
     const shown = result.opened.shown as {
@@ -173,7 +195,7 @@ describe("Neovim", () => {
 });
 
 describe("Emacs eglot", () => {
-  it("receives and shows the policy's diagnostics, and the re-analysis after an edit", () => {
+  it("receives and shows the policy's diagnostics, completes, renames across files, and re-analyses an edit", () => {
     requireProgram("emacs");
     const eglot = spawnSync("sh", ["-c", "ls -d /usr/share/emacs/site-lisp/elpa/eglot-*"], { encoding: "utf8" });
     if (eglot.status !== 0)
@@ -190,6 +212,17 @@ describe("Emacs eglot", () => {
     const mainUri = pathToFileURL(join(dir, "main.polar")).href;
     // Emacs inserted "\n" + EDIT_LINE after the file's final newline.
     checkResult(result, (uri) => (uri === mainUri ? `${files.get(uri) ?? ""}\n${EDIT_LINE}` : (files.get(uri) ?? "")));
+    checkCompletion(result);
+    // Rename of user_role (called in main.polar, defined in roles.polar): one edit in each file.
+    const rename = result.rename as Record<string, number>;
+    expect(
+      Object.entries(rename)
+        .map(([u, n]) => [u.slice(u.lastIndexOf("/") + 1), n])
+        .sort(),
+    ).toEqual([
+      ["main.polar", 1],
+      ["roles.polar", 1],
+    ]);
 
     // What the editor shows: flymake diagnostics, "source [code]: message", on the published lines.
     const shown = result.opened.shown as { file: string; line: number; type: string; text: string }[];

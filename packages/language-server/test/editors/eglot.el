@@ -1,7 +1,8 @@
 ;;; eglot.el --- Emacs 28 + eglot 1.9 as the LSP client of polar-language-server  -*- lexical-binding: t -*-
 ;; Run from the policy folder:  OUT=result.json SERVER=dist/main.js emacs -Q --batch -l eglot.el
 ;; Visits every *.polar file of the folder, waits until the server has published for all of them,
-;; records what arrived (raw notifications and flymake's diagnostics), edits main.polar, records again.
+;; records what arrived (raw notifications and flymake's diagnostics), asks for a completion and a
+;; rename, edits main.polar, records again.
 (dolist (d (file-expand-wildcards "/usr/share/emacs/site-lisp/elpa/*"))
   (add-to-list 'load-path d))
 (require 'cl-lib)
@@ -75,6 +76,23 @@
     (polar-finish 3 (append result (list (cons 'error "timeout waiting for diagnostics")
                                          (cons 'raw (vconcat (reverse polar-raw)))))))
   (push (cons 'opened (list (cons 'raw (vconcat (reverse polar-raw))) (cons 'shown (vconcat (polar-shown))))) result)
+  ;; Completion in a shorthand rule's head string, and a rename of a rule defined in another file.
+  (with-current-buffer (get-file-buffer (cl-find-if (lambda (f) (string-suffix-p "/main.polar" f)) files))
+    (let* ((server (eglot-current-server))
+           (doc (list :uri (concat "file://" (buffer-file-name))))
+           (items (progn (goto-char (point-min)) (search-forward "\"read\" if") (backward-char 7)
+                         (jsonrpc-request server :textDocument/completion
+                                          (list :textDocument doc :position (eglot--pos-to-lsp-position)))))
+           (labels (mapcar (lambda (i) (plist-get i :label))
+                           (if (vectorp items) items (plist-get items :items))))
+           (edit (progn (goto-char (point-min)) (search-forward "user_role(") (backward-char 9)
+                        (jsonrpc-request server :textDocument/rename
+                                         (list :textDocument doc :position (eglot--pos-to-lsp-position)
+                                               :newName "member_role"))))
+           (changes (cl-loop for (uri edits) on (plist-get edit :changes) by #'cddr
+                             collect (cons (substring (symbol-name uri) 1) (length edits)))))
+      (push (cons 'completion (vconcat labels)) result)
+      (push (cons 'rename changes) result)))
   (let ((count (length polar-raw)))
     (with-current-buffer (get-file-buffer (cl-find-if (lambda (f) (string-suffix-p "/main.polar" f)) files))
       (goto-char (point-max))
