@@ -77,7 +77,8 @@ async function benchServer(workspace) {
   connection.listen();
   await connection.sendRequest("initialize", {
     processId: null,
-    rootUri: null,
+    // The project root: its files form one policy (a server told no root checks each file alone).
+    rootUri: "file:///bench",
     capabilities: {},
     initializationOptions: { existenceCheckIntervalMs: 0 },
   });
