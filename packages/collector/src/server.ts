@@ -64,7 +64,12 @@ export async function startCollector(config: Config, options: { logger?: boolean
     const now = Date.now();
     if (now - store.lastWriteAt < QUIET_MS && now - lastRollup < QUIET_MAX_MS) return;
     lastRollup = now;
-    void store.refresh(BACKGROUND_CHUNK).catch(jobError("rollup"));
+    // Then the shared view's set folds the days that closed, so that its first reader after
+    // midnight does not wait for a whole day's fold.
+    void store
+      .refresh(BACKGROUND_CHUNK)
+      .then(() => store.refreshShared(utcDay(), BACKGROUND_CHUNK))
+      .catch(jobError("rollup"));
   }, ROLLUP_EVERY_MS);
   const purge = async (): Promise<void> => {
     const n = await store.purge(retentionCutoff(config.retentionDays));

@@ -245,6 +245,13 @@ function attack(d: Dashboard, events: readonly Ev[], k: number): void {
       expect(out === 0 || out >= k, `users with events outside ${id}: ${out}`).toBe(true);
     }
   }
+  // Workspaces never with a code: none, or at least k.
+  const ws = d.totals.distinct_workspaces;
+  for (const c of d.codes) {
+    if (ws === null || c.distinct_workspaces === null) continue;
+    const never = ws - c.distinct_workspaces;
+    expect(never === 0 || never >= k, `workspaces never with ${c.code}: ${never}`).toBe(true);
+  }
   // Differencing: whatever a subtraction yields is a sum over at least k users.
   for (const r of relations(d, cells, k)) {
     if (r.total === null) continue;

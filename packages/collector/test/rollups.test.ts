@@ -4,9 +4,11 @@
  * days only); retention deletes old events and rebuilds both sets from the rest.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ValidEvent } from "@polar-ide/telemetry";
 import type { SetReader } from "../src/db/queries.js";
-import { Harness } from "./harness.js";
-import { databaseBackends, makeEvent, startPostgres, type Postgres } from "./helpers.js";
+import { startCollector } from "../src/index.js";
+import { Harness, testConfig } from "./harness.js";
+import { databaseBackends, freePort, makeEvent, startPostgres, type Postgres } from "./helpers.js";
 
 let postgres: Postgres | null = null;
 const cleanups: (() => void)[] = [];
@@ -113,6 +115,22 @@ describe.each(databaseBackends(() => postgres, cleanups))("rollups on %s", (_nam
       }
     } finally {
       await h.close();
+    }
+  });
+
+  it("folds closed days into the shared set in the background, before anyone reads it", async () => {
+    const collector = await startCollector({ ...testConfig(await makeDb()), port: await freePort() });
+    try {
+      const events = [1, 2, 3].map((user) => makeEvent({ user }) as unknown as ValidEvent);
+      // Events of a day long closed, stored the way ingest stores them.
+      expect(await collector.store.insertBatch("2026-01-01", events)).toBe(3);
+      const deadline = Date.now() + 30_000;
+      // Read the shared tables directly: reading through the API would fold them itself.
+      while ((await collector.store.shared().totals()).events < 3 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 250));
+      expect(await collector.store.shared().totals()).toEqual({ events: 3, users: 3, workspaces: 3 });
+    } finally {
+      await collector.close();
     }
   });
 

@@ -313,7 +313,9 @@ export async function buildView(reader: SetReader, k: number, info: Omit<ViewInf
       occurrences: ok ? cell.total : null,
       events: ok ? cell.events : null,
       distinct_users: ok ? cell.users : null,
-      distinct_workspaces: ok ? workspaces : null,
+      // All workspaces minus the code's is the workspaces never with it: 1 to k − 1 of them hide
+      // the figure (a workspace belongs to one user).
+      distinct_workspaces: ok && !risky(totals.workspaces - workspaces) ? workspaces : null,
       top_user_share: top,
       per_user: perUser,
     };
