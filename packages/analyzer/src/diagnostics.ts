@@ -92,3 +92,11 @@ export function contextOf(term: {
   if (s.kind !== "parser" || s.file === undefined || s.start === undefined || s.end === undefined) return null;
   return { file: s.file, start: s.start, end: s.end };
 }
+
+/**
+ * UnregisteredClass for a class name: at a block name or relation type (with its span), or during
+ * rule-type validation (no span: the engine builds a context-free term for the tag there).
+ */
+export function unregisteredClass(name: string, context: DiagnosticContext | null): Diagnostic {
+  return error("ValidationError::UnregisteredClass", `Unregistered class: ${name}`, context);
+}

@@ -10,7 +10,7 @@
  * `*rest` list, InvalidState).
  */
 import type { Fields, NumberValue, Parameter, Rule, Term, Value } from "./ast.js";
-import { contextOf, error, type Diagnostic } from "./diagnostics.js";
+import { contextOf, error, unregisteredClass, type Diagnostic } from "./diagnostics.js";
 import type { KnowledgeBase, RuleType } from "./kb.js";
 import {
   debugDictionary,
@@ -124,11 +124,6 @@ function paramFieldsMatch(typeFields: Fields, ruleFields: Fields): boolean {
 const instanceToPolar = (i: InstanceValue): string => valueToPolar(i);
 const dictToPolar = (fields: Fields): string => valueToPolar({ type: "Dictionary", fields });
 
-function unregisteredClass(tag: string): Diagnostic {
-  // The engine builds a context-free term for the tag here, so the error has no source span.
-  return error("ValidationError::UnregisteredClass", `Unregistered class: ${tag}`, null);
-}
-
 function fieldsMismatch(rule: InstanceValue, index: number, type: InstanceValue): MatchResult {
   return mismatch(
     `Rule specializer ${instanceToPolar(rule)} on parameter ${index} did not match rule type specializer ${instanceToPolar(type)} because the specializer fields did not match.`,
@@ -138,7 +133,7 @@ function fieldsMismatch(rule: InstanceValue, index: number, type: InstanceValue)
 /** `check_rule_instance_is_subclass_of_rule_type_instance`. */
 function checkSubclass(kb: KnowledgeBase, rule: InstanceValue, type: InstanceValue, index: number): MatchResult {
   const constant = kb.constant(type.tag);
-  if (constant === undefined) return fail(unregisteredClass(type.tag));
+  if (constant === undefined) return fail(unregisteredClass(type.tag, null));
   // Every constant the hosts register for a load (classes and `nil`) is an external instance, so
   // the engine's "registered as a constant with value" branch cannot be reached here.
   const ruleMro = kb.mroOf(rule.tag);
@@ -171,7 +166,7 @@ function checkPatternParam(kb: KnowledgeBase, index: number, rule: PatternValue,
         // unregistered member is an error; otherwise it succeeds when a member is among the rule
         // class's registered ancestors and the fields match. Computed without visiting every member.
         const unregistered = kb.firstUnregisteredMember(type.tag);
-        if (unregistered !== undefined) return fail(unregisteredClass(unregistered));
+        if (unregistered !== undefined) return fail(unregisteredClass(unregistered, null));
         const success =
           paramFieldsMatch(type.fields, rule.fields) && kb.ancestorsOf(rule.tag).some((a) => members.has(a));
         if (!success) {

@@ -32,6 +32,8 @@ export interface TolerantParse {
 
 /** Rounds of parse-and-blank before the rest of the file, from the last error on, is left out at once. */
 const MAX_ROUNDS = 32;
+/** Characters parsed in all rounds together: a huge broken file gets fewer rounds (a 10 MB one: 2). */
+const WORK_BUDGET = 16_000_000;
 
 interface Segment {
   start: number;
@@ -220,11 +222,12 @@ export function parseTolerant(file: SourceFile): TolerantParse {
     return blank(item.start, Math.max(end, item.lastTokenEnd)) || blank(item.start, item.end);
   };
 
+  const maxRounds = Math.max(1, Math.min(MAX_ROUNDS, Math.floor(WORK_BUDGET / Math.max(1, text.length))));
   let lines: readonly Line[] = [];
   let error: Diagnostic = first.error;
   for (let round = 0; ; round++) {
     const offset = error.context?.start ?? text.length;
-    let progressed = round < MAX_ROUNDS && blame(offset);
+    let progressed = round < maxRounds && blame(offset);
     if (!progressed) {
       // Out of rounds (or nothing to blame): leave out everything from the error's item on.
       const from = items.find((item) => item.end > offset && !isBlank(chars, item.start, item.end))?.start ?? offset;
@@ -238,7 +241,7 @@ export function parseTolerant(file: SourceFile): TolerantParse {
     }
     errors.push(result.error);
     error = result.error;
-    if (round > MAX_ROUNDS + 2) break;
+    if (round > maxRounds + 2) break;
   }
   skipped.sort((a, b) => a.start - b.start);
   return { lines, errors, skipped };

@@ -21,6 +21,7 @@ export interface GeneratedRuleType {
    */
   readonly key: string;
 }
+
 /** The `has_relation` rule type of a block's `i`-th relation, made once per memo and flag. */
 function relationRuleType(memo: BlockMemo, i: number, required: boolean): GeneratedRuleType {
   const old = memo.ruleTypes[i];

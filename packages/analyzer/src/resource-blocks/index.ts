@@ -7,7 +7,7 @@
  * - shorthand.ts — rewriting one shorthand rule into an ordinary rule (or its first error);
  * - phases.ts — the block phases of a load (shorthand rules of every block) and their cache;
  * - generated-rule-types.ts — the `has_relation` / `has_role` rule types;
- * - errors.ts — the diagnostics several of them report.
+ * - errors.ts — the ResourceBlock error reading and shorthand translation report.
  *
  * Where the engine iterates a Rust `HashMap` (so its order is not a function of the text) these
  * modules use source order: blocks in order of first appearance, declarations in the order roles,

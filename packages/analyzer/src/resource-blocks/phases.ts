@@ -5,9 +5,8 @@
  * load redoes only the blocks whose inputs changed.
  */
 import type { Rule, Term } from "../ast.js";
-import type { Diagnostic } from "../diagnostics.js";
+import { contextOf, unregisteredClass, type Diagnostic } from "../diagnostics.js";
 import type { Result } from "../result.js";
-import { unregisteredClass } from "./errors.js";
 import type { GeneratedRuleType } from "./generated-rule-types.js";
 import type { ShorthandRule } from "./read.js";
 import type { BlockRegistry, RegisteredBlock, StoredDeclaration } from "./registry.js";
@@ -88,7 +87,7 @@ export class BlockPhaseCache {
       if (d.declaration.kind !== "relation") continue;
       const subject = d.declaration.type;
       const subjectName = symbolName(subject);
-      if (!this.isConstant(subjectName)) unregistered.push(unregisteredClass(subject));
+      if (!this.isConstant(subjectName)) unregistered.push(unregisteredClass(subjectName, contextOf(subject)));
       relations.push({ key: relationKey(subjectName, d.key, objectName), subject, name: d.key, object: resource });
     }
 

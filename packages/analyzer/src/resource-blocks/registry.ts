@@ -5,10 +5,9 @@
  */
 import { sortedFields } from "../ast.js";
 import type { Term } from "../ast.js";
-import { contextOf, error } from "../diagnostics.js";
+import { contextOf, error, unregisteredClass } from "../diagnostics.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { err, ok, type Result } from "../result.js";
-import { unregisteredClass } from "./errors.js";
 import type { Declaration, ResourceBlock, ShorthandRule } from "./read.js";
 import { stringValue, symbolName, withValue } from "../terms.js";
 
@@ -92,7 +91,7 @@ export interface PreparedBlock {
 export function prepareBlock(block: ResourceBlock, isConstant: (name: string) => boolean): PreparedBlock {
   return {
     block,
-    unregistered: isConstant(block.name) ? null : unregisteredClass(block.resource),
+    unregistered: isConstant(block.name) ? null : unregisteredClass(block.name, contextOf(block.resource)),
     index: indexDeclarations(block),
   };
 }
