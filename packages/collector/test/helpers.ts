@@ -100,6 +100,8 @@ export function makeEvent(spec: EventSpec): { event: "diagnostic_load"; properti
 /** A running throw-away PostgreSQL server. */
 export interface Postgres {
   readonly port: number;
+  /** The cluster's data directory (tests that look at the bytes at rest). */
+  readonly dataDirectory: string;
   /** A fresh database on the server. */
   createDatabase(): Promise<string>;
   stop(): void;
@@ -150,6 +152,7 @@ export async function startPostgres(): Promise<Postgres> {
   const admin = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
     port,
+    dataDirectory: data,
     async createDatabase() {
       const name = `polar_${process.pid}_${++dbCounter}`;
       const c = new pg.Client({ connectionString: admin });

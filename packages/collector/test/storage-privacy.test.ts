@@ -3,7 +3,8 @@
  * orders stored rows by arrival; after compaction PostgreSQL's physical order and transaction
  * stamps do not either; a purged event's values are not left in the SQLite files.
  */
-import { readFileSync, existsSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Harness } from "./harness.js";
 import { databaseBackends, hex, id64, makeEvent, sqliteUrl, startPostgres, type Postgres } from "./helpers.js";
@@ -161,6 +162,38 @@ describe("purge on sqlite", () => {
       expect(await h.store.purge("2025-06-01")).toBe(2);
       expect(await h.store.countEvents()).toBe(2);
       for (const s of secrets) expect(bytes(), s).not.toContain(s);
+      expect((await h.summary()).events).toBe(2);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe("purge on postgres", () => {
+  it("leaves no byte of a purged event in the database's files (the WAL aside)", async () => {
+    const h = await Harness.start(await postgres!.createDatabase(), 2, "2025-01-10");
+    try {
+      const gone = makeEvent({ user: 525252, workspace: 535353, codes: { "ParseError::ExtraToken": 2 } });
+      const secrets = [String(gone.properties.$insert_id), id64("user", 525252), id64("ws", 535353)];
+      await h.send([gone, makeEvent({ user: 1 })]);
+      h.day = "2026-01-10";
+      await h.send([makeEvent({ user: 2 }), makeEvent({ user: 3 })]);
+      await h.summary("operator");
+      h.day = "2026-01-11";
+      await h.summary("shared");
+      const [db] = await h.store.db.all("SELECT oid::text AS oid FROM pg_database WHERE datname = current_database()");
+      const dir = join(postgres!.dataDirectory, "base", String(db!.oid));
+      const bytes = async (): Promise<string> => {
+        // Flush shared buffers to the files (and let dropped files go).
+        await h.store.db.run("CHECKPOINT");
+        return readdirSync(dir)
+          .map((f) => readFileSync(join(dir, f)).toString("latin1"))
+          .join("");
+      };
+      for (const s of secrets) expect(await bytes()).toContain(s);
+      expect(await h.store.purge("2025-06-01")).toBe(2);
+      const after = await bytes();
+      for (const s of secrets) expect(after, s).not.toContain(s);
       expect((await h.summary()).events).toBe(2);
     } finally {
       await h.close();

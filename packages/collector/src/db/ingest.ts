@@ -182,7 +182,7 @@ export function deleteBefore(db: Db, cutoffDay: string): Promise<number> {
  * PostgreSQL: a table's heap keeps rows in insertion order, each stamped with its inserting
  * transaction (`xmin`), and deleted rows stay in their pages until vacuumed. Rewrite `events`
  * in one transaction in id order (random; one `xmin` for all rows; deleted rows left behind in
- * the old file, which is removed), then rewrite the queues in key order (CLUSTER).
+ * the old file, which is removed), then rewrite every other table in key order (CLUSTER).
  */
 export async function compact(db: Db): Promise<void> {
   if (db.dialect.name === "sqlite") {
@@ -200,6 +200,10 @@ export async function compact(db: Db): Promise<void> {
     await tx.run("CREATE UNIQUE INDEX events_insert_id ON events (insert_id)");
     await tx.run("CREATE INDEX events_day ON events (day)");
   });
-  await db.run("CLUSTER pending_rollup USING pending_rollup_pkey");
-  await db.run("CLUSTER pending_shared USING pending_shared_pkey");
+  // Every other table is rewritten too: emptied rows (scratch copies of events, rollups rebuilt
+  // by a purge) stay readable in their pages until the table is rewritten.
+  for (const t of REWRITTEN) await db.run(`CLUSTER ${t} USING ${t}_pkey`);
 }
+
+/** The tables `compact` rewrites on PostgreSQL besides `events`. */
+const REWRITTEN = ["pending_rollup", "pending_shared", ...SCRATCH, ...setTables(LIVE), ...setTables(SHARED)];
