@@ -32,8 +32,8 @@ export interface TolerantParse {
 
 /** Rounds of parse-and-blank before the rest of the file, from the last error on, is left out at once. */
 const MAX_ROUNDS = 32;
-/** Characters parsed in all rounds together: a huge broken file gets fewer rounds (a 10 MB one: 2). */
-const WORK_BUDGET = 16_000_000;
+/** Characters parsed in all rounds together: a huge broken file gets fewer rounds (a 4 MB one: 2). */
+const WORK_BUDGET = 8_000_000;
 
 interface Segment {
   start: number;
@@ -66,30 +66,42 @@ function atLineStart(text: string, offset: number): boolean {
 }
 
 /** Whether the token at `i` can only start a new top-level item (used to recover, in column 0). */
-function startsItem(tokens: readonly Token[], i: number): boolean {
-  const t = tokens[i];
-  const next = tokens[i + 1];
-  if (t === undefined) return false;
+function startsItem(t: Token, next: Token | null): boolean {
   if (t.kind === T.Type || t.kind === T.Query) return true;
-  if (t.kind !== T.Symbol || next === undefined) return false;
+  if (t.kind !== T.Symbol || next === null) return false;
   if (next.kind === T.LP) return true;
   return (t.text === "actor" || t.text === "resource" || t.text === "global") && next.kind === T.Symbol;
 }
 
-function tokenize(text: string): Token[] {
-  const lexer = new Lexer(text);
-  const tokens: Token[] = [];
-  for (;;) {
-    const t = lexer.next();
-    if (isLexError(t)) continue; // The lexer always advances; the item holding the error is blamed by the parse.
-    if (t.kind === T.EOF) break;
-    tokens.push(t);
+/** The tokens of a text one at a time (lexical errors skipped: the parse blames the item holding them). */
+class Tokens {
+  private readonly lexer: Lexer;
+  private ahead: Token | null;
+
+  constructor(text: string) {
+    this.lexer = new Lexer(text);
+    this.ahead = this.read();
   }
-  return tokens;
+
+  private read(): Token | null {
+    for (;;) {
+      const t = this.lexer.next();
+      if (isLexError(t)) continue; // The lexer always advances.
+      return t.kind === T.EOF ? null : t;
+    }
+  }
+
+  /** The next token and the one after it (null at the end); tokens are not kept, so memory stays flat. */
+  next(): [Token, Token | null] | null {
+    const t = this.ahead;
+    if (t === null) return null;
+    this.ahead = this.read();
+    return [t, this.ahead];
+  }
 }
 
 /** Cuts the text into top-level items (see the module comment). */
-function itemsOf(text: string, tokens: readonly Token[]): Item[] {
+function itemsOf(text: string, tokens: Tokens): Item[] {
   const items: Item[] = [];
   let start = -1;
   let depth = 0;
@@ -108,10 +120,9 @@ function itemsOf(text: string, tokens: readonly Token[]): Item[] {
     segmentStart = -1;
     headTokens = 0;
   };
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t === undefined) break;
-    if (start >= 0 && atLineStart(text, t.start) && startsItem(tokens, i)) finish(t.start, false);
+  for (let pair = tokens.next(); pair !== null; pair = tokens.next()) {
+    const [t, next] = pair;
+    if (start >= 0 && atLineStart(text, t.start) && startsItem(t, next)) finish(t.start, false);
     if (start < 0) start = t.start;
     if (block === null && depth === 0 && t.kind === T.LCB && headTokens === 2) {
       block = { open: t.start, close: null, productions: [] };
@@ -136,12 +147,60 @@ function itemsOf(text: string, tokens: readonly Token[]): Item[] {
   return items;
 }
 
-function isBlank(chars: readonly string[], from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = chars[i];
-    if (c !== " " && c !== "\n" && c !== "\r" && c !== "\t") return false;
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+const ORIGINAL = 0;
+const BLANKED = 1;
+const BRACE = 2;
+
+/**
+ * The text as the next round parses it: the original, with blanked spans (spaces, line breaks
+ * kept) and inserted closing braces, one flag per UTF-16 code unit so that offsets never move.
+ */
+class Masked {
+  private readonly flags: Uint8Array;
+
+  constructor(private readonly text: string) {
+    this.flags = new Uint8Array(text.length);
   }
-  return true;
+
+  /** Whether `[from, to)` holds nothing but blanks in the masked text. */
+  isBlank(from: number, to: number): boolean {
+    for (let i = from; i < to; i++) {
+      const f = this.flags[i];
+      if (f === BRACE) return false;
+      if (f !== BLANKED && !isSpace(this.text.charCodeAt(i))) return false;
+    }
+    return true;
+  }
+
+  blank(from: number, to: number): void {
+    this.flags.fill(BLANKED, from, to);
+  }
+
+  /** Turns the blank at `at` into `}`; false when there is no blank there. */
+  brace(at: number): boolean {
+    if (at >= this.text.length || this.flags[at] !== ORIGINAL || !isSpace(this.text.charCodeAt(at))) return false;
+    this.flags[at] = BRACE;
+    return true;
+  }
+
+  toString(): string {
+    const pieces: string[] = [];
+    const n = this.text.length;
+    let i = 0;
+    while (i < n) {
+      const f = this.flags[i];
+      let j = i + 1;
+      while (j < n && this.flags[j] === f) j++;
+      const slice = this.text.slice(i, j);
+      pieces.push(f === ORIGINAL ? slice : f === BLANKED ? slice.replace(/[^\r\n]/g, " ") : "}".repeat(j - i));
+      i = j;
+    }
+    return pieces.join("");
+  }
 }
 
 /** Parses `file` as the engine does, leaving out the items that do not parse. Never throws. */
@@ -149,19 +208,15 @@ export function parseTolerant(file: SourceFile): TolerantParse {
   const first = parseFile(file);
   if (first.ok) return { lines: first.value, errors: [], skipped: [] };
   const text = file.text;
-  const items = itemsOf(text, tokenize(text));
-  // One slot per UTF-16 code unit: offsets stay those of the original text.
-  const chars = text.split("");
+  const items = itemsOf(text, new Tokens(text));
+  const masked = new Masked(text);
   const skipped: Segment[] = [];
   const closed = new Set<Item>();
   const errors: Diagnostic[] = [first.error];
 
   const blank = (from: number, to: number): boolean => {
-    if (from >= to || isBlank(chars, from, to)) return false;
-    for (let i = from; i < to; i++) {
-      const c = chars[i];
-      if (c !== "\n" && c !== "\r") chars[i] = " ";
-    }
+    if (from >= to || masked.isBlank(from, to)) return false;
+    masked.blank(from, to);
     skipped.push({ start: from, end: to });
     return true;
   };
@@ -171,9 +226,7 @@ export function parseTolerant(file: SourceFile): TolerantParse {
     if (item.block === null || item.block.close !== null || closed.has(item)) return false;
     closed.add(item);
     const at = item.lastTokenEnd;
-    const c = chars[at];
-    if (at >= item.end || (c !== " " && c !== "\n" && c !== "\r" && c !== "\t")) return false;
-    chars[at] = "}";
+    if (at >= item.end || !masked.brace(at)) return false;
     item.block.close = at;
     return true;
   };
@@ -186,13 +239,13 @@ export function parseTolerant(file: SourceFile): TolerantParse {
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       if (item === undefined || item.start > offset) break;
-      if (!isBlank(chars, item.start, item.end)) index = i;
+      if (!masked.isBlank(item.start, item.end)) index = i;
     }
     if (index < 0) return false;
     // An item left open (a missing bracket) swallows what follows: the error is its fault.
     for (let i = index - 1; i >= 0; i--) {
       const before = items[i];
-      if (before === undefined || before.complete || isBlank(chars, before.start, before.end)) continue;
+      if (before === undefined || before.complete || masked.isBlank(before.start, before.end)) continue;
       if (before.openDepth > 0 && !closed.has(before)) {
         index = i;
         break;
@@ -230,11 +283,11 @@ export function parseTolerant(file: SourceFile): TolerantParse {
     let progressed = round < maxRounds && blame(offset);
     if (!progressed) {
       // Out of rounds (or nothing to blame): leave out everything from the error's item on.
-      const from = items.find((item) => item.end > offset && !isBlank(chars, item.start, item.end))?.start ?? offset;
+      const from = items.find((item) => item.end > offset && !masked.isBlank(item.start, item.end))?.start ?? offset;
       progressed = blank(Math.min(from, offset), text.length);
       if (!progressed) break;
     }
-    const result = parseFile({ name: file.name, text: chars.join("") });
+    const result = parseFile({ name: file.name, text: masked.toString() });
     if (result.ok) {
       lines = result.value;
       break;

@@ -122,6 +122,21 @@ describe("features in a file with a syntax error", () => {
 type Span = { start: number; end: number };
 
 /** The spans a kept line is made of: a rule, a query, or each production of a block (a block may lose one). */
+describe("the tolerant parse on a huge file with many errors", () => {
+  it("answers with the items before the errors it had rounds for, and leaves the rest out", () => {
+    const rule = "f(x) if g(x) and h(x);\n";
+    const chunk = rule.repeat(999) + "broken(x) if x = ;\n";
+    const text = chunk.repeat(250); // about 6 MB, 250 broken rules
+    const result = parseTolerant({ name: "huge.polar", text });
+    // The work budget allows one round at this size: the first broken rules are skipped one
+    // by one, then everything from the next error on at once.
+    expect(result.lines.length).toBeGreaterThanOrEqual(999 * 2);
+    expect(result.lines.length).toBeLessThan(999 * 250);
+    expect(result.lines.every((l) => l.kind === "rule" && l.rule.name === "f")).toBe(true);
+    expect(result.skipped.at(-1)?.end).toBe(text.length);
+  });
+});
+
 function lineSpans(line: Line): Span[] {
   if (line.kind === "resourceBlock") {
     return line.productions.flatMap((p) => {
