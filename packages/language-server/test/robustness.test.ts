@@ -83,6 +83,28 @@ describe("malformed params", () => {
         position: { line: 1000, character: 1000 },
       }),
     ).toBeNull();
+    // The requests added for issue 10, each with malformed params and with a position off the text.
+    const doc = { uri: uri("a.polar") };
+    const far = { line: 1000, character: 1000 };
+    for (const [method, empty] of [
+      ["textDocument/completion", []],
+      ["textDocument/references", []],
+      ["textDocument/documentHighlight", []],
+      ["textDocument/prepareRename", null],
+      ["textDocument/rename", null],
+      ["textDocument/foldingRange", []],
+    ] as const) {
+      expect(await c.connection.sendRequest(method, {}), method).toEqual(empty);
+      expect(await c.connection.sendRequest(method, { textDocument: doc, position: { line: -1 } }), method).toEqual(
+        empty,
+      );
+      const answer: unknown = await c.connection.sendRequest(method, { textDocument: doc, position: far, newName: 5 });
+      if (method === "textDocument/completion" || method === "textDocument/foldingRange") expect(answer).toBeDefined();
+      else expect(answer, method).toEqual(empty);
+    }
+    expect(await c.connection.sendRequest("workspace/symbol", { query: 42 })).toEqual(
+      await c.connection.sendRequest("workspace/symbol", { query: "" }),
+    );
     await stillWorks(c);
   });
 });
