@@ -144,8 +144,10 @@ describe("diagnosticLoad phases and order", () => {
   });
 });
 
-describe("rule-type validation stays linear", () => {
-  it("checks thousands of has_relation rules against thousands of relation types quickly", () => {
+// Rule-type matching is indexed (linear, where Oso's is quadratic in the number of blocks); how fast
+// it is at scale is measured by `npm run bench:analyzer`, never asserted here (tests hold no timings).
+describe("rule-type validation at scale", () => {
+  it("checks thousands of has_relation rules against thousands of relation types", () => {
     const n = 3000;
     const lines = ["allow(_, _, _);", "actor User {}"];
     for (let i = 0; i < n; i++) {
@@ -158,11 +160,8 @@ describe("rule-type validation stays linear", () => {
     lines.push(`resource R${n} { roles = ["r"]; }`);
     lines.push(`has_role(u: User, r: String, x: Resource) if x.r(u) = r;`);
     const classes = ["User", ...Array.from({ length: n + 1 }, (_, i) => `R${i}`)];
-    const start = performance.now();
     const r = diagnosticLoad(sources({ "a.polar": lines.join("\n") }), { environment: { classes } });
-    const elapsed = performance.now() - start;
     expect(r.diagnostics.map((d) => d.code)).toEqual(["ValidationWarning::MissingHasPermissionRule"]);
-    expect(elapsed).toBeLessThan(5000);
   });
 });
 
