@@ -4,7 +4,14 @@
  * wires them to LSP requests). Offsets are UTF-16 offsets into a document's text, converted to LSP
  * positions only at the edge through each document's `TextDocument`.
  */
-import type { Line, Production, Rule, Term } from "@polar-ide/analyzer";
+import {
+  ruleHeadToPolar,
+  type LoadResult,
+  type Line,
+  type Production,
+  type Rule,
+  type Term,
+} from "@polar-ide/analyzer";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { DocumentSymbol, MarkupKind, SymbolKind, type Hover, type Location, type Range } from "vscode-languageserver";
 
@@ -174,6 +181,11 @@ export function documentSymbols(doc: ParsedDocument): DocumentSymbol[] {
     }
   }
   return out;
+}
+
+/** Polar as the engine prints it, as a person writes it: `Actor{}` (an instance pattern) as `Actor`. */
+export function displayPolar(text: string): string {
+  return text.replace(/\b([A-Za-z_][A-Za-z0-9_:]*)\{\}/g, "$1");
 }
 
 function oneLine(s: string): string {
@@ -424,8 +436,17 @@ function blockLocations(docs: readonly ParsedDocument[], name: string): Location
 // ---------------------------------------------------------------------------------------------
 // Hover
 
-/** Hover on a rule call (or rule head): the rule types a definition of that rule must match. */
-export function hover(docs: readonly ParsedDocument[], doc: ParsedDocument, offset: number): Hover | null {
+/**
+ * Hover on a rule call (or rule head): the rule types a definition of that rule must match — from
+ * the policy's load when it completed (`load`), which includes the types generated from resource
+ * blocks, else the declared types and the engine's defaults.
+ */
+export function hover(
+  docs: readonly ParsedDocument[],
+  doc: ParsedDocument,
+  offset: number,
+  load?: () => LoadResult | null,
+): Hover | null {
   const call = ruleCallAt(doc.lines, offset) ?? ruleHeadAt(doc, offset);
   if (call === null) return null;
   const types: string[] = [];
@@ -443,13 +464,26 @@ export function hover(docs: readonly ParsedDocument[], doc: ParsedDocument, offs
       }
     }
   }
-  types.push(...(BUILTIN_RULE_TYPES.get(call.name) ?? []));
+  // A complete load knows every rule type, the ones generated from the resource blocks included
+  // (`has_role`, `has_relation`); otherwise the declared ones and the engine's defaults are shown.
+  const loaded = load?.() ?? null;
+  const known = loaded !== null && loaded.stage === "complete" ? loaded.ruleTypes.get(call.name) : undefined;
+  if (known !== undefined) {
+    types.length = 0;
+    for (const t of known) {
+      types.push(
+        `type ${displayPolar(ruleHeadToPolar(t.rule))}${t.key !== undefined ? "  # from the resource blocks" : ""}`,
+      );
+    }
+  } else {
+    types.push(...(BUILTIN_RULE_TYPES.get(call.name) ?? []));
+  }
   const lines: string[] = [];
   if (types.length === 0) {
     lines.push(`\`${call.name}\`: no rule type declared; any definition is accepted.`);
   } else {
     lines.push(`\`${call.name}\` must match ${types.length === 1 ? "this rule type" : "one of these rule types"}:`);
-    lines.push("", "```polar", ...types.map((t) => `${t};`), "```");
+    lines.push("", "```polar", ...types.map((t) => t.replace(/^(.*?\))(\s*#.*)?$/, "$1;$2")), "```");
   }
   lines.push("", `${definitions} definition${definitions === 1 ? "" : "s"} in the policy.`);
   return {

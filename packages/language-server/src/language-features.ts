@@ -84,7 +84,7 @@ export function registerLanguageFeatures({ connection, documents, logger }: Serv
             const parsed = documents.parsed(doc);
             return (
               shorthandHover(parsed, () => documents.loadOf(doc), offset) ??
-              hover(documents.policyParsed(doc), parsed, offset)
+              hover(documents.policyParsed(doc), parsed, offset, () => documents.loadOf(doc))
             );
           },
           null,

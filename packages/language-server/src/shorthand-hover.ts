@@ -6,11 +6,11 @@
  */
 import { ruleToPolar, type LoadResult, type Rule } from "@polar-ide/analyzer";
 import { MarkupKind, type Hover } from "vscode-languageserver";
-import { contains, rangeOf, spanOf, type ParsedDocument, type Span } from "./features.js";
+import { contains, displayPolar, rangeOf, spanOf, type ParsedDocument, type Span } from "./features.js";
 
 /** The generated rule's Polar text, laid out as a person writes it (`Actor{}` printed as `Actor`). */
 export function longhand(rule: Rule): string {
-  const text = ruleToPolar(rule).replace(/\b([A-Za-z_][A-Za-z0-9_:]*)\{\}/g, "$1");
+  const text = displayPolar(ruleToPolar(rule));
   const at = text.indexOf(" if ");
   if (at < 0) return text;
   const body = text

@@ -1,5 +1,6 @@
 /**
- * Folding ranges, workspace symbols and the longhand rule shown on hovering a shorthand rule, over
+ * Folding ranges, workspace symbols, the longhand rule shown on hovering a shorthand rule and the
+ * rule types generated from resource blocks shown on hovering has_relation/has_role, over
  * the protocol on examples/github.polar and examples/document-sharing.polar.
  */
 import { readFileSync } from "node:fs";
@@ -93,7 +94,7 @@ describe("workspace symbols", () => {
   });
 });
 
-describe("hover on a shorthand rule", () => {
+describe("hover: shorthand rules and generated rule types", () => {
   async function hoverAt(c: TestClient, text: string, needle: string): Promise<string> {
     const line = lineOf(text, needle);
     const character = (text.split("\n")[line] ?? "").indexOf(needle) + 2;
@@ -116,6 +117,29 @@ describe("hover on a shorthand rule", () => {
     );
     expect(await hoverAt(c, GITHUB, '"push" if "writer"')).toContain(
       'has_permission(actor: Actor, "push", repository: Repository) if\n  has_role(actor, "writer", repository);',
+    );
+  });
+
+  it("shows the rule types generated from the resource blocks on has_relation and has_role", async () => {
+    const c = await started();
+    const relation = await hoverAt(c, GITHUB, 'has_relation(org: Organization, "organization"');
+    expect(relation).toContain("one of these rule types");
+    for (const t of [
+      'type has_relation(subject: Organization, "organization", object: Repository);  # from the resource blocks',
+      'type has_relation(subject: Repository, "repository", object: Issue);  # from the resource blocks',
+      'type has_relation(subject: User, "author", object: Issue);  # from the resource blocks',
+    ]) {
+      expect(relation).toContain(t);
+    }
+    expect(await hoverAt(c, GITHUB, "has_role(user: User, name: String, org")).toContain(
+      "type has_role(actor: Actor, role: String, resource: Resource);  # from the resource blocks",
+    );
+    // With a syntax error the load stops before the blocks: the declared and default types only.
+    const broken = `${GITHUB}\nbroken(x) if x = ;\n`;
+    client?.dispose();
+    const d = await started(broken);
+    expect(await hoverAt(d, broken, 'has_relation(org: Organization, "organization"')).toContain(
+      "no rule type declared",
     );
   });
 
