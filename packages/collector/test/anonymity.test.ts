@@ -245,6 +245,16 @@ function attack(d: Dashboard, events: readonly Ev[], k: number): void {
       expect(out === 0 || out >= k, `users with events outside ${id}: ${out}`).toBe(true);
     }
   }
+  // The order of an open breakdown says nothing about hidden keys: shown keys first.
+  // (isnewappinstall has a fixed vocabulary in a fixed order.)
+  const open = Object.entries(d.environment).filter(([e]) => e !== "isnewappinstall");
+  for (const list of [d.lsp_extensions, ...open.map(([, l]) => l)]) {
+    // (The fold is always last, shown or not.)
+    const keys = list.filter((c) => c.other !== true);
+    const firstHidden = keys.findIndex((c) => c.suppressed);
+    if (firstHidden >= 0) expect(keys.slice(firstHidden).every((c) => c.suppressed)).toBe(true);
+    expect(list[list.length - 1]!.other).toBe(true);
+  }
   // Workspaces never with a code: none, or at least k.
   const ws = d.totals.distinct_workspaces;
   for (const c of d.codes) {

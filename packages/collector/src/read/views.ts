@@ -322,8 +322,21 @@ export async function buildView(reader: SetReader, k: number, info: Omit<ViewInf
     if (cell.other) c.other = true;
     codeCells.push(c);
   }
+  // Open breakdowns are ordered after suppression: shown keys by size, then hidden keys by name,
+  // then the fold — a hidden key's place among the shown ones would bound its figures.
+  const arrange = (list: readonly Work[]): Cell[] =>
+    [...list]
+      .sort(
+        (x, y) =>
+          Number(x.other) - Number(y.other) ||
+          Number(x.hidden) - Number(y.hidden) ||
+          (x.hidden ? 0 : y.users - x.users || (y.events ?? 0) - (x.events ?? 0)) ||
+          x.key.localeCompare(y.key),
+      )
+      .map(publish);
   const env: Record<string, Cell[]> = {};
-  for (const [name, list] of Object.entries(environment)) env[name] = list.map(publish);
+  for (const [name, list] of Object.entries(environment))
+    env[name] = name === "isnewappinstall" ? list.map(publish) : arrange(list);
   return {
     ...info,
     k,
@@ -341,7 +354,7 @@ export async function buildView(reader: SetReader, k: number, info: Omit<ViewInf
     polar_files: polarFiles.map(publish),
     invalid_rule_type: irt.map(publish),
     lsp_methods: methods.map(publish),
-    lsp_extensions: extensions.map(publish),
+    lsp_extensions: arrange(extensions),
     environment: env,
   };
 }
