@@ -8,6 +8,7 @@ import {
   LSPErrorCodes,
   ResponseError,
   type CancellationToken,
+  type CodeAction,
   type CompletionItem,
   type DocumentHighlight,
   type DocumentSymbol,
@@ -19,6 +20,7 @@ import {
   type Range,
   type WorkspaceEdit,
 } from "vscode-languageserver";
+import { shorthandCodeActions } from "./code-action.js";
 import { completion } from "./completion.js";
 import { foldingRanges } from "./folding.js";
 import { shorthandHover } from "./shorthand-hover.js";
@@ -209,6 +211,33 @@ export function registerLanguageFeatures({ connection, documents, logger }: Serv
       },
       [] as SymbolInformation[],
       "workspaceSymbol",
+      token,
+    ),
+  );
+
+  connection.onCodeAction((params, token: CancellationToken) =>
+    runSafe(
+      logger,
+      () =>
+        withDocument<CodeAction[]>(
+          params?.textDocument?.uri,
+          (doc) => {
+            const start = offsetOf(doc, params.range?.start);
+            const end = offsetOf(doc, params.range?.end);
+            if (start === null || end === null) return [];
+            const only: unknown = params.context?.only;
+            return shorthandCodeActions(
+              documents.policyParsed(doc),
+              documents.parsed(doc),
+              Math.min(start, end),
+              Math.max(start, end),
+              Array.isArray(only) ? only.filter(isString) : undefined,
+            );
+          },
+          [],
+        ),
+      [],
+      "codeAction",
       token,
     ),
   );

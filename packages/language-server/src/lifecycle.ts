@@ -3,6 +3,7 @@
  * `shutdown`/`exit`, and the notifications the server accepts without using them.
  */
 import {
+  CodeActionKind,
   DidChangeWatchedFilesNotification,
   TextDocumentSyncKind,
   WatchKind,
@@ -83,6 +84,7 @@ export function registerLifecycle({ connection, documents, existence, logger, lo
         renameProvider: { prepareProvider: true },
         foldingRangeProvider: true,
         workspaceSymbolProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.RefactorRewrite] },
         workspace: {
           workspaceFolders: { supported: true },
           // Every deletion in the editor, folders included: a folder may hold Polar files.

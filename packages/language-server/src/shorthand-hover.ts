@@ -22,7 +22,7 @@ export function longhand(rule: Rule): string {
 }
 
 /** The generated rules of a load by their head's file and offset. */
-function generatedAt(load: LoadResult, uri: string, start: number): Rule | null {
+export function generatedAt(load: LoadResult, uri: string, start: number): Rule | null {
   for (const rules of load.rules.values()) {
     for (const r of rules) {
       if (

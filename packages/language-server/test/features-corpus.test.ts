@@ -5,6 +5,7 @@
  */
 import { corpusFiles } from "@polar-ide/testing";
 import { describe, expect, it } from "vitest";
+import { applyOffsetEdits, editorCodes, editorLoad, shorthandCodeActions } from "../src/code-action.js";
 import { completion } from "../src/completion.js";
 import { Documents } from "../src/documents.js";
 import { definition, documentSymbols, hover } from "../src/features.js";
@@ -27,6 +28,7 @@ describe("features on the conformance corpus", () => {
   for (const variant of ["as is", "with a syntax error"] as const) {
     it(`never throw on any corpus file ${variant}, at any position`, () => {
       let answered = 0;
+      let rewrites = 0;
       for (const f of files) {
         const text = variant === "as is" ? f.text : broken(f.text);
         const documents = new Documents();
@@ -44,6 +46,7 @@ describe("features on the conformance corpus", () => {
         for (let offset = 0; offset < text.length; offset += 5) offsets.push(offset);
         offsets.push(text.length);
         let renamed = false;
+        let rewritten = false;
         for (const offset of offsets) {
           for (const l of definition(docs, doc, offset)) expect(l.uri).toBe(uri);
           if (hover(docs, doc, offset) !== null) answered++;
@@ -59,9 +62,39 @@ describe("features on the conformance corpus", () => {
             const edit = rename(docs, doc, offset, "renamed_name");
             if (edit !== null && !isRefusal(edit)) expect(edit.changes?.[uri]).toHaveLength(found.length);
           }
+          if (!rewritten) {
+            // One rewrite per file: an enabled action keeps the codes of the (editor) load.
+            for (const action of shorthandCodeActions(docs, doc, offset, offset)) {
+              expect(action.kind).toBe("refactor.rewrite");
+              const edits = action.edit?.changes?.[uri];
+              if (edits === undefined) {
+                expect(action.disabled?.reason.length).toBeGreaterThan(0);
+                continue;
+              }
+              rewritten = true;
+              rewrites++;
+              const after = new Documents();
+              after.upsert(
+                uri,
+                1,
+                applyOffsetEdits(
+                  text,
+                  edits.map((e) => ({
+                    start: tracked.document.offsetAt(e.range.start),
+                    end: tracked.document.offsetAt(e.range.end),
+                    newText: e.newText,
+                  })),
+                ),
+              );
+              const edited = after.get(uri);
+              if (edited === undefined) throw new Error("not tracked");
+              expect(editorCodes(editorLoad([after.parsed(edited)]))).toEqual(editorCodes(editorLoad(docs)));
+            }
+          }
         }
       }
       expect(answered).toBeGreaterThan(0);
+      expect(rewrites).toBeGreaterThan(0);
     });
   }
 });
