@@ -399,6 +399,25 @@ describe.each(databaseBackends(() => postgres, cleanups))("k-anonymity on %s", (
     }
   });
 
+  it("hides a cell everyone is in when the events outside it are one user's", async () => {
+    const k = 3;
+    const h = await Harness.start(await makeDb(), k);
+    try {
+      // Every user's policy has roles; only user 1 also loads policies without (six times).
+      const events: Ev[] = [1, 2, 3, 4, 5].map((user) => makeEvent({ user, gauges: { roles: 2 } }));
+      for (let i = 0; i < 6; i++) events.push(makeEvent({ user: 1, gauges: { roles: 0 } }));
+      await h.send(events);
+      const d = await h.dashboard();
+      // events − events with roles = user 1's six loads without: the cell is hidden (no
+      // relation involves features: only the complement rule can hide it).
+      expect(d.features.find((c) => c.key === "roles")!.suppressed).toBe(true);
+      expect(d.features.find((c) => c.key === "resource_blocks")!.suppressed).toBe(false);
+      attack(d, events, k);
+    } finally {
+      await h.close();
+    }
+  });
+
   it("publishes a maximum, top share or percentile only when k users share that exact value", async () => {
     const k = 3;
     const h = await Harness.start(await makeDb(), k);

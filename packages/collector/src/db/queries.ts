@@ -145,20 +145,17 @@ export class SetReader {
   }
 
   /**
-   * Per cell: how many of its users also have events outside it (more events in all than in the
-   * cell). With the users never in the cell, they are the users behind "total minus the cell".
+   * How many of a cell's users also have events outside it (more events in all than in the
+   * cell), counted up to `limit`. With the users never in the cell, they are the users behind
+   * "total minus the cell".
    */
-  async usersAlsoOutside(cells: readonly CellRef[]): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    if (cells.length === 0) return out;
-    const w = SetReader.where(cells);
-    const rows = await this.db.all(
-      `SELECT c.dim AS dim, c.key AS key, COUNT(*) AS n FROM ${this.set.user} c JOIN ${this.set.user} a ON a.dim = 'all' AND a.key = '' AND a.distinct_id = c.distinct_id
-WHERE (${w.sql.replace(/\b(dim|key)\b/g, "c.$1")}) AND a.events > c.events GROUP BY c.dim, c.key`,
-      w.params,
+  async usersAlsoOutside(cell: CellRef, limit: number): Promise<number> {
+    const [r] = await this.db.all(
+      `SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM ${this.set.user} c JOIN ${this.set.user} a ON a.dim = 'all' AND a.key = '' AND a.distinct_id = c.distinct_id
+WHERE c.dim = ? AND c.key = ? AND a.events > c.events LIMIT ${Math.max(1, Math.floor(limit))}) t`,
+      [cell.dim, cell.key],
     );
-    for (const r of rows) out.set(`${String(r.dim)}\u0000${String(r.key)}`, n(r.n));
-    return out;
+    return n(r?.n);
   }
 
   /** Distinct workspace folders over a union of cells (dimensions `all` and `code` only). */

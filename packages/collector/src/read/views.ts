@@ -278,9 +278,12 @@ export async function buildView(reader: SetReader, k: number, info: Omit<ViewInf
     if (risky(never)) c.hidden = true;
     else if (never === 0 && !c.other && overlapping.includes(c)) whole.push(c);
   }
-  if (whole.length > 0) {
-    const also = await reader.usersAlsoOutside(whole.map((c) => c.parts[0]!));
-    for (const c of whole) if (risky(also.get(`${c.parts[0]!.dim}\u0000${c.parts[0]!.key}`) ?? 0)) c.hidden = true;
+  for (const c of whole) {
+    // Everyone is in the cell: the events outside it belong to the users who also have others.
+    // None outside: nobody; fewer than k events outside: fewer than k users (but some).
+    const outside = totals.events - (c.events ?? 0);
+    if (outside === 0) continue;
+    if (outside < k || risky(await reader.usersAlsoOutside(c.parts[0]!, k))) c.hidden = true;
   }
 
   await suppress(cells, relations, k, (parts) => reader.unionUsers(parts));
