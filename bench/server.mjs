@@ -9,8 +9,14 @@
  * load of all files), which is what Oso's server does on every keystroke. The server's memory
  * (resident set, peak) is read from /proc.
  *
+ * Feature requests (p50/p95, one at a time, after the edits): on the 10k-line workspace, completion
+ * inside a shorthand rule (`"|reader"`), references, document highlight and rename of a declared
+ * role, and semantic tokens (full) of the edited file; on a 1k-line one-file workspace, completion
+ * and semantic tokens of that file. A request the server does not offer is reported as skipped.
+ *
  * Environment: BENCH_EDITS (default 200), BENCH_OSO_RUNS (Oso reloads per workspace; default 3 at
- * 10k lines and 1 at 50k, where one reload takes tens of seconds).
+ * 10k lines and 1 at 50k, where one reload takes tens of seconds), BENCH_FEATURE_RUNS (timed
+ * requests per feature; default 100, after 10 unmeasured).
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -18,15 +24,19 @@ import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node.js";
+import { positionOf, timeRequest } from "./lib/lsp-features.mjs";
 import { generateRbacPolicy } from "./lib/rbac.mjs";
+import { fmtMs } from "./lib/stats.mjs";
 
 const require = createRequire(import.meta.url);
 const SERVER = fileURLToPath(new URL("../packages/language-server/dist/main.js", import.meta.url));
 const EDITS = Number(process.env.BENCH_EDITS ?? 200);
 const OSO_RUNS = process.env.BENCH_OSO_RUNS === undefined ? null : Number(process.env.BENCH_OSO_RUNS);
+const FEATURE_RUNS = Number(process.env.BENCH_FEATURE_RUNS ?? 100);
 const WORKSPACES = [
-  { label: "10k lines, 100 files", lines: 10_000, files: 100, osoRuns: OSO_RUNS ?? 3 },
-  { label: "50k lines, 100 files", lines: 50_000, files: 100, osoRuns: OSO_RUNS ?? 1 },
+  { label: "10k lines, 100 files", lines: 10_000, files: 100, osoRuns: OSO_RUNS ?? 3, features: "all" },
+  { label: "50k lines, 100 files", lines: 50_000, files: 100, osoRuns: OSO_RUNS ?? 1, features: "none" },
+  { label: "1k lines, 1 file", lines: 1_000, files: 1, osoRuns: OSO_RUNS ?? 3, features: "file" },
 ];
 
 function percentile(sorted, p) {
@@ -75,7 +85,7 @@ async function benchServer(workspace) {
   });
   connection.onNotification("window/logMessage", () => undefined);
   connection.listen();
-  await connection.sendRequest("initialize", {
+  const { capabilities } = await connection.sendRequest("initialize", {
     processId: null,
     // The project root: its files form one policy (a server told no root checks each file alone).
     rootUri: "file:///bench",
@@ -118,6 +128,15 @@ async function benchServer(workspace) {
     const dt = performance.now() - t0;
     if (i >= 20) latencies.push(dt); // the first 20 warm up the JIT
   }
+  // Back to the generated text (the edits alternate), then the feature requests on it.
+  version++;
+  const restored = new Promise((resolve) => waiting.set(`${uri}@${version}`, resolve));
+  await connection.sendNotification("textDocument/didChange", {
+    textDocument: { uri, version },
+    contentChanges: [{ text: target.text }],
+  });
+  await restored;
+  const features = await benchFeatures(connection, capabilities, uri, target.text, workspace.features);
   const memory = memoryOf(child.pid);
   const loads = openLoads;
   onTelemetry = () => undefined;
@@ -125,7 +144,59 @@ async function benchServer(workspace) {
   await connection.sendNotification("exit");
   connection.dispose();
   latencies.sort((a, b) => a - b);
-  return { policy, openMs, errors, latencies, memory, loads };
+  return { policy, openMs, errors, latencies, memory, loads, features };
+}
+
+/** Feature request latencies on one document of the workspace (see the header). */
+async function benchFeatures(connection, capabilities, uri, text, which) {
+  if (which === "none") return [];
+  const textDocument = { uri };
+  // Inside the string of a shorthand rule's body: `  "read" if "|reader";`.
+  const inShorthand = positionOf(text, '"read" if "reader"', '"read" if "'.length);
+  // The role `reader` where its block declares it.
+  const role = positionOf(text, 'roles = ["reader"', 'roles = ["'.length + 1);
+  const options = { runs: FEATURE_RUNS };
+  const semanticTokens =
+    capabilities?.semanticTokensProvider?.full !== undefined && capabilities.semanticTokensProvider.full !== false;
+  const results = [
+    await timeRequest(
+      connection,
+      "textDocument/completion",
+      { textDocument, position: inShorthand, context: { triggerKind: 2, triggerCharacter: '"' } },
+      options,
+    ),
+  ];
+  if (which === "all") {
+    results.push(
+      await timeRequest(
+        connection,
+        "textDocument/references",
+        { textDocument, position: role, context: { includeDeclaration: true } },
+        { ...options, offered: capabilities?.referencesProvider !== undefined },
+      ),
+      await timeRequest(
+        connection,
+        "textDocument/documentHighlight",
+        { textDocument, position: role },
+        { ...options, offered: capabilities?.documentHighlightProvider !== undefined },
+      ),
+      await timeRequest(
+        connection,
+        "textDocument/rename",
+        { textDocument, position: role, newName: "viewer" },
+        { ...options, offered: capabilities?.renameProvider !== undefined },
+      ),
+    );
+  }
+  results.push(
+    await timeRequest(
+      connection,
+      "textDocument/semanticTokens/full",
+      { textDocument },
+      { ...options, offered: semanticTokens },
+    ),
+  );
+  return results;
 }
 
 /** Oso's engine (WASM) doing the full reload Oso's server does on every change. */
@@ -177,3 +248,21 @@ for (const { w, server } of rows) {
   );
 }
 console.log("Targets: p95 ≤ 10 ms at 10k lines, ≤ 50 ms at 50k lines.");
+
+console.log(
+  `\nFeature requests on the edited file, ${FEATURE_RUNS} each, one at a time (p50 / p95; size = items, locations, edits or tokens)\n`,
+);
+console.log("| workspace | request | p50 | p95 | size |");
+console.log("|---|---|---:|---:|---:|");
+for (const { w, server } of rows) {
+  for (const f of server.features) {
+    console.log(
+      f.skipped === undefined
+        ? `| ${w.label} | ${f.method} | ${fmtMs(f.p50)} ms | ${fmtMs(f.p95)} ms | ${f.size} |`
+        : `| ${w.label} | ${f.method} | skipped: ${f.skipped} | | |`,
+    );
+  }
+}
+console.log(
+  "Targets (issue 10): completion p95 ≤ 20 ms, references/rename ≤ 50 ms; semantic tokens (full) ≤ 50 ms on a 1k-line file.",
+);

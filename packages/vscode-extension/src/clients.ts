@@ -1,8 +1,10 @@
 /**
  * One language client per project root, as Oso's extension runs them: each workspace folder is a
- * root by default, or the folders listed in `oso.polarLanguageServer.projectRoots`. Folders come
- * and go, settings change, and the user can restart everything; every start and stop runs through
- * one queue so that they never interleave.
+ * root by default, or the folders listed in `oso.polarLanguageServer.projectRoots`; each server is
+ * told its root (`initializationOptions.projectRoots`). Polar documents that no root serves (a file
+ * outside every root, an untitled buffer) go to one more client, started when the first such
+ * document is open (`single-files.ts`). Folders come and go, settings change, and the user can
+ * restart everything; every start and stop runs through one queue so that they never interleave.
  */
 import * as vscode from "vscode";
 import {
@@ -13,6 +15,8 @@ import {
 } from "vscode-languageclient/node.js";
 import { config, CONFIG_SECTION } from "./config.js";
 import { PROJECT_ROOTS_SETTING } from "./roots.js";
+import { exclusiveMiddleware, isSingleFile, SINGLE_FILE_SELECTOR, type Matcher } from "./single-files.js";
+import type { PolarInitializationOptions } from "@polar-ide/language-server";
 
 /** Name of the language clients (and of their output channel), as in Oso. */
 export const CLIENT_NAME = "Polar Language Server";
@@ -24,6 +28,15 @@ interface RootClient {
   readonly root: vscode.Uri;
   readonly client: LanguageClient;
   readonly disposables: vscode.Disposable[];
+  /** The documents this client serves (also what the one-file client leaves alone). */
+  readonly selector: vscode.DocumentSelector;
+}
+
+/** The one-file client and the root selectors it was started against. */
+interface SingleFileClient {
+  readonly client: LanguageClient;
+  /** Key of the root selectors it excludes: the client is restarted when they change. */
+  readonly rootsKey: string;
 }
 
 /** How long a stopping server may take before it is killed. */
@@ -34,6 +47,12 @@ const OPEN_BATCH = 32;
 /** Starts, stops and restarts the language clients of every workspace folder. */
 export class ClientManager implements vscode.Disposable {
   private readonly folders = new Map<string, RootClient[]>();
+  /**
+   * Folders whose `projectRoots` setting is invalid: no server runs for them (a partial policy
+   * would mislead), and the one-file client leaves their Polar files alone too.
+   */
+  private readonly blocked = new Map<string, vscode.DocumentSelector>();
+  private single: SingleFileClient | null = null;
   private queue: Promise<void> = Promise.resolve();
   private disposed = false;
 
@@ -47,7 +66,15 @@ export class ClientManager implements vscode.Disposable {
   startAll(): Promise<void> {
     return this.enqueue(async () => {
       for (const folder of vscode.workspace.workspaceFolders ?? []) await this.startFolder(folder);
+      await this.syncSingleFiles();
     });
+  }
+
+  /** A Polar document was opened (or an untitled buffer became Polar): it may need the one-file client. */
+  onDidOpenTextDocument(doc: vscode.TextDocument): Promise<void> {
+    if (this.single !== null || this.disposed || !isSingleFile(doc, this.rootSelectors(), match))
+      return Promise.resolve();
+    return this.enqueue(() => this.syncSingleFiles());
   }
 
   /** Follows workspace folders being added and removed. */
@@ -55,6 +82,7 @@ export class ClientManager implements vscode.Disposable {
     return this.enqueue(async () => {
       for (const folder of e.removed) await this.stopFolder(folder.uri.toString());
       for (const folder of e.added) await this.startFolder(folder);
+      await this.syncSingleFiles();
     });
   }
 
@@ -75,14 +103,16 @@ export class ClientManager implements vscode.Disposable {
 
   /** Number of running clients per workspace folder URI (for the output log and tests). */
   describe(): string {
-    return [...this.folders]
-      .map(([folder, roots]) => `${folder}: ${roots.map((r) => r.root.toString()).join(", ")}`)
-      .join("\n");
+    return [
+      ...[...this.folders].map(([folder, roots]) => `${folder}: ${roots.map((r) => r.root.toString()).join(", ")}`),
+      ...(this.single === null ? [] : ["one-file policies: running"]),
+    ].join("\n");
   }
 
   async dispose(): Promise<void> {
     this.disposed = true;
     await this.enqueue(async () => {
+      await this.stopSingleFiles();
       for (const key of [...this.folders.keys()]) await this.stopFolder(key);
     });
   }
@@ -93,6 +123,7 @@ export class ClientManager implements vscode.Disposable {
         await this.stopFolder(folder.uri.toString());
         await this.startFolder(folder);
       }
+      await this.syncSingleFiles(true);
     });
   }
 
@@ -114,7 +145,10 @@ export class ClientManager implements vscode.Disposable {
     const key = folder.uri.toString();
     if (this.folders.has(key)) return;
     const roots = await this.projectRoots(folder);
-    if (roots === null) return;
+    if (roots === null) {
+      this.blocked.set(key, [{ scheme: "file", language: "polar", pattern: underPattern(folder.uri) }]);
+      return;
+    }
 
     const started: RootClient[] = [];
     this.folders.set(key, started);
@@ -129,7 +163,9 @@ export class ClientManager implements vscode.Disposable {
       const all = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, "**/*.polar"));
       for (const uri of all) {
         if (!included.has(uri.toString()))
-          this.output.appendLine(`[polar] Polar file not included by any project root: ${uri.toString()}`);
+          this.output.appendLine(
+            `[polar] Polar file not included by any project root (checked on its own when opened): ${uri.toString()}`,
+          );
       }
     }
   }
@@ -184,10 +220,11 @@ export class ClientManager implements vscode.Disposable {
         options: { execArgv: ["--nolazy", "--inspect=6009"] },
       },
     };
+    const selector = [{ scheme: "file", language: "polar", pattern: underPattern(root) }];
+    const initializationOptions: PolarInitializationOptions = { projectRoots: [root.toString()] };
     const clientOptions: LanguageClientOptions = {
-      documentSelector: [
-        { scheme: "file", language: "polar", pattern: `${globEscape(root.fsPath.replace(/\\/g, "/"))}/**/*.polar` },
-      ],
+      documentSelector: selector,
+      initializationOptions,
       synchronize: { fileEvents: deleteWatcher },
       diagnosticCollectionName: "polar",
       workspaceFolder: folder,
@@ -208,12 +245,63 @@ export class ClientManager implements vscode.Disposable {
       throw e;
     }
     this.output.appendLine(`[polar] language server started for ${root.toString()}`);
-    return { root, client, disposables };
+    return { root, client, disposables, selector };
+  }
+
+  /** The selectors of every running root client, and of the blocked folders. */
+  private rootSelectors(): vscode.DocumentSelector[] {
+    return [...[...this.folders.values()].flat().map((r) => r.selector), ...this.blocked.values()];
+  }
+
+  /**
+   * Brings the one-file client in line with the roots: (re)started when a Polar document that no
+   * root serves is open and the roots changed since it started (or `force`), stopped when the
+   * roots changed and no such document is open; it re-reads the open documents when it starts.
+   */
+  private async syncSingleFiles(force = false): Promise<void> {
+    if (this.disposed) return;
+    const selectors = this.rootSelectors();
+    const rootsKey = JSON.stringify(selectors);
+    if (this.single !== null && this.single.rootsKey === rootsKey && !force) return;
+    await this.stopSingleFiles();
+    if (!vscode.workspace.textDocuments.some((d) => isSingleFile(d, selectors, match))) return;
+
+    const serverOptions: ServerOptions = {
+      run: { module: this.serverModule, transport: TransportKind.ipc },
+      debug: { module: this.serverModule, transport: TransportKind.ipc, options: { execArgv: ["--nolazy"] } },
+    };
+    // No project root: every document the server is given is a one-file policy.
+    const initializationOptions: PolarInitializationOptions = { projectRoots: [] };
+    const client = new LanguageClient("polar", CLIENT_NAME, serverOptions, {
+      documentSelector: SINGLE_FILE_SELECTOR,
+      initializationOptions,
+      middleware: exclusiveMiddleware((doc) => isSingleFile(doc, selectors, match)),
+      diagnosticCollectionName: "polar-single-files",
+      outputChannel: this.output,
+    });
+    // No telemetry: events are counted per workspace folder, and these documents have none
+    // (an untitled buffer, a file outside every folder); see CHANGELOG.md.
+    await client.start();
+    this.single = { client, rootsKey };
+    this.output.appendLine("[polar] language server started for one-file policies");
+  }
+
+  private async stopSingleFiles(): Promise<void> {
+    const single = this.single;
+    this.single = null;
+    if (single === null) return;
+    single.client.diagnostics?.clear();
+    try {
+      await single.client.dispose(STOP_TIMEOUT_MS);
+    } catch (e) {
+      this.output.appendLine(`[polar] stopping the one-file server failed: ${String(e)}`);
+    }
   }
 
   private async stopFolder(key: string): Promise<void> {
     const roots = this.folders.get(key);
     this.folders.delete(key);
+    this.blocked.delete(key);
     for (const { root, client, disposables } of roots ?? []) {
       for (const d of disposables) d.dispose();
       // No stale squiggles from a server that is going away.
@@ -247,6 +335,14 @@ async function openDocument(uri: vscode.Uri): Promise<void> {
   } catch {
     // Deleted again before it could be read, or not text: the delete watcher has the last word.
   }
+}
+
+/** VS Code's own document matcher: the one the root clients' selectors are applied with. */
+const match: Matcher = (selector, doc) => vscode.languages.match(selector, doc);
+
+/** Glob of the Polar files under a folder. */
+function underPattern(folder: vscode.Uri): string {
+  return `${globEscape(folder.fsPath.replace(/\\/g, "/"))}/**/*.polar`;
 }
 
 /** Makes a file system path literal inside a glob pattern. */

@@ -34,6 +34,7 @@ export class Ctx {
     this.subscriptions.push(
       vscode.workspace.onDidChangeWorkspaceFolders((e) => void this.clients.onDidChangeWorkspaceFolders(e)),
       vscode.workspace.onDidChangeConfiguration((e) => void this.clients.onDidChangeConfiguration(e)),
+      vscode.workspace.onDidOpenTextDocument((doc) => void this.clients.onDidOpenTextDocument(doc)),
     );
   }
 

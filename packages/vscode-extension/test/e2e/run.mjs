@@ -9,7 +9,10 @@
 // disk clears its diagnostics; batches flushed every 2 s go through a recording proxy to the
 // collector, whose read API must report exactly what was sent, and every byte sent is checked for
 // private data; the telemetry view shows the endpoint and the last batch's day; then
-// `oso.polarLanguageServer.metrics.enabled: off` stops sending at once (the view says why).
+// `oso.polarLanguageServer.metrics.enabled: off` stops sending at once (the view says why); then,
+// with nothing sent any more, the language features: the completion popup offers a role declared
+// in a resource block, a rename (F2) edits two files, a file outside every folder and an untitled
+// Polar buffer get Oso's diagnostics as one-file policies, and no root's document is served twice.
 // Run 2 (`telemetry.telemetryLevel: off`): the same session sends nothing at all.
 // Screenshots and result.json go to <repo>/.artifacts/e2e/. Exit status 1 on any failed check.
 //
@@ -34,14 +37,30 @@ import {
   timings,
   waitFor,
 } from "./lib/harness.mjs";
-import { DOCS_FIX, POLICIES, expectedMessages, firstMessage, makeWorkspace } from "./lib/oso.mjs";
+import {
+  DOCS_FIX,
+  FEATURE_FILES,
+  LOOSE_POLICY,
+  POLICIES,
+  UNTITLED_POLICY,
+  expectedMessages,
+  firstMessage,
+  makeWorkspace,
+} from "./lib/oso.mjs";
 import {
   messageShown,
   openFile,
+  openPath,
   openProblems,
+  gotoText,
+  markerRows,
+  problems,
+  pickExactly,
   runCommand,
+  runCommandExactly,
   session,
   showTelemetryView,
+  suggestions,
   waitForRows,
 } from "./lib/workbench.mjs";
 
@@ -304,6 +323,115 @@ async function checkRestart(s, ws) {
   await s.page.screenshot({ path: join(ARTIFACTS, "workbench.png") });
 }
 
+/** Run 1: typing a shorthand rule in a resource block pops up completion with a declared role. */
+async function checkCompletion(s, ws) {
+  for (const [rel, text] of Object.entries(FEATURE_FILES)) fs.writeFileSync(join(ws, rel), text);
+  await openFile(s.page, "repo.polar");
+  const anchor = '"read" if "reader";';
+  await gotoText(s.page, FEATURE_FILES["app/repo.polar"], anchor, anchor.length);
+  await s.page.keyboard.press("Enter");
+  // Typed key by key: `"` is a trigger character (and auto-closes).
+  await s.page.keyboard.type('"push" if "', { delay: 60 });
+  const t = Date.now();
+  const withRole = (rows) => rows.some((r) => r.includes("maintainer"));
+  let rows = await waitFor("the completion popup", async () => withRole(await suggestions(s.page)), 10_000)
+    .then(() => suggestions(s.page))
+    .catch(() => null);
+  if (rows === null) {
+    // Not popped up by the trigger character: ask for it (Trigger Suggest).
+    await s.page.keyboard.press("Control+Space");
+    rows = await waitFor("the completion popup (Ctrl+Space)", async () => withRole(await suggestions(s.page)), 10_000)
+      .then(() => suggestions(s.page))
+      .catch(() => null);
+  }
+  timings.completionPopupMs = Date.now() - t;
+  await s.page.screenshot({ path: join(ARTIFACTS, "7-completion.png") });
+  const shown = rows ?? (await suggestions(s.page));
+  check(
+    "completion: the popup offers the roles declared in the resource block",
+    rows !== null && withRole(shown),
+    shown,
+  );
+  check(
+    "completion: both declared roles are offered",
+    shown.some((r) => r.includes("reader")) && shown.some((r) => r.includes("maintainer")),
+    shown,
+  );
+  await s.page.keyboard.press("Escape");
+  await runCommand(s.page, "File: Revert File");
+  await sleep(500);
+}
+
+/** Run 1: F2 on a rule call renames the rule in both files of the root (saved, then read from disk). */
+async function checkRename(s, ws) {
+  await openFile(s.page, "limits.polar");
+  await gotoText(s.page, FEATURE_FILES["services/billing/limits.polar"], "if pay(", "if p".length);
+  await s.page.keyboard.press("F2");
+  const box = await s.page.waitForSelector(".rename-box input", { timeout: 15_000 }).catch(() => null);
+  check("rename: F2 opens the rename box", box !== null);
+  if (box === null) return;
+  await s.page.keyboard.press("Control+A");
+  await s.page.keyboard.insertText("settle");
+  await s.page.keyboard.press("Enter");
+  await sleep(1000);
+  await runCommand(s.page, "File: Save All");
+  const files = {
+    "services/billing/billing.polar": "settle(user, invoice) if invoice.payer = user;\n",
+    "services/billing/limits.polar": 'allow(user, "pay", invoice) if settle(user, invoice);\n',
+  };
+  const onDisk = () => Object.fromEntries(Object.keys(files).map((f) => [f, fs.readFileSync(join(ws, f), "utf8")]));
+  const renamed = await waitFor(
+    "the rename saved in both files",
+    () => Object.entries(onDisk()).every(([f, text]) => text === files[f]),
+    15_000,
+  ).catch(() => false);
+  await s.page.screenshot({ path: join(ARTIFACTS, "8-rename.png") });
+  check("rename: the rule and its call are renamed in two files (and nothing else)", renamed, {
+    expected: files,
+    onDisk: onDisk(),
+  });
+}
+
+/**
+ * Run 1: a file outside every workspace folder and an untitled Polar buffer get Oso's diagnostics
+ * (one-file policies), while the roots' rows stay as they were (nothing served twice).
+ */
+async function checkOneFilePolicies(s, scratchRoot) {
+  await openProblems(s.page);
+  await sleep(2000);
+  const before = markerRows(await problems(s.page)).sort();
+  const loosePath = join(scratchRoot, "loose", "single.polar");
+  fs.mkdirSync(join(scratchRoot, "loose"), { recursive: true });
+  fs.writeFileSync(loosePath, LOOSE_POLICY);
+  await openPath(s.page, loosePath, "single.polar");
+  const looseMessage = firstMessage(LOOSE_POLICY);
+  const loose = await waitForRows(s.page, "the loose file's diagnostics", (rows) =>
+    messageShown(rows, looseMessage),
+  ).catch(() => null);
+  check("a .polar file outside every folder gets Oso's diagnostics", loose !== null, { looseMessage, loose });
+
+  await runCommandExactly(s.page, "File: New Untitled Text File");
+  await s.page.waitForSelector('.tab.active[aria-label*="Untitled"]', { timeout: 10_000 }).catch(() => null);
+  await runCommandExactly(s.page, "Change Language Mode");
+  await pickExactly(s.page, "Polar", "Polar");
+  await sleep(800);
+  await s.page.keyboard.insertText(UNTITLED_POLICY);
+  const untitledMessage = firstMessage(UNTITLED_POLICY);
+  const untitled = await waitForRows(s.page, "the untitled buffer's diagnostics", (rows) =>
+    messageShown(rows, untitledMessage),
+  ).catch(() => null);
+  await s.page.screenshot({ path: join(ARTIFACTS, "9-one-file-policies.png") });
+  check("an untitled Polar buffer gets Oso's diagnostics", untitled !== null, { untitledMessage, untitled });
+  const after = markerRows(await problems(s.page))
+    .filter((r) => !r.includes(looseMessage) && !r.includes(untitledMessage))
+    .sort();
+  check(
+    "the roots' diagnostics are unchanged by the one-file server (no document served twice)",
+    JSON.stringify(after) === JSON.stringify(before),
+    { before, after },
+  );
+}
+
 /** Run 2: VS Code's telemetry off → the extension works, nothing is sent at all (not even at shutdown). */
 async function runTelemetryLevelOff({ tools, scratchRoot, baseSettings, requests, logDir }) {
   const run2Start = requests.length;
@@ -361,6 +489,8 @@ async function main() {
     "extensions.autoUpdate": false,
     "workbench.enableExperiments": false,
     "workbench.startupEditor": "none",
+    // The completion check must see the server's items, not words of the document.
+    "editor.wordBasedSuggestions": "off",
     "oso.polarLanguageServer.telemetry.endpoint": `http://127.0.0.1:${net.proxyPort}/track`,
     "oso.polarLanguageServer.telemetry.token": PROJECT_TOKEN,
     "oso.polarLanguageServer.telemetry.flushIntervalSeconds": FLUSH_SECONDS,
@@ -387,6 +517,9 @@ async function main() {
   await checkTelemetryView(s1, net.proxyPort);
   await switchMetricsOff(s1, ws, baseSettings, net.requests);
   await checkRestart(s1, ws);
+  await checkCompletion(s1, ws);
+  await checkRename(s1, ws);
+  await checkOneFilePolicies(s1, scratchRoot);
   fs.writeFileSync(join(ARTIFACTS, "console-errors-run1.json"), JSON.stringify(s1.consoleErrors, null, 2));
   await s1.browser.close();
   await stopAll((c) => c.spawnfile !== process.execPath); // code-server of run 1; the collector stays

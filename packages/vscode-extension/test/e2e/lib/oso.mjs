@@ -17,6 +17,28 @@ export const POLICIES = {
   "services/.vscode/settings.json": JSON.stringify({ "oso.polarLanguageServer.projectRoots": ["billing", "docs/"] }),
 };
 export const ROOTS = ["app", "services/billing", "services/docs"];
+/**
+ * Written after the telemetry checks (so they change none of the figures): a resource block for
+ * completion in `app`, and a caller of billing.polar's rule `pay` for a rename across two files.
+ */
+export const FEATURE_FILES = {
+  "app/repo.polar": [
+    "actor User {}",
+    "",
+    "resource Repo {",
+    '  permissions = ["read", "push"];',
+    '  roles = ["reader", "maintainer"];',
+    "",
+    '  "read" if "reader";',
+    "}",
+    "",
+  ].join("\n"),
+  "services/billing/limits.polar": 'allow(user, "pay", invoice) if pay(user, invoice);\n',
+};
+/** Outside every root (and every workspace folder): checked as a one-file policy. */
+export const LOOSE_POLICY = "allow(actor, action, resource) if loose_rule(actor, action, resource);\n";
+/** Typed into an untitled buffer switched to Polar. */
+export const UNTITLED_POLICY = "allow(actor, _action, _resource) if untitled_rule(actor);";
 /** Appended to docs.polar: defines the missing rule, so its error goes away. */
 export const DOCS_FIX = "can_read(_actor, _action, _resource);\n";
 

@@ -137,3 +137,68 @@ export function showTelemetryView(page, what, done, ms = 30_000) {
     1000,
   ).catch(() => null);
 }
+
+/** The rows of the visible suggest widget (aria labels), or [] when it is not shown. */
+export async function suggestions(page) {
+  const widget = page.locator(".editor-widget.suggest-widget.visible");
+  if ((await widget.count()) === 0) return [];
+  return widget
+    .locator(".monaco-list-row")
+    .evaluateAll((rows) => rows.map((r) => `${r.getAttribute("aria-label") ?? ""} ${r.textContent ?? ""}`));
+}
+
+/**
+ * Puts the cursor of the active editor, whose text is `text`, `shift` characters into the first
+ * occurrence of `needle` (Go to Line with `line:column`; the text is given because Monaco's DOM
+ * does not keep its lines in order).
+ */
+export async function gotoText(page, text, needle, shift = 0) {
+  const lines = text.split("\n");
+  const line = lines.findIndex((l) => l.includes(needle));
+  if (line < 0) throw new Error(`${JSON.stringify(needle)} is not in the text`);
+  await page.keyboard.press("Control+G");
+  await page.waitForSelector(".quick-input-widget input", { timeout: 10_000 });
+  await page.keyboard.insertText(`${line + 1}:${lines[line].indexOf(needle) + shift + 1}`);
+  await sleep(300);
+  await page.keyboard.press("Enter");
+  await sleep(300);
+}
+
+/** Opens a file by absolute path through Quick Open (how a file outside the workspace is opened). */
+export async function openPath(page, path, name) {
+  await page.keyboard.press("Control+P");
+  await page.waitForSelector(".quick-input-widget input", { timeout: 10_000 });
+  await page.keyboard.insertText(path);
+  await sleep(1500);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(`.tab.active[aria-label*="${name}"]`, { timeout: 10_000 }).catch(() => null);
+  await sleep(500);
+}
+
+/**
+ * Types `text` into the open quick pick and presses Enter once its focused row names `label`
+ * (the list filters asynchronously; Enter before that picks whatever was on top).
+ */
+export async function pickExactly(page, text, label) {
+  await page.waitForSelector(".quick-input-widget input", { timeout: 10_000 });
+  await page.keyboard.insertText(text);
+  await waitFor(
+    `the quick pick to focus ${label}`,
+    async () =>
+      (
+        (await page
+          .locator(".quick-input-list .monaco-list-row.focused")
+          .first()
+          .getAttribute("aria-label")
+          .catch(() => null)) ?? ""
+      ).startsWith(label),
+    10_000,
+  );
+  await page.keyboard.press("Enter");
+}
+
+/** Runs a command by its exact title (see {@link pickExactly}). */
+export async function runCommandExactly(page, title) {
+  await page.keyboard.press("Control+Shift+P");
+  await pickExactly(page, `>${title}`, title);
+}
