@@ -43,3 +43,5 @@ export type { CallSite } from "./validations/undefined-rule-calls.js";
 export { collectCallSites } from "./validations/undefined-rule-calls.js";
 export type { TolerantParse } from "./tolerant-parser.js";
 export { parseTolerant } from "./tolerant-parser.js";
+export type { LexError, Token } from "./lexer.js";
+export { Lexer, T as TokenKind, isLexError } from "./lexer.js";

@@ -1,7 +1,7 @@
 /**
  * Editor features over LSP — document symbols, definition, hover (rule types; the longhand rule of
- * a shorthand rule), completion, references, document highlight, rename, folding ranges and
- * workspace symbols — computed on the parse the policy already has (`Documents.parsed`, or the
+ * a shorthand rule), completion, references, document highlight, rename, folding ranges,
+ * workspace symbols, the shorthand → longhand code action and semantic tokens — computed on the parse the policy already has (`Documents.parsed`, or the
  * error-tolerant parse of a file with a syntax error), each request inside `runSafe`.
  */
 import {
@@ -9,6 +9,8 @@ import {
   ResponseError,
   type CancellationToken,
   type CodeAction,
+  type SemanticTokens,
+  type SemanticTokensDelta,
   type CompletionItem,
   type DocumentHighlight,
   type DocumentSymbol,
@@ -22,6 +24,7 @@ import {
 } from "vscode-languageserver";
 import { shorthandCodeActions } from "./code-action.js";
 import { completion } from "./completion.js";
+import { SemanticTokensCache } from "./semantic-tokens.js";
 import { foldingRanges } from "./folding.js";
 import { shorthandHover } from "./shorthand-hover.js";
 import { workspaceSymbols } from "./workspace-symbols.js";
@@ -238,6 +241,43 @@ export function registerLanguageFeatures({ connection, documents, logger }: Serv
         ),
       [],
       "codeAction",
+      token,
+    ),
+  );
+
+  const tokens = new SemanticTokensCache();
+  const empty: SemanticTokens = { data: [] };
+  connection.languages.semanticTokens.on((params, token: CancellationToken) =>
+    runSafe<SemanticTokens>(
+      logger,
+      () => {
+        tokens.retain((uri) => documents.has(uri));
+        return withDocument<SemanticTokens>(
+          params?.textDocument?.uri,
+          (doc) => tokens.full(documents.parsed(doc)),
+          empty,
+        );
+      },
+      empty,
+      "semanticTokens/full",
+      token,
+    ),
+  );
+
+  connection.languages.semanticTokens.onDelta((params, token: CancellationToken) =>
+    runSafe<SemanticTokens | SemanticTokensDelta>(
+      logger,
+      () => {
+        const previous: unknown = params?.previousResultId;
+        return withDocument<SemanticTokens | SemanticTokensDelta>(
+          params?.textDocument?.uri,
+          (doc) =>
+            isString(previous) ? tokens.delta(documents.parsed(doc), previous) : tokens.full(documents.parsed(doc)),
+          empty,
+        );
+      },
+      empty,
+      "semanticTokens/full/delta",
       token,
     ),
   );

@@ -14,6 +14,7 @@ import type { ServerContext } from "./context.js";
 import { pathToFileURL } from "node:url";
 import { DEFAULT_EXISTENCE_CHECK_MS } from "./existence-check.js";
 import { formatError } from "./run-safe.js";
+import { LEGEND } from "./semantic-tokens.js";
 
 /** `initializationOptions` the server understands (all optional). */
 export interface PolarInitializationOptions {
@@ -84,6 +85,7 @@ export function registerLifecycle({ connection, documents, existence, logger, lo
         renameProvider: { prepareProvider: true },
         foldingRangeProvider: true,
         workspaceSymbolProvider: true,
+        semanticTokensProvider: { legend: LEGEND, full: { delta: true }, range: false },
         codeActionProvider: { codeActionKinds: [CodeActionKind.RefactorRewrite] },
         workspace: {
           workspaceFolders: { supported: true },

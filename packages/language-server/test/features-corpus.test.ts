@@ -10,6 +10,7 @@ import { completion } from "../src/completion.js";
 import { Documents } from "../src/documents.js";
 import { definition, documentSymbols, hover } from "../src/features.js";
 import { foldingRanges } from "../src/folding.js";
+import { semanticTokens } from "../src/semantic-tokens.js";
 import { shorthandHover } from "../src/shorthand-hover.js";
 import { workspaceSymbols } from "../src/workspace-symbols.js";
 import { documentHighlights, isRefusal, prepareRename, references, rename } from "../src/rename.js";
@@ -39,6 +40,15 @@ describe("features on the conformance corpus", () => {
         const doc = documents.parsed(tracked);
         const docs = documents.policyParsed(tracked);
         documentSymbols(doc);
+        // Semantic tokens: in order, not overlapping, non-empty, inside the text, never across lines.
+        let end = 0;
+        for (const t of semanticTokens(doc)) {
+          expect(t.start).toBeGreaterThanOrEqual(end);
+          expect(t.end).toBeGreaterThan(t.start);
+          expect(text.slice(t.start, t.end)).not.toMatch(/[\r\n]/);
+          end = t.end;
+        }
+        expect(end).toBeLessThanOrEqual(text.length);
         for (const r of foldingRanges(doc)) expect(r.endLine).toBeGreaterThan(r.startLine);
         expect(workspaceSymbols([doc], "").length).toBeGreaterThanOrEqual(documentSymbols(doc).length);
         // Every 5th offset, and the end: cheap enough for the whole corpus, dense enough to hit every token kind.

@@ -102,6 +102,24 @@ describe("malformed params", () => {
       if (method === "textDocument/completion" || method === "textDocument/foldingRange") expect(answer).toBeDefined();
       else expect(answer, method).toEqual(empty);
     }
+    expect(await c.connection.sendRequest("textDocument/codeAction", {})).toEqual([]);
+    expect(
+      await c.connection.sendRequest("textDocument/codeAction", { textDocument: doc, range: { start: far } }),
+    ).toEqual([]);
+    expect(
+      await c.connection.sendRequest("textDocument/codeAction", {
+        textDocument: doc,
+        range: { start: far, end: far },
+        context: { only: [3] },
+      }),
+    ).toEqual([]);
+    expect(await c.connection.sendRequest("textDocument/semanticTokens/full", {})).toEqual({ data: [] });
+    expect(
+      await c.connection.sendRequest("textDocument/semanticTokens/full/delta", {
+        textDocument: doc,
+        previousResultId: 7,
+      }),
+    ).toHaveProperty("data");
     expect(await c.connection.sendRequest("workspace/symbol", { query: 42 })).toEqual(
       await c.connection.sendRequest("workspace/symbol", { query: "" }),
     );
@@ -153,8 +171,8 @@ describe("non-file URIs", () => {
   it("never merges a file outside the project roots into the roots' policy", async () => {
     client = inProcess();
     const c = client;
-    await c.initialize(undefined, undefined, "file:///root");
-    const inside = "file:///root/a.polar";
+    await c.initialize(undefined, undefined, "file:///project");
+    const inside = "file:///project/a.polar";
     const outside = "file:///elsewhere/b.polar";
     await c.load(() => c.open(inside, ALLOW + "f(x) if g(x);"));
     const { publications } = await c.load(() => c.open(outside, ALLOW + "g(1);"));
