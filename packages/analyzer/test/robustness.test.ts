@@ -10,7 +10,6 @@ import { describe, expect, it } from "vitest";
 import { DIAGNOSTIC_CODES, type Diagnostic } from "../src/diagnostics.js";
 import { parseFile } from "../src/parser.js";
 import { Policy, type PolicyAnalysis } from "../src/policy.js";
-import { generateRbacPolicy } from "../../../bench/lib/rbac.mjs";
 import { applyMutations, corpusFiles, mutatedPolicy, mutations, polarFiles } from "./generators.js";
 
 const SEED = 7031;
@@ -19,8 +18,6 @@ const SEED = 7031;
  * nesting deeper than it supports (the engine itself crashes on such input).
  */
 const ALLOWED_CODES: ReadonlySet<string> = new Set<string>([...DIAGNOSTIC_CODES, "ParseError::NestingTooDeep"]);
-/** Upper bound for analysing one small input (generous: CI machines are slow and shared). */
-const SMALL_INPUT_MS = 1000;
 const CLASSES = ["User", "Repo", "Org"];
 
 type Files = readonly { name: string; text: string }[];
@@ -85,9 +82,12 @@ function analysisProblems(a: PolicyAnalysis, files: Files): string[] {
   return problems;
 }
 
-/** Parses each file and analyses the policy in both views; returns problems (a throw is one) and the time taken. */
-function exercise(files: Files): { problems: string[]; ms: number } {
-  const t0 = performance.now();
+/**
+ * Parses each file and analyses the policy in both views; returns the problems (a throw is one).
+ * Nothing here is timed: a hang fails the test by its timeout, and speed is measured by
+ * `npm run bench:analyzer`, which prints the figures at growing sizes (tests hold no timings).
+ */
+function exercise(files: Files): { problems: string[] } {
   const problems: string[] = [];
   try {
     for (const f of files) {
@@ -104,14 +104,13 @@ function exercise(files: Files): { problems: string[]; ms: number } {
   } catch (e) {
     problems.push(`threw ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`.slice(0, 600));
   }
-  return { problems, ms: performance.now() - t0 };
+  return { problems };
 }
 
 /** Asserts robustness on one input; the message names the input so a failure is reproducible. */
-function expectRobust(files: Files, bound = SMALL_INPUT_MS): void {
-  const { problems, ms } = exercise(files);
+function expectRobust(files: Files): void {
+  const { problems } = exercise(files);
   expect(problems, JSON.stringify(files).slice(0, 400)).toEqual([]);
-  expect(ms, `time for ${JSON.stringify(files).slice(0, 200)}`).toBeLessThan(bound);
 }
 
 const one = (text: string): Files => [{ name: "policy.polar", text }];
@@ -169,11 +168,9 @@ describe("robustness: corpus files", () => {
       for (const ms of fc.sample(mutations, { seed: SEED + f.text.length, numRuns: 8 }))
         texts.push(applyMutations(f.text, ms));
       for (const text of texts) {
-        const { problems, ms } = exercise(one(text));
-        if (problems.length > 0 || ms > SMALL_INPUT_MS)
-          failures.push(
-            `${f.case}/${f.name} ${JSON.stringify(text).slice(0, 200)}: ${problems.join("; ")} (${ms.toFixed(0)} ms)`,
-          );
+        const { problems } = exercise(one(text));
+        if (problems.length > 0)
+          failures.push(`${f.case}/${f.name} ${JSON.stringify(text).slice(0, 200)}: ${problems.join("; ")}`);
       }
     }
     expect(failures).toEqual([]);
@@ -208,80 +205,6 @@ const PATHOLOGICAL: [string, string][] = [
 
 describe("robustness: pathological shapes", () => {
   it.each(PATHOLOGICAL)("%s", (_name, text) => {
-    expectRobust(one(text), 10_000);
-  });
-});
-
-// ---------------------------------------------------------------------------------------------
-// Linear growth
-
-/** Median time of `f` over `runs` runs after a warm-up. */
-function medianMs(f: () => void, runs: number): number {
-  f();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    f();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] ?? 0;
-}
-
-/** Time ratio of 2n to n for the full analysis of `make(size)`; the best of three attempts absorbs noise. */
-function doublingRatio(make: (size: number) => Files, n: number, classes: readonly string[]): number {
-  const analyze = (files: Files) => () => {
-    const p = new Policy();
-    for (const f of files) p.set(f.name, f.text);
-    p.analyze({ environment: { classes } });
-  };
-  const small = make(n);
-  const large = make(2 * n);
-  // A load that stops early (an error in the generated policy) would make the comparison meaningless.
-  for (const files of [small, large]) {
-    const p = new Policy();
-    for (const f of files) p.set(f.name, f.text);
-    const unrecoverable = p.analyze({ environment: { classes } }).all.filter((d) => d.unrecoverable);
-    expect(unrecoverable.map((d) => d.message)).toEqual([]);
-  }
-  let best = Infinity;
-  for (let attempt = 0; attempt < 3 && best >= 3; attempt++) {
-    best = Math.min(best, medianMs(analyze(large), 5) / Math.max(medianMs(analyze(small), 5), 0.01));
-  }
-  return best;
-}
-
-describe("robustness: linear growth (doubling test)", () => {
-  it("RBAC policy, one file: 2n lines take < 3x the time of n lines", () => {
-    const classesFor = generateRbacPolicy(8000).classes;
-    const ratio = doublingRatio((n) => generateRbacPolicy(n).files, 4000, classesFor);
-    expect(ratio).toBeLessThan(3);
-  });
-
-  it("RBAC policy, 100 files: 2n lines take < 3x the time of n lines", () => {
-    const classesFor = generateRbacPolicy(8000).classes;
-    const ratio = doublingRatio((n) => generateRbacPolicy(n, 100).files, 4000, classesFor);
-    expect(ratio).toBeLessThan(3);
-  });
-
-  it("one rule with a long body: 2n conjuncts take < 3x the time of n", () => {
-    const ratio = doublingRatio(
-      (n) => one(`allow(x, y, z) if ${repeat("x = y.a + 1 or f(z)", n, " and ")};\nf(_);`),
-      5000,
-      CLASSES,
-    );
-    expect(ratio).toBeLessThan(3);
-  });
-
-  it("many small rules with rule types and undefined calls: 2n rules take < 3x the time of n", () => {
-    const types = Array.from({ length: 50 }, (_, i) => `type r${i}(x: User);`);
-    const make = (n: number): Files =>
-      one(
-        [...types, ...Array.from({ length: n }, (_, i) => `r${i % 50}(x: User) if g${i}(x) and x.a = ${i};`)].join(
-          "\n",
-        ),
-      );
-    const ratio = doublingRatio(make, 3000, CLASSES);
-    expect(ratio).toBeLessThan(3);
+    expectRobust(one(text));
   });
 });

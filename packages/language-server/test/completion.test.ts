@@ -136,8 +136,8 @@ describe("completion outside blocks", () => {
   it("offers only the names of the document's own policy for a file outside the roots", async () => {
     client = inProcess();
     const c = client;
-    await c.initialize(undefined, undefined, "file:///root");
-    await c.load(() => c.open("file:///root/roles.polar", GITHUB));
+    await c.initialize(undefined, undefined, "file:///project");
+    await c.load(() => c.open("file:///project/roles.polar", GITHUB));
     const lone = "file:///elsewhere/lone.polar";
     const text = 'resource Doc {\n  roles = ["owner"];\n  "';
     await c.load(() => c.open(lone, text));
