@@ -226,6 +226,11 @@ export class ClientManager implements vscode.Disposable {
       documentSelector: selector,
       initializationOptions,
       synchronize: { fileEvents: deleteWatcher },
+      middleware: {
+        // A starting client sends every open document, and VS Code keeps the model of a file
+        // deleted on disk (`rm -r` in a terminal): unmodified and gone, it is not part of the policy.
+        didOpen: async (doc, next) => (doc.isDirty || (await existsOnDisk(doc.uri)) ? next(doc) : undefined),
+      },
       diagnosticCollectionName: "polar",
       workspaceFolder: folder,
       outputChannel: this.output,
@@ -325,6 +330,13 @@ async function openPolarFiles(root: vscode.Uri): Promise<vscode.Uri[]> {
     await Promise.all(uris.slice(i, i + OPEN_BATCH).map(openDocument));
   }
   return uris;
+}
+
+function existsOnDisk(uri: vscode.Uri): Promise<boolean> {
+  return Promise.resolve(vscode.workspace.fs.stat(uri)).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function openDocument(uri: vscode.Uri): Promise<void> {

@@ -182,16 +182,16 @@ export async function openPath(page, path, name) {
 export async function pickExactly(page, text, label) {
   await page.waitForSelector(".quick-input-widget input", { timeout: 10_000 });
   await page.keyboard.insertText(text);
+  const rows = page.locator(".quick-input-widget .monaco-list-row");
   await waitFor(
-    `the quick pick to focus ${label}`,
-    async () =>
-      (
-        (await page
-          .locator(".quick-input-list .monaco-list-row.focused")
-          .first()
-          .getAttribute("aria-label")
-          .catch(() => null)) ?? ""
-      ).startsWith(label),
+    `the quick pick to put ${label} first`,
+    async () => {
+      const focused = page.locator(".quick-input-widget .monaco-list-row.focused");
+      const row = (await focused.count()) > 0 ? focused.first() : rows.first();
+      const shown = `${(await row.getAttribute("aria-label")) ?? ""} ${(await row.textContent()) ?? ""}`;
+      if (!shown.includes(label)) throw new Error(shown);
+      return true;
+    },
     10_000,
   );
   await page.keyboard.press("Enter");
