@@ -1,7 +1,7 @@
 /**
  * Editor features over LSP — document symbols, definition, hover (rule types; the longhand rule of
  * a shorthand rule), completion, references, document highlight, rename, folding ranges,
- * workspace symbols, the shorthand → longhand code action and semantic tokens — computed on the parse the policy already has (`Documents.parsed`, or the
+ * workspace symbols, the shorthand → longhand code action, semantic tokens and selection ranges — computed on the parse the policy already has (`Documents.parsed`, or the
  * error-tolerant parse of a file with a syntax error), each request inside `runSafe`.
  */
 import {
@@ -9,6 +9,7 @@ import {
   ResponseError,
   type CancellationToken,
   type CodeAction,
+  type SelectionRange,
   type SemanticTokens,
   type SemanticTokensDelta,
   type CompletionItem,
@@ -25,6 +26,7 @@ import {
 import { shorthandCodeActions } from "./code-action.js";
 import { completion } from "./completion.js";
 import { SemanticTokensCache } from "./semantic-tokens.js";
+import { selectionRanges } from "./selection-ranges.js";
 import { foldingRanges } from "./folding.js";
 import { shorthandHover } from "./shorthand-hover.js";
 import { workspaceSymbols } from "./workspace-symbols.js";
@@ -33,7 +35,7 @@ import type { ServerContext } from "./context.js";
 import type { Tracked } from "./documents.js";
 import type { ParsedDocument } from "./features.js";
 import { definition, documentSymbols, hover } from "./features.js";
-import { isInteger, isString } from "./params.js";
+import { isInteger, isPosition, isString } from "./params.js";
 import { runSafe } from "./run-safe.js";
 
 export function registerLanguageFeatures({ connection, documents, logger }: ServerContext): void {
@@ -278,6 +280,24 @@ export function registerLanguageFeatures({ connection, documents, logger }: Serv
       },
       empty,
       "semanticTokens/full/delta",
+      token,
+    ),
+  );
+
+  connection.onSelectionRanges((params, token: CancellationToken) =>
+    runSafe(
+      logger,
+      () => {
+        const positions: unknown = params?.positions;
+        if (!Array.isArray(positions) || !positions.every(isPosition)) return [];
+        return withDocument<SelectionRange[]>(
+          params?.textDocument?.uri,
+          (doc) => selectionRanges(documents.parsed(doc), positions),
+          [],
+        );
+      },
+      [] as SelectionRange[],
+      "selectionRange",
       token,
     ),
   );

@@ -86,6 +86,7 @@ export function registerLifecycle({ connection, documents, existence, logger, lo
         foldingRangeProvider: true,
         workspaceSymbolProvider: true,
         semanticTokensProvider: { legend: LEGEND, full: { delta: true }, range: false },
+        selectionRangeProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.RefactorRewrite] },
         workspace: {
           workspaceFolders: { supported: true },

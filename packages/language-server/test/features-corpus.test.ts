@@ -10,6 +10,7 @@ import { completion } from "../src/completion.js";
 import { Documents } from "../src/documents.js";
 import { definition, documentSymbols, hover } from "../src/features.js";
 import { foldingRanges } from "../src/folding.js";
+import { selectionSpans } from "../src/selection-ranges.js";
 import { semanticTokens } from "../src/semantic-tokens.js";
 import { shorthandHover } from "../src/shorthand-hover.js";
 import { workspaceSymbols } from "../src/workspace-symbols.js";
@@ -59,6 +60,14 @@ describe("features on the conformance corpus", () => {
         let rewritten = false;
         for (const offset of offsets) {
           for (const l of definition(docs, doc, offset)) expect(l.uri).toBe(uri);
+          // Selection ranges: the cursor inside the innermost, each inside the next.
+          const spans = selectionSpans(doc, offset);
+          const nested = spans.every((inner, i) => {
+            const outer = spans[i + 1];
+            if (i === 0 && (inner.start > offset || inner.end < offset)) return false;
+            return outer === undefined || (outer.start <= inner.start && inner.end <= outer.end);
+          });
+          if (!nested) expect(spans, `selection at ${offset}`).toBe("nested");
           if (hover(docs, doc, offset) !== null) answered++;
           if (shorthandHover(doc, () => documents.loadOf(tracked), offset) !== null) answered++;
           for (const item of completion(docs, doc, offset)) expect(item.label.length).toBeGreaterThan(0);

@@ -120,6 +120,12 @@ describe("malformed params", () => {
         previousResultId: 7,
       }),
     ).toHaveProperty("data");
+    expect(
+      await c.connection.sendRequest("textDocument/selectionRange", { textDocument: doc, positions: [far, 3] }),
+    ).toEqual([]);
+    expect(
+      await c.connection.sendRequest("textDocument/selectionRange", { textDocument: doc, positions: [far] }),
+    ).toHaveLength(1);
     expect(await c.connection.sendRequest("workspace/symbol", { query: 42 })).toEqual(
       await c.connection.sendRequest("workspace/symbol", { query: "" }),
     );
