@@ -1,7 +1,8 @@
 /**
  * Editor features over LSP — document symbols, definition, hover (rule types; the longhand rule of
  * a shorthand rule), completion, references, document highlight, rename, folding ranges,
- * workspace symbols, the shorthand → longhand code action, semantic tokens and selection ranges — computed on the parse the policy already has (`Documents.parsed`, or the
+ * workspace symbols, the shorthand → longhand code action, semantic tokens, selection ranges and
+ * signature help — computed on the parse the policy already has (`Documents.parsed`, or the
  * error-tolerant parse of a file with a syntax error), each request inside `runSafe`.
  */
 import {
@@ -10,6 +11,7 @@ import {
   type CancellationToken,
   type CodeAction,
   type SelectionRange,
+  type SignatureHelp,
   type SemanticTokens,
   type SemanticTokensDelta,
   type CompletionItem,
@@ -27,10 +29,13 @@ import { shorthandCodeActions } from "./code-action.js";
 import { completion } from "./completion.js";
 import { SemanticTokensCache } from "./semantic-tokens.js";
 import { selectionRanges } from "./selection-ranges.js";
+import { signatureHelp } from "./signature-help.js";
+import { editorLoad } from "./code-action.js";
 import { foldingRanges } from "./folding.js";
 import { shorthandHover } from "./shorthand-hover.js";
 import { workspaceSymbols } from "./workspace-symbols.js";
 import { documentHighlights, isRefusal, prepareRename, references, rename } from "./rename.js";
+import type { LoadResult } from "@polar-ide/analyzer";
 import type { ServerContext } from "./context.js";
 import type { Tracked } from "./documents.js";
 import type { ParsedDocument } from "./features.js";
@@ -298,6 +303,33 @@ export function registerLanguageFeatures({ connection, documents, logger }: Serv
       },
       [] as SelectionRange[],
       "selectionRange",
+      token,
+    ),
+  );
+
+  connection.onSignatureHelp((params, token: CancellationToken) =>
+    runSafe(
+      logger,
+      () =>
+        withDocument<SignatureHelp | null>(
+          params?.textDocument?.uri,
+          (doc) => {
+            const offset = offsetOf(doc, params.position);
+            if (offset === null) return null;
+            const docs = documents.policyParsed(doc);
+            // The policy's load when complete, else the load of the tolerant parse (a file with a syntax error).
+            const load = (): LoadResult | null => {
+              const loaded = documents.loadOf(doc);
+              if (loaded.stage === "complete") return loaded;
+              const tolerant = editorLoad(docs);
+              return tolerant.stage === "complete" ? tolerant : null;
+            };
+            return signatureHelp(docs, documents.parsed(doc), offset, load);
+          },
+          null,
+        ),
+      null,
+      "signatureHelp",
       token,
     ),
   );

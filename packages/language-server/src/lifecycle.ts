@@ -87,6 +87,7 @@ export function registerLifecycle({ connection, documents, existence, logger, lo
         workspaceSymbolProvider: true,
         semanticTokensProvider: { legend: LEGEND, full: { delta: true }, range: false },
         selectionRangeProvider: true,
+        signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [","] },
         codeActionProvider: { codeActionKinds: [CodeActionKind.RefactorRewrite] },
         workspace: {
           workspaceFolders: { supported: true },

@@ -13,6 +13,7 @@ import { foldingRanges } from "../src/folding.js";
 import { selectionSpans } from "../src/selection-ranges.js";
 import { semanticTokens } from "../src/semantic-tokens.js";
 import { shorthandHover } from "../src/shorthand-hover.js";
+import { signatureHelp } from "../src/signature-help.js";
 import { workspaceSymbols } from "../src/workspace-symbols.js";
 import { documentHighlights, isRefusal, prepareRename, references, rename } from "../src/rename.js";
 
@@ -31,6 +32,7 @@ describe("features on the conformance corpus", () => {
     it(`never throw on any corpus file ${variant}, at any position`, () => {
       let answered = 0;
       let rewrites = 0;
+      let signatures = 0;
       for (const f of files) {
         const text = variant === "as is" ? f.text : broken(f.text);
         const documents = new Documents();
@@ -69,6 +71,12 @@ describe("features on the conformance corpus", () => {
           });
           if (!nested) expect(spans, `selection at ${offset}`).toBe("nested");
           if (hover(docs, doc, offset) !== null) answered++;
+          const help = signatureHelp(docs, doc, offset, () => documents.loadOf(tracked));
+          if (help !== null) {
+            signatures++;
+            const active = help.signatures[help.activeSignature ?? -1];
+            if (active?.label.includes("(") !== true) expect(help).toBe("an active signature of a call");
+          }
           if (shorthandHover(doc, () => documents.loadOf(tracked), offset) !== null) answered++;
           for (const item of completion(docs, doc, offset)) expect(item.label.length).toBeGreaterThan(0);
           const found = references(docs, doc, offset, true);
@@ -114,6 +122,7 @@ describe("features on the conformance corpus", () => {
       }
       expect(answered).toBeGreaterThan(0);
       expect(rewrites).toBeGreaterThan(0);
+      expect(signatures).toBeGreaterThan(100);
     });
   }
 });

@@ -126,6 +126,10 @@ describe("malformed params", () => {
     expect(
       await c.connection.sendRequest("textDocument/selectionRange", { textDocument: doc, positions: [far] }),
     ).toHaveLength(1);
+    expect(await c.connection.sendRequest("textDocument/signatureHelp", { textDocument: doc })).toBeNull();
+    expect(
+      await c.connection.sendRequest("textDocument/signatureHelp", { textDocument: doc, position: far }),
+    ).toBeNull();
     expect(await c.connection.sendRequest("workspace/symbol", { query: 42 })).toEqual(
       await c.connection.sendRequest("workspace/symbol", { query: "" }),
     );
