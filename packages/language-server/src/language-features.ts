@@ -55,6 +55,16 @@ export function registerLanguageFeatures({ connection, documents, logger }: Serv
     return doc.document.offsetAt(position);
   }
 
+  /**
+   * The load of `doc`'s policy when it completed, else the load of the policy's tolerant parse (a
+   * file with a syntax error stops the real load before the resource blocks), for features that
+   * show what a load computes (generated rules and rule types) while the user types.
+   */
+  function toleratedLoad(doc: Tracked): LoadResult {
+    const loaded = documents.loadOf(doc);
+    return loaded.stage === "complete" ? loaded : editorLoad(documents.policyParsed(doc));
+  }
+
   connection.onDocumentSymbol((params, token: CancellationToken) =>
     runSafe(
       logger,
@@ -95,7 +105,7 @@ export function registerLanguageFeatures({ connection, documents, logger }: Serv
             if (offset === null) return null;
             const parsed = documents.parsed(doc);
             return (
-              shorthandHover(parsed, () => documents.loadOf(doc), offset) ??
+              shorthandHover(parsed, () => toleratedLoad(doc), offset) ??
               hover(documents.policyParsed(doc), parsed, offset, () => documents.loadOf(doc))
             );
           },
@@ -317,12 +327,9 @@ export function registerLanguageFeatures({ connection, documents, logger }: Serv
             const offset = offsetOf(doc, params.position);
             if (offset === null) return null;
             const docs = documents.policyParsed(doc);
-            // The policy's load when complete, else the load of the tolerant parse (a file with a syntax error).
             const load = (): LoadResult | null => {
-              const loaded = documents.loadOf(doc);
-              if (loaded.stage === "complete") return loaded;
-              const tolerant = editorLoad(docs);
-              return tolerant.stage === "complete" ? tolerant : null;
+              const loaded = toleratedLoad(doc);
+              return loaded.stage === "complete" ? loaded : null;
             };
             return signatureHelp(docs, documents.parsed(doc), offset, load);
           },

@@ -1,8 +1,9 @@
 /**
  * Hover on a shorthand rule (`"read" if "viewer" on "parent";`): the longhand rule Oso generates
  * from it, as Oso Cloud's Polar language server shows it. The rule is the one the load generated
- * (`LoadResult.rules`, marked `generated`), found by the span of the shorthand rule's head; a
- * policy whose load stopped before the blocks (a syntax error) has none to show.
+ * (`LoadResult.rules`, marked `generated`), found by the span of the shorthand rule's head. In a
+ * file with a syntax error the server hands it the load of the tolerant parse; a policy whose load
+ * stops before the blocks even then has none to show.
  */
 import { ruleToPolar, type LoadResult, type Rule } from "@polar-ide/analyzer";
 import { MarkupKind, type Hover } from "vscode-languageserver";
@@ -52,7 +53,7 @@ export function shorthandHover(doc: ParsedDocument, load: () => LoadResult | nul
       const rule = loaded === null ? null : generatedAt(loaded, doc.uri, head.start);
       const value =
         rule === null
-          ? "Shorthand rule: its longhand form is shown once the policy loads without errors before its resource blocks."
+          ? "Shorthand rule: its longhand form is shown once the policy's resource blocks load without errors."
           : ["Oso generates this rule from the shorthand rule:", "", "```polar", longhand(rule), "```"].join("\n");
       return { contents: { kind: MarkupKind.Markdown, value }, range: rangeOf(doc.document, span) };
     }

@@ -143,9 +143,17 @@ describe("hover: shorthand rules and generated rule types", () => {
     );
   });
 
-  it("says why there is none while the policy does not load", async () => {
+  it("shows it in a file with a syntax error too, from the tolerant parse", async () => {
     const broken = `${GITHUB}\nbroken(x) if x = ;\n`;
     const c = await started(broken);
-    expect(await hoverAt(c, broken, '"push" if "writer"')).toContain("once the policy loads without errors");
+    expect(await hoverAt(c, broken, '"push" if "writer"')).toContain(
+      'has_permission(actor: Actor, "push", repository: Repository) if\n  has_role(actor, "writer", repository);',
+    );
+  });
+
+  it("says why there is none when Oso generates no rule from it", async () => {
+    const invalid = GITHUB.replace('"push" if "writer";', '"push" if "no_such_role";');
+    const c = await started(invalid);
+    expect(await hoverAt(c, invalid, '"push" if "no_such_role"')).toContain("once the policy's resource blocks load");
   });
 });
