@@ -150,9 +150,12 @@ export class SetReader {
    * "total minus the cell".
    */
   async usersAlsoOutside(cell: CellRef, limit: number): Promise<number> {
+    // A correlated lookup per user of the cell (primary key), stopping at `limit` matches: both
+    // planners walk the cell's range and stop early, where a join would read every user's total.
     const [r] = await this.db.all(
-      `SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM ${this.set.user} c JOIN ${this.set.user} a ON a.dim = 'all' AND a.key = '' AND a.distinct_id = c.distinct_id
-WHERE c.dim = ? AND c.key = ? AND a.events > c.events LIMIT ${Math.max(1, Math.floor(limit))}) t`,
+      `SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM ${this.set.user} c
+WHERE c.dim = ? AND c.key = ? AND c.events < (SELECT a.events FROM ${this.set.user} a WHERE a.dim = 'all' AND a.key = '' AND a.distinct_id = c.distinct_id)
+LIMIT ${Math.max(1, Math.floor(limit))}) t`,
       [cell.dim, cell.key],
     );
     return n(r?.n);
