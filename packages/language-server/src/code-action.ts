@@ -113,7 +113,8 @@ function linesOf(uri: string, text: string): readonly Line[] {
 
 /**
  * `textDocument/codeAction` for the range `[start, end]` of `doc`: one `refactor.rewrite` action per
- * shorthand rule the range touches, skipped when `only` excludes the kind.
+ * shorthand rule the range touches, skipped when `only` excludes the kind. `currentLoad` is the
+ * load of `docs` as they are (the server passes the policy's cached load when it completed).
  */
 export function shorthandCodeActions(
   docs: readonly ParsedDocument[],
@@ -121,11 +122,12 @@ export function shorthandCodeActions(
   start: number,
   end: number,
   only?: readonly string[],
+  currentLoad: () => LoadResult = () => editorLoad(docs),
 ): CodeAction[] {
   if (only !== undefined && !only.some((k) => CodeActionKind.RefactorRewrite.startsWith(k))) return [];
   const found = shorthandsIn(doc, start, end);
   if (found.length === 0) return [];
-  const load = editorLoad(docs);
+  const load = currentLoad();
   const before = editorCodes(load);
   const text = doc.document.getText();
   const out: CodeAction[] = [];

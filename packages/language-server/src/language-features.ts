@@ -252,6 +252,7 @@ export function registerLanguageFeatures({ connection, documents, logger }: Serv
               Math.min(start, end),
               Math.max(start, end),
               Array.isArray(only) ? only.filter(isString) : undefined,
+              () => toleratedLoad(doc),
             );
           },
           [],
