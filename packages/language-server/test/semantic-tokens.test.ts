@@ -11,6 +11,7 @@ import type { SemanticTokens, SemanticTokensDelta, SemanticTokensLegend } from "
 import { inProcess, uri, type TestClient } from "./helpers.js";
 
 const GITHUB = readFileSync(join(REPO_ROOT, "examples/github.polar"), "utf8");
+const SHARING = readFileSync(join(REPO_ROOT, "examples/document-sharing.polar"), "utf8");
 const A = uri("tokens.polar");
 
 const POLICY = `# roles
@@ -99,6 +100,29 @@ describe("semantic tokens", () => {
       "8:50 = operator",
       "8:52 true keyword",
     ]);
+  });
+
+  it("classifies rule types, declared rules, negation and method calls of document-sharing.polar", async () => {
+    const { c, legend } = await started(SHARING);
+    const tokens = decode((await full(c)).data, legend, SHARING);
+    const line = (needle: string): number => SHARING.split("\n").findIndex((l) => l.includes(needle));
+    const at = (needle: string): string =>
+      `${line(needle)}:${(SHARING.split("\n")[line(needle)] ?? "").indexOf(needle)}`;
+    expect(tokens).toEqual(
+      expect.arrayContaining([
+        `${at("type is_owner")} type keyword`,
+        `${at("is_owner(user: User, document: Document);")} is_owner function.declaration`,
+        `${at("not user.suspended")} not keyword`,
+        `${at("String, folder")} String class.defaultLibrary`,
+        `${at("roles_of(user.id);")} roles_of method`,
+        `${at('"viewer" if "viewer" on')} "viewer" enumMember`,
+        `${at("folder: Folder }")} folder property`,
+        `${at("Folder }")} Folder class`,
+      ]),
+    );
+    // Every comment line is one comment token.
+    const comments = tokens.filter((t) => t.endsWith(" comment")).length;
+    expect(comments).toBe(SHARING.split("\n").filter((l) => l.trimStart().startsWith("#")).length);
   });
 
   it("keeps classifying the rest of a file with a syntax error", async () => {
