@@ -176,25 +176,28 @@ export async function openPath(page, path, name) {
 }
 
 /**
- * Types `text` into the open quick pick and presses Enter once its focused row names `label`
- * (the list filters asynchronously; Enter before that picks whatever was on top).
+ * Types `text` into the open quick pick and clicks the row whose label begins with `label` (the
+ * list filters asynchronously, and its fuzzy order may put a longer title first).
  */
 export async function pickExactly(page, text, label) {
   await page.waitForSelector(".quick-input-widget input", { timeout: 10_000 });
   await page.keyboard.insertText(text);
-  const rows = page.locator(".quick-input-widget .monaco-list-row");
-  await waitFor(
-    `the quick pick to put ${label} first`,
+  const index = await waitFor(
+    `the quick pick to list ${label}`,
     async () => {
-      const focused = page.locator(".quick-input-widget .monaco-list-row.focused");
-      const row = (await focused.count()) > 0 ? focused.first() : rows.first();
-      const shown = `${(await row.getAttribute("aria-label")) ?? ""} ${(await row.textContent()) ?? ""}`;
-      if (!shown.includes(label)) throw new Error(shown);
-      return true;
+      const labels = await page
+        .locator(".quick-input-widget .monaco-list-row")
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute("aria-label") ?? r.textContent ?? ""));
+      const i = labels.findIndex((l) => l.startsWith(label));
+      if (i < 0) throw new Error(labels.join(" | "));
+      return i + 1;
     },
     10_000,
   );
-  await page.keyboard.press("Enter");
+  await page
+    .locator(".quick-input-widget .monaco-list-row")
+    .nth(index - 1)
+    .click();
 }
 
 /** Runs a command by its exact title (see {@link pickExactly}). */
