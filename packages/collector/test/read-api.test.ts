@@ -138,4 +138,26 @@ describe.each(databaseBackends(() => postgres, cleanups))("read API on %s", (_na
       await h.close();
     }
   });
+  it("at k = 1 (no threshold) shows every figure exactly as sent: empty folds force no complement", async () => {
+    const h = await Harness.start(await makeDb(), 1);
+    try {
+      await h.send([
+        makeEvent({
+          user: 1,
+          workspace: 1,
+          codes: { "ParseError::UnrecognizedToken": 1, "ValidationWarning::MissingAllowRule": 1 },
+        }),
+      ]);
+      const s = await h.summary();
+      expect(s.codes).toEqual([
+        { code: "ParseError::UnrecognizedToken", occurrences: 1, events: 1, distinct_users: 1 },
+        { code: "ValidationWarning::MissingAllowRule", occurrences: 1, events: 1, distinct_users: 1 },
+        // Folds have no per-event figure of their own (events is never published for them).
+        { code: "other errors (fewer than k users)", occurrences: 0, events: null, distinct_users: 0 },
+        { code: "other warnings (fewer than k users)", occurrences: 0, events: null, distinct_users: 0 },
+      ]);
+    } finally {
+      await h.close();
+    }
+  });
 });

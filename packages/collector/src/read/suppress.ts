@@ -41,6 +41,10 @@ export async function suppress(
   k: number,
   unionUsers: UnionUsers,
 ): Promise<void> {
+  // k = 1 is "no anonymity threshold" (the operator's choice, e.g. a test sink): no figure can rest on
+  // fewer than one user except an empty cell, whose 0 concerns nobody. Hiding the empty "other" folds
+  // would then force a real cell of every relation into hiding as their complement.
+  if (k <= 1) return;
   for (const c of cells) if (c.users < k) c.hidden = true;
   const memo = new Map<string, number>();
   const union = async (hidden: readonly WorkCell[]): Promise<number> => {
