@@ -62,6 +62,7 @@ import {
   showTelemetryView,
   suggestions,
   waitForRows,
+  problemsMatching,
 } from "./lib/workbench.mjs";
 
 const FLUSH_SECONDS = 2;
@@ -421,8 +422,12 @@ async function checkOneFilePolicies(s, scratchRoot) {
   fs.writeFileSync(loosePath, LOOSE_POLICY);
   await openPath(s.page, loosePath, "single.polar");
   const looseMessage = firstMessage(LOOSE_POLICY);
-  const loose = await waitForRows(s.page, "the loose file's diagnostics", (rows) =>
-    messageShown(rows, looseMessage),
+  const loose = await waitForRows(
+    s.page,
+    "the loose file's diagnostics",
+    (rows) => messageShown(rows, looseMessage),
+    30_000,
+    (page) => problemsMatching(page, "loose_rule"),
   ).catch(() => null);
   check("a .polar file outside every folder gets Oso's diagnostics", loose !== null, { looseMessage, loose });
 
@@ -433,8 +438,12 @@ async function checkOneFilePolicies(s, scratchRoot) {
   await sleep(800);
   await s.page.keyboard.insertText(UNTITLED_POLICY);
   const untitledMessage = firstMessage(UNTITLED_POLICY);
-  const untitled = await waitForRows(s.page, "the untitled buffer's diagnostics", (rows) =>
-    messageShown(rows, untitledMessage),
+  const untitled = await waitForRows(
+    s.page,
+    "the untitled buffer's diagnostics",
+    (rows) => messageShown(rows, untitledMessage),
+    30_000,
+    (page) => problemsMatching(page, "untitled_rule"),
   ).catch(() => null);
   await s.page.screenshot({ path: join(ARTIFACTS, "9-one-file-policies.png") });
   check("an untitled Polar buffer gets Oso's diagnostics", untitled !== null, { untitledMessage, untitled });

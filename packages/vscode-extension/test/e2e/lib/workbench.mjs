@@ -73,15 +73,30 @@ export const markerRows = (labels) => labels.filter((l) => /Polar Language Serve
 export const messageShown = (labels, message) => labels.some((l) => l.includes(message));
 
 /** Diagnostic rows, polled until `done(rows)` holds. */
-export function waitForRows(page, what, done, ms = 30_000) {
+export function waitForRows(page, what, done, ms = 30_000, read = problems) {
   return waitFor(
     what,
     async () => {
-      const rows = markerRows(await problems(page));
+      const rows = markerRows(await read(page));
       return done(rows) ? rows : null;
     },
     ms,
   );
+}
+
+/**
+ * The Problems-panel rows whose text contains `text`, read through the panel's own filter box: the
+ * panel's list is virtual (only the visible rows are in the DOM), so a diagnostic listed below a long
+ * expanded warning would otherwise be missed. The filter is cleared again before returning.
+ */
+export async function problemsMatching(page, text) {
+  const input = page.locator(".markers-panel-action-filter input, .viewpane-filter input").first();
+  await input.fill(text);
+  await sleep(500);
+  const rows = await problems(page);
+  await input.fill("");
+  await sleep(200);
+  return rows;
 }
 
 export async function openProblems(page) {
