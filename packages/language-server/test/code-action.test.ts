@@ -5,17 +5,12 @@
  * longhand rule and one shorthand rule fewer; it works in a file with a syntax error; a rewrite
  * that would change the diagnostics is offered disabled.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Policy } from "@polar-ide/analyzer";
-import { REPO_ROOT } from "@polar-ide/testing";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CodeAction, Range } from "vscode-languageserver";
-import { inProcess, uri, type TestClient } from "./helpers.js";
+import { inProcess, uri, type TestClient, GITHUB, SHARING, withDocument } from "./helpers.js";
 
-const GITHUB = readFileSync(join(REPO_ROOT, "examples/github.polar"), "utf8");
-const SHARING = readFileSync(join(REPO_ROOT, "examples/document-sharing.polar"), "utf8");
 const A = uri("policy.polar");
 
 let client: TestClient | null = null;
@@ -26,10 +21,7 @@ afterEach(() => {
 
 async function started(text: string): Promise<TestClient> {
   client = inProcess();
-  const c = client;
-  await c.initialize();
-  await c.load(() => c.open(A, text));
-  return c;
+  return withDocument(client, A, text);
 }
 
 function analysed(text: string): { codes: string[]; longhand: number; shorthand: number } {

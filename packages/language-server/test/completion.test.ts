@@ -3,15 +3,10 @@
  * examples/document-sharing.polar): the cursor is placed in the real text, or in the text with an
  * unfinished item typed at a point, as a user types it.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { REPO_ROOT } from "@polar-ide/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { InsertTextFormat, type CompletionItem, type CompletionList } from "vscode-languageserver";
-import { inProcess, uri, type TestClient } from "./helpers.js";
+import { inProcess, uri, type TestClient, GITHUB, SHARING } from "./helpers.js";
 
-const GITHUB = readFileSync(join(REPO_ROOT, "examples/github.polar"), "utf8");
-const SHARING = readFileSync(join(REPO_ROOT, "examples/document-sharing.polar"), "utf8");
 const MAIN = uri("main.polar");
 
 let client: TestClient | null = null;

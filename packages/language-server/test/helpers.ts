@@ -3,6 +3,8 @@
  * connected by two PassThrough streams, or a client talking to the built server over stdio.
  * Records every `publishDiagnostics`, `telemetry/event` and log message the server sends.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -15,6 +17,7 @@ import {
 } from "vscode-jsonrpc/node.js";
 import type { PublishDiagnosticsParams } from "vscode-languageserver";
 import { TELEMETRY_EVENT_METHOD } from "@polar-ide/telemetry/protocol";
+import { REPO_ROOT } from "@polar-ide/testing";
 import { startServer, type RuntimeEnvironment, type TelemetryEvent } from "../src/server.js";
 
 export const SERVER_MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -183,4 +186,15 @@ export function overStdio(): { client: TestClient; child: ChildProcess; stderr: 
 /** A `file:` URI for a test document (the files need not exist unless a test says so). */
 export function uri(name: string, dir = "/virtual/policy"): string {
   return `file://${dir}/${name}`;
+}
+
+/** The repository's example policies: real Oso-style policies the feature tests run on. */
+export const GITHUB = readFileSync(join(REPO_ROOT, "examples/github.polar"), "utf8");
+export const SHARING = readFileSync(join(REPO_ROOT, "examples/document-sharing.polar"), "utf8");
+
+/** Initializes `c`, opens one document and waits for its load; returns `c`. */
+export async function withDocument(c: TestClient, documentUri: string, text: string): Promise<TestClient> {
+  await c.initialize();
+  await c.load(() => c.open(documentUri, text));
+  return c;
 }

@@ -3,15 +3,10 @@
  * rule types generated from resource blocks shown on hovering has_relation/has_role, over
  * the protocol on examples/github.polar and examples/document-sharing.polar.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { REPO_ROOT } from "@polar-ide/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FoldingRange, Hover, SymbolInformation } from "vscode-languageserver";
-import { inProcess, uri, type TestClient } from "./helpers.js";
+import { inProcess, uri, type TestClient, GITHUB, SHARING } from "./helpers.js";
 
-const GITHUB = readFileSync(join(REPO_ROOT, "examples/github.polar"), "utf8");
-const SHARING = readFileSync(join(REPO_ROOT, "examples/document-sharing.polar"), "utf8");
 const A = uri("github.polar");
 const B = uri("sharing.polar");
 

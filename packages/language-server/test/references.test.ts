@@ -3,15 +3,11 @@
  * into two documents (the blocks, and the rules that use them): roles, relations, rules and
  * classes are followed across blocks linked by `on` and across the two files.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { REPO_ROOT } from "@polar-ide/testing";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DocumentHighlight, Location, Range, WorkspaceEdit } from "vscode-languageserver";
-import { inProcess, uri, type TestClient } from "./helpers.js";
+import { inProcess, uri, type TestClient, GITHUB } from "./helpers.js";
 
-const GITHUB = readFileSync(join(REPO_ROOT, "examples/github.polar"), "utf8");
 const CUT = GITHUB.indexOf("has_role(user: User, name: String, org: Organization)");
 const BLOCKS = GITHUB.slice(0, CUT);
 const RULES = GITHUB.slice(CUT);

@@ -3,16 +3,11 @@
  * the chain from the word at the cursor through the terms, the body, to the rule or the block; each
  * range contains the one before it; a file with a syntax error keeps its chains outside the error.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { REPO_ROOT } from "@polar-ide/testing";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Position, Range, SelectionRange } from "vscode-languageserver";
-import { inProcess, uri, type TestClient } from "./helpers.js";
+import { inProcess, uri, type TestClient, GITHUB, SHARING, withDocument } from "./helpers.js";
 
-const GITHUB = readFileSync(join(REPO_ROOT, "examples/github.polar"), "utf8");
-const SHARING = readFileSync(join(REPO_ROOT, "examples/document-sharing.polar"), "utf8");
 const A = uri("selection.polar");
 
 let client: TestClient | null = null;
@@ -23,10 +18,7 @@ afterEach(() => {
 
 async function started(text: string): Promise<TestClient> {
   client = inProcess();
-  const c = client;
-  await c.initialize();
-  await c.load(() => c.open(A, text));
-  return c;
+  return withDocument(client, A, text);
 }
 
 function before(a: Position, b: Position): boolean {

@@ -3,15 +3,10 @@
  * file with a syntax error, and deltas: the edits applied to the previous result equal the full
  * result on the new text (examples/github.polar edited several times).
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { REPO_ROOT } from "@polar-ide/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SemanticTokens, SemanticTokensDelta, SemanticTokensLegend } from "vscode-languageserver";
-import { inProcess, uri, type TestClient } from "./helpers.js";
+import { inProcess, uri, type TestClient, GITHUB, SHARING } from "./helpers.js";
 
-const GITHUB = readFileSync(join(REPO_ROOT, "examples/github.polar"), "utf8");
-const SHARING = readFileSync(join(REPO_ROOT, "examples/document-sharing.polar"), "utf8");
 const A = uri("tokens.polar");
 
 const POLICY = `# roles

@@ -4,16 +4,11 @@
  * rule, the active parameter by commas, in a file with a syntax error (the call being typed), and
  * nothing for method calls, constructors or unknown rules.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { REPO_ROOT } from "@polar-ide/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Position, SignatureHelp, SignatureInformation } from "vscode-languageserver";
 import { callAt } from "../src/signature-help.js";
-import { inProcess, uri, type TestClient } from "./helpers.js";
+import { inProcess, uri, type TestClient, GITHUB, SHARING, withDocument } from "./helpers.js";
 
-const GITHUB = readFileSync(join(REPO_ROOT, "examples/github.polar"), "utf8");
-const SHARING = readFileSync(join(REPO_ROOT, "examples/document-sharing.polar"), "utf8");
 const A = uri("signatures.polar");
 
 let client: TestClient | null = null;
@@ -24,10 +19,7 @@ afterEach(() => {
 
 async function started(text: string): Promise<TestClient> {
   client = inProcess();
-  const c = client;
-  await c.initialize();
-  await c.load(() => c.open(A, text));
-  return c;
+  return withDocument(client, A, text);
 }
 
 /** The 1-based line of `needle`. */

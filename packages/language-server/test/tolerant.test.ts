@@ -3,15 +3,11 @@
  * everything outside the broken item (the error-tolerant parse), while the published diagnostics
  * stay the engine's (the load stops at the first parse error, as Oso's does).
  */
-import { readFileSync } from "node:fs";
 import { parseFile, parseTolerant, spanOf, type Line } from "@polar-ide/analyzer";
-import { corpusFiles, REPO_ROOT } from "@polar-ide/testing";
-import { join } from "node:path";
+import { corpusFiles } from "@polar-ide/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DocumentSymbol, Hover, Location } from "vscode-languageserver";
-import { inProcess, uri, type TestClient } from "./helpers.js";
-
-const GITHUB = readFileSync(join(REPO_ROOT, "examples/github.polar"), "utf8");
+import { inProcess, uri, type TestClient, GITHUB } from "./helpers.js";
 
 /** LSP position of the first occurrence of `needle` in `text`, `delta` characters in. */
 function pos(text: string, needle: string, delta = 1): { line: number; character: number } {
