@@ -11,6 +11,31 @@ import { PROJECT_TOKEN, READ_TOKEN, makeEvent, sqliteUrl } from "./helpers.js";
 
 export const SHARED_TOKEN = "shared-token-0123456789";
 
+/** An in-process collector (requests through Fastify's `inject`) on a fresh SQLite file. */
+export interface Injected {
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  /** Closes the app and the store and deletes the database file. */
+  close(): Promise<void>;
+}
+
+/** Builds an in-process collector with the HTTP tests' settings plus `extra`, reading time from `now`. */
+export async function injected(extra: Partial<Config>, now: () => number): Promise<Injected> {
+  const db = sqliteUrl();
+  const store = new Store(openDb(db.url));
+  await store.migrate();
+  const app = await buildApp({ config: httpConfig(db.url, extra), store, now });
+  return {
+    app,
+    store,
+    close: async () => {
+      await app.close();
+      await store.close();
+      db.cleanup();
+    },
+  };
+}
+
 /** Settings of the HTTP tests: no rate limits unless a test asks. */
 export function httpConfig(db: string, extra: Partial<Config> = {}): Config {
   return {

@@ -6,9 +6,9 @@
 import { performance } from "node:perf_hooks";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { RateLimiter, buildApp, openDb, sourceKey, Store, type Config } from "../src/index.js";
-import { READ_TOKEN, makeEvent, sqliteUrl } from "./helpers.js";
-import { httpConfig } from "./http-harness.js";
+import { RateLimiter, sourceKey, type Config } from "../src/index.js";
+import { READ_TOKEN, makeEvent } from "./helpers.js";
+import { injected, type Injected } from "./http-harness.js";
 
 describe("sourceKey", () => {
   it.each([
@@ -122,24 +122,19 @@ describe("RateLimiter", () => {
 });
 
 describe("/track rate limits", () => {
+  let served: Injected | undefined;
   let app: FastifyInstance;
-  let store: Store;
-  let cleanup: () => void;
   let clock = 0;
 
   async function build(extra: Partial<Config>): Promise<void> {
-    const db = sqliteUrl();
-    cleanup = db.cleanup;
-    store = new Store(openDb(db.url));
-    await store.migrate();
     clock = Date.UTC(2026, 10, 1);
-    app = await buildApp({ config: httpConfig(db.url, extra), store, now: () => clock });
+    served = await injected(extra, () => clock);
+    app = served.app;
   }
 
   afterEach(async () => {
-    await app?.close();
-    await store?.close();
-    cleanup?.();
+    await served?.close();
+    served = undefined;
   });
 
   let user = 0;

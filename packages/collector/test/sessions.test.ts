@@ -5,30 +5,25 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildApp, openDb, Store, type Config } from "../src/index.js";
-import { READ_TOKEN, sqliteUrl } from "./helpers.js";
-import { SHARED_TOKEN, httpConfig } from "./http-harness.js";
+import type { Config } from "../src/index.js";
+import { READ_TOKEN } from "./helpers.js";
+import { SHARED_TOKEN, injected, type Injected } from "./http-harness.js";
 
 const HOUR = 60 * 60 * 1000;
 
+let served: Injected | undefined;
 let app: FastifyInstance;
-let store: Store;
-let cleanup: () => void;
 let clock = 0;
 
 async function build(extra: Partial<Config> = {}): Promise<void> {
-  const db = sqliteUrl();
-  cleanup = db.cleanup;
-  store = new Store(openDb(db.url));
-  await store.migrate();
   clock = Date.UTC(2026, 10, 1);
-  app = await buildApp({ config: httpConfig(db.url, extra), store, now: () => clock });
+  served = await injected(extra, () => clock);
+  app = served.app;
 }
 
 afterEach(async () => {
-  await app?.close();
-  await store?.close();
-  cleanup?.();
+  await served?.close();
+  served = undefined;
 });
 
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
@@ -161,9 +156,7 @@ describe("cross-origin login and logout", () => {
     expect(r.statusCode).toBe(303);
     expect(String(r.headers["set-cookie"])).toMatch(/; Secure$/);
     // Without --trust-proxy the same request is cross-origin, and the answer says what to do.
-    await app.close();
-    await store.close();
-    cleanup();
+    await served?.close();
     await build({ allowedHosts: ["telemetry.example.org"] });
     const refused = await login(READ_TOKEN, proxied, "10.0.0.1");
     expect(refused.statusCode).toBe(403);
