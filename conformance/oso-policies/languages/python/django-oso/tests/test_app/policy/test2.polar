@@ -1,0 +1,1 @@
+policy_load_test(2);

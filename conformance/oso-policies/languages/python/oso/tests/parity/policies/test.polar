@@ -1,0 +1,4 @@
+test("true");
+
+a(x) if b(x);
+b("foo");

@@ -1,0 +1,2 @@
+resource(_: Org, "org", [], {});
+actor_has_role_for_resource(_, _, _);

@@ -1,0 +1,1 @@
+testUnhandledPartial() if x = x and x > 0;
