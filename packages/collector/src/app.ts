@@ -7,7 +7,7 @@
 import { STATUS_CODES } from "node:http";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { withDefaults, type Config } from "./config.js";
-import type { Store } from "./db/store.js";
+import type { EventStore } from "./db/backend.js";
 import { hostCheck } from "./hosts.js";
 import { HttpError, describeError } from "./http-error.js";
 import { RateLimiter } from "./rate-limit.js";
@@ -30,7 +30,7 @@ export const BODY_LIMIT = 1024 * 1024;
 /** Options of `buildApp` beyond the settings. */
 export interface AppOptions {
   readonly config: Config;
-  readonly store: Store;
+  readonly store: EventStore;
   /** Fastify's logger (off in tests and benchmarks). */
   readonly logger?: boolean;
   /** Where log lines go when logging (tests capture them); stdout by default. */

@@ -5,6 +5,7 @@ export { buildApp, utcDay, BODY_LIMIT, type AppOptions } from "./app.js";
 export { loadConfig, ConfigError, envName, withDefaults, DEFAULTS, type Config, type FullConfig } from "./config.js";
 export { openDb, type Db } from "./db/driver.js";
 export { Store } from "./db/store.js";
+export type { EventStore, RollupReader } from "./db/backend.js";
 export { MIGRATIONS, migrate, migrateDown } from "./db/migrations.js";
 export { RateLimiter, sourceKey } from "./rate-limit.js";
 export { Auth, SESSION_COOKIE } from "./routes/auth.js";

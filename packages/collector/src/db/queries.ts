@@ -4,6 +4,7 @@
  * suppressed cells). Raw figures: k-suppression happens in `../read/`.
  */
 import type { Queryable, SqlValue } from "./driver.js";
+import type { RollupReader } from "./backend.js";
 import type { RollupSet } from "./rollup-sql.js";
 
 /** One row of a breakdown: a key, its distinct users, summed value and events. */
@@ -60,7 +61,7 @@ export function percentile(hist: Histogram, users: number, p: number): number {
 }
 
 /** Read queries over one rollup set. */
-export class SetReader {
+export class SetReader implements RollupReader {
   constructor(
     private readonly db: Queryable,
     readonly set: RollupSet,

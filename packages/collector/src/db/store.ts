@@ -12,6 +12,7 @@
  * from what remains.
  */
 import type { ValidEvent } from "@polar-ide/telemetry";
+import type { EventStore } from "./backend.js";
 import type { Db } from "./driver.js";
 import { compact, deleteBefore, hasPending, insertBatch, requeueAll, rollupStep } from "./ingest.js";
 import { migrate } from "./migrations.js";
@@ -25,7 +26,7 @@ export { FEATURES, ENVIRONMENT, POLAR_CHARS_BUCKETS, POLAR_FILES_BUCKETS } from 
 const ROLLUP_CHUNK = 20_000;
 
 /** The storage of one collector (or of many sharing one PostgreSQL). */
-export class Store {
+export class Store implements EventStore {
   /** One rollup at a time per process and set (the database lock covers other processes). */
   private readonly rolling = new Map<string, Promise<number>>();
   /** When the last batch was stored (ms): the background rollup waits for quiet moments. */

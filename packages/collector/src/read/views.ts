@@ -12,9 +12,7 @@
  * - per-user figures (percentiles, max, the top user's share) are one user's exact value: shown
  *   only when at least k users have exactly that value.
  */
-import type { CellRef, CodeRow, Histogram } from "../db/queries.js";
-import type { Store } from "../db/store.js";
-import type { SetReader } from "../db/queries.js";
+import type { CellRef, CodeRow, EventStore, Histogram, RollupReader } from "../db/backend.js";
 import {
   BREAKDOWN_DIMS,
   ENVIRONMENT,
@@ -138,7 +136,7 @@ function shared(hist: Histogram, value: number, k: number): number | null {
 }
 
 /** Builds one view from a rollup set. */
-export async function buildView(reader: SetReader, k: number, info: Omit<ViewInfo, "k">): Promise<Dashboard> {
+export async function buildView(reader: RollupReader, k: number, info: Omit<ViewInfo, "k">): Promise<Dashboard> {
   const totals = await reader.totals();
   const codes = await reader.codes();
   const b = await reader.breakdown(BREAKDOWN_DIMS);
@@ -390,7 +388,7 @@ export function dayBefore(day: string): string {
  * The operator view: every stored event, live (the operator's own data; still k-suppressed in
  * what it publishes, since the page or the API may be shown to others).
  */
-export async function operatorDashboard(store: Store, k: number): Promise<Dashboard> {
+export async function operatorDashboard(store: EventStore, k: number): Promise<Dashboard> {
   await store.refresh();
   return buildView(store.live(), k, { view: "operator", as_of: null });
 }
@@ -400,7 +398,7 @@ export async function operatorDashboard(store: Store, k: number): Promise<Dashbo
  * changes once a day, so polling before and after one user's batch reveals nothing until the
  * day closes, and then only summed with everyone's contributions of that day.
  */
-export async function sharedDashboard(store: Store, k: number, today: string): Promise<Dashboard> {
+export async function sharedDashboard(store: EventStore, k: number, today: string): Promise<Dashboard> {
   await store.refreshShared(today);
   return buildView(store.shared(), k, { view: "shared", as_of: dayBefore(today) });
 }

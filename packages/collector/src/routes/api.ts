@@ -5,23 +5,23 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../config.js";
-import type { Store } from "../db/store.js";
+import type { EventStore } from "../db/backend.js";
 import { operatorDashboard, summaryOf, type Dashboard, type Summary } from "../read/views.js";
 
 export type { Summary, Dashboard, Cell, CodeCell } from "../read/views.js";
 
 interface ApiDeps {
   readonly config: Config;
-  readonly store: Store;
+  readonly store: EventStore;
 }
 
 /** The operator view's summary. */
-export async function summary(store: Store, k: number): Promise<Summary> {
+export async function summary(store: EventStore, k: number): Promise<Summary> {
   return summaryOf(await operatorDashboard(store, k));
 }
 
 /** Everything the dashboard draws, operator view. */
-export async function dashboardData(store: Store, k: number): Promise<Dashboard> {
+export async function dashboardData(store: EventStore, k: number): Promise<Dashboard> {
   return operatorDashboard(store, k);
 }
 

@@ -8,13 +8,13 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import type { Config } from "../config.js";
-import type { Store } from "../db/store.js";
+import type { EventStore } from "../db/backend.js";
 import { sharedDashboard, summaryOf } from "../read/views.js";
 
 /** Options of the shared-view plugin. */
 export interface SharedApiOptions {
   readonly config: Pick<Config, "k">;
-  readonly store: Store;
+  readonly store: EventStore;
   /** Today's UTC day (`YYYY-MM-DD`); replaceable so tests can move the clock. */
   readonly today?: () => string;
 }

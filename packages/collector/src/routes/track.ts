@@ -6,7 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { MAX_BATCH_EVENTS, validateBatch } from "@polar-ide/telemetry";
 import type { Config } from "../config.js";
-import type { Store } from "../db/store.js";
+import type { EventStore } from "../db/backend.js";
 import { HttpError, describeError } from "../http-error.js";
 import { sourceKey, type RateLimiter } from "../rate-limit.js";
 
@@ -14,7 +14,7 @@ export { HttpError } from "../http-error.js";
 
 interface TrackDeps {
   readonly config: Config;
-  readonly store: Store;
+  readonly store: EventStore;
   /** Requests per minute per source. */
   readonly limiter: RateLimiter;
   /** Events per minute from everyone (one key, "all"). */
