@@ -11,7 +11,6 @@ import {
   FORBIDDEN_PROPERTIES,
   LSP_METHODS,
   PROPERTIES,
-  PROPERTY_BY_NAME,
   lspMethodProperty,
   type EventProperties,
   type PropertySpec,
@@ -56,6 +55,19 @@ export function describeSensitive(value: string): string | null {
   if (/[/\\]/.test(value) || /^~/.test(value) || /^[A-Za-z]:/.test(value)) return "a path";
   return null;
 }
+
+/**
+ * Whether `describeSensitive` could say anything about `value`. Every one of its patterns needs a
+ * character other than an ASCII letter or digit (`:`, `@`, `-`, `.`, `/`, `\\`, `~`), except the
+ * all-digit timestamps of 10 and 13 characters; so a string of letters and digits of any other
+ * length is never sensitive, and the validator skips the patterns for it (ids, hashes, most
+ * allow-listed values). `test/validate-fast-path.test.ts` checks this against `describeSensitive`.
+ */
+export function mayBeSensitive(value: string): boolean {
+  return value.length === 10 || value.length === 13 || !ALPHANUMERIC.test(value);
+}
+
+const ALPHANUMERIC = /^[A-Za-z0-9]*$/;
 
 /** 3 to 8 groups of at most 4 hex digits separated by ':' (what the old `(:[0-9a-f]{0,4}){2,7}` matched). */
 function looksLikeIpv6(value: string): boolean {
@@ -107,7 +119,7 @@ function checkString(value: string, pattern: RegExp, maxLength: number, example:
     const tooLong = `must be at most ${maxLength} characters`;
     return looks === null ? tooLong : `looks like ${looks}, which is never collected (and ${tooLong})`;
   }
-  const sensitive = describeSensitive(value);
+  const sensitive = mayBeSensitive(value) ? describeSensitive(value) : null;
   if (sensitive !== null) return `looks like ${sensitive}, which is never collected`;
   if (!pattern.test(value)) return `has an invalid format (expected something like ${JSON.stringify(example)})`;
   return null;
@@ -122,6 +134,34 @@ function typeName(value: unknown): string {
 function truncate(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
+
+/**
+ * What the validator knows about a property name, computed once from the schema: the spec of an
+ * allowed property, or why a forbidden one is never collected. One map lookup per given name.
+ */
+const KEY_STATUS: ReadonlyMap<string, PropertySpec | string> = new Map<string, PropertySpec | string>([
+  ...PROPERTIES.map((spec) => [spec.name, spec] as const),
+  // Forbidden names win over allowed ones, as in the order of the checks below.
+  ...FORBIDDEN_PROPERTIES,
+]);
+
+/**
+ * Allow-listed values that are accepted as they are: on the list and not sensitive-looking (an
+ * allowed value that looked sensitive would still be refused with the "looks like" message).
+ * Computed once from the schema; a value not in the set takes the general path.
+ */
+const PLAIN_VALUES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  PROPERTIES.flatMap((spec) => {
+    const v = spec.value;
+    if ((v.type !== "string" && v.type !== "string-set") || v.values === undefined) return [];
+    const ok = v.values.filter((x) => x.length <= v.maxLength && describeSensitive(x) === null && v.pattern.test(x));
+    return [[spec.name, new Set(ok)] as const];
+  }),
+);
+
+/** Property names of the code counters and of the LSP method counters (consistency rules). */
+const CODE_COUNT_NAMES: readonly string[] = [...CODE_PROPERTIES.values()];
+const LSP_COUNT_NAMES: readonly string[] = LSP_METHODS.map((m) => lspMethodProperty(m));
 
 /**
  * Validates one event (`{event, properties}`). On success returns the properties with every
@@ -158,10 +198,10 @@ export function validateEvent(input: unknown): EventResult {
   }
   const given = props as Record<string, unknown>;
   for (const name of Object.keys(given)) {
-    const forbidden = FORBIDDEN_PROPERTIES.get(name);
-    if (forbidden !== undefined)
-      return { ok: false, property: name, message: `property "${name}" is not allowed: ${forbidden}` };
-    if (!PROPERTY_BY_NAME.has(name)) {
+    const status = KEY_STATUS.get(name);
+    if (typeof status === "string")
+      return { ok: false, property: name, message: `property "${name}" is not allowed: ${status}` };
+    if (status === undefined) {
       return { ok: false, property: name, message: `unknown property ${JSON.stringify(truncate(name))}` };
     }
   }
@@ -171,6 +211,11 @@ export function validateEvent(input: unknown): EventResult {
     if (value === undefined) {
       if (spec.required) return { ok: false, property: spec.name, message: `missing property "${spec.name}"` };
       if (spec.kind === "counter") out[spec.name] = 0;
+      continue;
+    }
+    // An allow-listed value as sent by every well-behaved client: nothing more to check.
+    if (typeof value === "string" && PLAIN_VALUES.get(spec.name)?.has(value) === true) {
+      out[spec.name] = value;
       continue;
     }
     const problem = checkValue(spec, value);
@@ -197,7 +242,7 @@ function checkConsistency(p: EventProperties): Rejection | null {
     };
   }
   let coded = num(p, "unknown_diagnostic_count");
-  for (const name of CODE_PROPERTIES.values()) coded += num(p, name);
+  for (const name of CODE_COUNT_NAMES) coded += num(p, name);
   if (coded !== diagnostics) {
     return {
       property: "diagnostic_count",
@@ -207,7 +252,7 @@ function checkConsistency(p: EventProperties): Rejection | null {
   const loads = num(p, "load_success_count") + num(p, "load_failure_count");
   if (loads === 0) return { property: "load_success_count", message: "an event must report at least one load" };
   let triggered = 0;
-  for (const method of LSP_METHODS) triggered += num(p, lspMethodProperty(method));
+  for (const name of LSP_COUNT_NAMES) triggered += num(p, name);
   if (triggered !== loads) {
     return {
       property: "load_success_count",
