@@ -13,7 +13,7 @@ import { LATEST_MIGRATION, MIGRATIONS, Store, migrateDown, openDb } from "../src
 import { COLUMNS } from "../src/db/columns.js";
 import { V1_COLUMN_NAMES } from "../src/db/migrations/v1-columns.js";
 import type { SqlValue } from "../src/db/driver.js";
-import { databaseBackends, makeEvent, startPostgres, type Postgres } from "./helpers.js";
+import { databaseBackends, hex, makeEvent, startPostgres, type Postgres } from "./helpers.js";
 
 let postgres: Postgres | null = null;
 const cleanups: (() => void)[] = [];
@@ -50,6 +50,17 @@ async function fillAt(store: Store, migration: number, events: readonly ValidEve
         if (c.sqlType === "set") return Array.isArray(v) ? [...v].sort().join(",") : "";
         return (v ?? (c.sqlType === "integer" ? 0 : "")) as SqlValue;
       });
+      if (migration >= 3) {
+        // Migration 3's collector: a random id, queued for both rollup sets.
+        const id = hex(16);
+        await tx.run(
+          `INSERT INTO events (id, day, ${names.join(", ")}) VALUES (?, ?, ${names.map(() => "?").join(", ")})`,
+          [id, day, ...values],
+        );
+        await tx.run("INSERT INTO pending_rollup (id) VALUES (?)", [id]);
+        await tx.run("INSERT INTO pending_shared (day, id) VALUES (?, ?)", [day, id]);
+        continue;
+      }
       const [row] = await tx.all(
         `INSERT INTO events (day, ${names.join(", ")}) VALUES (?, ${names.map(() => "?").join(", ")}) RETURNING seq`,
         [day, ...values],

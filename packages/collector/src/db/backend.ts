@@ -12,11 +12,16 @@
  */
 import type { ValidEvent } from "@polar-ide/telemetry";
 import type { BreakdownRow, CellRef, CodeRow, Totals } from "./queries.js";
+import type { TrendReader } from "./trend-queries.js";
 
 export type { BreakdownRow, CellRef, CodeRow, Histogram, Totals } from "./queries.js";
+export type { PeriodUsers, TrendReader, TrendRef, TrendRow } from "./trend-queries.js";
 
-/** Raw figures of one rollup set (live or shared): what `../read/views.ts` reads. */
-export interface RollupReader {
+/**
+ * Raw figures of one rollup set (live or shared): what `../read/views.ts` reads, and the
+ * per-day and per-week series `../read/trends.ts` reads (`TrendReader`, `trend-queries.ts`).
+ */
+export interface RollupReader extends TrendReader {
   /** Events, distinct users and distinct workspace folders. */
   totals(): Promise<Totals>;
   /** Users, summed values and events per key of one or more dimensions (keys ascending). */

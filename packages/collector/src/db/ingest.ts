@@ -18,6 +18,7 @@ import {
   setTables,
   type RollupSet,
 } from "./rollup-sql.js";
+import { trendStep } from "./trend-sql.js";
 
 /** Advisory lock held by every rollup step, purge and compaction (one at a time across processes). */
 export const LOCK_ROLLUP = 7_002;
@@ -124,6 +125,7 @@ export function rollupStep(db: Db, set: RollupSet, chunk: number, before: string
     await tx.run(WORKSPACE_DELTA_SQL);
     await extensionDelta(tx);
     for (const sql of APPLY[set.name]) await tx.run(sql);
+    await trendStep(tx, set);
     await tx.run(q.remove, q.params);
     for (const t of SCRATCH) await tx.run(`DELETE FROM ${t}`);
     return picked;

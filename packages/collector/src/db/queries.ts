@@ -6,6 +6,7 @@
 import type { Queryable, SqlValue } from "./driver.js";
 import type { RollupReader } from "./backend.js";
 import type { RollupSet } from "./rollup-sql.js";
+import { SqlTrendReader, type PeriodUsers, type TrendRef, type TrendRow } from "./trend-queries.js";
 
 /** One row of a breakdown: a key, its distinct users, summed value and events. */
 export interface BreakdownRow {
@@ -62,10 +63,34 @@ export function percentile(hist: Histogram, users: number, p: number): number {
 
 /** Read queries over one rollup set. */
 export class SetReader implements RollupReader {
+  private readonly trends: SqlTrendReader;
+
   constructor(
     private readonly db: Queryable,
     readonly set: RollupSet,
-  ) {}
+  ) {
+    this.trends = new SqlTrendReader(db, set);
+  }
+
+  /** Every cell of one trend series (see `trend-queries.ts`). */
+  trend(dim: string, key: string): Promise<TrendRow[]> {
+    return this.trends.trend(dim, key);
+  }
+
+  /** Distinct users over a union of trend cells. */
+  trendUnionUsers(cells: readonly TrendRef[]): Promise<number> {
+    return this.trends.trendUnionUsers(cells);
+  }
+
+  /** Per period, distinct users of a series' versions other than `listed`. */
+  trendOtherUsers(dim: string, key: string, listed: readonly string[]): Promise<PeriodUsers[]> {
+    return this.trends.trendOtherUsers(dim, key, listed);
+  }
+
+  /** How many of a trend cell's users also have events outside it in its period, up to `limit`. */
+  trendUsersAlsoOutside(cell: TrendRef, limit: number): Promise<number> {
+    return this.trends.trendUsersAlsoOutside(cell, limit);
+  }
 
   /** Events, distinct users and distinct workspace folders. */
   async totals(): Promise<Totals> {

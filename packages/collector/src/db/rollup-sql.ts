@@ -18,6 +18,10 @@ export interface RollupSet {
   readonly key: string;
   /** Per code: how many users have each per-user total. */
   readonly hist: string;
+  /** Per (dimension, key, grain, period, version, user): summed value and events (`trend-sql.ts`). */
+  readonly trendUser: string;
+  /** Per (dimension, key, grain, period, version): users, total, events. */
+  readonly trendKey: string;
 }
 
 /** The operator's live figures: every stored event. */
@@ -27,6 +31,8 @@ export const LIVE: RollupSet = {
   workspace: "rollup_workspace",
   key: "rollup_key",
   hist: "rollup_hist",
+  trendUser: "rollup_trend_user",
+  trendKey: "rollup_trend_key",
 };
 
 /** The shared view: only events of complete UTC days (folded once the day is over). */
@@ -36,16 +42,26 @@ export const SHARED: RollupSet = {
   workspace: "shared_workspace",
   key: "shared_key",
   hist: "shared_hist",
+  trendUser: "shared_trend_user",
+  trendKey: "shared_trend_key",
 };
 
 /** Scratch tables of one rollup step (emptied at its start and end, under the rollup lock). */
-export const SCRATCH = ["rollup_batch", "rollup_events", "rollup_delta", "rollup_wdelta"] as const;
+export const SCRATCH = [
+  "rollup_batch",
+  "rollup_events",
+  "rollup_delta",
+  "rollup_wdelta",
+  "trend_days",
+  "trend_delta",
+] as const;
 
 export function lit(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
 
-interface Part {
+/** One branch of the unpivot: which events count towards a (dimension, key), and with what value. */
+export interface Part {
   readonly dim: string;
   /** SQL expression of the key. */
   readonly key: string;
@@ -55,7 +71,7 @@ interface Part {
 }
 
 /** The unpivot of one event into rollup rows, generated from the schema. */
-function rollupParts(): Part[] {
+export function rollupParts(): Part[] {
   const parts: Part[] = [{ dim: "all", key: "''", total: "1", where: "1 = 1" }];
   for (const code of DIAGNOSTIC_CODES) {
     const col = columnName(CODE_PROPERTIES.get(code)!);
@@ -172,5 +188,5 @@ ON CONFLICT (dim, key, workspace_folder) DO NOTHING`,
 
 /** Every table of one set (to empty it for a rebuild). */
 export function setTables(s: RollupSet): string[] {
-  return [s.user, s.workspace, s.key, s.hist];
+  return [s.user, s.workspace, s.key, s.hist, s.trendUser, s.trendKey];
 }
