@@ -2,12 +2,11 @@
 
 type is_owner(user: User, document: Document);
 
-allow(actor, action, resource) if
-  has_permission(actor, action, resource);
+allow(actor, action, resource) if has_permission(actor, action, resource);
 
 allow(user: User, "read", document: Document) if
   document.public = true and
-  not user.suspended = true;
+  not (user.suspended = true);
 
 actor User {}
 
@@ -36,17 +35,12 @@ resource Document {
   "delete" if "owner";
 }
 
-has_role(user: User, role: String, folder: Folder) if
-  role in folder.roles_of(user.id);
+has_role(user: User, role: String, folder: Folder) if role in folder.roles_of(user.id);
 
-has_role(user: User, role: String, document: Document) if
-  role in document.roles_of(user.id);
+has_role(user: User, role: String, document: Document) if role in document.roles_of(user.id);
 
-has_role(user: User, "owner", document: Document) if
-  is_owner(user, document);
+has_role(user: User, "owner", document: Document) if is_owner(user, document);
 
-is_owner(user: User, document: Document) if
-  document.owner_id = user.id;
+is_owner(user: User, document: Document) if document.owner_id = user.id;
 
-has_relation(folder: Folder, "folder", document: Document) if
-  document.folder_id = folder.id;
+has_relation(folder: Folder, "folder", document: Document) if document.folder_id = folder.id;

@@ -1,8 +1,7 @@
 # A GitHub-like authorization policy: organizations own repositories, repositories hold issues.
 # Roles are granted directly or inherited through relations (cross-resource shorthand rules).
 
-allow(actor, action, resource) if
-  has_permission(actor, action, resource);
+allow(actor, action, resource) if has_permission(actor, action, resource);
 
 actor User {}
 
@@ -54,15 +53,11 @@ has_role(user: User, name: String, repo: Repository) if
   grant.user = user and
   grant.role = name;
 
-has_relation(org: Organization, "organization", repo: Repository) if
-  repo.organization = org;
+has_relation(org: Organization, "organization", repo: Repository) if repo.organization = org;
 
-has_relation(repo: Repository, "repository", issue: Issue) if
-  issue.repository = repo;
+has_relation(repo: Repository, "repository", issue: Issue) if issue.repository = repo;
 
-has_relation(user: User, "author", issue: Issue) if
-  issue.author = user;
+has_relation(user: User, "author", issue: Issue) if issue.author = user;
 
 # Public repositories can be read by anyone.
-has_permission(_: User, "read", repo: Repository) if
-  repo.is_public = true;
+has_permission(_: User, "read", repo: Repository) if repo.is_public = true;

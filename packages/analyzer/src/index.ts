@@ -45,3 +45,5 @@ export type { TolerantParse } from "./tolerant-parser.js";
 export { parseTolerant } from "./tolerant-parser.js";
 export type { LexError, Token } from "./lexer.js";
 export { Lexer, T as TokenKind, isLexError } from "./lexer.js";
+export type { FormatEdit, FormatResult, FormattedElement } from "./format/index.js";
+export { FORMAT_WIDTH, formatDocumentEdits, formatPolar, formatRangeEdits } from "./format/index.js";

@@ -34,7 +34,7 @@ function isRustWhitespace(code: number): boolean {
 }
 
 /** Whether `text[..end]`, trimmed, ends with `(`. */
-function precededByParen(text: string, end: number): boolean {
+export function precededByParen(text: string, end: number): boolean {
   let i = Math.min(end, text.length) - 1;
   while (i >= 0 && isRustWhitespace(text.charCodeAt(i))) i--;
   return i >= 0 && text.charCodeAt(i) === 0x28;
