@@ -18,6 +18,10 @@
 import { BUILTIN_CLASSES } from "@polar-ide/analyzer";
 import { CompletionItemKind, InsertTextFormat, type CompletionItem, type Range } from "vscode-languageserver";
 import { blockName, blocksNamed, declarationsOf, type Declared, type ParsedDocument } from "./features.js";
+import type { RegisteredClass } from "./project-classes.js";
+
+/** The application's classes (polar.json or the classes setting), or null when the project lists none. */
+export type Registered = ReadonlyMap<string, RegisteredClass> | null;
 
 /** The rules Oso knows by name (rule types it declares, or it calls). */
 export const BUILTIN_RULES: readonly string[] = [
@@ -179,14 +183,18 @@ function ruleNames(docs: readonly ParsedDocument[]): Map<string, Set<number>> {
   return out;
 }
 
-function classNames(docs: readonly ParsedDocument[]): Map<string, string> {
+function classNames(docs: readonly ParsedDocument[], registered: Registered): Map<string, string> {
   const out = new Map<string, string>();
+  // The application's classes first; a block the application does not register says so.
+  for (const [name, c] of registered ?? []) {
+    out.set(name, `registered class${c.bases.length > 0 ? ` (bases: ${c.bases.join(", ")})` : ""}`);
+  }
   for (const d of docs) {
     for (const line of d.lines) {
       if (line.kind !== "resourceBlock") continue;
       const name = blockName(line);
       const keyword = line.keyword?.value.type === "Variable" ? line.keyword.value.name : "resource";
-      if (name !== null && !out.has(name)) out.set(name, keyword);
+      if (name !== null && !out.has(name)) out.set(name, registered === null ? keyword : `${keyword} (not registered)`);
     }
   }
   for (const b of BUILTIN_CLASSES) if (!out.has(b)) out.set(b, "built-in class");
@@ -246,8 +254,12 @@ function declaredItems(names: readonly { block: string; declared: Declared }[], 
   return out;
 }
 
-function classItems(docs: readonly ParsedDocument[]): CompletionItem[] {
-  return [...classNames(docs)].map(([name, detail]) => ({ label: name, kind: CompletionItemKind.Class, detail }));
+function classItems(docs: readonly ParsedDocument[], registered: Registered = null): CompletionItem[] {
+  return [...classNames(docs, registered)].map(([name, detail]) => ({
+    label: name,
+    kind: CompletionItemKind.Class,
+    detail,
+  }));
 }
 
 function ruleItems(docs: readonly ParsedDocument[]): CompletionItem[] {
@@ -276,8 +288,16 @@ function snippetItems(): CompletionItem[] {
 // ---------------------------------------------------------------------------------------------
 // The entry point
 
-/** Completion items at `offset` of `doc`; `docs` are the documents of its policy (for declared names). */
-export function completion(docs: readonly ParsedDocument[], doc: ParsedDocument, offset: number): CompletionItem[] {
+/**
+ * Completion items at `offset` of `doc`; `docs` are the documents of its policy (for declared
+ * names); `registered`: the application's classes, offered as classes (specializers, relation types).
+ */
+export function completion(
+  docs: readonly ParsedDocument[],
+  doc: ParsedDocument,
+  offset: number,
+  registered: Registered = null,
+): CompletionItem[] {
   const text = doc.document.getText();
   const ctx = contextAt(text, offset);
   const stringRange: Range | null =
@@ -300,7 +320,7 @@ export function completion(docs: readonly ParsedDocument[], doc: ParsedDocument,
     first?.kind === "sym" &&
     second?.kind === "sym"
   ) {
-    return inBlock(docs, text, offset, ctx, second.text, stringRange);
+    return inBlock(docs, text, offset, ctx, second.text, stringRange, registered);
   }
 
   if (item.length === 0) {
@@ -313,8 +333,8 @@ export function completion(docs: readonly ParsedDocument[], doc: ParsedDocument,
   const last = item.at(-1);
   const inBody = item.some((t) => t.kind === "sym" && t.text === "if");
   if (ctx.inString !== null) return inBody ? callArgumentNames(docs, item, open, stringRange) : [];
-  if (last?.kind === "punct" && last.text === ":") return classItems(docs);
-  if (last?.kind === "sym" && (last.text === "matches" || last.text === "new")) return classItems(docs);
+  if (last?.kind === "punct" && last.text === ":") return classItems(docs, registered);
+  if (last?.kind === "sym" && (last.text === "matches" || last.text === "new")) return classItems(docs, registered);
   if (!inBody) {
     // After the head's closing parenthesis.
     if (open.length === 0 && last?.kind === "punct" && last.text === ")") return [keyword("if")];
@@ -366,6 +386,7 @@ function inBlock(
   ctx: Context,
   block: string,
   range: Range | null,
+  registered: Registered,
 ): CompletionItem[] {
   const { item, open } = ctx;
   const own = declared(docs, block).map((d) => ({ block, declared: d }));
@@ -373,7 +394,7 @@ function inBlock(
     // Inside `relations = { name: |` → a class; inside a list (`roles = [`) a new name: nothing.
     const inner = open.at(-1);
     const last = item.at(-1);
-    if (inner?.char === "{" && last?.kind === "punct" && last.text === ":") return classItems(docs);
+    if (inner?.char === "{" && last?.kind === "punct" && last.text === ":") return classItems(docs, registered);
     return [];
   }
   // The current production: the tokens since the last `;` (or the block's `{`).

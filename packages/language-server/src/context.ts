@@ -6,6 +6,7 @@ import type { Connection } from "vscode-languageserver";
 import type { Documents } from "./documents.js";
 import type { ExistenceCheck } from "./existence-check.js";
 import type { LoadScheduler } from "./load-scheduler.js";
+import type { ProjectClasses } from "./project-classes.js";
 import type { Logger } from "./run-safe.js";
 
 export interface ServerContext {
@@ -13,6 +14,8 @@ export interface ServerContext {
   readonly documents: Documents;
   readonly loads: LoadScheduler;
   readonly existence: ExistenceCheck;
+  /** The application's classes (polar.json, the classes setting). */
+  readonly classes: ProjectClasses;
   /** Failures (handlers that threw); never throws itself. */
   readonly logger: Logger;
   /** What the server did, as `[pls] …` log messages; never throws. */

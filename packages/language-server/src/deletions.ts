@@ -8,7 +8,7 @@ import type { ServerContext } from "./context.js";
 import { isString } from "./params.js";
 import { runSafeNotification } from "./run-safe.js";
 
-export function registerDeletions({ connection, documents, loads, logger, log }: ServerContext): void {
+export function registerDeletions({ connection, documents, loads, classes, logger, log }: ServerContext): void {
   connection.onDidChangeWatchedFiles((params) =>
     runSafeNotification(
       logger,
@@ -18,6 +18,13 @@ export function registerDeletions({ connection, documents, loads, logger, log }:
           log("didChangeWatchedFiles: malformed params ignored");
           return;
         }
+        // A created, changed or deleted polar.json (or a deleted folder holding one): the classes.
+        classes.onWatchedFiles(
+          (changes as unknown[]).flatMap((c) => {
+            const u = (c as { uri?: unknown } | null)?.uri;
+            return isString(u) ? [u] : [];
+          }),
+        );
         const deleted: string[] = [];
         for (const c of changes as unknown[]) {
           const change = c as { uri?: unknown; type?: unknown } | null;

@@ -13,6 +13,7 @@
 import {
   Policy,
   parseTolerant,
+  type ClassEnvironment,
   sumStats,
   type LoadResult,
   type PolicyAnalysis,
@@ -61,6 +62,8 @@ export class Documents {
   private readonly singles = new Map<string, Policy>();
   /** Project roots; null (never told) puts every `file:` document in the shared policy. */
   private roots: readonly string[] | null = null;
+  /** The application's classes for the roots' policy (null: Oso's editor view); see `project-classes.ts`. */
+  private environment: ClassEnvironment | null = null;
 
   /**
    * @param policy the policy the documents under the roots form (given by tests, to look at its parses).
@@ -80,6 +83,11 @@ export class Documents {
       this.policyFor(doc.uri).set(doc.uri, text);
       doc.revision = ++this.revisions;
     }
+  }
+
+  /** Loads the roots' policy with the application's classes (null: Oso's editor view). One-file policies have none. */
+  setEnvironment(environment: ClassEnvironment | null): void {
+    this.environment = environment;
   }
 
   /** Whether `uri` belongs to the shared policy of the roots (a `file:` URI under a root). */
@@ -184,7 +192,10 @@ export class Documents {
     const removed = [...this.removed.entries()];
     this.removed.clear();
     const groups: PolicyGroup[] = [
-      { uris: this.policy.names(), analysis: this.policy.analyze({ deletedFiles: removed.length }) },
+      {
+        uris: this.policy.names(),
+        analysis: this.policy.analyze({ deletedFiles: removed.length, environment: this.environment }),
+      },
     ];
     for (const [uri, single] of this.singles) groups.push({ uris: [uri], analysis: single.analyze() });
     return { groups, stats: sumStats(groups.map((g) => g.analysis.stats)), removed };
@@ -214,7 +225,8 @@ export class Documents {
    * this is the analysis the next load publishes), for features that show what the load computed.
    */
   loadOf(doc: Tracked): LoadResult {
-    return this.policyFor(doc.uri).analyze().load;
+    const policy = this.policyFor(doc.uri);
+    return policy.analyze(policy === this.policy ? { environment: this.environment } : {}).load;
   }
 
   /** The documents of the policy `doc` belongs to (itself alone for a one-file policy), as the features see them. */

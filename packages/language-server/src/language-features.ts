@@ -26,6 +26,7 @@ import {
   type WorkspaceEdit,
 } from "vscode-languageserver";
 import { shorthandCodeActions } from "./code-action.js";
+import { classHover } from "./class-hover.js";
 import { completion } from "./completion.js";
 import { SemanticTokensCache } from "./semantic-tokens.js";
 import { selectionRanges } from "./selection-ranges.js";
@@ -43,7 +44,7 @@ import { definition, documentSymbols, hover } from "./features.js";
 import { isInteger, isPosition, isString } from "./params.js";
 import { runSafe } from "./run-safe.js";
 
-export function registerLanguageFeatures({ connection, documents, logger }: ServerContext): void {
+export function registerLanguageFeatures({ connection, documents, classes, logger }: ServerContext): void {
   function withDocument<T>(uri: unknown, f: (doc: Tracked) => T, none: T): T {
     if (!isString(uri)) return none;
     const doc = documents.get(uri);
@@ -105,6 +106,7 @@ export function registerLanguageFeatures({ connection, documents, logger }: Serv
             if (offset === null) return null;
             const parsed = documents.parsed(doc);
             return (
+              (documents.inRoots(doc.uri) ? classHover(parsed, offset, classes.registered()) : null) ??
               shorthandHover(parsed, () => toleratedLoad(doc), offset) ??
               hover(documents.policyParsed(doc), parsed, offset, () => documents.loadOf(doc))
             );
@@ -125,7 +127,9 @@ export function registerLanguageFeatures({ connection, documents, logger }: Serv
           params?.textDocument?.uri,
           (doc) => {
             const offset = offsetOf(doc, params.position);
-            return offset === null ? [] : completion(documents.policyParsed(doc), documents.parsed(doc), offset);
+            if (offset === null) return [];
+            const registered = documents.inRoots(doc.uri) ? classes.registered() : null;
+            return completion(documents.policyParsed(doc), documents.parsed(doc), offset, registered);
           },
           [],
         ),

@@ -13,7 +13,8 @@ import {
 import type { ServerContext } from "./context.js";
 import { pathToFileURL } from "node:url";
 import { DEFAULT_EXISTENCE_CHECK_MS } from "./existence-check.js";
-import { formatError } from "./run-safe.js";
+import { PROJECT_CONFIG_FILE } from "./project-config.js";
+import { formatError, runSafeNotification } from "./run-safe.js";
 import { LEGEND } from "./semantic-tokens.js";
 
 /** `initializationOptions` the server understands (all optional). */
@@ -29,6 +30,11 @@ export interface PolarInitializationOptions {
    * policies. Default: the workspace folders (else `rootUri`, else `rootPath`).
    */
   projectRoots?: string[];
+  /**
+   * The application's classes, as `oso.polarLanguageServer.classes` (the shape of polar.json's
+   * `classes`); a root's polar.json replaces it. See `project-config.ts`.
+   */
+  classes?: unknown;
 }
 
 /** The project roots an `initialize` request names (see {@link PolarInitializationOptions.projectRoots}). */
@@ -50,7 +56,7 @@ export function rootsOf(params: InitializeParams | undefined): string[] {
   return [];
 }
 
-export function registerLifecycle({ connection, documents, existence, logger, log }: ServerContext): void {
+export function registerLifecycle({ connection, documents, existence, classes, logger, log }: ServerContext): void {
   let watchedFilesDynamic = false;
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
@@ -64,6 +70,7 @@ export function registerLifecycle({ connection, documents, existence, logger, lo
       existence.start(interval);
       const roots = rootsOf(params);
       documents.setRoots(roots);
+      classes.initialize(roots, options.classes);
       log(
         roots.length === 0
           ? "no project root: every document is a one-file policy"
@@ -104,7 +111,11 @@ export function registerLifecycle({ connection, documents, existence, logger, lo
     // Deleted Polar files, and anything else deleted (a folder holding Polar files).
     connection.client
       .register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: "**/*.polar", kind: WatchKind.Delete }],
+        watchers: [
+          { globPattern: "**/*.polar", kind: WatchKind.Delete },
+          // The application's classes (project-classes.ts): created, changed and deleted.
+          { globPattern: `**/${PROJECT_CONFIG_FILE}` },
+        ],
       })
       .catch((e: unknown) => logger.error(formatError("registering file watchers failed", e)));
   });
@@ -113,8 +124,10 @@ export function registerLifecycle({ connection, documents, existence, logger, lo
   connection.onShutdown(stopTimers);
   connection.onExit(stopTimers);
 
-  // Settings are not used; clients send them anyway.
-  connection.onDidChangeConfiguration(() => undefined);
+  // Only `oso.polarLanguageServer.classes` is read (project-classes.ts); other settings are ignored.
+  connection.onDidChangeConfiguration((params) =>
+    runSafeNotification(logger, () => classes.onConfiguration(params?.settings), "didChangeConfiguration"),
+  );
 
   // Unknown notifications are logged and ignored (unknown requests get MethodNotFound from the
   // library); `$/` notifications are optional by definition and ignored silently.

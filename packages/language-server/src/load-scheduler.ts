@@ -13,7 +13,8 @@ export const MAX_LOAD_DELAY_MS = 50;
 
 /** The notifications received since the last load, merged. */
 export interface PendingLoad {
-  method: LspMethod;
+  /** null: a load no client notification asked for (the application's classes changed): no telemetry. */
+  method: LspMethod | null;
   readonly uris: string[];
 }
 
@@ -33,9 +34,9 @@ export class LoadScheduler {
   ) {}
 
   /** Requests a load for a notification with `method` about `uris`. */
-  request(method: LspMethod, uris: readonly string[]): void {
+  request(method: LspMethod | null, uris: readonly string[]): void {
     if (this.pending !== null) {
-      this.pending.method = method;
+      if (method !== null) this.pending.method = method;
       this.pending.uris.push(...uris);
       this.quietTurns = -1;
       return;

@@ -62,6 +62,7 @@ export function runLoad(
         : { uri: p.uri, version: p.version, diagnostics: p.diagnostics },
     );
   }
+  if (load.method === null) return;
   const telemetry: TelemetryEvent = {
     diagnostics: publications.flatMap((p) => p.diagnostics),
     lsp_event: { lsp_method: load.method, lsp_file_extensions: uniqueExtensions(load.uris) },

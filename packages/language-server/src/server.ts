@@ -28,6 +28,7 @@ import { registerLanguageFeatures } from "./language-features.js";
 import { registerLifecycle } from "./lifecycle.js";
 import { runLoad } from "./load.js";
 import { LoadScheduler } from "./load-scheduler.js";
+import { ProjectClasses } from "./project-classes.js";
 import { fileExists as defaultFileExists } from "./uris.js";
 
 export { DIAGNOSTIC_SOURCE, type TelemetryEvent } from "./load.js";
@@ -64,7 +65,8 @@ export function startServer(connection: Connection, runtime: Partial<RuntimeEnvi
     },
     logger,
   );
-  const context: ServerContext = { connection, documents, loads, existence, logger, log };
+  const classes = new ProjectClasses(connection, documents, loads, logger, log);
+  const context: ServerContext = { connection, documents, loads, existence, classes, logger, log };
 
   registerLifecycle(context);
   registerDocumentSync(context);
