@@ -26,6 +26,7 @@ import {
   type WorkspaceEdit,
 } from "vscode-languageserver";
 import { shorthandCodeActions } from "./code-action.js";
+import { quickFixCodeActions } from "./quick-fixes/index.js";
 import { classHover } from "./class-hover.js";
 import { completion } from "./completion.js";
 import { SemanticTokensCache } from "./semantic-tokens.js";
@@ -250,14 +251,22 @@ export function registerLanguageFeatures({ connection, documents, classes, logge
             const end = offsetOf(doc, params.range?.end);
             if (start === null || end === null) return [];
             const only: unknown = params.context?.only;
-            return shorthandCodeActions(
-              documents.policyParsed(doc),
-              documents.parsed(doc),
-              Math.min(start, end),
-              Math.max(start, end),
-              Array.isArray(only) ? only.filter(isString) : undefined,
-              () => toleratedLoad(doc),
-            );
+            const kinds = Array.isArray(only) ? only.filter(isString) : undefined;
+            const [from, to] = [Math.min(start, end), Math.max(start, end)];
+            return [
+              ...quickFixCodeActions(
+                documents.policyParsed(doc),
+                documents.parsed(doc),
+                from,
+                to,
+                kinds,
+                params.context?.diagnostics,
+                () => documents.loadOf(doc),
+              ),
+              ...shorthandCodeActions(documents.policyParsed(doc), documents.parsed(doc), from, to, kinds, () =>
+                toleratedLoad(doc),
+              ),
+            ];
           },
           [],
         ),

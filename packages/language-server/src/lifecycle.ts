@@ -95,7 +95,7 @@ export function registerLifecycle({ connection, documents, existence, classes, l
         semanticTokensProvider: { legend: LEGEND, full: { delta: true }, range: false },
         selectionRangeProvider: true,
         signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [","] },
-        codeActionProvider: { codeActionKinds: [CodeActionKind.RefactorRewrite] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
         workspace: {
           workspaceFolders: { supported: true },
           // Every deletion in the editor, folders included: a folder may hold Polar files.
