@@ -202,6 +202,24 @@ export class Policy {
     return this.entries.get(name)?.parsed;
   }
 
+  /**
+   * A copy-on-write fork: it starts with this policy's files (their parses, statistics and cached
+   * analysis are shared, not redone) and its incremental loaders, so that changing a few files of
+   * the fork and analysing it costs what the same edit costs here. Changes to either side never
+   * show on the other (a loader's memos are guarded by their exact inputs, so any sequence of
+   * loads by either policy gives fresh-load results). For "what would the policy report if…"
+   * questions, such as whether a rename adds a diagnostic; drop the fork afterwards.
+   */
+  fork(): Policy {
+    const copy = new Policy();
+    for (const [name, entry] of this.entries) copy.entries.set(name, entry);
+    copy.sortedNames = this.sortedNames;
+    copy.cached = this.cached;
+    accumulateStats(copy.totals, this.totals, 1);
+    for (const [key, loader] of this.loaders) copy.loaders.set(key, loader);
+    return copy;
+  }
+
   /** Tracked file names in load order. */
   names(): string[] {
     this.sortedNames ??= [...this.entries.keys()].sort(compareCodePoints);
