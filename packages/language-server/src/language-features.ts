@@ -34,6 +34,7 @@ import { selectionRanges } from "./selection-ranges.js";
 import { signatureHelp } from "./signature-help.js";
 import { editorLoad } from "./code-action.js";
 import { foldingRanges } from "./folding.js";
+import { registerFormatting } from "./formatting.js";
 import { shorthandHover } from "./shorthand-hover.js";
 import { workspaceSymbols } from "./workspace-symbols.js";
 import { documentHighlights, isRefusal, prepareRename, references, rename } from "./rename.js";
@@ -46,6 +47,7 @@ import { isInteger, isPosition, isString } from "./params.js";
 import { runSafe } from "./run-safe.js";
 
 export function registerLanguageFeatures({ connection, documents, classes, logger }: ServerContext): void {
+  registerFormatting({ connection, documents, logger });
   function withDocument<T>(uri: unknown, f: (doc: Tracked) => T, none: T): T {
     if (!isString(uri)) return none;
     const doc = documents.get(uri);

@@ -96,6 +96,8 @@ export function registerLifecycle({ connection, documents, existence, classes, l
         selectionRangeProvider: true,
         signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [","] },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
+        documentFormattingProvider: true,
+        documentRangeFormattingProvider: true,
         workspace: {
           workspaceFolders: { supported: true },
           // Every deletion in the editor, folders included: a folder may hold Polar files.

@@ -1,7 +1,7 @@
 /**
  * Real editors as clients: Neovim (0.7, built-in LSP client) and Emacs (28, eglot 1.9) open a
  * folder of .polar files with `polar-language-server --stdio`, ask for a completion and a rename
- * across two files, then edit one file. The test checks what each editor received (raw
+ * across two files, then edit one file, then format two (Format Document). The test checks what each editor received (raw
  * publishDiagnostics, the completion items, the rename's edits) and shows (vim.diagnostic /
  * flymake) against the analyzer's own view of the same files.
  *
@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Policy } from "@polar-ide/analyzer";
+import { Policy, formatPolar } from "@polar-ide/analyzer";
 import { SERVER_MAIN } from "./helpers.js";
 
 const HERE = import.meta.dirname;
@@ -45,12 +45,24 @@ interface EditorResult {
   completion: string[];
   /** Neovim: the rename's WorkspaceEdit changes; eglot: edits per URI. */
   rename: unknown;
+  /** Buffer texts after Format Document, by file name. */
+  formatted: Record<string, string>;
   error?: string;
 }
 
 /** The completion in `"read" if …` offers Repo's roles and permissions. */
 function checkCompletion(result: EditorResult): void {
   expect([...result.completion].sort()).toEqual(["maintainer", "push", "read", "reader"]);
+}
+
+/** Format Document changed roles.polar to the formatter's layout and left main.polar (a syntax error now) alone. */
+function checkFormatting(result: EditorResult, editedMain: string): void {
+  const roles = files.get(pathToFileURL(join(dir, "roles.polar")).href) ?? "";
+  const formatted = formatPolar(roles)?.text;
+  expect(formatted).toBeDefined();
+  expect(formatted).not.toBe(roles);
+  expect(result.formatted["roles.polar"]).toBe(formatted);
+  expect(result.formatted["main.polar"]).toBe(editedMain);
 }
 
 /** What the server should publish for these files: the analyzer's diagnostics, per document. */
@@ -142,7 +154,7 @@ function checkResult(result: EditorResult, editedText: (uri: string) => string):
 }
 
 describe("Neovim", () => {
-  it("receives and shows the policy's diagnostics, completes, renames across files, and re-analyses an edit", () => {
+  it("receives and shows the policy's diagnostics, completes, renames across files, re-analyses an edit and formats", () => {
     requireProgram("nvim");
     const out = join(dir, "nvim-result.json");
     const run = spawnSync("nvim", ["--headless", "--clean", "-n", "-u", join(HERE, "editors/nvim.lua")], {
@@ -156,6 +168,7 @@ describe("Neovim", () => {
     // Neovim sends the buffer with its trailing newline.
     checkResult(result, (uri) => editedFiles.get(uri) ?? "");
     checkCompletion(result);
+    checkFormatting(result, editedFiles.get(pathToFileURL(join(dir, "main.polar")).href) ?? "");
     // Rename of user_role (called in main.polar, defined in roles.polar): one edit in each file.
     const rename = result.rename as { changes: Record<string, { newText: string }[]>; error?: string };
     expect(rename.error).toBeUndefined();
@@ -195,7 +208,7 @@ describe("Neovim", () => {
 });
 
 describe("Emacs eglot", () => {
-  it("receives and shows the policy's diagnostics, completes, renames across files, and re-analyses an edit", () => {
+  it("receives and shows the policy's diagnostics, completes, renames across files, re-analyses an edit and formats", () => {
     requireProgram("emacs");
     const eglot = spawnSync("sh", ["-c", "ls -d /usr/share/emacs/site-lisp/elpa/eglot-*"], { encoding: "utf8" });
     if (eglot.status !== 0)
@@ -213,6 +226,7 @@ describe("Emacs eglot", () => {
     // Emacs inserted "\n" + EDIT_LINE after the file's final newline.
     checkResult(result, (uri) => (uri === mainUri ? `${files.get(uri) ?? ""}\n${EDIT_LINE}` : (files.get(uri) ?? "")));
     checkCompletion(result);
+    checkFormatting(result, `${files.get(mainUri) ?? ""}\n${EDIT_LINE}`);
     // Rename of user_role (called in main.polar, defined in roles.polar): one edit in each file.
     const rename = result.rename as Record<string, number>;
     expect(

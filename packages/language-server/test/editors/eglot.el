@@ -2,7 +2,7 @@
 ;; Run from the policy folder:  OUT=result.json SERVER=dist/main.js emacs -Q --batch -l eglot.el
 ;; Visits every *.polar file of the folder, waits until the server has published for all of them,
 ;; records what arrived (raw notifications and flymake's diagnostics), asks for a completion and a
-;; rename, edits main.polar, records again.
+;; rename, edits main.polar, records again, then formats two buffers (eglot-format-buffer).
 (dolist (d (file-expand-wildcards "/usr/share/emacs/site-lisp/elpa/*"))
   (add-to-list 'load-path d))
 (require 'cl-lib)
@@ -102,4 +102,12 @@
     (unless (polar-wait (lambda () (> (length polar-raw) count)) 15)
       (polar-finish 4 (append result (list (cons 'error "timeout waiting for diagnostics after the edit"))))))
   (push (cons 'edited (list (cons 'raw (vconcat (reverse polar-raw))) (cons 'shown (vconcat (polar-shown))))) result)
+  ;; Format Document: roles.polar is not formatted; main.polar now has a syntax error (no edits).
+  (push (cons 'formatted
+              (cl-loop for name in '("roles.polar" "main.polar")
+                       collect (with-current-buffer
+                                   (get-file-buffer (cl-find-if (lambda (f) (string-suffix-p (concat "/" name) f)) files))
+                                 (eglot-format-buffer)
+                                 (cons name (buffer-substring-no-properties (point-min) (point-max))))))
+        result)
   (polar-finish 0 result))

@@ -2,7 +2,7 @@
 --   OUT=result.json SERVER=dist/main.js nvim --headless --clean -u nvim.lua
 -- Opens every *.polar file of the folder, waits until the server has published for all of them,
 -- records what arrived, asks for a completion and a rename, then edits main.polar (didChange) and
--- records again.
+-- records again, then formats two buffers (Format Document).
 local out = assert(os.getenv('OUT'))
 local server = assert(os.getenv('SERVER'))
 local edit_line = os.getenv('EDIT_LINE') or 'broken('
@@ -117,6 +117,13 @@ settled(published_for_all, function()
   vim.api.nvim_buf_set_lines(0, -1, -1, false, { edit_line })
   settled(function() return #raw > count end, function()
     result.edited = { raw = vim.deepcopy(raw), shown = shown() }
+    -- Format Document: roles.polar is not formatted; main.polar now has a syntax error (no edits).
+    result.formatted = {}
+    for _, name in ipairs({ 'roles.polar', 'main.polar' }) do
+      vim.cmd('buffer ' .. name)
+      vim.lsp.buf.formatting_sync(nil, 5000)
+      result.formatted[name] = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n') .. '\n'
+    end
     finish(0)
   end, vim.loop.now() + 15000)
 end, start + 15000)
