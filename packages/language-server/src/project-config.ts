@@ -3,7 +3,7 @@
  * `oso.polarLanguageServer.classes` setting (the same shape as polar.json's `classes`).
  *
  * ```json
- * { "classes": { "User": {}, "Organization": { "bases": ["Resource"] } } }
+ * { "classes": { "User": {}, "Admin": { "bases": ["User"] }, "Repository": {} } }
  * ```
  *
  * The shape is declared once, here, as a JSON Schema (`POLAR_JSON_SCHEMA`, `CLASSES_SETTING_SCHEMA`):
@@ -104,10 +104,10 @@ const CLASS_SCHEMA: SchemaNode = {
 export const CLASSES_SCHEMA: SchemaNode = {
   type: "object",
   description:
-    'The classes the application registers with Oso, by name: { "User": {}, "Organization": { "bases": ["Resource"] } }. With classes, the editor reports what Oso reports when the application loads the policy (UnregisteredClass, UnknownSpecializer, SingletonVariable), as polar-check --classes does. The built-in classes are always registered.',
+    'The classes the application registers with Oso, by name: { "User": {}, "Admin": { "bases": ["User"] }, "Repository": {} }. With classes, the editor reports what Oso reports when the application loads the policy (UnregisteredClass, UnknownSpecializer, SingletonVariable), as polar-check --classes does. The built-in classes are always registered.',
   propertyNames: CLASS_NAME_SCHEMA,
   additionalProperties: CLASS_SCHEMA,
-  examples: [{ User: {}, Organization: { bases: ["Resource"] } }],
+  examples: [{ User: {}, Admin: { bases: ["User"] }, Repository: {} }],
 };
 
 /** The whole `polar.json`. */
@@ -132,7 +132,7 @@ export const CLASSES_SETTING_SCHEMA: SchemaNode = {
   default: null,
   scope: "resource",
   markdownDescription:
-    'The classes the application registers with Oso, as in a `polar.json` at the project root: `{ "User": {}, "Organization": { "bases": ["Resource"] } }`. With classes, Polar files are checked as the application loads them (`UnregisteredClass`, `UnknownSpecializer`, `SingletonVariable` are reported, as by `polar-check --classes`). A `polar.json` at a project root replaces this setting for that root. `null` (default): Oso\'s editor behaviour.',
+    'The classes the application registers with Oso, as in a `polar.json` at the project root: `{ "User": {}, "Admin": { "bases": ["User"] }, "Repository": {} }`. With classes, Polar files are checked as the application loads them (`UnregisteredClass`, `UnknownSpecializer`, `SingletonVariable` are reported, as by `polar-check --classes`). A `polar.json` at a project root replaces this setting for that root. `null` (default): Oso\'s editor behaviour.',
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ const stage = join(here, ".artifacts", "vsix");
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(join(stage, "out"), { recursive: true });
 for (const f of ["extension.js", "server.js"]) cpSync(join(here, "out", f), join(stage, "out", f));
-for (const f of ["syntaxes", "language-configuration.json", "telemetry.json", "README.md", "LICENSE"]) {
+for (const f of ["syntaxes", "schemas", "language-configuration.json", "telemetry.json", "README.md", "LICENSE"]) {
   cpSync(join(here, f), join(stage, f), { recursive: true });
 }
 

@@ -8,6 +8,7 @@
  */
 import * as vscode from "vscode";
 import {
+  DidChangeConfigurationNotification,
   LanguageClient,
   TransportKind,
   type LanguageClientOptions,
@@ -86,8 +87,20 @@ export class ClientManager implements vscode.Disposable {
     });
   }
 
-  /** Restarts the clients of the folders whose project roots changed. */
+  /**
+   * Restarts the clients of the folders whose project roots changed; tells the servers of the
+   * folders whose `classes` changed (`workspace/didChangeConfiguration`, no restart).
+   */
   onDidChangeConfiguration(e: vscode.ConfigurationChangeEvent): Promise<void> {
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      if (!e.affectsConfiguration(`${CONFIG_SECTION}.classes`, folder)) continue;
+      const settings = classesSettings(folder);
+      for (const { client } of this.folders.get(folder.uri.toString()) ?? []) {
+        void client.sendNotification(DidChangeConfigurationNotification.type, { settings }).catch((err: unknown) => {
+          this.output.appendLine(`[polar] sending the classes setting failed: ${String(err)}`);
+        });
+      }
+    }
     // The folders open now, not those open at activation (Oso captured the latter).
     const affected = (vscode.workspace.workspaceFolders ?? []).filter((folder) =>
       e.affectsConfiguration(`${CONFIG_SECTION}.projectRoots`, folder),
@@ -221,7 +234,11 @@ export class ClientManager implements vscode.Disposable {
       },
     };
     const selector = [{ scheme: "file", language: "polar", pattern: underPattern(root) }];
-    const initializationOptions: PolarInitializationOptions = { projectRoots: [root.toString()] };
+    const initializationOptions: PolarInitializationOptions = {
+      projectRoots: [root.toString()],
+      // The application's classes for this folder; a polar.json at the root replaces them (server side).
+      classes: config.classes(folder),
+    };
     const clientOptions: LanguageClientOptions = {
       documentSelector: selector,
       initializationOptions,
@@ -351,6 +368,11 @@ async function openDocument(uri: vscode.Uri): Promise<void> {
 
 /** VS Code's own document matcher: the one the root clients' selectors are applied with. */
 const match: Matcher = (selector, doc) => vscode.languages.match(selector, doc);
+
+/** The `workspace/didChangeConfiguration` settings the server reads (`oso.polarLanguageServer.classes`). */
+function classesSettings(folder: vscode.WorkspaceFolder): { oso: { polarLanguageServer: { classes: unknown } } } {
+  return { oso: { polarLanguageServer: { classes: config.classes(folder) } } };
+}
 
 /** Glob of the Polar files under a folder. */
 function underPattern(folder: vscode.Uri): string {

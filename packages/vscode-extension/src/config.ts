@@ -29,6 +29,14 @@ export const config = {
     return parseProjectRoots(vscode.workspace.getConfiguration(CONFIG_SECTION, folder).get<unknown>("projectRoots"));
   },
 
+  /**
+   * `classes` of one workspace folder, as the user wrote it (null when not set): the language
+   * server validates it (`@polar-ide/language-server/project-config`) and shows what is wrong.
+   */
+  classes(folder: vscode.WorkspaceFolder): unknown {
+    return vscode.workspace.getConfiguration(CONFIG_SECTION, folder).get<unknown>("classes") ?? null;
+  },
+
   metricsEnabled(): MetricsSetting {
     return parseMetricsSetting(vscode.workspace.getConfiguration(CONFIG_SECTION).get<unknown>("metrics.enabled"));
   },
