@@ -22,6 +22,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { join } from "node:path";
+import { checkClasses } from "./lib/classes.mjs";
 import { eventsOf, PROJECT_TOKEN, startCollectorBehindProxy, summary } from "./lib/collector.mjs";
 import {
   ARTIFACTS,
@@ -545,6 +546,7 @@ async function main() {
   await checkCompletion(s1, ws);
   await checkRename(s1, ws);
   await checkOneFilePolicies(s1, scratchRoot);
+  await checkClasses(s1, ws);
   fs.writeFileSync(join(ARTIFACTS, "console-errors-run1.json"), JSON.stringify(s1.consoleErrors, null, 2));
   await s1.browser.close();
   await stopAll((c) => c.spawnfile !== process.execPath); // code-server of run 1; the collector stays

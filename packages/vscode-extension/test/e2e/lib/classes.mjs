@@ -1,0 +1,75 @@
+// The application's classes in run 1: the `app` root holds a resource block `Repo` (FEATURE_FILES),
+// which Oso's editor view never reports. A polar.json written at the root on disk, registering only
+// `User`, makes the server report what Oso's engine reports when an application registers `User`
+// ("Unregistered class: Repo", the message computed by oso@0.27.3 here); deleting polar.json takes
+// it away again. Both go through VS Code's file watcher (the server's dynamic registration for
+// polar.json) to the language server. Screenshots: 12-polar-json-classes.png, 13-polar-json-deleted.png.
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { ARTIFACTS, check, timings, waitFor } from "./harness.mjs";
+import { FEATURE_FILES } from "./oso.mjs";
+import { markerRows, openProblems, problemsMatching } from "./workbench.mjs";
+
+const require = createRequire(import.meta.url);
+const { Oso } = require("oso");
+
+const ROOT = "app";
+const REGISTERED = ["User"];
+
+/** The first line of what Oso reports loading `text` in an application that registered `classes`. */
+async function osoWithClasses(text, classes) {
+  const oso = new Oso();
+  for (const name of classes) oso.registerClass(class {}, { name });
+  try {
+    await oso.loadStr(text);
+    return null;
+  } catch (e) {
+    const message = String(e.message ?? e).split("\n")[0];
+    const at = message.search(/ at line \d+, column \d+/);
+    return (at < 0 ? message : message.slice(0, at)).replace(/^\w+::\w+: /, "").trim();
+  }
+}
+
+const rowsAbout = async (page, message) => markerRows(await problemsMatching(page, message));
+
+/** Run 1: a polar.json with classes makes an UnregisteredClass appear; deleting it clears it. */
+export async function checkClasses(s, ws) {
+  const message = await osoWithClasses(FEATURE_FILES[`${ROOT}/repo.polar`], REGISTERED);
+  check("classes: Oso reports an unregistered class for the app root", message === "Unregistered class: Repo", message);
+  if (message === null) return;
+  await openProblems(s.page);
+  check(
+    "classes: without polar.json it is not reported (Oso's editor view)",
+    (await rowsAbout(s.page, message)).length === 0,
+  );
+
+  const config = join(ws, ROOT, "polar.json");
+  fs.writeFileSync(config, JSON.stringify({ classes: Object.fromEntries(REGISTERED.map((c) => [c, {}])) }, null, 2));
+  let t = Date.now();
+  const shown = await waitFor(
+    "UnregisteredClass after polar.json appears",
+    async () => {
+      const rows = await rowsAbout(s.page, message);
+      return rows.some((r) => r.includes("UnregisteredClass")) ? rows : null;
+    },
+    30_000,
+  ).catch(() => null);
+  timings.polarJsonToDiagnosticMs = Date.now() - t;
+  await s.page.screenshot({ path: join(ARTIFACTS, "12-polar-json-classes.png") });
+  check("classes: a polar.json with classes makes an UnregisteredClass appear", shown !== null, {
+    message,
+    rows: shown ?? (await rowsAbout(s.page, "Unregistered")),
+  });
+
+  fs.rmSync(config);
+  t = Date.now();
+  const gone = await waitFor(
+    "UnregisteredClass gone after polar.json is deleted",
+    async () => (await rowsAbout(s.page, message)).length === 0,
+    30_000,
+  ).catch(() => false);
+  timings.polarJsonDeletedToClearedMs = Date.now() - t;
+  await s.page.screenshot({ path: join(ARTIFACTS, "13-polar-json-deleted.png") });
+  check("classes: deleting polar.json takes it away again", gone, await rowsAbout(s.page, message));
+}
