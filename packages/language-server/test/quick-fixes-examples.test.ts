@@ -103,6 +103,13 @@ describe("did you mean", () => {
       'Change "fodler" to "folder"',
     ],
     [
+      "a relation clause written with another word",
+      GITHUB,
+      '"maintainer" if "admin" on "organization";',
+      '"maintainer" if "admin" of "organization";',
+      "Change of to on",
+    ],
+    [
       "a misspelt relation type",
       SHARING,
       "relations = { folder: Folder };",

@@ -22,14 +22,19 @@ import { ambiguousPrecedenceFixes } from "./ambiguous-precedence.js";
 import { documentOf, type Fix, type FixContext, type Fixer } from "./context.js";
 import { missingBlockFixes } from "./missing-block.js";
 import { missingAllowFixes, missingHasPermissionFixes } from "./missing-rules.js";
+import { relationKeywordFixes } from "./relation-keyword.js";
 import { undeclaredTermFixes } from "./shorthand-terms.js";
 import { undefinedRuleCallFixes } from "./undefined-rule-call.js";
 
 /** The fixes of each diagnostic code that has some. */
 export const FIXERS: ReadonlyMap<string, Fixer> = new Map<string, Fixer>([
   ["ValidationError::UndefinedRuleCall", undefinedRuleCallFixes],
-  // #9/#10 sit on a shorthand rule's string, #11 on a relation's type: each fixer checks where.
-  ["ValidationError::ResourceBlock", (d, c) => [...undeclaredTermFixes(d, c), ...missingBlockFixes(d, c)]],
+  // #9/#10 sit on a shorthand rule's string, #11 on a relation's type, #8 on the word before the
+  // relation: each fixer checks where.
+  [
+    "ValidationError::ResourceBlock",
+    (d, c) => [...undeclaredTermFixes(d, c), ...missingBlockFixes(d, c), ...relationKeywordFixes(d, c)],
+  ],
   ["ValidationWarning::MissingHasPermissionRule", missingHasPermissionFixes],
   ["ValidationWarning::MissingAllowRule", missingAllowFixes],
   ["ValidationWarning::AmbiguousPrecedence", ambiguousPrecedenceFixes],
