@@ -57,6 +57,7 @@ stage "setup (npm ci, build)" bash scripts/setup.sh
 stage "self-contained" node scripts/check-self-contained.mjs
 # The binaries a newcomer runs from the repository root must be linked and runnable.
 stage "binaries" bash -c 'npx --no-install polar-check examples &&
+  npx --no-install polar-format --check examples &&
   npx --no-install polar-language-server --version &&
   npx --no-install polar-collector --help >/dev/null'
 stage "eslint" npx --no-install eslint .
