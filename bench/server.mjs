@@ -11,8 +11,9 @@
  *
  * Feature requests (p50/p95, one at a time, after the edits): on the 10k-line workspace, completion
  * inside a shorthand rule (`"|reader"`), references, document highlight and rename of a declared
- * role, the quick fixes at a misspelt rule call (`lib/quick-fix.mjs`), and semantic tokens (full) of
- * the edited file; on a 1k-line one-file workspace, completion and semantic tokens of that file. A
+ * role, the quick fixes at a misspelt rule call (`lib/quick-fix.mjs`), semantic tokens (full) and
+ * formatting of the edited file; on a 1k-line one-file workspace, completion, semantic tokens and
+ * formatting of that file. A
  * request the server does not offer is reported as skipped.
  *
  * Environment: BENCH_EDITS (default 200), BENCH_OSO_RUNS (Oso reloads per workspace; default 3 at
@@ -198,6 +199,13 @@ async function benchFeatures(connection, capabilities, uri, text, which) {
       { textDocument },
       { ...options, offered: semanticTokens },
     ),
+    // The whole-document formatting of the file (issue 11: the formatter re-parses its output too).
+    await timeRequest(
+      connection,
+      "textDocument/formatting",
+      { textDocument, options: { tabSize: 2, insertSpaces: true } },
+      { ...options, offered: capabilities?.documentFormattingProvider !== undefined },
+    ),
   );
   return results;
 }
@@ -270,3 +278,4 @@ console.log(
   "Targets (issue 10): completion p95 ≤ 20 ms, references/rename ≤ 50 ms; semantic tokens (full) ≤ 50 ms on a 1k-line file.",
 );
 console.log("Target (issue 11): quick fixes (codeAction at a diagnostic) p95 ≤ 30 ms on the 10k-line workspace.");
+console.log("Target (issue 11): formatting (whole document) p95 ≤ 50 ms on a 1k-line file.");

@@ -59,6 +59,37 @@ describe("quick fixes over LSP", () => {
     expect(await actions(c, at(2, 3))).toEqual([]);
   });
 
+  it("offers the fixes of every diagnostic a range covers, each with its own diagnostic", async () => {
+    const text = [
+      "allow(actor, action, resource) if is_alowed(actor, action, resource);",
+      "allow(actor, action, resource) if is_allowd(actor, action, resource);",
+      "allow(actor, action, resource) if is_alowed(actor, action, resource) and actor = 1 or action = 2;",
+      "is_allowed(_a, _b, _c);",
+      "",
+    ].join("\n");
+    const c = (client = await openPolicy(new Map([[A, text]])));
+    const published = c.latest(A)?.diagnostics ?? [];
+    expect(published.map((d) => d.code).sort()).toEqual([
+      "ValidationError::UndefinedRuleCall",
+      "ValidationError::UndefinedRuleCall",
+      "ValidationError::UndefinedRuleCall",
+      "ValidationWarning::AmbiguousPrecedence",
+    ]);
+    const all = await actions(c, { start: { line: 0, character: 0 }, end: { line: 4, character: 0 } });
+    expect(all.map((a) => a.title).sort()).toEqual([
+      // A long term is shortened in the title.
+      "Add parentheses: (is_alowed(actor, action, resource) and …)",
+      "Change is_allowd to is_allowed",
+      "Change is_alowed to is_allowed",
+      "Change is_alowed to is_allowed",
+    ]);
+    // One action per diagnostic, each naming its own.
+    const named = all.flatMap((a) => a.diagnostics ?? []);
+    expect(named.map((d) => JSON.stringify(d.range)).sort()).toEqual(
+      published.map((d) => JSON.stringify(d.range)).sort(),
+    );
+  });
+
   it("offers a fix for a diagnostic without a range at 0:0, or when the client names it", async () => {
     const text = "# no allow rule\nf(x) if x = 1;\n";
     const c = (client = await openPolicy(new Map([[A, text]])));
