@@ -1,7 +1,7 @@
 /**
  * Document synchronisation: `didOpen` and `didChange` track the new text and request a load;
- * `didClose` keeps a file (the whole policy matters, not only open editors) and drops any other
- * document (untitled buffers exist only while open); `didSave`
+ * `didClose` keeps a file (the whole policy matters, not only open editors; it is noted as closed)
+ * and drops any other document (untitled buffers exist only while open); `didSave`
  * changes nothing (full-text sync already has the text).
  */
 import type { ServerContext } from "./context.js";
@@ -28,6 +28,7 @@ export function registerDocumentSync(context: ServerContext): void {
         }
         if (documents.has(item.uri)) log(`reopened tracked document ${item.uri}`);
         track(item.uri, isInteger(item.version) ? item.version : null, item.text);
+        documents.setOpen(item.uri, true);
         loads.request("textDocument/didOpen", [item.uri]);
       },
       "didOpen",
@@ -70,7 +71,10 @@ export function registerDocumentSync(context: ServerContext): void {
       logger,
       () => {
         const uri: unknown = params?.textDocument?.uri;
-        if (!isString(uri) || uri.startsWith("file:") || !documents.forget(uri)) return;
+        if (!isString(uri)) return;
+        // Kept, but no longer open: a workspace folder removed later drops it (workspace-folders.ts).
+        documents.setOpen(uri, false);
+        if (uri.startsWith("file:") || !documents.forget(uri)) return;
         // A one-file policy: no other document's diagnostics change, so no load runs; its own are cleared now.
         void connection.sendDiagnostics({ uri, diagnostics: [] });
         log(`dropped closed document ${uri}`);

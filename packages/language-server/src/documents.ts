@@ -18,6 +18,7 @@ import {
   type LoadResult,
   type PolicyAnalysis,
   type PolicyStatistics,
+  type PublishedDiagnostic,
 } from "@polar-ide/analyzer";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Position } from "vscode-languageserver";
@@ -35,6 +36,8 @@ export interface Tracked {
   /** The existence check saw the file on disk: only such documents are dropped when missing. */
   seenOnDisk: boolean;
   missingChecks: number;
+  /** The editor has it open (a `didOpen`, or a change to an untracked document, since the last `didClose`). */
+  open: boolean;
   /** The features' view of the document, for `revision`. */
   parsed: { readonly revision: number; readonly view: ParsedDocument } | null;
 }
@@ -62,6 +65,8 @@ export class Documents {
   private readonly singles = new Map<string, Policy>();
   /** Project roots; null (never told) puts every `file:` document in the shared policy. */
   private roots: readonly string[] | null = null;
+  /** The roots are the workspace folders and follow their changes (not explicit `projectRoots`). */
+  private followsFolders = true;
   /** The application's classes for the roots' policy (null: Oso's editor view); see `project-classes.ts`. */
   private environment: ClassEnvironment | null = null;
 
@@ -71,18 +76,55 @@ export class Documents {
   constructor(private readonly policy: Policy = new Policy()) {}
 
   /**
-   * Sets the project roots (folder URIs). Documents already tracked move to the policy they now
-   * belong to. An empty list: every document is a one-file policy.
+   * Sets the project roots (folder URIs). Documents already tracked whose membership changes move
+   * to the policy they now belong to (the others keep their parses). An empty list: every document
+   * is a one-file policy. `followsFolders`: the roots are the workspace folders, and follow their
+   * changes (`changeFolders`); explicit roots (`projectRoots`) do not.
    */
-  setRoots(roots: readonly string[]): void {
+  setRoots(roots: readonly string[], followsFolders = this.followsFolders): void {
+    const before = new Map([...this.docs.keys()].map((uri) => [uri, this.inRoots(uri)]));
     this.roots = [...roots];
+    this.followsFolders = followsFolders;
     for (const doc of this.docs.values()) {
-      const text = doc.document.getText();
+      if (before.get(doc.uri) === this.inRoots(doc.uri)) continue;
       this.policy.delete(doc.uri);
       this.singles.delete(doc.uri);
-      this.policyFor(doc.uri).set(doc.uri, text);
+      this.policyFor(doc.uri).set(doc.uri, doc.document.getText());
       doc.revision = ++this.revisions;
     }
+  }
+
+  /**
+   * Follows a change of the workspace folders: removed folders stop being roots, added ones become
+   * roots. A `file:` document that leaves every root is dropped when the editor does not have it
+   * open (the next load publishes its final empty list) and becomes a one-file policy when it
+   * does; tracked documents under an added root join the roots' policy. Returns the dropped URIs,
+   * or null when the roots are explicit and do not follow the folders.
+   */
+  changeFolders(added: readonly string[], removed: readonly string[]): string[] | null {
+    if (!this.followsFolders) return null;
+    const sameFolder = (a: string, b: string): boolean => isSameOrUnder(a, b) && isSameOrUnder(b, a);
+    const roots = (this.roots ?? []).filter((root) => !removed.some((r) => sameFolder(r, root)));
+    for (const folder of added) if (!roots.some((root) => sameFolder(root, folder))) roots.push(folder);
+    const dropped: string[] = [];
+    for (const doc of this.all()) {
+      const stays = roots.some((root) => isSameOrUnder(doc.uri, root));
+      if (doc.open || stays || !this.inRoots(doc.uri)) continue;
+      if (this.remove(doc.uri)) dropped.push(doc.uri);
+    }
+    this.setRoots(roots, true);
+    return dropped;
+  }
+
+  /** Notes that the editor opened or closed a tracked document. */
+  setOpen(uri: string, open: boolean): void {
+    const doc = this.docs.get(uri);
+    if (doc !== undefined) doc.open = open;
+  }
+
+  /** The project roots (null: never told). */
+  projectRoots(): readonly string[] | null {
+    return this.roots;
   }
 
   /** Loads the roots' policy with the application's classes (null: Oso's editor view). One-file policies have none. */
@@ -138,6 +180,7 @@ export class Documents {
         revision: this.revisions,
         seenOnDisk: false,
         missingChecks: 0,
+        open: true,
         parsed: null,
       });
       this.removed.delete(uri);
@@ -227,6 +270,26 @@ export class Documents {
   loadOf(doc: Tracked): LoadResult {
     const policy = this.policyFor(doc.uri);
     return policy.analyze(policy === this.policy ? { environment: this.environment } : {}).load;
+  }
+
+  /**
+   * What the policy of `uri` reports now, and what it would report with some of its files' texts
+   * replaced (`texts`: URI → text), for "would this edit add a diagnostic?" questions. The second
+   * answer comes from a fork of the policy: only the replaced files are parsed and re-checked, and
+   * the policy itself is unchanged.
+   */
+  trial(
+    uri: string,
+    texts: ReadonlyMap<string, string>,
+  ): { readonly before: readonly PublishedDiagnostic[]; readonly after: readonly PublishedDiagnostic[] } {
+    const policy = this.inRoots(uri) ? this.policy : this.singles.get(uri);
+    if (policy === undefined) throw new Error(`not a tracked document: ${uri}`);
+    // The options of the load the server publishes (`loadOf`), so that the fork reuses its loader.
+    const options = policy === this.policy ? { environment: this.environment } : {};
+    const before = policy.analyze(options).diagnostics;
+    const fork = policy.fork();
+    for (const [name, text] of texts) fork.set(name, text);
+    return { before, after: fork.analyze(options).diagnostics };
   }
 
   /** The documents of the policy `doc` belongs to (itself alone for a one-file policy), as the features see them. */

@@ -207,7 +207,7 @@ export function registerLanguageFeatures({ connection, documents, classes, logge
         return at(
           params,
           (docs, doc, offset) => {
-            const result = rename(docs, doc, offset, newName);
+            const result = rename(docs, doc, offset, newName, (texts) => documents.trial(doc.uri, texts));
             return isRefusal(result) ? refusal(result.refused) : result;
           },
           null,

@@ -16,6 +16,7 @@ import { DEFAULT_EXISTENCE_CHECK_MS } from "./existence-check.js";
 import { PROJECT_CONFIG_FILE } from "./project-config.js";
 import { formatError, runSafeNotification } from "./run-safe.js";
 import { LEGEND } from "./semantic-tokens.js";
+import { followWorkspaceFolders } from "./workspace-folders.js";
 
 /** `initializationOptions` the server understands (all optional). */
 export interface PolarInitializationOptions {
@@ -56,12 +57,15 @@ export function rootsOf(params: InitializeParams | undefined): string[] {
   return [];
 }
 
-export function registerLifecycle({ connection, documents, existence, classes, logger, log }: ServerContext): void {
+export function registerLifecycle(context: ServerContext): void {
+  const { connection, documents, existence, classes, logger, log } = context;
   let watchedFilesDynamic = false;
+  let foldersChange = false;
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     try {
       watchedFilesDynamic = params?.capabilities?.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+      foldersChange = params?.capabilities?.workspace?.workspaceFolders === true;
       const options = (params?.initializationOptions ?? {}) as PolarInitializationOptions;
       const interval =
         typeof options.existenceCheckIntervalMs === "number" && options.existenceCheckIntervalMs >= 0
@@ -69,7 +73,8 @@ export function registerLifecycle({ connection, documents, existence, classes, l
           : DEFAULT_EXISTENCE_CHECK_MS;
       existence.start(interval);
       const roots = rootsOf(params);
-      documents.setRoots(roots);
+      // Roots taken from the workspace folders follow their changes (workspace-folders.ts).
+      documents.setRoots(roots, !Array.isArray(options.projectRoots));
       classes.initialize(roots, options.classes);
       log(
         roots.length === 0
@@ -99,7 +104,7 @@ export function registerLifecycle({ connection, documents, existence, classes, l
         documentFormattingProvider: true,
         documentRangeFormattingProvider: true,
         workspace: {
-          workspaceFolders: { supported: true },
+          workspaceFolders: { supported: true, changeNotifications: true },
           // Every deletion in the editor, folders included: a folder may hold Polar files.
           fileOperations: { didDelete: { filters: [{ pattern: { glob: "**" } }] } },
         },
@@ -109,6 +114,7 @@ export function registerLifecycle({ connection, documents, existence, classes, l
   });
 
   connection.onInitialized(() => {
+    followWorkspaceFolders(context, foldersChange);
     if (!watchedFilesDynamic) return;
     // Deleted Polar files, and anything else deleted (a folder holding Polar files).
     connection.client

@@ -4,7 +4,8 @@
  * Rename is refused (with a message the editor shows) for names built into Oso (`allow`,
  * `has_role`, … and the built-in classes), for a new name that is not valid where it goes, and for
  * a rename that would make the analyzer report a diagnostic the policy does not have today (the
- * renamed policy is analysed and its diagnostic codes counted against the current ones).
+ * renamed policy is analysed — by the server, on a fork of its incremental policy, so that only
+ * the renamed files are re-checked — and its diagnostic codes counted against the current ones).
  */
 import { BUILTIN_CLASSES, Policy, type PublishedDiagnostic } from "@polar-ide/analyzer";
 import {
@@ -132,10 +133,28 @@ function codeCounts(diagnostics: readonly PublishedDiagnostic[]): Map<string, nu
   return out;
 }
 
-function analyse(texts: ReadonlyMap<string, string>): readonly PublishedDiagnostic[] {
-  const policy = new Policy();
-  for (const [uri, text] of texts) policy.set(uri, text);
-  return policy.analyze().diagnostics;
+/**
+ * What the policy reports now, and what it would report with some of its files' texts replaced
+ * (URI → text): `Documents.trial` answers it with a fork of the incremental policy.
+ */
+export type TrialAnalysis = (texts: ReadonlyMap<string, string>) => {
+  readonly before: readonly PublishedDiagnostic[];
+  readonly after: readonly PublishedDiagnostic[];
+};
+
+/** A {@link TrialAnalysis} that loads both versions of the documents from scratch (for callers without a policy). */
+export function trialFromScratch(docs: readonly ParsedDocument[]): TrialAnalysis {
+  const analyse = (texts: ReadonlyMap<string, string>): readonly PublishedDiagnostic[] => {
+    const policy = new Policy();
+    for (const [uri, text] of texts) policy.set(uri, text);
+    return policy.analyze().diagnostics;
+  };
+  return (changed) => {
+    const before = new Map(docs.map((d) => [d.uri, d.document.getText()]));
+    const after = new Map(before);
+    for (const [uri, text] of changed) after.set(uri, text);
+    return { before: analyse(before), after: analyse(after) };
+  };
 }
 
 /** Applies edits (non-overlapping) to a text. */
@@ -152,6 +171,7 @@ export function rename(
   doc: ParsedDocument,
   offset: number,
   newName: string,
+  trial: TrialAnalysis = trialFromScratch(docs),
 ): WorkspaceEdit | Refusal | null {
   const at = targetAt(docs, doc, offset);
   if (at === null) return null;
@@ -165,11 +185,13 @@ export function rename(
     list.push({ start: o.span.start, end: o.span.end, newText: newName });
   }
   // The renamed policy must not report anything new.
-  const before = new Map(docs.map((d) => [d.uri, d.document.getText()]));
-  const after = new Map(before);
-  for (const [uri, edits] of byUri) after.set(uri, applyEdits(before.get(uri) ?? "", edits));
-  const was = codeCounts(analyse(before));
-  const now = analyse(after);
+  const changed = new Map<string, string>();
+  for (const d of docs) {
+    const edits = byUri.get(d.uri);
+    if (edits !== undefined) changed.set(d.uri, applyEdits(d.document.getText(), edits));
+  }
+  const { before, after: now } = trial(changed);
+  const was = codeCounts(before);
   const counts = codeCounts(now);
   for (const [code, n] of counts) {
     if (n > (was.get(code) ?? 0)) {

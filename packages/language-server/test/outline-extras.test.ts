@@ -48,10 +48,12 @@ describe("folding ranges", () => {
     const ranges = await folds(c);
     expect(ranges[0]).toEqual([0, 1, "comment"]);
     expect(ranges).toContainEqual([
-      lineOf(GITHUB, "allow(actor"),
-      lineOf(GITHUB, "  has_permission(actor, action"),
+      lineOf(GITHUB, "has_role(user: User, name: String, org: Organization)"),
+      lineOf(GITHUB, "  membership.role = name;"),
       undefined,
     ]);
+    // A one-line rule does not fold.
+    expect(ranges.some(([start]) => start === lineOf(GITHUB, "allow(actor"))).toBe(false);
     const org = lineOf(GITHUB, "resource Organization");
     const close = lineOf(GITHUB.slice(GITHUB.indexOf("resource Organization")), "}") + org;
     expect(ranges).toContainEqual([org, close - 1, undefined]);
@@ -65,7 +67,7 @@ describe("folding ranges", () => {
     const ranges = await folds(c);
     const org = lineOf(broken, "resource Organization");
     expect(ranges.some(([start]) => start === org)).toBe(true);
-    expect(ranges.some(([start]) => start === lineOf(broken, "has_relation(user: User"))).toBe(true);
+    expect(ranges.some(([start]) => start === lineOf(broken, "has_role(user: User, name: String, repo"))).toBe(true);
   });
 });
 

@@ -99,7 +99,7 @@ describe("find references", () => {
       'A:read@permissions = ["read", "push", "delete", "create_issue"];',
       'A:read@"read" if "reader";',
       'A:read@"read" if "read" on "repository";',
-      'B:read@has_permission(_: User, "read", repo: Repository) if',
+      'B:read@has_permission(_: User, "read", repo: Repository) if repo.is_public = true;',
     ]);
   });
 
@@ -109,21 +109,21 @@ describe("find references", () => {
       "A:organization@relations = { organization: Organization };",
       'A:organization@"reader" if "member" on "organization";',
       'A:organization@"maintainer" if "admin" on "organization";',
-      'B:organization@has_relation(org: Organization, "organization", repo: Repository) if',
+      'B:organization@has_relation(org: Organization, "organization", repo: Repository) if repo.organization = org;',
     ]);
   });
 
   it("follows a rule by name and arity, and a class into relation types and specializers", async () => {
     const c = await started();
     expect(await refs(c, A, "has_permission(actor, action, resource);", 2)).toEqual([
-      "A:has_permission@has_permission(actor, action, resource);",
-      'B:has_permission@has_permission(_: User, "read", repo: Repository) if',
+      "A:has_permission@allow(actor, action, resource) if has_permission(actor, action, resource);",
+      'B:has_permission@has_permission(_: User, "read", repo: Repository) if repo.is_public = true;',
     ]);
     const issue = await refs(c, A, "resource Issue", 10);
     expect(issue).toEqual([
       "A:Issue@resource Issue {",
-      'B:Issue@has_relation(repo: Repository, "repository", issue: Issue) if',
-      'B:Issue@has_relation(user: User, "author", issue: Issue) if',
+      'B:Issue@has_relation(repo: Repository, "repository", issue: Issue) if issue.repository = repo;',
+      'B:Issue@has_relation(user: User, "author", issue: Issue) if issue.author = user;',
     ]);
   });
 

@@ -85,7 +85,7 @@ describe("selection ranges", () => {
 
   it("expands a parameter to its specializer pair, the head and the rule", async () => {
     const c = await started(SHARING);
-    const [range] = await rangesAt(c, [positionOf(SHARING, "folder: Folder) if\n  role in", 2)]);
+    const [range] = await rangesAt(c, [positionOf(SHARING, "folder: Folder) if role in", 2)]);
     const texts = chain(SHARING, range);
     expect(texts.slice(0, 3)).toEqual([
       "folder",
@@ -93,7 +93,7 @@ describe("selection ranges", () => {
       "has_role(user: User, role: String, folder: Folder)",
     ]);
     expect(texts[3]).toMatch(
-      /^has_role\(user: User, role: String, folder: Folder\) if\n {2}role in folder\.roles_of\(user\.id\);$/,
+      /^has_role\(user: User, role: String, folder: Folder\) if role in folder\.roles_of\(user\.id\);$/,
     );
   });
 

@@ -107,7 +107,7 @@ describe("semantic tokens", () => {
       expect.arrayContaining([
         `${at("type is_owner")} type keyword`,
         `${at("is_owner(user: User, document: Document);")} is_owner function.declaration`,
-        `${at("not user.suspended")} not keyword`,
+        `${at("not (user.suspended")} not keyword`,
         `${at("String, folder")} String class.defaultLibrary`,
         `${at("roles_of(user.id);")} roles_of method`,
         `${at('"viewer" if "viewer" on')} "viewer" enumMember`,
