@@ -5,7 +5,7 @@
  * not parse is not formatted at all.
  */
 import { parseFile } from "../parser.js";
-import { fingerprint } from "./fingerprint.js";
+import { sameStructure } from "./same-structure.js";
 import { FORMAT_WIDTH, Layouter, type FormattedElement } from "./layout.js";
 import { Scan } from "./tokens.js";
 
@@ -57,7 +57,7 @@ function format(text: string): FormatResult | null {
   }
   offsets.push(out.length);
   const reparsed = parseFile({ name: NAME, text: out });
-  if (!reparsed.ok || fingerprint(reparsed.value) !== fingerprint(parsed.value)) return null;
+  if (!reparsed.ok || !sameStructure(parsed.value, reparsed.value)) return null;
   const elements = layout.elements.map((e) => ({
     sourceStart: e.sourceStart,
     sourceEnd: e.sourceEnd,

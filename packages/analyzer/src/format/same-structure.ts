@@ -1,126 +1,124 @@
 /**
- * The structure of a parsed file, spans left out: two texts with the same fingerprint load the
- * same rules, rule types, queries and blocks. It also records, for every `and` directly inside an
- * `or` (and the reverse), whether `(` precedes it in the text, on which the engine's
- * AmbiguousPrecedence warning depends. The formatter refuses any output whose fingerprint differs
+ * Whether two parses have the same structure, spans left out: two texts with the same structure
+ * load the same rules, rule types, queries and blocks. It also compares, for every `and` directly
+ * inside an `or` (and the reverse), whether `(` precedes it in its text, on which the engine's
+ * AmbiguousPrecedence warning depends. The formatter refuses any output whose structure differs
  * from its input's.
  */
-import type { Fields, Line, Term } from "../ast.js";
+import type { Fields, Line, Parameter, Production, Term } from "../ast.js";
 import { precededByParen } from "../validations/ambiguous-precedence.js";
 
-function fields(f: Fields, out: string[]): void {
-  out.push(`{${f.size}`);
-  for (const [k, v] of f) {
-    out.push(JSON.stringify(k));
-    term(v, out);
+function sameFields(a: Fields | null, b: Fields | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.size !== b.size) return false;
+  const bi = b.entries();
+  for (const [k, v] of a) {
+    const next = bi.next();
+    if (next.done === true || next.value[0] !== k || !sameTerm(v, next.value[1])) return false;
   }
-  out.push("}");
+  return true;
 }
 
-function isChain(t: Term): "And" | "Or" | null {
+function sameList(a: readonly Term[], b: readonly Term[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameTerm(a[i] as Term, b[i] as Term)) return false;
+  return true;
+}
+
+function chainOf(t: Term): "And" | "Or" | null {
   const v = t.value;
   return v.type === "Expression" && (v.operator === "And" || v.operator === "Or") ? v.operator : null;
 }
 
-function term(t: Term, out: string[]): void {
-  const v = t.value;
-  switch (v.type) {
+function parenBefore(t: Term): boolean {
+  return t.source.kind === "parser" && precededByParen(t.source.file.text, t.source.start);
+}
+
+function sameTerm(a: Term, b: Term): boolean {
+  const x = a.value;
+  const y = b.value;
+  switch (x.type) {
     case "Number":
-      out.push(
-        v.number.kind === "integer"
-          ? `i${v.number.value}`
-          : `f${Object.is(v.number.value, -0) ? "-0" : String(v.number.value)}`,
+      return (
+        y.type === "Number" &&
+        x.number.kind === y.number.kind &&
+        (x.number.kind === "integer" ? x.number.value === y.number.value : Object.is(x.number.value, y.number.value))
       );
-      return;
     case "String":
-      out.push(`s${JSON.stringify(v.value)}`);
-      return;
     case "Boolean":
-      out.push(v.value ? "T" : "F");
-      return;
+      return y.type === x.type && y.value === x.value;
     case "Variable":
-      out.push(`v${v.name}`);
-      return;
     case "RestVariable":
-      out.push(`*${v.name}`);
-      return;
+      return y.type === x.type && y.name === x.name;
     case "List":
-      out.push(`[${v.elements.length}`);
-      for (const e of v.elements) term(e, out);
-      return;
+      return y.type === "List" && sameList(x.elements, y.elements);
     case "Dictionary":
-      out.push("D");
-      fields(v.fields, out);
-      return;
     case "DictionaryPattern":
-      out.push("P");
-      fields(v.fields, out);
-      return;
+      return y.type === x.type && sameFields(x.fields, y.fields);
     case "InstancePattern":
-      out.push(`I${v.tag}`);
-      fields(v.fields, out);
-      return;
+      return y.type === "InstancePattern" && x.tag === y.tag && sameFields(x.fields, y.fields);
     case "Call":
-      out.push(`c${v.name}(${v.args.length}`);
-      for (const a of v.args) term(a, out);
-      if (v.kwargs === null) out.push("-");
-      else fields(v.kwargs, out);
-      return;
+      return y.type === "Call" && x.name === y.name && sameList(x.args, y.args) && sameFields(x.kwargs, y.kwargs);
     case "Expression": {
-      out.push(`e${v.operator}(${v.args.length}`);
+      if (y.type !== "Expression" || x.operator !== y.operator || !sameList(x.args, y.args)) return false;
       // As the validation does: a one-operand chain (a rule body's wrapper) is not checked.
-      const outer = v.args.length > 1 ? isChain(t) : null;
-      for (const a of v.args) {
-        const inner = isChain(a);
-        if (outer !== null && inner !== null && inner !== outer && a.source.kind === "parser") {
-          out.push(precededByParen(a.source.file.text, a.source.start) ? "(" : "!");
-        }
-        term(a, out);
+      const outer = x.args.length > 1 ? chainOf(a) : null;
+      if (outer === null) return true;
+      for (let i = 0; i < x.args.length; i++) {
+        const ai = x.args[i] as Term;
+        const inner = chainOf(ai);
+        if (inner !== null && inner !== outer && parenBefore(ai) !== parenBefore(y.args[i] as Term)) return false;
       }
-      return;
+      return true;
     }
   }
 }
 
-/** The fingerprint of a file's lines. Throws RangeError on terms nested beyond the stack. */
-export function fingerprint(lines: readonly Line[]): string {
-  const out: string[] = [];
-  for (const line of lines) {
-    switch (line.kind) {
-      case "rule":
-      case "ruleType":
-        out.push(`${line.kind} ${line.rule.name}(${line.rule.params.length}`);
-        for (const p of line.rule.params) {
-          term(p.parameter, out);
-          if (p.specializer === null) out.push("-");
-          else term(p.specializer, out);
-        }
-        term(line.rule.body, out);
-        break;
-      case "query":
-        out.push("query");
-        term(line.term, out);
-        break;
-      case "resourceBlock":
-        out.push(`block ${line.keyword === null ? "-" : JSON.stringify(line.keyword.value)}`);
-        term(line.resource, out);
-        for (const p of line.productions) {
-          if (p.kind === "declaration") {
-            out.push("decl");
-            term(p.name, out);
-            term(p.value, out);
-          } else {
-            out.push("short");
-            term(p.head, out);
-            term(p.implier, out);
-            if (p.relation !== null) {
-              term(p.relation.keyword, out);
-              term(p.relation.name, out);
-            }
-          }
-        }
-        break;
+function sameParams(a: readonly Parameter[], b: readonly Parameter[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const p = a[i] as Parameter;
+    const q = b[i] as Parameter;
+    if (!sameTerm(p.parameter, q.parameter)) return false;
+    if (p.specializer === null || q.specializer === null) {
+      if (p.specializer !== q.specializer) return false;
+    } else if (!sameTerm(p.specializer, q.specializer)) return false;
+  }
+  return true;
+}
+
+function sameProduction(p: Production, q: Production): boolean {
+  if (p.kind === "declaration")
+    return q.kind === "declaration" && sameTerm(p.name, q.name) && sameTerm(p.value, q.value);
+  if (q.kind !== "shorthand" || !sameTerm(p.head, q.head) || !sameTerm(p.implier, q.implier)) return false;
+  if (p.relation === null || q.relation === null) return p.relation === q.relation;
+  return sameTerm(p.relation.keyword, q.relation.keyword) && sameTerm(p.relation.name, q.relation.name);
+}
+
+function sameLine(l: Line, m: Line): boolean {
+  switch (l.kind) {
+    case "rule":
+    case "ruleType":
+      return (
+        m.kind === l.kind &&
+        l.rule.name === m.rule.name &&
+        sameParams(l.rule.params, m.rule.params) &&
+        sameTerm(l.rule.body, m.rule.body)
+      );
+    case "query":
+      return m.kind === "query" && sameTerm(l.term, m.term);
+    case "resourceBlock": {
+      if (m.kind !== "resourceBlock" || !sameTerm(l.resource, m.resource)) return false;
+      if (l.keyword === null || m.keyword === null) {
+        if (l.keyword !== m.keyword) return false;
+      } else if (!sameTerm(l.keyword, m.keyword)) return false;
+      if (l.productions.length !== m.productions.length) return false;
+      return l.productions.every((p, i) => sameProduction(p, m.productions[i] as Production));
     }
   }
-  return out.join(" ");
+}
+
+/** Whether two parses have the same structure. Throws RangeError on terms nested beyond the stack. */
+export function sameStructure(a: readonly Line[], b: readonly Line[]): boolean {
+  return a.length === b.length && a.every((l, i) => sameLine(l, b[i] as Line));
 }

@@ -81,10 +81,18 @@ export class Scan {
 
   /** Comments starting within [start, end). */
   commentsIn(start: number, end: number): Comment[] {
+    let lo = 0;
+    let hi = this.comments.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.comments[mid] as Comment).start < start) lo = mid + 1;
+      else hi = mid;
+    }
     const out: Comment[] = [];
-    for (const c of this.comments) {
+    for (let i = lo; i < this.comments.length; i++) {
+      const c = this.comments[i] as Comment;
       if (c.start >= end) break;
-      if (c.start >= start) out.push(c);
+      out.push(c);
     }
     return out;
   }
