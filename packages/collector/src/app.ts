@@ -134,7 +134,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => {
     scope.addHook("onSend", noStore);
     scope.addHook("onRequest", auth.guard("operator"));
-    registerApi(scope, { config, store: options.store });
+    registerApi(scope, { config, store: options.store, today });
   });
 
   // The shared view: the shared token, the read token, or anyone with --public-shared-view.

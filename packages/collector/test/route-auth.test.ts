@@ -13,6 +13,8 @@ const ROUTES: [string, "operator" | "shared"][] = [
   ["/api/dashboard", "operator"],
   ["/api/shared/summary", "shared"],
   ["/api/shared/dashboard", "shared"],
+  ["/api/trends", "operator"],
+  ["/api/shared/trends", "shared"],
 ];
 
 /** Every way to write `path` that a router or proxy might take for the same route. */
@@ -84,7 +86,7 @@ describe("read routes are authorised by the matched route", () => {
       const token = role === "operator" ? READ_TOKEN : SHARED_TOKEN;
       const r = await raw(served.port, "GET", path, { authorization: `Bearer ${token}` });
       expect(r.status, path).toBe(200);
-      expect(r.body).toMatch(/"codes"/);
+      expect(r.body).toMatch(/"codes"|"series"/);
       const head = await raw(served.port, "HEAD", path, { authorization: `Bearer ${token}` });
       expect(head.status, `HEAD ${path}`).toBe(200);
     }
@@ -108,7 +110,8 @@ describe("read routes are authorised by the matched route", () => {
         const r = await raw(own.port, method, target, headers).catch((e: Error) => e);
         // A request the server would not parse (no valid HTTP answer) leaks nothing either.
         if (r instanceof Error) continue;
-        if (r.status < 400 || /"codes"|distinct_users/.test(r.body)) leaks.push(`${method} ${target} → ${r.status}`);
+        if (r.status < 400 || /"codes"|"series"|distinct_users/.test(r.body))
+          leaks.push(`${method} ${target} → ${r.status}`);
       }
       expect(leaks).toEqual([]);
     } finally {

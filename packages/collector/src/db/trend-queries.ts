@@ -44,7 +44,7 @@ export interface TrendReader {
   /** Per grain and period, distinct users of the series' versions other than `listed` (the "other versions" fold). */
   trendOtherUsers(dim: string, key: string, listed: readonly string[]): Promise<PeriodUsers[]>;
   /**
-   * How many of a cell's users have more events in the period (same version) than in the cell,
+   * How many of a cell's users have more events in the period (all versions) than in the cell,
    * counted up to `limit`: with the users never in the cell, the users behind "events minus the cell".
    */
   trendUsersAlsoOutside(cell: TrendRef, limit: number): Promise<number>;
@@ -117,7 +117,7 @@ WHERE dim = ? AND key = ? AND version NOT IN (${excluded.map(() => "?").join(", 
     const [r] = await this.db.all(
       `SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM ${t} c
 WHERE c.dim = ? AND c.key = ? AND c.grain = ? AND c.period = ? AND c.version = ?
-AND c.events < (SELECT a.events FROM ${t} a WHERE a.dim = 'all' AND a.key = '' AND a.grain = c.grain AND a.period = c.period AND a.version = c.version AND a.distinct_id = c.distinct_id)
+AND c.events < (SELECT a.events FROM ${t} a WHERE a.dim = 'all' AND a.key = '' AND a.grain = c.grain AND a.period = c.period AND a.version = '' AND a.distinct_id = c.distinct_id)
 LIMIT ${Math.max(1, Math.floor(limit))}) t`,
       [cell.dim, cell.key, cell.grain, cell.period, cell.version],
     );

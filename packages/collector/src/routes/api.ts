@@ -7,12 +7,17 @@ import type { FastifyInstance } from "fastify";
 import type { Config } from "../config.js";
 import type { EventStore } from "../db/backend.js";
 import { operatorDashboard, summaryOf, type Dashboard, type Summary } from "../read/views.js";
+import { operatorTrends } from "../read/trends.js";
+import { parseTrendQuery } from "./trends.js";
 
 export type { Summary, Dashboard, Cell, CodeCell } from "../read/views.js";
+export type { Trends, TrendSeries, TrendCell } from "../read/trends.js";
 
 interface ApiDeps {
   readonly config: Config;
   readonly store: EventStore;
+  /** Today's UTC day (`YYYY-MM-DD`): the last day of the live trends. */
+  readonly today: () => string;
 }
 
 /** The operator view's summary. */
@@ -26,10 +31,13 @@ export async function dashboardData(store: EventStore, k: number): Promise<Dashb
 }
 
 /**
- * Registers `/api/summary` and `/api/dashboard`. The caller registers them inside a scope whose
+ * Registers `/api/summary`, `/api/dashboard` and `/api/trends`. The caller registers them inside a scope whose
  * onRequest hook checks the read token (`app.ts`): authorisation follows the matched route.
  */
 export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   app.get("/api/summary", async () => summary(deps.store, deps.config.k));
   app.get("/api/dashboard", async () => dashboardData(deps.store, deps.config.k));
+  app.get("/api/trends", async (request) =>
+    operatorTrends(deps.store, deps.config.k, deps.today(), parseTrendQuery(request.query)),
+  );
 }

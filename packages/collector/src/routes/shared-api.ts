@@ -10,6 +10,8 @@ import type { FastifyPluginAsync } from "fastify";
 import type { Config } from "../config.js";
 import type { EventStore } from "../db/backend.js";
 import { sharedDashboard, summaryOf } from "../read/views.js";
+import { sharedTrends } from "../read/trends.js";
+import { parseTrendQuery } from "./trends.js";
 
 /** Options of the shared-view plugin. */
 export interface SharedApiOptions {
@@ -19,9 +21,12 @@ export interface SharedApiOptions {
   readonly today?: () => string;
 }
 
-/** Registers `GET /summary` and `GET /dashboard` of the shared view (relative to the prefix). */
+/** Registers `GET /summary`, `GET /dashboard` and `GET /trends` of the shared view (relative to the prefix). */
 export const sharedApi: FastifyPluginAsync<SharedApiOptions> = async (app, options) => {
   const today = options.today ?? (() => new Date().toISOString().slice(0, 10));
   app.get("/summary", async () => summaryOf(await sharedDashboard(options.store, options.config.k, today())));
   app.get("/dashboard", async () => sharedDashboard(options.store, options.config.k, today()));
+  app.get("/trends", async (request) =>
+    sharedTrends(options.store, options.config.k, today(), parseTrendQuery(request.query)),
+  );
 };
