@@ -118,6 +118,24 @@ export class ProjectClasses {
     this.refresh(false);
   }
 
+  /**
+   * The roots changed (workspace folders added or removed): each new root's polar.json is read, a
+   * removed root's diagnostic is cleared. The caller requests the load that republishes.
+   */
+  setRoots(roots: readonly string[]): void {
+    const kept = new Map(this.roots.map((r) => [r.uri, r]));
+    this.roots = roots.map((root) => {
+      const uri = projectConfigUri(root);
+      const old = kept.get(uri);
+      kept.delete(uri);
+      return old ?? { uri, text: null, result: null };
+    });
+    for (const gone of kept.values()) {
+      if (this.flagged.delete(gone.uri)) void this.connection.sendDiagnostics({ uri: gone.uri, diagnostics: [] });
+    }
+    this.refresh(false);
+  }
+
   /** `workspace/didChangeConfiguration`: `settings.oso.polarLanguageServer.classes` (absent or null: not set). */
   onConfiguration(settings: unknown): void {
     const section = (settings as { oso?: { polarLanguageServer?: { classes?: unknown } } } | null | undefined)?.oso

@@ -27,7 +27,12 @@ function folderUris(list: unknown): string[] {
 
 /** Applies one change of the workspace folders and requests the load that republishes diagnostics. */
 export function changeWorkspaceFolders(
-  { documents, loads, log }: Pick<ServerContext, "documents" | "loads" | "log">,
+  {
+    documents,
+    loads,
+    log,
+    classes,
+  }: Pick<ServerContext, "documents" | "loads" | "log"> & Partial<Pick<ServerContext, "classes">>,
   event: Partial<WorkspaceFoldersChangeEvent> | undefined,
 ): void {
   const added = folderUris(event?.added);
@@ -42,6 +47,8 @@ export function changeWorkspaceFolders(
     return;
   }
   const roots = documents.projectRoots() ?? [];
+  // The application's classes of the new roots (their polar.json), none of the removed ones'.
+  classes?.setRoots(roots);
   log(
     `workspace folders changed (+${added.length} −${removed.length}): project roots ${roots.length === 0 ? "none" : roots.join(", ")}` +
       (dropped.length === 0 ? "" : `; dropped ${dropped.length} closed document(s) outside every root`),

@@ -168,6 +168,32 @@ describe("polar.json at a project root", () => {
   });
 });
 
+describe("polar.json of workspace folders added and removed", () => {
+  it("a folder added with a polar.json brings its classes; removed, takes them away", async () => {
+    const other = mkdtempSync(join(tmpdir(), "pls-classes-b-"));
+    try {
+      writeFileSync(join(other, "policy.polar"), POLICY);
+      writeFileSync(join(other, "polar.json"), USER_REPO);
+      const otherRoot = pathToFileURL(other).href;
+      const otherPolicy = `${otherRoot}/policy.polar`;
+      const c = inProcess();
+      client = c;
+      await c.initialize({ existenceCheckIntervalMs: 0 }, { workspace: { workspaceFolders: true } }, root);
+      await c.load(() => c.open(otherPolicy, POLICY));
+      expect(codes(c.latest(otherPolicy)?.diagnostics)).toEqual([]);
+
+      const folders = (event: object): Promise<void> =>
+        c.connection.sendNotification("workspace/didChangeWorkspaceFolders", { event });
+      await folders({ added: [{ uri: otherRoot, name: "b" }], removed: [] });
+      await published(c, otherPolicy, ENGINE_CODES);
+      await folders({ added: [], removed: [{ uri: otherRoot, name: "b" }] });
+      await published(c, otherPolicy, []);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("a broken polar.json", () => {
   const broken: readonly (readonly [string, string, string])[] = [
     ['{ "classes": { "User": {} ', "not valid JSON", ""],
