@@ -293,3 +293,14 @@ for (const { w, server } of rows) {
 }
 console.log("Target (issue 11): quick fixes (codeAction at a diagnostic) p95 ≤ 30 ms on the 10k-line workspace.");
 console.log("Target (issue 11): formatting (whole document) p95 ≤ 50 ms on a 1k-line file.");
+// Formatting and semantic tokens (full) both make one pass over the whole file: their ratio is
+// readable on a loaded machine, where absolute times are noise.
+for (const { w, server } of rows) {
+  const by = (m) => server.features.find((f) => f.method === m && f.skipped === undefined);
+  const format = by("textDocument/formatting");
+  const tokens = by("textDocument/semanticTokens/full");
+  if (format === undefined || tokens === undefined) continue;
+  console.log(
+    `${w.label}: formatting p50/p95 = ${(format.p50 / tokens.p50).toFixed(2)}× / ${(format.p95 / tokens.p95).toFixed(2)}× semantic tokens (full) of the same file and run`,
+  );
+}
