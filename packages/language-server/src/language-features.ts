@@ -264,6 +264,7 @@ export function registerLanguageFeatures({ connection, documents, classes, logge
                 kinds,
                 params.context?.diagnostics,
                 () => documents.loadOf(doc),
+                (texts) => documents.trial(doc.uri, texts),
               ),
               ...shorthandCodeActions(documents.policyParsed(doc), documents.parsed(doc), from, to, kinds, () =>
                 toleratedLoad(doc),

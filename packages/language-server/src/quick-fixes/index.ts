@@ -7,7 +7,8 @@
  * that fixes several diagnostics at once (the `allow` rule fixes both missing-rule warnings) is
  * offered once, with all of them.
  *
- * The fixes are tested to remove their diagnostic without adding another (test/quick-fixes*.test.ts).
+ * Before a fix is offered the server checks it on a fork of the policy (`verify.ts`); the tests
+ * check every fix the same way from outside (test/quick-fixes*.test.ts).
  */
 import { EDITOR_DROPPED_CODES, publishDiagnostics, type Diagnostic, type LoadResult } from "@polar-ide/analyzer";
 import {
@@ -25,6 +26,7 @@ import { missingAllowFixes, missingHasPermissionFixes } from "./missing-rules.js
 import { relationKeywordFixes } from "./relation-keyword.js";
 import { undeclaredTermFixes } from "./shorthand-terms.js";
 import { undefinedRuleCallFixes } from "./undefined-rule-call.js";
+import { verified, type Trial } from "./verify.js";
 
 /** The fixes of each diagnostic code that has some. */
 export const FIXERS: ReadonlyMap<string, Fixer> = new Map<string, Fixer>([
@@ -71,7 +73,8 @@ function workspaceEdit(context: FixContext, fix: Fix): Record<string, TextEdit[]
 /**
  * The quick fixes for `[start, end]` of `doc` (offsets), in a policy of `docs` whose load `load`
  * gives (called only when quick fixes are asked for). `only` is the request's `context.only`;
- * `requestDiagnostics` its `context.diagnostics`.
+ * `requestDiagnostics` its `context.diagnostics`. With `trial` (the server passes the policy's),
+ * a fix is offered only when the policy with it applied keeps its promise (`verify.ts`).
  */
 export function quickFixCodeActions(
   docs: readonly ParsedDocument[],
@@ -81,6 +84,7 @@ export function quickFixCodeActions(
   only: readonly string[] | undefined,
   requestDiagnostics: unknown,
   load: () => LoadResult,
+  trial?: Trial,
 ): CodeAction[] {
   if (only !== undefined && !only.some((k) => CodeActionKind.QuickFix.startsWith(k))) return [];
   const context: FixContext = { docs, doc, load: load() };
@@ -99,6 +103,7 @@ export function quickFixCodeActions(
       const changes = workspaceEdit(context, fix);
       if (changes === null) continue;
       const key = `${fix.title}\u0000${JSON.stringify(changes)}`;
+      if (trial !== undefined && !verified(context, trial, d.code, fix, key)) continue;
       const existing = byKey.get(key);
       if (existing !== undefined) {
         existing.diagnostics.push(lsp);
