@@ -174,6 +174,40 @@ describe("parseProjectConfig", () => {
   });
 });
 
+describe("any input", () => {
+  it("a polar.json text never throws: its classes, or problems placed inside the text", () => {
+    const texts = fc.oneof(
+      fc.string(),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc
+        .dictionary(fc.string(), fc.oneof(fc.constant({}), fc.record({ bases: fc.array(fc.string()) }), fc.jsonValue()))
+        .map((classes) => JSON.stringify({ classes })),
+    );
+    fc.assert(
+      fc.property(texts, (text) => {
+        const result = parseProjectConfig(text);
+        if (result.ok) return;
+        expect(result.problems.length).toBeGreaterThan(0);
+        for (const p of result.problems) {
+          expect(p.message).not.toBe("");
+          expect(0 <= p.span.start && p.span.start <= p.span.end && p.span.end <= text.length).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("a setting value never throws", () => {
+    fc.assert(
+      fc.property(fc.anything(), (value) => {
+        const result = parseClassesSetting(value);
+        if (result !== null && !result.ok) expect(result.problems[0]?.message).toBeTruthy();
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe("parseClassesSetting", () => {
   it("is not set when absent or null", () => {
     expect(parseClassesSetting(undefined)).toBeNull();
