@@ -48,7 +48,7 @@ export interface CodeCell {
   code: string;
   suppressed: boolean;
   occurrences: number | null;
-  /** Loads with the code; null on folds (not additive over codes). */
+  /** Events reporting the code; null on folds (not additive over codes). */
   events: number | null;
   distinct_users: number | null;
   distinct_workspaces: number | null;

@@ -17,6 +17,7 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   "chart.umd.min.js": { file: CHART_JS, type: "text/javascript" },
   "dashboard.js": { file: join(PUBLIC, "dashboard.js"), type: "text/javascript" },
   "dashboard.css": { file: join(PUBLIC, "dashboard.css"), type: "text/css" },
+  "favicon.svg": { file: join(PUBLIC, "favicon.svg"), type: "image/svg+xml" },
 };
 
 /** No inline script anywhere: the policy forbids it, and anything not from the collector itself. */
@@ -36,7 +37,7 @@ function page(reply: FastifyReply, status: number, title: string, body: string):
     .type("text/html; charset=utf-8")
     .send(
       `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
-        `<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="stylesheet" href="/assets/dashboard.css"></head>` +
+        `<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="/assets/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/assets/dashboard.css"></head>` +
         `<body>${body}</body></html>`,
     );
 }
@@ -54,7 +55,7 @@ export function loginPage(reply: FastifyReply, status: number, error: string | n
   );
 }
 
-/** Registers `/`, `/dashboard` and `/assets/*` (`/login` and `/logout` are `session.ts`). */
+/** Registers `/`, `/dashboard`, `/favicon.ico` and `/assets/*` (`/login` and `/logout` are `session.ts`). */
 export function registerDashboard(app: FastifyInstance, deps: { readonly config: Config; readonly auth: Auth }): void {
   const cache = new Map<string, Buffer>();
   app.get("/assets/:name", async (request, reply) => {
@@ -71,6 +72,8 @@ export function registerDashboard(app: FastifyInstance, deps: { readonly config:
   });
 
   app.get("/", async (_request, reply) => reply.redirect("/dashboard", 303));
+  // Browsers (and bookmarks) ask for /favicon.ico whatever the page says: the same icon, not a 404.
+  app.get("/favicon.ico", async (_request, reply) => reply.redirect("/assets/favicon.svg", 301));
 
   app.get("/dashboard", async (request, reply) => {
     if (!deps.auth.maySeeShared(request)) return loginPage(reply, 401, null);
