@@ -191,7 +191,7 @@ async function benchFeatures(connection, capabilities, uri, text, which) {
         { textDocument, position: role, newName: "viewer" },
         { ...options, offered: capabilities?.renameProvider !== undefined },
       ),
-      await timeQuickFix(connection, uri, text, options),
+      ...(await timeQuickFix(connection, uri, text, options)),
     );
   }
   results.push(

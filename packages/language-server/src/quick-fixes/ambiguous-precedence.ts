@@ -2,6 +2,9 @@
  * Parentheses for `ValidationWarning::AmbiguousPrecedence`, reported on the inner `and`/`or` term
  * (`x and y` in `x and y or z`). Polar (since 0.20) already reads the inner term as a group, so
  * parenthesising it keeps the rule's meaning and states it: `(x and y) or z`.
+ *
+ * Proven (not re-checked on a fork): the parse is the same term with the same spans inside, and
+ * the warning's own check is the only one that reads the text before an operand.
  */
 import type { Diagnostic } from "@polar-ide/analyzer";
 import type { Fix, FixContext } from "./context.js";
@@ -22,6 +25,7 @@ export function ambiguousPrecedenceFixes(diagnostic: Diagnostic, context: FixCon
         { uri: context.doc.uri, start: c.end, end: c.end, newText: ")" },
       ],
       preferred: true,
+      proven: true,
     },
   ];
 }

@@ -29,6 +29,12 @@ export interface Fix {
   readonly edits: readonly OffsetEdit[];
   /** The obvious fix of its diagnostic (an editor may apply it on "auto fix"). */
   readonly preferred: boolean;
+  /**
+   * True when the fix cannot add a diagnostic by construction (its module says why), so the
+   * server does not check it on a fork of the policy (`verify.ts`): the fixes met while typing
+   * (a misspelt call, parentheses) stay as cheap as the request. The tests check every fix.
+   */
+  readonly proven?: boolean;
 }
 
 /** The fixes for one diagnostic of the load (an empty list when none applies). */

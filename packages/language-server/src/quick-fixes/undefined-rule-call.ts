@@ -3,6 +3,10 @@
  * on the call term): the names of the rules the load holds — written ones and the ones generated
  * from shorthand rules (`has_role`, `has_permission`, …) — that take as many arguments as the
  * call passes, nearest in spelling first. The edit replaces the call's name only.
+ *
+ * Proven (not re-checked on a fork): the edit changes no rule head, rule type, block or variable,
+ * only the name of one call, to a name some rule defines. Of the diagnostics, only UndefinedRuleCall
+ * (one fewer) and MissingHasPermissionRule (gone if the new name is `has_permission`) read call names.
  */
 import type { Diagnostic, LoadResult, Term } from "@polar-ide/analyzer";
 import { spanOf, walk, type ParsedDocument } from "../features.js";
@@ -58,6 +62,7 @@ export function undefinedRuleCallFixes(diagnostic: Diagnostic, context: FixConte
     title: `Change ${call.name} to ${s.name}`,
     edits: [{ uri: context.doc.uri, start: c.start, end: c.start + call.name.length, newText: s.name }],
     preferred: false,
+    proven: true,
   }));
   return preferFirst(fixes, hasObviousBest(found));
 }
