@@ -5,6 +5,7 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { isIP } from "node:net";
+import { isClickHouseUrl, parseClickHouseUrl } from "./db/clickhouse/url.js";
 
 /** Validated settings. */
 export interface Config {
@@ -80,7 +81,10 @@ interface Flag {
 export const FLAGS: readonly Flag[] = [
   { name: "host", help: "address to listen on (default 127.0.0.1)" },
   { name: "port", help: "port to listen on (default 8787)" },
-  { name: "db", help: "sqlite:<file> (default sqlite:polar-telemetry.db) or postgres://…" },
+  {
+    name: "db",
+    help: "sqlite:<file> (default sqlite:polar-telemetry.db), postgres://… or clickhouse://host:8123/db?shards=host:port,…",
+  },
   {
     name: "project-token",
     repeatable: true,
@@ -257,8 +261,17 @@ export function loadConfig(
   const host = get("host") ?? "127.0.0.1";
   const port = integer("port", get("port") ?? "8787", 0, 65535);
   const db = get("db") ?? "sqlite:polar-telemetry.db";
-  if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(db)) {
-    throw new ConfigError(`--db (${envName("db")}) must be sqlite:<file> or postgres://…, got ${JSON.stringify(db)}`);
+  if (isClickHouseUrl(db)) {
+    try {
+      parseClickHouseUrl(db);
+    } catch (e) {
+      // The message names the part that is wrong, never the URL (it may hold a password).
+      throw new ConfigError(`--db (${envName("db")}): ${(e as Error).message}`);
+    }
+  } else if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(db)) {
+    throw new ConfigError(
+      `--db (${envName("db")}) must be sqlite:<file>, postgres://… or clickhouse://…, got ${JSON.stringify(db)}`,
+    );
   }
   const projectTokens = list("project-token", values, env);
   for (const t of projectTokens) {

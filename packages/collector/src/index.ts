@@ -6,6 +6,9 @@ export { loadConfig, ConfigError, envName, withDefaults, DEFAULTS, type Config, 
 export { openDb, type Db } from "./db/driver.js";
 export { Store } from "./db/store.js";
 export type { EventStore, RollupReader } from "./db/backend.js";
+export { openStore } from "./db/open.js";
+export { ClickHouseStore } from "./db/clickhouse/store.js";
+export { parseClickHouseUrl, type ClickHouseTarget } from "./db/clickhouse/url.js";
 export { MIGRATIONS, migrate, migrateDown } from "./db/migrations.js";
 export { RateLimiter, sourceKey } from "./rate-limit.js";
 export { Auth, SESSION_COOKIE } from "./routes/auth.js";

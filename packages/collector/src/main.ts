@@ -4,8 +4,7 @@
  * `POLAR_COLLECTOR_<NAME>`; settings are checked before anything starts.
  */
 import { ConfigError, FLAGS, envName, loadConfig } from "./config.js";
-import { openDb } from "./db/driver.js";
-import { Store } from "./db/store.js";
+import { openStore } from "./db/open.js";
 import { protectDatabaseFile, retentionCutoff, startCollector } from "./server.js";
 
 const USAGE = `usage: polar-collector serve|migrate|purge [flags]
@@ -55,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
     return -1;
   }
   protectDatabaseFile(config.db);
-  const store = new Store(openDb(config.db));
+  const store = openStore(config.db);
   try {
     const applied = await store.migrate();
     if (command === "migrate") {

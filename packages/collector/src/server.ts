@@ -5,8 +5,8 @@ import { chmodSync, closeSync, existsSync, openSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { buildApp, utcDay } from "./app.js";
 import type { Config } from "./config.js";
-import { openDb } from "./db/driver.js";
-import { Store } from "./db/store.js";
+import type { EventStore } from "./db/backend.js";
+import { openStore } from "./db/open.js";
 
 const ROLLUP_EVERY_MS = 2_000;
 /** Events per background rollup transaction (reads catch up in bigger steps). */
@@ -23,10 +23,10 @@ export function retentionCutoff(days: number, now = new Date()): string {
 /**
  * Makes an SQLite database readable by its owner only (0600), creating it so if missing: it holds
  * every event. SQLite gives its -wal and -shm files the database file's permissions. Existing
- * files are tightened too. PostgreSQL URLs are left alone (the server owns its files).
+ * files are tightened too. PostgreSQL and ClickHouse URLs are left alone (the server owns its files).
  */
 export function protectDatabaseFile(db: string): void {
-  if (/^postgres(ql)?:\/\//.test(db)) return;
+  if (/^(postgres(ql)?|clickhouse):\/\//.test(db)) return;
   const file = db.startsWith("sqlite:") ? db.slice("sqlite:".length) : db;
   if (file === ":memory:" || file === "") return;
   if (!existsSync(file)) closeSync(openSync(file, "a", 0o600));
@@ -44,7 +44,7 @@ export function protectDatabaseFile(db: string): void {
 /** A started collector. */
 export interface RunningCollector {
   readonly app: FastifyInstance;
-  readonly store: Store;
+  readonly store: EventStore;
   readonly url: string;
   close(): Promise<void>;
 }
@@ -52,7 +52,7 @@ export interface RunningCollector {
 /** Opens the database, migrates, starts the app and the background jobs. */
 export async function startCollector(config: Config, options: { logger?: boolean } = {}): Promise<RunningCollector> {
   protectDatabaseFile(config.db);
-  const store = new Store(openDb(config.db));
+  const store = openStore(config.db);
   await store.migrate();
   const app = await buildApp({ config, store, logger: options.logger ?? false });
   const jobError = (what: string) => (e: unknown) => app.log.error({ err: e }, `${what} failed`);

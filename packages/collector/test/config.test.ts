@@ -41,7 +41,7 @@ describe("loadConfig", () => {
   it.each<[string[], RegExp]>([
     [["--port", "70000"], /--port \(POLAR_COLLECTOR_PORT\) must be an integer from 0 to 65535/],
     [["--k", "0"], /--k \(POLAR_COLLECTOR_K\) must be an integer from 1/],
-    [["--db", "mysql://x"], /--db \(POLAR_COLLECTOR_DB\) must be sqlite:<file> or postgres/],
+    [["--db", "mysql://x"], /--db \(POLAR_COLLECTOR_DB\) must be sqlite:<file>, postgres:\/\/… or clickhouse/],
     [["--retention-days", "-1"], /--retention-days/],
     [["--bogus", "1"], /unknown flag --bogus/],
     [["--port"], /--port needs a value/],

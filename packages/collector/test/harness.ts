@@ -5,7 +5,17 @@
  */
 import type { FastifyInstance } from "fastify";
 import { expect } from "vitest";
-import { buildApp, loadConfig, openDb, Store, type Config, type Dashboard, type Summary } from "../src/index.js";
+import {
+  buildApp,
+  loadConfig,
+  openDb,
+  openStore,
+  Store,
+  type Config,
+  type Dashboard,
+  type EventStore,
+  type Summary,
+} from "../src/index.js";
 import { PROJECT_TOKEN, READ_TOKEN } from "./helpers.js";
 
 /** Settings for tests: the given database and k, no rate limit. */
@@ -19,11 +29,11 @@ export function testConfig(db: string, k = 2): Config {
 /** The `data=` form body Mixpanel's clients send. */
 export const form = (events: unknown): string => `data=${Buffer.from(JSON.stringify(events)).toString("base64")}`;
 
-/** One collector under test. */
-export class Harness {
+/** One collector under test (on the SQL `Store` unless started with `startOn`). */
+export class Harness<S extends EventStore = Store> {
   private constructor(
     readonly app: FastifyInstance,
-    readonly store: Store,
+    readonly store: S,
     private readonly clock: { day: string },
   ) {}
 
@@ -38,7 +48,15 @@ export class Harness {
 
   /** Starts a collector app (not listening: `inject`) on a migrated database. */
   static async start(url: string, k = 2, day = "2026-11-01"): Promise<Harness> {
-    const store = new Store(openDb(url));
+    return Harness.on(new Store(openDb(url)), url, k, day);
+  }
+
+  /** Starts a collector app on whatever backend `url` names (SQL or ClickHouse). */
+  static async startOn(url: string, k = 2, day = "2026-11-01"): Promise<Harness<EventStore>> {
+    return Harness.on(openStore(url), url, k, day);
+  }
+
+  private static async on<T extends EventStore>(store: T, url: string, k: number, day: string): Promise<Harness<T>> {
     await store.migrate();
     const clock = { day };
     const app = await buildApp({ config: testConfig(url, k), store, today: () => clock.day });

@@ -1,0 +1,35 @@
+/**
+ * The connections of the ClickHouse backend (the official `@clickhouse/client`, over HTTP): one
+ * to the entry point (writes and cluster-wide reads through the `Distributed` table) and one per
+ * shard (DDL, per-user figures).
+ */
+import { createClient, type ClickHouseClient } from "@clickhouse/client";
+import type { ClickHouseTarget } from "./url.js";
+
+/** Settings of every query. */
+const SETTINGS = {
+  // A batch is acknowledged once every shard has its rows (not queued on the entry point).
+  insert_distributed_sync: 1,
+  // Long reads (dashboards over 100M events) keep the connection alive with progress headers.
+  send_progress_in_http_headers: 1,
+  http_headers_progress_interval_ms: "10000",
+} as const;
+
+export function connect(target: ClickHouseTarget, url: string, database: string | null): ClickHouseClient {
+  return createClient({
+    url,
+    username: target.username,
+    password: target.password,
+    ...(database === null ? {} : { database }),
+    request_timeout: 300_000,
+    clickhouse_settings: SETTINGS,
+    // 18.16 predates the HTTP compression negotiation the client would try.
+    compression: { request: false, response: false },
+  });
+}
+
+/** A query's rows (JSONEachRow; 64-bit integers arrive as strings). */
+export async function rows(client: ClickHouseClient, query: string): Promise<Record<string, unknown>[]> {
+  const result = await client.query({ query, format: "JSONEachRow" });
+  return result.json<Record<string, unknown>>();
+}

@@ -1,0 +1,308 @@
+/**
+ * Reading one set (live or shared) from the ClickHouse cluster. The per-key figures and the
+ * per-code distributions are computed at read time from the events (no rollup tables: the
+ * columns are fast enough to aggregate, see the README's measurements) and kept as a snapshot
+ * until the events change; the union and complement lookups the suppression asks for run as
+ * queries. Summed figures read each `$insert_id` once (`uniqueEvents`); distinct counts are
+ * indifferent to repeats.
+ */
+import type { ClickHouseClient } from "@clickhouse/client";
+import type {
+  BreakdownRow,
+  CellRef,
+  CodeRow,
+  PeriodUsers,
+  RollupReader,
+  Totals,
+  TrendRef,
+  TrendRow,
+} from "../backend.js";
+import { n, percentile } from "../queries.js";
+import { rows } from "./client.js";
+import type { Grain } from "../trend-sql.js";
+import { CELLS, CELL_COLUMNS, bind, bindDay, uniqueEvents } from "./sql.js";
+
+const UNIQUE_CELLS = (where: string): string => uniqueEvents(where, CELL_COLUMNS);
+
+/** One key's figures. */
+interface KeyFigures {
+  users: number;
+  total: number;
+  events: number;
+  workspaces: number;
+}
+
+/** The per-key figures and per-code distributions of one set. */
+export interface Snapshot {
+  readonly keys: Map<string, Map<string, KeyFigures>>;
+  readonly hist: Map<string, { value: number; users: number }[]>;
+}
+
+/** Where the reader runs its queries. */
+export interface Cluster {
+  /** The entry point: reads through the `Distributed` table `events`. */
+  readonly entry: ClickHouseClient;
+  /** Every shard: reads its `events_local`. */
+  readonly shards: readonly ClickHouseClient[];
+}
+
+/** Runs `query` on every shard, in parallel. */
+async function onShards(cluster: Cluster, query: string): Promise<Record<string, unknown>[][]> {
+  return Promise.all(cluster.shards.map((s) => rows(s, query)));
+}
+
+/** Computes the snapshot of the events matching `where`. */
+export async function computeSnapshot(cluster: Cluster, where: string): Promise<Snapshot> {
+  const keyQuery = `SELECT dim, key, uniqExact(distinct_id) AS users, sum(value) AS total, count() AS events
+FROM ${UNIQUE_CELLS(where)} ${CELLS} GROUP BY dim, key`;
+  const histQuery = `SELECT key, total AS value, count() AS users FROM (
+SELECT key, distinct_id, sum(value) AS total FROM ${UNIQUE_CELLS(where)} ${CELLS} WHERE dim = 'code' GROUP BY key, distinct_id
+) GROUP BY key, value`;
+  // A workspace folder could (in hostile data) appear under users of two shards: count it once.
+  const workspaceQuery = `SELECT dim, key, uniqExact(workspace_folder) AS workspaces
+FROM events ${CELLS} WHERE ${where} AND (dim = 'all' OR dim = 'code') GROUP BY dim, key`;
+  const [perShardKeys, perShardHist, workspaces] = await Promise.all([
+    onShards(cluster, keyQuery),
+    onShards(cluster, histQuery),
+    rows(cluster.entry, workspaceQuery),
+  ]);
+  const keys = new Map<string, Map<string, KeyFigures>>();
+  const cell = (dim: string, key: string): KeyFigures => {
+    let byKey = keys.get(dim);
+    if (byKey === undefined) keys.set(dim, (byKey = new Map()));
+    let f = byKey.get(key);
+    if (f === undefined) byKey.set(key, (f = { users: 0, total: 0, events: 0, workspaces: 0 }));
+    return f;
+  };
+  // A user's events all live on one shard: users, totals and events add up over shards.
+  for (const shard of perShardKeys) {
+    for (const r of shard) {
+      const f = cell(String(r.dim), String(r.key));
+      f.users += n(r.users);
+      f.total += n(r.total);
+      f.events += n(r.events);
+    }
+  }
+  for (const r of workspaces) cell(String(r.dim), String(r.key)).workspaces = n(r.workspaces);
+  const byValue = new Map<string, Map<number, number>>();
+  for (const shard of perShardHist) {
+    for (const r of shard) {
+      const key = String(r.key);
+      let m = byValue.get(key);
+      if (m === undefined) byValue.set(key, (m = new Map()));
+      m.set(n(r.value), (m.get(n(r.value)) ?? 0) + n(r.users));
+    }
+  }
+  const hist = new Map<string, { value: number; users: number }[]>();
+  for (const [key, m] of byValue) {
+    hist.set(
+      key,
+      [...m].map(([value, users]) => ({ value, users })).sort((a, b) => a.value - b.value),
+    );
+  }
+  return { keys, hist };
+}
+
+/** Matches a union of cells. */
+function anyCell(cells: readonly CellRef[]): string {
+  return cells.map((c) => `(dim = ${bind(c.dim)} AND key = ${bind(c.key)})`).join(" OR ");
+}
+
+/**
+ * Per shard, the trend rows of the cells matching `cells` (a condition on `x`): one row per event,
+ * cell, grain (the day; the ISO week, named by its Monday) and version (all versions `''`, and
+ * the event's extension version).
+ */
+function trendRows(where: string, cells: string): string {
+  const columns = [...CELL_COLUMNS, "day", "extversion"];
+  return `SELECT distinct_id, dim, key, v, t.1 AS grain, t.2 AS period, t.3 AS version FROM (
+SELECT distinct_id, day, extversion, dim, key, value AS v FROM ${uniqueEvents(where, columns)} ${CELLS} WHERE ${cells}
+) ARRAY JOIN [('day', toString(day), ''), ('day', toString(day), extversion), ('week', toString(toMonday(day)), ''), ('week', toString(toMonday(day)), extversion)] AS t`;
+}
+
+/** Adds up per-shard counts of disjoint users, grouped by `key`. */
+function addUp<T>(
+  perShard: Record<string, unknown>[][],
+  key: (r: Record<string, unknown>) => string,
+  make: (r: Record<string, unknown>) => T,
+  add: (into: T, r: Record<string, unknown>) => void,
+): T[] {
+  const out = new Map<string, T>();
+  for (const shard of perShard) {
+    for (const r of shard) {
+      const k = key(r);
+      const cur = out.get(k);
+      if (cur === undefined) out.set(k, make(r));
+      else add(cur, r);
+    }
+  }
+  return [...out.values()];
+}
+
+/** The reader of one set. */
+export class ClickHouseReader implements RollupReader {
+  constructor(
+    private readonly cluster: Cluster,
+    /** The set's events (a condition on `events_local`/`events` columns). */
+    private readonly where: string,
+    private readonly snapshot: () => Promise<Snapshot>,
+  ) {}
+
+  async totals(): Promise<Totals> {
+    const all = (await this.snapshot()).keys.get("all")?.get("");
+    return { events: all?.events ?? 0, users: all?.users ?? 0, workspaces: all?.workspaces ?? 0 };
+  }
+
+  async breakdown(dims: readonly string[]): Promise<Map<string, BreakdownRow[]>> {
+    const s = await this.snapshot();
+    const out = new Map<string, BreakdownRow[]>();
+    for (const dim of dims) {
+      const list = [...(s.keys.get(dim) ?? new Map<string, KeyFigures>())].map(([key, f]) => ({
+        key,
+        users: f.users,
+        total: f.total,
+        events: f.events,
+      }));
+      list.sort((a, b) => a.key.localeCompare(b.key));
+      out.set(dim, list);
+    }
+    return out;
+  }
+
+  async codes(): Promise<CodeRow[]> {
+    const s = await this.snapshot();
+    const out: CodeRow[] = [];
+    for (const [key, f] of s.keys.get("code") ?? new Map<string, KeyFigures>()) {
+      const h = s.hist.get(key) ?? [];
+      const max = h.length > 0 ? h[h.length - 1]!.value : 0;
+      out.push({
+        key,
+        users: f.users,
+        total: f.total,
+        events: f.events,
+        workspaces: f.workspaces,
+        topUserShare: f.total === 0 ? 0 : max / f.total,
+        p50: percentile(h, f.users, 0.5),
+        p90: percentile(h, f.users, 0.9),
+        p99: percentile(h, f.users, 0.99),
+        max,
+        hist: h,
+      });
+    }
+    out.sort((a, b) => b.total - a.total || a.key.localeCompare(b.key));
+    return out;
+  }
+
+  private async distinct(column: "distinct_id" | "workspace_folder", cells: readonly CellRef[]): Promise<number> {
+    if (cells.length === 0) return 0;
+    const [r] = await rows(
+      this.cluster.entry,
+      `SELECT uniqExact(${column}) AS n FROM events ${CELLS} WHERE ${this.where} AND (${anyCell(cells)})`,
+    );
+    return n(r?.n);
+  }
+
+  unionUsers(cells: readonly CellRef[]): Promise<number> {
+    return this.distinct("distinct_id", cells);
+  }
+
+  unionWorkspaces(cells: readonly CellRef[]): Promise<number> {
+    return this.distinct("workspace_folder", cells);
+  }
+
+  async usersAlsoOutside(cell: CellRef, limit: number): Promise<number> {
+    const inCell = `(dim = ${bind(cell.dim)} AND key = ${bind(cell.key)})`;
+    const cap = Math.max(1, Math.floor(limit));
+    const counts = await onShards(
+      this.cluster,
+      `SELECT count() AS n FROM (
+SELECT distinct_id, countIf(dim = 'all') AS everywhere, countIf(${inCell}) AS inside
+FROM ${UNIQUE_CELLS(this.where)} ${CELLS} WHERE dim = 'all' OR ${inCell}
+GROUP BY distinct_id HAVING inside > 0 AND inside < everywhere LIMIT ${cap})`,
+    );
+    return Math.min(
+      cap,
+      counts.reduce((s, r) => s + n(r[0]?.n), 0),
+    );
+  }
+
+  async trend(dim: string, key: string): Promise<TrendRow[]> {
+    const perShard = await onShards(
+      this.cluster,
+      `SELECT grain, period, version, uniqExact(distinct_id) AS users, sum(v) AS total, count() AS events
+FROM (${trendRows(this.where, `dim = ${bind(dim)} AND key = ${bind(key)}`)}) GROUP BY grain, period, version`,
+    );
+    return addUp(
+      perShard,
+      (r) => `${String(r.grain)}\u0000${String(r.period)}\u0000${String(r.version)}`,
+      (r) => ({
+        grain: String(r.grain) as Grain,
+        period: String(r.period),
+        version: String(r.version),
+        users: n(r.users),
+        total: n(r.total),
+        events: n(r.events),
+      }),
+      (into, r) => {
+        into.users += n(r.users);
+        into.total += n(r.total);
+        into.events += n(r.events);
+      },
+    );
+  }
+
+  async trendUnionUsers(cells: readonly TrendRef[]): Promise<number> {
+    if (cells.length === 0) return 0;
+    const groups = new Map<string, { ref: TrendRef; periods: Set<string> }>();
+    for (const c of cells) {
+      const g = `${c.dim}\u0000${c.key}\u0000${c.grain}\u0000${c.version}`;
+      const group = groups.get(g) ?? { ref: c, periods: new Set<string>() };
+      group.periods.add(c.period);
+      groups.set(g, group);
+    }
+    const terms = [...groups.values()].map(
+      ({ ref, periods }) =>
+        `(dim = ${bind(ref.dim)} AND key = ${bind(ref.key)} AND grain = ${bind(ref.grain)} AND version = ${bind(ref.version)} AND period IN (${[...periods].map((p) => `toString(${bindDay(p)})`).join(", ")}))`,
+    );
+    const series = [...new Set(cells.map((c) => `(dim = ${bind(c.dim)} AND key = ${bind(c.key)})`))].join(" OR ");
+    const perShard = await onShards(
+      this.cluster,
+      `SELECT uniqExact(distinct_id) AS n FROM (${trendRows(this.where, series)}) WHERE ${terms.join(" OR ")}`,
+    );
+    return perShard.reduce((sum, r) => sum + n(r[0]?.n), 0);
+  }
+
+  async trendOtherUsers(dim: string, key: string, listed: readonly string[]): Promise<PeriodUsers[]> {
+    const excluded = ["", ...listed].map(bind).join(", ");
+    const perShard = await onShards(
+      this.cluster,
+      `SELECT grain, period, uniqExact(distinct_id) AS users FROM (${trendRows(this.where, `dim = ${bind(dim)} AND key = ${bind(key)}`)})
+WHERE version NOT IN (${excluded}) GROUP BY grain, period`,
+    );
+    return addUp(
+      perShard,
+      (r) => `${String(r.grain)}\u0000${String(r.period)}`,
+      (r) => ({ grain: String(r.grain) as Grain, period: String(r.period), users: n(r.users) }),
+      (into, r) => {
+        into.users += n(r.users);
+      },
+    );
+  }
+
+  async trendUsersAlsoOutside(cell: TrendRef, limit: number): Promise<number> {
+    const cap = Math.max(1, Math.floor(limit));
+    const inCell = `(dim = ${bind(cell.dim)} AND key = ${bind(cell.key)})`;
+    const perShard = await onShards(
+      this.cluster,
+      `SELECT count() AS n FROM (
+SELECT distinct_id, countIf(dim = 'all') AS everywhere, countIf(dim = ${bind(cell.dim)} AND key = ${bind(cell.key)}) AS inside
+FROM (${trendRows(this.where, `dim = 'all' OR ${inCell}`)})
+WHERE grain = ${bind(cell.grain)} AND period = toString(${bindDay(cell.period)}) AND version = ${bind(cell.version)}
+GROUP BY distinct_id HAVING inside > 0 AND inside < everywhere LIMIT ${cap})`,
+    );
+    return Math.min(
+      cap,
+      perShard.reduce((sum, r) => sum + n(r[0]?.n), 0),
+    );
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * The ClickHouse cluster backend of the collector's storage (`EventStore`): events in a
+ * `ReplacingMergeTree` per shard, day partitions, a `Distributed` table sharded by a hash of
+ * `distinct_id` (see `migrations.ts`), and figures computed from the events at read time
+ * (`reader.ts`).
+ *
+ * Exactly once: a batch's `$insert_id`s already stored anywhere in the cluster are skipped before
+ * inserting (one lookup by the sorting key); what two concurrent deliveries of the same batch
+ * still store twice lands on the same shard (same `distinct_id`) and is collapsed at read time,
+ * so no figure counts it twice, merged or not.
+ *
+ * All or nothing: the batch is one insert through the `Distributed` table with
+ * `insert_distributed_sync=1`, acknowledged once every shard has its rows. A shard stores its
+ * part of a batch atomically (one block); a batch spanning shards (several users: Mixpanel's
+ * clients send one user's events) that fails on one shard has its new rows deleted again from
+ * the others before the error is answered, and a retry stores what is missing.
+ */
+import type { ClickHouseClient } from "@clickhouse/client";
+import type { EventProperties, ValidEvent } from "@polar-ide/telemetry";
+import type { EventStore, RollupReader } from "../backend.js";
+import { COLUMNS, encodeSet } from "../columns.js";
+import { n } from "../queries.js";
+import { connect, rows } from "./client.js";
+import { CLICKHOUSE_MIGRATIONS, LATEST_CLICKHOUSE_MIGRATION, ddl } from "./migrations.js";
+import { ClickHouseReader, computeSnapshot, type Cluster, type Snapshot } from "./reader.js";
+import { bind, bindDay, uniqueEvents } from "./sql.js";
+import { parseClickHouseUrl, type ClickHouseTarget } from "./url.js";
+
+const MIGRATIONS_TABLE =
+  "CREATE TABLE IF NOT EXISTS schema_migrations (id UInt32, name String) ENGINE = MergeTree() ORDER BY id";
+
+/** The columns a batch's rows give: the arrival day and a column per stored property. */
+const INSERTED: [string, ...string[]] = ["day", ...COLUMNS.map((c) => c.name)];
+
+/** One stored row: the arrival day and a column per stored property. */
+type EventRow = Record<string, string | number>;
+
+function encodeRow(day: string, p: EventProperties): EventRow {
+  const row: EventRow = { day };
+  for (const c of COLUMNS) {
+    const v = p[c.property.name];
+    row[c.name] =
+      c.sqlType === "integer"
+        ? typeof v === "number"
+          ? v
+          : 0
+        : c.sqlType === "boolean"
+          ? v === true
+            ? 1
+            : 0
+          : c.sqlType === "set"
+            ? encodeSet(Array.isArray(v) ? v : [])
+            : typeof v === "string"
+              ? v
+              : "";
+  }
+  return row;
+}
+
+/** A computed snapshot and what it was computed from. */
+interface Cached {
+  readonly fingerprint: string;
+  readonly snapshot: Promise<Snapshot>;
+}
+
+export class ClickHouseStore implements EventStore {
+  lastWriteAt = 0;
+  readonly target: ClickHouseTarget;
+  private readonly cluster: Cluster;
+  private readonly cache = new Map<string, Cached>();
+
+  constructor(url: string) {
+    this.target = parseClickHouseUrl(url);
+    const db = this.target.database;
+    this.cluster = {
+      entry: connect(this.target, this.target.url, db),
+      shards: this.target.shards.map((s) => connect(this.target, s, db)),
+    };
+  }
+
+  /** Creates the database and applies pending migrations on every shard (up to `target`). */
+  async migrate(target = LATEST_CLICKHOUSE_MIGRATION): Promise<number[]> {
+    const applied = new Set<number>();
+    for (const url of this.target.shards) {
+      const admin = connect(this.target, url, null);
+      try {
+        await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${this.target.database}` });
+      } finally {
+        await admin.close();
+      }
+    }
+    for (const shard of this.cluster.shards) {
+      await shard.command({ query: MIGRATIONS_TABLE });
+      const done = new Set((await rows(shard, "SELECT DISTINCT id FROM schema_migrations")).map((r) => n(r.id)));
+      for (const m of CLICKHOUSE_MIGRATIONS) {
+        if (done.has(m.id) || m.id > target) continue;
+        for (const sql of m.up) await shard.command({ query: ddl(sql, this.target.cluster, this.target.database) });
+        await shard.insert({ table: "schema_migrations", values: [{ id: m.id, name: m.name }], format: "JSONEachRow" });
+        applied.add(m.id);
+      }
+    }
+    return [...applied].sort((a, b) => a - b);
+  }
+
+  /** Reverts migrations down to (excluding) `target` on every shard, newest first. */
+  async migrateDown(target: number): Promise<number[]> {
+    const reverted = new Set<number>();
+    for (const shard of this.cluster.shards) {
+      await shard.command({ query: MIGRATIONS_TABLE });
+      const done = new Set((await rows(shard, "SELECT DISTINCT id FROM schema_migrations")).map((r) => n(r.id)));
+      for (const m of [...CLICKHOUSE_MIGRATIONS].reverse()) {
+        if (m.id <= target || !done.has(m.id)) continue;
+        for (const sql of m.down) await shard.command({ query: ddl(sql, this.target.cluster, this.target.database) });
+        await shard.command({ query: `ALTER TABLE schema_migrations DELETE WHERE id = ${m.id}` });
+        reverted.add(m.id);
+      }
+    }
+    return [...reverted].sort((a, b) => b - a);
+  }
+
+  async insertBatch(day: string, events: readonly ValidEvent[]): Promise<number> {
+    bindDay(day);
+    this.lastWriteAt = Date.now();
+    // Within the batch, the first event of an `$insert_id` wins (as on SQL).
+    const fresh = new Map<string, ValidEvent>();
+    for (const e of events) {
+      const id = String(e.properties.$insert_id);
+      if (!fresh.has(id)) fresh.set(id, e);
+    }
+    if (fresh.size === 0) return 0;
+    const known = await rows(
+      this.cluster.entry,
+      `SELECT DISTINCT insert_id FROM events WHERE insert_id IN (${[...fresh.keys()].map(bind).join(", ")})`,
+    );
+    for (const r of known) fresh.delete(String(r.insert_id));
+    if (fresh.size === 0) return 0;
+    const values = [...fresh.values()].map((e) => encodeRow(day, e.properties));
+    try {
+      // The column list leaves out the cells, which ClickHouse computes (their DEFAULT): 18.16
+      // fills a field a JSON row omits with the type's default instead.
+      await this.cluster.entry.insert({ table: "events", values, format: "JSONEachRow", columns: INSERTED });
+    } catch (e) {
+      if (new Set(values.map((v) => v.distinct_id)).size > 1) await this.undo([...fresh.keys()]);
+      throw e;
+    }
+    return fresh.size;
+  }
+
+  /** Deletes a failed batch's new rows from the shards that took them (best effort). */
+  private async undo(ids: readonly string[]): Promise<void> {
+    const list = ids.map(bind).join(", ");
+    await Promise.allSettled(
+      this.cluster.shards.map((s) =>
+        s.command({ query: `ALTER TABLE events_local DELETE WHERE insert_id IN (${list})` }),
+      ),
+    );
+  }
+
+  /**
+   * What the events are now: per shard and day partition, the newest block number and the rows.
+   * A stored batch is a new block, a purge drops partitions; a background merge changes
+   * neither (unless it collapses a retried event, which is a change).
+   */
+  private async fingerprint(): Promise<string> {
+    const perShard = await Promise.all(
+      this.cluster.shards.map((s) =>
+        rows(
+          s,
+          `SELECT partition_id, max(max_block_number) AS block, sum(rows) AS rows FROM system.parts
+WHERE database = currentDatabase() AND table = 'events_local' AND active GROUP BY partition_id ORDER BY partition_id`,
+        ),
+      ),
+    );
+    return perShard
+      .map((list) => list.map((r) => `${String(r.partition_id)}:${String(r.block)}:${String(r.rows)}`).join(","))
+      .join(";");
+  }
+
+  private async snapshot(name: string, where: string): Promise<Snapshot> {
+    const fingerprint = await this.fingerprint();
+    const cached = this.cache.get(name);
+    if (cached !== undefined && cached.fingerprint === fingerprint) return cached.snapshot;
+    const snapshot = computeSnapshot(this.cluster, where);
+    this.cache.set(name, { fingerprint, snapshot });
+    snapshot.catch(() => this.cache.delete(name));
+    return snapshot;
+  }
+
+  private sharedDay = "";
+
+  async refresh(): Promise<number> {
+    await this.snapshot("live", "1 = 1");
+    return 0;
+  }
+
+  async refreshShared(today: string): Promise<number> {
+    this.sharedDay = today;
+    await this.snapshot(`shared:${today}`, `day < ${bindDay(today)}`);
+    return 0;
+  }
+
+  live(): RollupReader {
+    return new ClickHouseReader(this.cluster, "1 = 1", () => this.snapshot("live", "1 = 1"));
+  }
+
+  shared(): RollupReader {
+    const where = `day < ${bindDay(this.sharedDay === "" ? "1970-01-01" : this.sharedDay)}`;
+    return new ClickHouseReader(this.cluster, where, () => this.snapshot(`shared:${this.sharedDay}`, where));
+  }
+
+  /** Drops every day partition before `cutoffDay` on every shard; resolves with the events dropped. */
+  async purge(cutoffDay: string): Promise<number> {
+    const cutoff = bindDay(cutoffDay);
+    let deleted = 0;
+    for (const shard of this.cluster.shards) {
+      const [c] = await rows(shard, `SELECT uniqExact(insert_id) AS c FROM events_local WHERE day < ${cutoff}`);
+      deleted += n(c?.c);
+      // Day partitions: a part's min_date and max_date are its day.
+      const days = await rows(
+        shard,
+        `SELECT DISTINCT toString(min_date) AS day FROM system.parts WHERE database = currentDatabase() AND table = 'events_local' AND active AND max_date < ${cutoff}`,
+      );
+      for (const d of days) {
+        const day = String(d.day);
+        bindDay(day);
+        await shard.command({ query: `ALTER TABLE events_local DROP PARTITION '${day}'` });
+      }
+    }
+    return deleted;
+  }
+
+  /** Merges every day's parts, so that no retried event is kept twice at rest. */
+  async compact(): Promise<void> {
+    for (const shard of this.cluster.shards) await shard.command({ query: "OPTIMIZE TABLE events_local FINAL" });
+  }
+
+  async countEvents(): Promise<number> {
+    const counts = await Promise.all(
+      this.cluster.shards.map((s) => rows(s, `SELECT count() AS c FROM ${uniqueEvents("1 = 1", ["insert_id"])}`)),
+    );
+    return counts.reduce((sum, r) => sum + n(r[0]?.c), 0);
+  }
+
+  async insertIds(): Promise<Set<string>> {
+    return new Set(
+      (await rows(this.cluster.entry, "SELECT DISTINCT insert_id FROM events")).map((r) => String(r.insert_id)),
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.cluster.entry, ...this.cluster.shards].map((c: ClickHouseClient) => c.close()));
+  }
+}
