@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one command that sets up and runs every test: the system packages the real-part tests need
-# (Neovim + Emacs eglot, PostgreSQL, Chromium, code-server), npm install, build, the self-contained
+# (Neovim + Emacs eglot, PostgreSQL, ClickHouse, Chromium, code-server), npm install, build, the self-contained
 # check, lint + format, type-check of sources and tests, every vitest project, and the VS Code
 # end-to-end run. Every stage runs even after one fails (a failing lint must not hide a failing
 # e2e); a summary table of the stages is printed at the end and the exit status is non-zero if any
@@ -50,7 +50,7 @@ vitest_project() {
   return $status
 }
 
-for installer in install-editors install-postgres install-chromium install-code-server; do
+for installer in install-editors install-postgres install-clickhouse install-chromium install-code-server; do
   stage "$installer" bash "scripts/$installer.sh"
 done
 stage "setup (npm ci, build)" bash scripts/setup.sh

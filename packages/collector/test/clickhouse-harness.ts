@@ -7,13 +7,13 @@
  * (`scripts/install-clickhouse.sh`): it never skips.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./helpers.js";
 
-/** The server binary Debian's package installs. */
-const SERVER = "clickhouse-server";
+/** The server binary Debian's package installs (in /usr/sbin, which a user's PATH may lack). */
+const SERVER = existsSync("/usr/sbin/clickhouse-server") ? "/usr/sbin/clickhouse-server" : "clickhouse-server";
 
 /** Whether `clickhouse-server` can run here. */
 export function clickhouseAvailable(): boolean {
