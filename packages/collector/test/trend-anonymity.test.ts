@@ -51,9 +51,11 @@ function scenario(seed: number, users: number): { day: string; event: Ev }[] {
     // Sunday 15 November: one user alone (a lone day inside a busy week).
     const active = day === "2026-11-15" ? [0] : [...Array(users).keys()].filter(() => rand(3) !== 0);
     for (const u of active) {
-      // User 1 runs a fork of the extension (a version nobody else has); the others move from
-      // 1.0.0 to 1.1.0 at their own pace.
-      const version = u === 1 ? "1.1.0-fork" : d > 3 + (u % 9) * 2 ? "1.1.0" : "1.0.0";
+      // User 1 runs a fork of the extension (a version nobody else has), user 2 a patched build
+      // every other day (two rare versions in one period); the others move from 1.0.0 to 1.1.0
+      // at their own pace.
+      const version =
+        u === 1 ? "1.1.0-fork" : u === 2 && d % 2 === 0 ? "1.0.0-patched" : d > 3 + (u % 9) * 2 ? "1.1.0" : "1.0.0";
       for (let i = 0; i <= rand(2); i++) {
         const fails = rand(4) === 0;
         out.push({

@@ -162,15 +162,34 @@ export async function buildTrends(
     base: Map<string, Work> | null,
   ): Promise<Map<string, Work>> => {
     const byId = new Map(rows.map((r) => [`${r.grain}|${r.period}|${r.version}`, r]));
-    const otherUsers = new Map(
-      (await reader.trendOtherUsers(dim, key, listedVersions)).map((r) => [`${r.grain}|${r.period}`, r.users]),
-    );
+    const listedSet = new Set(listedVersions);
     const rareRows = new Map<string, TrendRow[]>();
     for (const r of rows) {
-      if (r.version === ALL_VERSIONS || listedVersions.includes(r.version)) continue;
+      if (r.version === ALL_VERSIONS || listedSet.has(r.version)) continue;
       const list = rareRows.get(`${r.grain}|${r.period}`) ?? [];
       list.push(r);
       rareRows.set(`${r.grain}|${r.period}`, list);
+    }
+    // Users of the "other versions" fold: one rare version's row says it; several need a union
+    // (a lookup per period, or one scan of the series when many periods need one).
+    const otherUsers = new Map<string, number>();
+    const unions: [string, TrendRow[]][] = [];
+    for (const [id, list] of rareRows) {
+      if (list.length === 1) otherUsers.set(id, list[0]!.users);
+      else unions.push([id, list]);
+    }
+    if (unions.length > 50) {
+      for (const r of await reader.trendOtherUsers(dim, key, listedVersions))
+        otherUsers.set(`${r.grain}|${r.period}`, r.users);
+    } else {
+      for (const [id, list] of unions) {
+        otherUsers.set(
+          id,
+          await reader.trendUnionUsers(
+            list.map((r) => ({ dim, key, grain: r.grain, period: r.period, version: r.version })),
+          ),
+        );
+      }
     }
     const cells = new Map<string, Work>();
     for (const grain of ["day", "week"] as const) {
