@@ -3,8 +3,12 @@
 // 1. Ingest over loopback with autocannon (50 connections, 5-event batches, a fresh $insert_id
 //    per event): a raw node:http server that only parses the body, then the collector on SQLite,
 //    then on PostgreSQL (a throw-away Debian cluster), in this one run.
-// 2. Dashboard query times at 1M and 10M stored events (BENCH_SIZES to change), rows generated
-//    in SQL, rollups built by the collector's own rollup step.
+// 2. At 1M and 10M stored events (`--events N` or BENCH_SIZES=1000000,… to change), rows generated
+//    in SQL: the rollups built from scratch by the collector's own rollup step, dashboard query
+//    times, then the purge (delete + subtraction from both rollup sets) of the oldest day (the
+//    daily purge) and of the next 29 days, the compaction after it, and the dashboard again.
+//
+//    node bench/collector.mjs [--events 10000000] [--duration 10]
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -17,8 +21,12 @@ import { COLUMNS } from "../packages/collector/dist/db/columns.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const MAIN = join(ROOT, "packages/collector/dist/main.js");
-const DURATION = Number(process.env.BENCH_DURATION ?? 10);
-const SIZES = (process.env.BENCH_SIZES ?? "1000000,10000000").split(",").map(Number);
+function flag(name) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const DURATION = Number(flag("duration") ?? process.env.BENCH_DURATION ?? 10);
+const SIZES = (flag("events") ?? process.env.BENCH_SIZES ?? "1000000,10000000").split(",").map(Number);
 const TOKEN = "polar-ide";
 const READ = "bench-read-token-0123456789";
 
@@ -278,6 +286,16 @@ async function queries(name, url) {
     dd.sort((a, b) => a - b);
     sd.sort((a, b) => a - b);
     const t = await store.totals();
+    // Purge: the oldest generated day (days go back 299 days), then the 29 days after it.
+    const ago = (n) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+    let purgedDay = 0;
+    let purgedMonth = 0;
+    const purgeDayMs = await time(async () => (purgedDay = await store.purgeEvents(ago(298))));
+    const purgeMonthMs = await time(async () => (purgedMonth = await store.purgeEvents(ago(269))));
+    const compactMs = await time(() => store.compact());
+    const after = [];
+    for (let i = 0; i < 5; i++) after.push(await time(() => dashboardData(store, 5)));
+    after.sort((a, b) => a - b);
     const row = {
       backend: name,
       events: t.events,
@@ -290,6 +308,12 @@ async function queries(name, url) {
       "/api/dashboard max ms": +dd[4].toFixed(1),
       "shared rollup s": +(sharedRollupMs / 1000).toFixed(1),
       "/api/shared/dashboard median ms": +sd[2].toFixed(1),
+      "purge 1 day: events": purgedDay,
+      "purge 1 day s": +(purgeDayMs / 1000).toFixed(2),
+      "purge 29 days: events": purgedMonth,
+      "purge 29 days s": +(purgeMonthMs / 1000).toFixed(1),
+      "compact s": +(compactMs / 1000).toFixed(1),
+      "/api/dashboard after purge median ms": +after[2].toFixed(1),
     };
     console.log(JSON.stringify(row));
     rows.push(row);
@@ -312,7 +336,7 @@ try {
   await c.end();
   if (process.env.BENCH_SKIP_PG !== "1")
     rows.push(...(await queries("PostgreSQL", pgServer.url.replace(/\/postgres$/, "/bench_queries"))));
-  console.log("\nDashboard queries (after rollup):");
+  console.log("\nRollups, dashboard queries and purge:");
   console.table(rows);
   rmSync(dir, { recursive: true, force: true });
 } finally {

@@ -1,11 +1,9 @@
 /**
- * Writing: storing validated batches, folding queued events into the rollups, purging and
- * compacting. Nothing written orders events by arrival: events are keyed by a random id, the
+ * Writing: folding queued events into the rollups, purging and compacting (storing batches is
+ * `insert.ts`). Nothing written orders events by arrival: events are keyed by a random id, the
  * queues by the same id, and the finest time kept is the UTC arrival day.
  */
-import { randomBytes } from "node:crypto";
-import type { EventProperties, ValidEvent } from "@polar-ide/telemetry";
-import { COLUMNS, decodeSet, encodeSet } from "./columns.js";
+import { COLUMNS, decodeSet } from "./columns.js";
 import type { Db, Queryable, SqlValue } from "./driver.js";
 import {
   EXTENSIONS_OF_BATCH,
@@ -22,59 +20,6 @@ import { trendStep } from "./trend-sql.js";
 
 /** Advisory lock held by every rollup step, purge and compaction (one at a time across processes). */
 export const LOCK_ROLLUP = 7_002;
-
-/** A fresh event id: 128 random bits, hex. Carries no order. */
-export function newEventId(): string {
-  return randomBytes(16).toString("hex");
-}
-
-function encode(p: EventProperties, name: string, type: "integer" | "text" | "boolean" | "set"): SqlValue {
-  const v = p[name];
-  switch (type) {
-    case "integer":
-      return typeof v === "number" ? v : 0;
-    case "boolean":
-      return v === true ? 1 : 0;
-    case "set":
-      return encodeSet(Array.isArray(v) ? v : []);
-    case "text":
-      return typeof v === "string" ? v : "";
-  }
-}
-
-/**
- * Stores a validated batch in one transaction, skipping events whose `$insert_id` is already
- * stored, and queues the new ones for both rollup sets. Resolves after commit with the number
- * of events newly stored.
- */
-export function insertBatch(db: Db, day: string, events: readonly ValidEvent[]): Promise<number> {
-  const width = COLUMNS.length + 2;
-  const perStatement = Math.max(1, Math.min(500, Math.floor(db.dialect.maxParams / width)));
-  const columns = `id, day, ${COLUMNS.map((c) => c.name).join(", ")}`;
-  return db.transaction(async (tx) => {
-    let inserted = 0;
-    for (let start = 0; start < events.length; start += perStatement) {
-      const slice = events.slice(start, start + perStatement);
-      const params: SqlValue[] = [];
-      const placeholders = `(${new Array(width).fill("?").join(", ")})`;
-      for (const ev of slice) {
-        params.push(newEventId(), day);
-        for (const c of COLUMNS) params.push(encode(ev.properties, c.property.name, c.sqlType));
-      }
-      const sql = `INSERT INTO events (${columns}) VALUES ${slice.map(() => placeholders).join(", ")} ON CONFLICT (insert_id) DO NOTHING RETURNING id`;
-      const ids = (await tx.all(sql, params)).map((r) => String(r.id));
-      if (ids.length > 0) {
-        await tx.run(`INSERT INTO pending_rollup (id) VALUES ${ids.map(() => "(?)").join(", ")}`, ids);
-        await tx.run(
-          `INSERT INTO pending_shared (day, id) VALUES ${ids.map(() => "(?, ?)").join(", ")}`,
-          ids.flatMap((id) => [day, id]),
-        );
-      }
-      inserted += ids.length;
-    }
-    return inserted;
-  });
-}
 
 const DELTA_SQL = buildDeltaSql();
 const WORKSPACE_DELTA_SQL = buildWorkspaceDeltaSql();
@@ -133,7 +78,7 @@ export function rollupStep(db: Db, set: RollupSet, chunk: number, before: string
 }
 
 /** File extensions are a set per event: unpivoted here rather than in SQL (no portable split). */
-async function extensionDelta(tx: Queryable): Promise<void> {
+export async function extensionDelta(tx: Queryable): Promise<void> {
   const rows = await tx.all(EXTENSIONS_OF_BATCH);
   const agg = new Map<string, { ext: string; user: string; count: number }>();
   for (const r of rows) {
@@ -156,22 +101,13 @@ async function extensionDelta(tx: Queryable): Promise<void> {
   }
 }
 
-/** Empties both rollup sets and queues every stored event again (purge, and the benchmark's bulk load). */
+/** Empties both rollup sets and queues every stored event again (a rebuild: the benchmark's bulk load). */
 export async function requeueAll(tx: Queryable): Promise<void> {
   await tx.run("DELETE FROM pending_rollup");
   await tx.run("DELETE FROM pending_shared");
   for (const t of [...setTables(LIVE), ...setTables(SHARED)]) await tx.run(`DELETE FROM ${t}`);
   await tx.run("INSERT INTO pending_rollup (id) SELECT id FROM events");
   await tx.run("INSERT INTO pending_shared (day, id) SELECT day, id FROM events");
-}
-
-/** Deletes events that arrived before `cutoffDay` and queues the rest for a rebuild. */
-export function deleteBefore(db: Db, cutoffDay: string): Promise<number> {
-  return db.exclusive(LOCK_ROLLUP, async (tx) => {
-    const gone = await tx.run("DELETE FROM events WHERE day < ?", [cutoffDay]);
-    if (gone > 0) await requeueAll(tx);
-    return gone;
-  });
 }
 
 /**

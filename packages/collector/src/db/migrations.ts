@@ -16,10 +16,17 @@ import { M001_EVENTS } from "./migrations/001-events.js";
 import { M002_ROLLUPS } from "./migrations/002-rollups.js";
 import { M003_NO_ARRIVAL_ORDER } from "./migrations/003-no-arrival-order.js";
 import { M004_TRENDS } from "./migrations/004-trends.js";
+import { M005_WORKSPACE_COUNTS } from "./migrations/005-workspace-counts.js";
 
 export type { Migration } from "./migrations/migration.js";
 
-export const MIGRATIONS: readonly Migration[] = [M001_EVENTS, M002_ROLLUPS, M003_NO_ARRIVAL_ORDER, M004_TRENDS];
+export const MIGRATIONS: readonly Migration[] = [
+  M001_EVENTS,
+  M002_ROLLUPS,
+  M003_NO_ARRIVAL_ORDER,
+  M004_TRENDS,
+  M005_WORKSPACE_COUNTS,
+];
 
 /** The newest migration's id. */
 export const LATEST_MIGRATION = MIGRATIONS[MIGRATIONS.length - 1]!.id;

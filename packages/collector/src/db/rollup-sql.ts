@@ -141,7 +141,10 @@ export function buildDeltaSql(): string {
 SELECT dim, key, distinct_id, SUM(total), COUNT(*) FROM (${union}) u GROUP BY dim, key, distinct_id`;
 }
 
-/** Fills `rollup_wdelta` (workspace presence, for the `all` and `code` dimensions). */
+/**
+ * Fills `rollup_wdelta` (workspace presence, for the `all` and `code` dimensions) with the events
+ * of each folder that count towards each cell (a purge subtracts them, `purge.ts`).
+ */
 export function buildWorkspaceDeltaSql(): string {
   const parts = rollupParts().filter((p) => p.dim === "all" || p.dim === "code");
   const union = parts
@@ -150,7 +153,7 @@ export function buildWorkspaceDeltaSql(): string {
         `SELECT ${lit(p.dim)} AS dim, ${p.key} AS key, e.workspace_folder AS workspace_folder ${FROM_BATCH} WHERE ${p.where}`,
     )
     .join("\nUNION ALL\n");
-  return `INSERT INTO rollup_wdelta (dim, key, workspace_folder) SELECT DISTINCT dim, key, workspace_folder FROM (${union}) u`;
+  return `INSERT INTO rollup_wdelta (dim, key, workspace_folder, events) SELECT dim, key, workspace_folder, COUNT(*) FROM (${union}) u GROUP BY dim, key, workspace_folder`;
 }
 
 /** The batch's file-extension rows: a set per event, unpivoted in code (no portable split). */
@@ -181,8 +184,8 @@ WHERE r.workspace_folder IS NULL GROUP BY w.dim, w.key
 ON CONFLICT (dim, key) DO UPDATE SET workspaces = ${s.key}.workspaces + excluded.workspaces`,
     `INSERT INTO ${s.user} (dim, key, distinct_id, total, events) SELECT dim, key, distinct_id, total, events FROM rollup_delta WHERE 1 = 1
 ON CONFLICT (dim, key, distinct_id) DO UPDATE SET total = ${s.user}.total + excluded.total, events = ${s.user}.events + excluded.events`,
-    `INSERT INTO ${s.workspace} (dim, key, workspace_folder) SELECT dim, key, workspace_folder FROM rollup_wdelta WHERE 1 = 1
-ON CONFLICT (dim, key, workspace_folder) DO NOTHING`,
+    `INSERT INTO ${s.workspace} (dim, key, workspace_folder, events) SELECT dim, key, workspace_folder, events FROM rollup_wdelta WHERE 1 = 1
+ON CONFLICT (dim, key, workspace_folder) DO UPDATE SET events = ${s.workspace}.events + excluded.events`,
   ];
 }
 

@@ -37,7 +37,7 @@ export function addDays(day: string, n: number): string {
 }
 
 /** Fills `trend_days` with the step's days and their weeks (computed here: no portable date SQL). */
-async function fillDays(tx: Queryable): Promise<void> {
+export async function fillDays(tx: Queryable): Promise<void> {
   const days = (await tx.all("SELECT DISTINCT day FROM rollup_events")).map((r) => String(r.day));
   for (let i = 0; i < days.length; i += 200) {
     const slice = days.slice(i, i + 200);

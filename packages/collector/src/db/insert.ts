@@ -1,0 +1,144 @@
+/**
+ * Storing validated batches: a group of batches (see `group-commit.ts`) in one transaction, with
+ * prepared multi-row statements, skipping events whose `$insert_id` is already stored (or
+ * appears earlier in the group) and queueing the new ones for both rollup sets. Each event gets
+ * a fresh random id (`newEventId`): nothing stored orders events by arrival.
+ *
+ * SQLite: `INSERT … VALUES (…), (…) … RETURNING` in slices of at most `ROWS_PER_STATEMENT` rows
+ * (one prepared statement per slice size, cached by the driver), then the two queues, in one
+ * transaction. PostgreSQL: one statement per group (its own transaction: one round trip), the
+ * rows sent as one JSON parameter and read back with the `events` row type, the queues filled
+ * from the insert's `RETURNING` in the same statement.
+ */
+import { randomBytes } from "node:crypto";
+import type { EventProperties, ValidEvent } from "@polar-ide/telemetry";
+import { COLUMNS, encodeSet } from "./columns.js";
+import type { Db, Queryable, SqlValue } from "./driver.js";
+
+/** A validated batch and the UTC day it arrived. */
+export interface DayBatch {
+  readonly day: string;
+  readonly events: readonly ValidEvent[];
+}
+
+/** A fresh event id: 128 random bits, hex. Carries no order. */
+export function newEventId(): string {
+  return randomBytes(16).toString("hex");
+}
+
+/** Rows per multi-row statement on SQLite (at most this many distinct statements are prepared). */
+const ROWS_PER_STATEMENT = 50;
+
+function encode(p: EventProperties, name: string, type: "integer" | "text" | "boolean" | "set"): SqlValue {
+  const v = p[name];
+  switch (type) {
+    case "integer":
+      return typeof v === "number" ? v : 0;
+    case "boolean":
+      return v === true ? 1 : 0;
+    case "set":
+      return encodeSet(Array.isArray(v) ? v : []);
+    case "text":
+      return typeof v === "string" ? v : "";
+  }
+}
+
+const COLUMN_LIST = `id, day, ${COLUMNS.map((c) => c.name).join(", ")}`;
+const WIDTH = COLUMNS.length + 2;
+
+function repeat(n: number, item: string): string {
+  return new Array<string>(n).fill(item).join(", ");
+}
+
+const ROW_PLACEHOLDERS = `(${repeat(WIDTH, "?")})`;
+
+function insertEventsSql(rows: number): string {
+  return `INSERT INTO events (${COLUMN_LIST}) VALUES ${repeat(rows, ROW_PLACEHOLDERS)} ON CONFLICT (insert_id) DO NOTHING RETURNING id, day, insert_id`;
+}
+
+/** One stored row: random id, day, then the columns in `COLUMNS` order. */
+function rowOf(day: string, ev: ValidEvent): SqlValue[] {
+  const row: SqlValue[] = [newEventId(), day];
+  for (const c of COLUMNS) row.push(encode(ev.properties, c.property.name, c.sqlType));
+  return row;
+}
+
+/** How many events of each batch were newly stored, from the `$insert_id`s the insert stored. */
+function countPerBatch(batches: readonly DayBatch[], stored: ReadonlySet<string>): number[] {
+  // A stored `$insert_id` counts for the first batch (and event) that carries it.
+  const claimed = new Set<string>();
+  return batches.map((b) => {
+    let n = 0;
+    for (const ev of b.events) {
+      const id = ev.properties.$insert_id;
+      if (typeof id === "string" && stored.has(id) && !claimed.has(id)) {
+        claimed.add(id);
+        n++;
+      }
+    }
+    return n;
+  });
+}
+
+async function insertSqlite(tx: Queryable, batches: readonly DayBatch[]): Promise<Set<string>> {
+  const rows: SqlValue[][] = [];
+  for (const b of batches) for (const ev of b.events) rows.push(rowOf(b.day, ev));
+  const stored = new Set<string>();
+  const queued: { id: string; day: string }[] = [];
+  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+    const slice = rows.slice(start, start + ROWS_PER_STATEMENT);
+    for (const r of await tx.all(insertEventsSql(slice.length), slice.flat())) {
+      stored.add(String(r.insert_id));
+      queued.push({ id: String(r.id), day: String(r.day) });
+    }
+  }
+  for (let start = 0; start < queued.length; start += ROWS_PER_STATEMENT * 4) {
+    const slice = queued.slice(start, start + ROWS_PER_STATEMENT * 4);
+    await tx.run(
+      `INSERT INTO pending_rollup (id) VALUES ${repeat(slice.length, "(?)")}`,
+      slice.map((q) => q.id),
+    );
+    await tx.run(
+      `INSERT INTO pending_shared (day, id) VALUES ${repeat(slice.length, "(?, ?)")}`,
+      slice.flatMap((q) => [q.day, q.id]),
+    );
+  }
+  return stored;
+}
+
+/** PostgreSQL: the whole group in one statement (one transaction, one round trip). */
+const PG_INSERT = `WITH ins AS (
+  INSERT INTO events (${COLUMN_LIST})
+  SELECT ${COLUMN_LIST} FROM json_populate_recordset(NULL::events, ?::json)
+  ON CONFLICT (insert_id) DO NOTHING RETURNING id, day, insert_id
+), queued AS (INSERT INTO pending_rollup (id) SELECT id FROM ins),
+shared AS (INSERT INTO pending_shared (day, id) SELECT day, id FROM ins)
+SELECT insert_id FROM ins`;
+
+async function insertPostgres(db: Db, batches: readonly DayBatch[]): Promise<Set<string>> {
+  const names = ["id", "day", ...COLUMNS.map((c) => c.name)];
+  const rows: Record<string, SqlValue>[] = [];
+  for (const b of batches) {
+    for (const ev of b.events) {
+      const values = rowOf(b.day, ev);
+      const row: Record<string, SqlValue> = {};
+      names.forEach((n, i) => (row[n] = values[i]!));
+      rows.push(row);
+    }
+  }
+  const result = await db.all(PG_INSERT, [JSON.stringify(rows)]);
+  return new Set(result.map((r) => String(r.insert_id)));
+}
+
+/**
+ * Stores a group of batches in one transaction (all of them or none); resolves after commit
+ * with the number of events newly stored per batch.
+ */
+export async function insertGroup(db: Db, batches: readonly DayBatch[]): Promise<number[]> {
+  if (batches.every((b) => b.events.length === 0)) return batches.map(() => 0);
+  const stored =
+    db.dialect.name === "postgres"
+      ? await insertPostgres(db, batches)
+      : await db.transaction((tx) => insertSqlite(tx, batches));
+  return countPerBatch(batches, stored);
+}

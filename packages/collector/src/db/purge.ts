@@ -1,0 +1,140 @@
+/**
+ * Purge by subtraction: the events that arrived before the cutoff are unfolded from both rollup
+ * sets (every figure they added is taken away again) and deleted, chunk by chunk, instead of
+ * emptying the rollups and folding every remaining event again. The cost is that of the purged
+ * events (the daily purge: one day), not of the whole table.
+ *
+ * Each chunk is one transaction under the rollup lock: its events are unpivoted exactly as a
+ * rollup step unpivots them (`rollup-sql.ts`, `trend-sql.ts`), once for each set among the events
+ * that set had folded (an event still queued for a set is simply dequeued), then the deltas are
+ * subtracted:
+ * - per (dimension, key, user) and per (…, period, version, user): total and events go down, and
+ *   a row whose events reach 0 is deleted — the user left that cell, so its `users` goes down;
+ * - per (dimension, key, workspace folder): the folder's events go down (migration 5), and the
+ *   folder leaves the cell at 0;
+ * - per code, the histogram of per-user totals moves each touched user from the old total to the
+ *   new one (or out, when the user left);
+ * - a cell whose events reach 0 is deleted, as a fold of the remaining events would not have it.
+ * The rollups after a purge equal a rebuild from the remaining events (`test/purge.test.ts`
+ * checks that on random data).
+ */
+import type { Db, Queryable } from "./driver.js";
+import { COLUMNS } from "./columns.js";
+import { LOCK_ROLLUP, extensionDelta } from "./ingest.js";
+import { LIVE, SCRATCH, SHARED, buildDeltaSql, buildWorkspaceDeltaSql, type RollupSet } from "./rollup-sql.js";
+import { buildTrendDeltaSql, fillDays } from "./trend-sql.js";
+
+/** Events unfolded and deleted per purge transaction. */
+export const PURGE_CHUNK = 100_000;
+
+const DELTA_SQL = buildDeltaSql();
+const WORKSPACE_DELTA_SQL = buildWorkspaceDeltaSql();
+const TREND_DELTA_SQL = buildTrendDeltaSql();
+const NAMES = COLUMNS.map((c) => c.name).join(", ");
+
+/** The chunk's events that `set` had folded (not queued for it any more), into `rollup_events`. */
+function copyFolded(set: RollupSet): string {
+  const queued =
+    set.name === "live"
+      ? "SELECT 1 FROM pending_rollup p WHERE p.id = e.id"
+      : "SELECT 1 FROM pending_shared p WHERE p.day = e.day AND p.id = e.id";
+  return `INSERT INTO rollup_events (id, day, ${NAMES})
+SELECT e.id, e.day, ${NAMES.split(", ")
+    .map((n) => `e.${n}`)
+    .join(", ")} FROM events e WHERE e.id IN (SELECT id FROM rollup_batch) AND NOT EXISTS (${queued})`;
+}
+
+/** The statements subtracting `rollup_delta` and `rollup_wdelta` from one set, in order. */
+export function unapplyDeltaSql(s: RollupSet): string[] {
+  const joinUser = `JOIN ${s.user} u ON u.dim = d.dim AND u.key = d.key AND u.distinct_id = d.distinct_id`;
+  const joinWorkspace = `JOIN ${s.workspace} r ON r.dim = w.dim AND r.key = w.key AND r.workspace_folder = w.workspace_folder`;
+  return [
+    // Every statement reading the per-user (per-workspace) table runs before the one updating it.
+    `INSERT INTO ${s.hist} (dim, key, value, users)
+SELECT d.dim, d.key, u.total, -COUNT(*) FROM rollup_delta d ${joinUser} WHERE d.dim = 'code' GROUP BY d.dim, d.key, u.total
+ON CONFLICT (dim, key, value) DO UPDATE SET users = ${s.hist}.users + excluded.users`,
+    `INSERT INTO ${s.hist} (dim, key, value, users)
+SELECT d.dim, d.key, u.total - d.total, COUNT(*) FROM rollup_delta d ${joinUser} WHERE d.dim = 'code' AND u.events > d.events GROUP BY d.dim, d.key, u.total - d.total
+ON CONFLICT (dim, key, value) DO UPDATE SET users = ${s.hist}.users + excluded.users`,
+    `DELETE FROM ${s.hist} WHERE users = 0`,
+    `INSERT INTO ${s.key} (dim, key, users, total, events, workspaces)
+SELECT d.dim, d.key, -SUM(CASE WHEN u.events = d.events THEN 1 ELSE 0 END), -SUM(d.total), -SUM(d.events), 0 FROM rollup_delta d ${joinUser} WHERE 1 = 1 GROUP BY d.dim, d.key
+ON CONFLICT (dim, key) DO UPDATE SET users = ${s.key}.users + excluded.users, total = ${s.key}.total + excluded.total, events = ${s.key}.events + excluded.events`,
+    `INSERT INTO ${s.key} (dim, key, users, total, events, workspaces)
+SELECT w.dim, w.key, 0, 0, 0, -COUNT(*) FROM rollup_wdelta w ${joinWorkspace} WHERE r.events = w.events GROUP BY w.dim, w.key
+ON CONFLICT (dim, key) DO UPDATE SET workspaces = ${s.key}.workspaces + excluded.workspaces`,
+    `INSERT INTO ${s.user} (dim, key, distinct_id, total, events) SELECT dim, key, distinct_id, -total, -events FROM rollup_delta WHERE 1 = 1
+ON CONFLICT (dim, key, distinct_id) DO UPDATE SET total = ${s.user}.total + excluded.total, events = ${s.user}.events + excluded.events`,
+    `DELETE FROM ${s.user} WHERE events = 0 AND (dim, key, distinct_id) IN (SELECT dim, key, distinct_id FROM rollup_delta)`,
+    `INSERT INTO ${s.workspace} (dim, key, workspace_folder, events) SELECT dim, key, workspace_folder, -events FROM rollup_wdelta WHERE 1 = 1
+ON CONFLICT (dim, key, workspace_folder) DO UPDATE SET events = ${s.workspace}.events + excluded.events`,
+    `DELETE FROM ${s.workspace} WHERE events = 0 AND (dim, key, workspace_folder) IN (SELECT dim, key, workspace_folder FROM rollup_wdelta)`,
+    `DELETE FROM ${s.key} WHERE events = 0`,
+  ];
+}
+
+/** The statements subtracting `trend_delta` from one set's trend tables, in order. */
+export function unapplyTrendDeltaSql(s: RollupSet): string[] {
+  const cell = ["dim", "key", "grain", "period", "version"];
+  const same = cell.map((c) => `u.${c} = d.${c}`).join(" AND ");
+  const cols = cell.join(", ");
+  return [
+    `INSERT INTO ${s.trendKey} (${cols}, users, total, events)
+SELECT ${cell.map((c) => `d.${c}`).join(", ")}, -SUM(CASE WHEN u.events = d.events THEN 1 ELSE 0 END), -SUM(d.total), -SUM(d.events)
+FROM trend_delta d JOIN ${s.trendUser} u ON ${same} AND u.distinct_id = d.distinct_id WHERE 1 = 1 GROUP BY ${cell.map((c) => `d.${c}`).join(", ")}
+ON CONFLICT (${cols}) DO UPDATE SET users = ${s.trendKey}.users + excluded.users, total = ${s.trendKey}.total + excluded.total, events = ${s.trendKey}.events + excluded.events`,
+    `INSERT INTO ${s.trendUser} (${cols}, distinct_id, total, events) SELECT ${cols}, distinct_id, -total, -events FROM trend_delta WHERE 1 = 1
+ON CONFLICT (${cols}, distinct_id) DO UPDATE SET total = ${s.trendUser}.total + excluded.total, events = ${s.trendUser}.events + excluded.events`,
+    `DELETE FROM ${s.trendUser} WHERE events = 0 AND (${cols}, distinct_id) IN (SELECT ${cols}, distinct_id FROM trend_delta)`,
+    `DELETE FROM ${s.trendKey} WHERE events = 0`,
+  ];
+}
+
+const UNAPPLY = new Map<string, string[]>(
+  [LIVE, SHARED].map((s) => [s.name, [...unapplyDeltaSql(s), ...unapplyTrendDeltaSql(s)]]),
+);
+
+/** Empties the scratch tables but `rollup_batch` (the chunk being purged). */
+async function clearDeltas(tx: Queryable): Promise<void> {
+  for (const t of SCRATCH) if (t !== "rollup_batch") await tx.run(`DELETE FROM ${t}`);
+}
+
+/** Unfolds the chunk in `rollup_batch` from `set` (only the events the set had folded). */
+async function unfold(tx: Queryable, set: RollupSet): Promise<void> {
+  await clearDeltas(tx);
+  if ((await tx.run(copyFolded(set))) === 0) return;
+  await tx.run(DELTA_SQL);
+  await tx.run(WORKSPACE_DELTA_SQL);
+  await extensionDelta(tx);
+  await fillDays(tx);
+  await tx.run(TREND_DELTA_SQL);
+  for (const sql of UNAPPLY.get(set.name)!) await tx.run(sql);
+  await clearDeltas(tx);
+}
+
+/**
+ * Deletes the events that arrived before `cutoffDay` (`YYYY-MM-DD`) and subtracts them from both
+ * rollup sets, `chunk` events per transaction; resolves with the number deleted.
+ */
+export async function purgeBefore(db: Db, cutoffDay: string, chunk = PURGE_CHUNK): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await db.exclusive(LOCK_ROLLUP, async (tx) => {
+      for (const t of SCRATCH) await tx.run(`DELETE FROM ${t}`);
+      const picked = await tx.run(
+        `INSERT INTO rollup_batch (id) SELECT id FROM events WHERE day < ? LIMIT ${Math.max(1, Math.floor(chunk))}`,
+        [cutoffDay],
+      );
+      if (picked === 0) return 0;
+      await unfold(tx, LIVE);
+      await unfold(tx, SHARED);
+      await tx.run("DELETE FROM pending_rollup WHERE id IN (SELECT id FROM rollup_batch)");
+      await tx.run("DELETE FROM pending_shared WHERE day < ? AND id IN (SELECT id FROM rollup_batch)", [cutoffDay]);
+      const gone = await tx.run("DELETE FROM events WHERE id IN (SELECT id FROM rollup_batch)");
+      await tx.run("DELETE FROM rollup_batch");
+      return gone;
+    });
+    total += deleted;
+    if (deleted === 0) return total;
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Purge by subtraction (`src/db/purge.ts`): on random events (users, folders, codes, file
+ * extensions, versions, days across a week boundary), some already folded into the live or the
+ * shared set and some still queued, purging before a random day leaves every rollup table of
+ * both sets (per user, per folder, per key, histograms, trends) exactly as a rebuild from the
+ * remaining events would, on SQLite and PostgreSQL.
+ */
+import fc from "fast-check";
+import { validateBatch, type DiagnosticCode, type ValidEvent } from "@polar-ide/telemetry";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDb, Store } from "../src/index.js";
+import { purgeBefore } from "../src/db/purge.js";
+import { LIVE, SCRATCH, SHARED, setTables } from "../src/db/rollup-sql.js";
+import { databaseBackends, makeEvent, startPostgres, type Postgres } from "./helpers.js";
+
+let postgres: Postgres | null = null;
+const cleanups: (() => void)[] = [];
+beforeAll(async () => {
+  postgres = await startPostgres();
+});
+afterAll(() => {
+  postgres?.stop();
+  for (const c of cleanups) c();
+});
+
+/** Monday 2026-10-26 to Tuesday 2026-11-03: two ISO weeks. */
+const DAYS = ["2026-10-26", "2026-10-28", "2026-10-31", "2026-11-01", "2026-11-02", "2026-11-03"];
+const TODAY = "2026-11-03";
+const CODES: DiagnosticCode[] = [
+  "ParseError::UnrecognizedEOF",
+  "ValidationError::InvalidRuleType",
+  "ValidationWarning::MissingAllowRule",
+];
+
+const eventArb = fc.record({
+  day: fc.integer({ min: 0, max: DAYS.length - 1 }),
+  user: fc.integer({ min: 0, max: 6 }),
+  workspace: fc.integer({ min: 0, max: 4 }),
+  codes: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: CODES.length, maxLength: CODES.length }),
+  extensions: fc.subarray(["polar", "other"]),
+  version: fc.constantFrom("0.27.3", "0.28.0"),
+  os: fc.constantFrom("linux", "darwin"),
+});
+
+const scenarioArb = fc.record({
+  events: fc.array(eventArb, { minLength: 1, maxLength: 60 }),
+  /** How many events each set folds before the purge (in steps of 7), as a share of all. */
+  liveFolded: fc.integer({ min: 0, max: 100 }),
+  sharedFolded: fc.integer({ min: 0, max: 100 }),
+  /** Purge before this day (index into DAYS, or past the last day). */
+  cutoff: fc.integer({ min: 0, max: DAYS.length }),
+  chunk: fc.constantFrom(3, 1_000),
+});
+
+type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
+
+function toEvent(e: Scenario["events"][number]): ValidEvent {
+  const codes: Partial<Record<DiagnosticCode, number>> = {};
+  CODES.forEach((c, i) => {
+    if (e.codes[i]! > 0) codes[c] = e.codes[i]!;
+  });
+  const r = validateBatch([
+    makeEvent({
+      user: e.user,
+      workspace: e.workspace,
+      codes,
+      extensions: e.extensions,
+      env: { extversion: e.version, os: e.os },
+    }),
+  ]);
+  if (!r.ok) throw new Error(r.message);
+  return r.events[0]!;
+}
+
+const TABLES = [...setTables(LIVE), ...setTables(SHARED)];
+
+/** Every row of every rollup table, sorted: what a reader could ever see. */
+async function snapshot(store: Store): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const t of TABLES) {
+    const rows = await store.db.all(`SELECT * FROM ${t}`);
+    out[t] = rows
+      .map((r) => JSON.stringify(Object.entries(r).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])))
+      .sort();
+  }
+  return out;
+}
+
+async function emptyAll(store: Store): Promise<void> {
+  await store.db.transaction(async (tx) => {
+    for (const t of ["events", "pending_rollup", "pending_shared", ...SCRATCH, ...TABLES])
+      await tx.run(`DELETE FROM ${t}`);
+  });
+}
+
+async function run(store: Store, s: Scenario): Promise<void> {
+  await emptyAll(store);
+  const byDay = new Map<string, ValidEvent[]>();
+  for (const e of s.events) {
+    const day = DAYS[e.day]!;
+    byDay.set(day, [...(byDay.get(day) ?? []), toEvent(e)]);
+  }
+  for (const [day, events] of byDay) expect(await store.insertBatch(day, events)).toBe(events.length);
+  // Fold part of the events into each set: the rest stays queued through the purge.
+  const live = Math.floor((s.events.length * s.liveFolded) / 100);
+  for (let done = 0; done < live; done += 7) await store.refresh(Math.min(7, live - done));
+  const shared = Math.floor((s.events.length * s.sharedFolded) / 100);
+  for (let done = 0; done < shared; done += 7) await store.refreshShared(TODAY, Math.min(7, shared - done));
+
+  const cutoff = DAYS[s.cutoff] ?? "2026-12-01";
+  const expectedGone = s.events.filter((e) => DAYS[e.day]! < cutoff).length;
+  expect(await purgeBefore(store.db, cutoff, s.chunk)).toBe(expectedGone);
+  expect(await store.countEvents()).toBe(s.events.length - expectedGone);
+  await store.refresh();
+  await store.refreshShared(TODAY);
+  const purged = await snapshot(store);
+
+  // From scratch: empty both sets, fold every remaining event again.
+  await store.rebuildRollups();
+  await store.refresh();
+  await store.refreshShared(TODAY);
+  expect(purged).toEqual(await snapshot(store));
+}
+
+describe.each(databaseBackends(() => postgres, cleanups))("purge on %s", (name, makeDb) => {
+  it("leaves the rollups of both sets equal to a rebuild from the remaining events (random data)", async () => {
+    const store = new Store(openDb(await makeDb()));
+    await store.migrate();
+    try {
+      await fc.assert(
+        fc.asyncProperty(scenarioArb, (s) => run(store, s)),
+        { numRuns: name === "sqlite" ? 40 : 12 },
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("subtracts a purged user's codes, folders and trends: nothing of them is left", async () => {
+    const store = new Store(openDb(await makeDb()));
+    await store.migrate();
+    try {
+      // One old event of user 6 only (on its own folder), and newer events of others.
+      const old = toEvent({
+        day: 0,
+        user: 6,
+        workspace: 4,
+        codes: [2, 0, 1],
+        extensions: ["other"],
+        version: "0.27.3",
+        os: "darwin",
+      });
+      await store.insertBatch("2026-10-26", [old]);
+      const recent = [0, 1, 2].map((u) =>
+        toEvent({
+          day: 4,
+          user: u,
+          workspace: u,
+          codes: [1, 0, 0],
+          extensions: ["polar"],
+          version: "0.28.0",
+          os: "linux",
+        }),
+      );
+      await store.insertBatch("2026-11-02", recent);
+      await store.refresh();
+      await store.refreshShared(TODAY);
+      expect(await store.purge("2026-10-27")).toBe(1);
+      await store.refresh();
+      await store.refreshShared(TODAY);
+      expect(await store.live().totals()).toEqual({ events: 3, users: 3, workspaces: 3 });
+      expect(await store.shared().totals()).toEqual({ events: 3, users: 3, workspaces: 3 });
+      const codes = await store.codes();
+      expect(codes.map((c) => c.key)).toEqual(["ParseError::UnrecognizedEOF"]);
+      expect(codes[0]).toMatchObject({ users: 3, total: 3, workspaces: 3, hist: [{ value: 1, users: 3 }] });
+      const ext = (await store.breakdown(["lsp_extension", "env:os"])).get("lsp_extension")!;
+      expect(ext.map((r) => r.key)).toEqual(["polar"]);
+      for (const t of TABLES) {
+        const rows = await store.db.all(`SELECT * FROM ${t}`);
+        expect(JSON.stringify(rows), t).not.toContain(old.properties.distinct_id as string);
+        expect(JSON.stringify(rows), t).not.toContain("2026-10-26");
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
