@@ -355,12 +355,19 @@ export function targetAt(
   return found;
 }
 
-/** Every place in the documents naming `target`, in document then text order. */
-export function occurrences(docs: readonly ParsedDocument[], target: Target): Occurrence[] {
+/**
+ * Every place in the documents naming `target`, in document then text order; only those in
+ * `within` when given (the target's meaning still depends on every document of `docs`).
+ */
+export function occurrences(
+  docs: readonly ParsedDocument[],
+  target: Target,
+  within: readonly ParsedDocument[] = docs,
+): Occurrence[] {
   const key = keyOf(target);
   const blocks = target.kind === "declared" ? mergedBlocks(docs) : null;
   const out: Occurrence[] = [];
-  for (const doc of docs) {
+  for (const doc of within) {
     const index = indexOf(doc);
     const spans: { span: Span; declaration: boolean }[] = [...(index.byKey.get(key) ?? [])];
     if (blocks !== null) {

@@ -51,12 +51,10 @@ export function documentHighlights(
 ): DocumentHighlight[] {
   const at = targetAt(docs, doc, offset);
   if (at === null) return [];
-  return occurrences(docs, at.target)
-    .filter((o) => o.doc.uri === doc.uri)
-    .map((o) => ({
-      range: rangeOf(doc.document, o.span),
-      kind: o.declaration ? DocumentHighlightKind.Write : DocumentHighlightKind.Read,
-    }));
+  return occurrences(docs, at.target, [doc]).map((o) => ({
+    range: rangeOf(doc.document, o.span),
+    kind: o.declaration ? DocumentHighlightKind.Write : DocumentHighlightKind.Read,
+  }));
 }
 
 function describe(target: Target): string {
