@@ -1,7 +1,8 @@
 /**
  * Every editor feature on every file of the conformance corpus, as it is and with a syntax error
  * typed into its middle: no feature throws, at any position; every location a feature answers lies
- * inside the tracked document; highlights and references agree; a rename edits every reference.
+ * inside the tracked document; highlights and references agree; a rename edits every reference
+ * (and is decided alike by the check from scratch and the server's check on a fork of the policy).
  */
 import { corpusFiles } from "@polar-ide/testing";
 import { describe, expect, it } from "vitest";
@@ -84,10 +85,12 @@ describe("features on the conformance corpus", () => {
           expect(documentHighlights(docs, doc, offset)).toHaveLength(found.length);
           const prepared = prepareRename(docs, doc, offset);
           if (prepared !== null && !isRefusal(prepared) && !renamed) {
-            // One rename per file (each analyses the policy twice): refused with a message, or one edit per reference.
+            // One rename per file (each analyses the policy twice): refused with a message, or one edit per
+            // reference; the server's check on a fork of the policy decides as the check from scratch.
             renamed = true;
             const edit = rename(docs, doc, offset, "renamed_name");
             if (edit !== null && !isRefusal(edit)) expect(edit.changes?.[uri]).toHaveLength(found.length);
+            expect(rename(docs, doc, offset, "renamed_name", (texts) => documents.trial(uri, texts))).toEqual(edit);
           }
           if (!rewritten) {
             // One rewrite per file: an enabled action keeps the codes of the (editor) load.
