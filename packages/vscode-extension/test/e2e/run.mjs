@@ -12,7 +12,8 @@
 // `oso.polarLanguageServer.metrics.enabled: off` stops sending at once (the view says why); then,
 // with nothing sent any more, the language features: the completion popup offers a role declared
 // in a resource block, a rename (F2) edits two files, a file outside every folder and an untitled
-// Polar buffer get Oso's diagnostics as one-file policies, and no root's document is served twice.
+// Polar buffer get Oso's diagnostics as one-file policies, and no root's document is served twice;
+// a quick fix chosen from the Ctrl+. menu removes its diagnostic (lib/quick-fix.mjs).
 // Run 2 (`telemetry.telemetryLevel: off`): the same session sends nothing at all.
 // Screenshots and result.json go to <repo>/.artifacts/e2e/. Exit status 1 on any failed check.
 //
@@ -24,6 +25,7 @@ import * as os from "node:os";
 import { join } from "node:path";
 import { checkClasses } from "./lib/classes.mjs";
 import { eventsOf, PROJECT_TOKEN, startCollectorBehindProxy, summary } from "./lib/collector.mjs";
+import { checkQuickFix } from "./lib/quick-fix.mjs";
 import {
   ARTIFACTS,
   REPO,
@@ -546,6 +548,7 @@ async function main() {
   await checkCompletion(s1, ws);
   await checkRename(s1, ws);
   await checkOneFilePolicies(s1, scratchRoot);
+  await checkQuickFix(s1, ws);
   await checkClasses(s1, ws);
   fs.writeFileSync(join(ARTIFACTS, "console-errors-run1.json"), JSON.stringify(s1.consoleErrors, null, 2));
   await s1.browser.close();
