@@ -4,9 +4,8 @@
  * appears earlier in the group) and queueing the new ones for both rollup sets. Each event gets
  * a fresh random id (`newEventId`): nothing stored orders events by arrival.
  *
- * SQLite: `INSERT … VALUES (…), (…) … RETURNING` in slices of at most `ROWS_PER_STATEMENT` rows
- * (one prepared statement per slice size, cached by the driver), then the two queues, in one
- * transaction. PostgreSQL: one statement per group (its own transaction: one round trip), the
+ * SQLite: `INSERT … VALUES (…), (…) … RETURNING` in slices of at most 64 rows (one prepared
+ * statement per slice size, cached by the driver), then the two queues, in one transaction. PostgreSQL: one statement per group (its own transaction: one round trip), the
  * rows sent as one JSON parameter and read back with the `events` row type, the queues filled
  * from the insert's `RETURNING` in the same statement.
  */
@@ -26,8 +25,26 @@ export function newEventId(): string {
   return randomBytes(16).toString("hex");
 }
 
-/** Rows per multi-row statement on SQLite (at most this many distinct statements are prepared). */
-const ROWS_PER_STATEMENT = 50;
+/**
+ * Row counts of the multi-row statements on SQLite: a group of n rows is written in slices of
+ * these sizes (n's binary digits, 64 at most), so that few distinct statements are ever
+ * prepared (the driver caches them by text) whatever the group sizes.
+ */
+const SLICE_SIZES = [64, 32, 16, 8, 4, 2, 1];
+
+/** Splits `items` into slices whose lengths are `SLICE_SIZES`. */
+function slices<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  let start = 0;
+  for (const size of SLICE_SIZES) {
+    while (items.length - start >= size) {
+      out.push(items.slice(start, start + size));
+      start += size;
+      if (size !== SLICE_SIZES[0]) break;
+    }
+  }
+  return out;
+}
 
 function encode(p: EventProperties, name: string, type: "integer" | "text" | "boolean" | "set"): SqlValue {
   const v = p[name];
@@ -85,15 +102,13 @@ async function insertSqlite(tx: Queryable, batches: readonly DayBatch[]): Promis
   for (const b of batches) for (const ev of b.events) rows.push(rowOf(b.day, ev));
   const stored = new Set<string>();
   const queued: { id: string; day: string }[] = [];
-  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    const slice = rows.slice(start, start + ROWS_PER_STATEMENT);
+  for (const slice of slices(rows)) {
     for (const r of await tx.all(insertEventsSql(slice.length), slice.flat())) {
       stored.add(String(r.insert_id));
       queued.push({ id: String(r.id), day: String(r.day) });
     }
   }
-  for (let start = 0; start < queued.length; start += ROWS_PER_STATEMENT * 4) {
-    const slice = queued.slice(start, start + ROWS_PER_STATEMENT * 4);
+  for (const slice of slices(queued)) {
     await tx.run(
       `INSERT INTO pending_rollup (id) VALUES ${repeat(slice.length, "(?)")}`,
       slice.map((q) => q.id),
