@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { openDb, Store, summary, dashboardData, sharedDashboard } from "../packages/collector/dist/index.js";
 import { COLUMNS } from "../packages/collector/dist/db/columns.js";
+import { clickhouseQueries, startClickHouseCluster } from "./lib/clickhouse.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const MAIN = join(ROOT, "packages/collector/dist/main.js");
@@ -162,7 +163,7 @@ async function load(name, port) {
   return row;
 }
 
-async function ingest(pgUrl) {
+async function ingest(pgUrl, chUrl) {
   const rows = [];
   let port = await freePort();
   let child = await spawnReady(["-e", RAW_SERVER, String(port)]);
@@ -173,6 +174,8 @@ async function ingest(pgUrl) {
   for (const [name, db] of [
     ["collector, SQLite", `sqlite:${join(dir, "t.db")}`],
     ["collector, PostgreSQL", pgUrl],
+    // The ClickHouse cluster (bench/lib/clickhouse.mjs), when clickhouse-server is installed.
+    ...(chUrl === null ? [] : [["collector, ClickHouse (2 shards)", chUrl]]),
   ]) {
     port = await freePort();
     child = await spawnReady([
@@ -323,8 +326,9 @@ async function queries(name, url) {
 }
 
 const pgServer = await startPostgres();
+const chCluster = process.env.BENCH_SKIP_CLICKHOUSE === "1" ? null : await startClickHouseCluster();
 try {
-  if (process.env.BENCH_SKIP_INGEST !== "1") await ingest(pgServer.url);
+  if (process.env.BENCH_SKIP_INGEST !== "1") await ingest(pgServer.url, chCluster?.url("bench_ingest") ?? null);
   const dir = mkdtempSync(join(tmpdir(), "polar-bench-q-"));
   const rows = [];
   if (process.env.BENCH_SKIP_SQLITE !== "1") rows.push(...(await queries("SQLite", `sqlite:${join(dir, "q.db")}`)));
@@ -339,6 +343,13 @@ try {
   console.log("\nRollups, dashboard queries and purge:");
   console.table(rows);
   rmSync(dir, { recursive: true, force: true });
+  if (chCluster !== null) {
+    // Figures computed from the events at read time: no rollup step, a different table.
+    const sizes = (process.env.BENCH_CLICKHOUSE_SIZES ?? SIZES.join(",")).split(",").map(Number);
+    console.log("\nClickHouse cluster, dashboard queries:");
+    console.table(await clickhouseQueries(chCluster, sizes));
+  }
 } finally {
   pgServer.stop();
+  chCluster?.stop();
 }

@@ -129,3 +129,14 @@ export async function startClickHouse(shards = 2): Promise<ClickHouseCluster> {
     stop,
   };
 }
+
+/**
+ * `databaseBackends(…)` rows plus the ClickHouse cluster `cluster()` returns (started by the
+ * caller), so a suite written for SQL backends runs on all three.
+ */
+export function withClickHouse(
+  rows: [string, () => Promise<string>][],
+  cluster: () => ClickHouseCluster | null,
+): [string, () => Promise<string>][] {
+  return [...rows, ["clickhouse", async () => cluster()!.database()]];
+}

@@ -1,11 +1,13 @@
 /**
- * Ingest over HTTP (Fastify's `inject`) on SQLite and a real PostgreSQL server: the shipped
+ * Ingest over HTTP (Fastify's `inject`) on SQLite, a real PostgreSQL server and a two-shard
+ * ClickHouse cluster: the shipped
  * example is accepted in both body formats, retried batches are not counted twice, every
  * rejection rule answers with its status and message and stores nothing, and one source is
  * rate-limited.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { buildApp, loadConfig, openDb, Store } from "../src/index.js";
+import { buildApp, loadConfig, openDb, Store, type EventStore } from "../src/index.js";
+import { startClickHouse, withClickHouse, type ClickHouseCluster } from "./clickhouse-harness.js";
 import { Harness, form } from "./harness.js";
 import {
   EXAMPLE,
@@ -18,19 +20,26 @@ import {
 } from "./helpers.js";
 
 let postgres: Postgres | null = null;
+let clickhouse: ClickHouseCluster | null = null;
 const cleanups: (() => void)[] = [];
 beforeAll(async () => {
-  postgres = await startPostgres();
+  [postgres, clickhouse] = await Promise.all([startPostgres(), startClickHouse(2)]);
 });
-afterAll(() => {
+afterAll(async () => {
   postgres?.stop();
+  await clickhouse?.stop();
   for (const c of cleanups) c();
 });
 
-describe.each(databaseBackends(() => postgres, cleanups))("ingest on %s", (_name, makeDb) => {
-  let h: Harness;
+const backends = withClickHouse(
+  databaseBackends(() => postgres, cleanups),
+  () => clickhouse,
+);
+
+describe.each(backends)("ingest on %s", (_name, makeDb) => {
+  let h: Harness<EventStore>;
   beforeEach(async () => {
-    h = await Harness.start(await makeDb());
+    h = await Harness.startOn(await makeDb());
   });
   afterEach(async () => {
     await h.close();

@@ -1,12 +1,13 @@
 /**
  * The official `mixpanel` npm client, configured only with host, port and protocol, sends to a
- * listening collector (SQLite and PostgreSQL); it stores exactly what was sent, and the read API
+ * listening collector (SQLite, PostgreSQL and a two-shard ClickHouse cluster); it stores exactly what was sent, and the read API
  * publishes it wherever k-suppression lets a figure through.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Mixpanel from "mixpanel";
 import { DIAGNOSTIC_CODES, codeProperty } from "@polar-ide/telemetry";
 import { startCollector, type RunningCollector, type Summary } from "../src/index.js";
+import { startClickHouse, withClickHouse, type ClickHouseCluster } from "./clickhouse-harness.js";
 import { testConfig } from "./harness.js";
 import {
   PROJECT_TOKEN,
@@ -19,16 +20,21 @@ import {
 } from "./helpers.js";
 
 let postgres: Postgres | null = null;
+let clickhouse: ClickHouseCluster | null = null;
 beforeAll(async () => {
-  postgres = await startPostgres();
+  [postgres, clickhouse] = await Promise.all([startPostgres(), startClickHouse(2)]);
 });
 const cleanups: (() => void)[] = [];
-afterAll(() => {
+afterAll(async () => {
   postgres?.stop();
+  await clickhouse?.stop();
   for (const c of cleanups) c();
 });
 
-const backends = databaseBackends(() => postgres, cleanups);
+const backends = withClickHouse(
+  databaseBackends(() => postgres, cleanups),
+  () => clickhouse,
+);
 
 describe.each(backends)("mixpanel client → collector on %s", (_name, makeDb) => {
   it("sends batches (form body) and single events (GET) that the read API reports", async () => {
