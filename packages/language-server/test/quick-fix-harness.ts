@@ -7,6 +7,7 @@ import { Policy, type LoadResult } from "@polar-ide/analyzer";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { CodeAction, Diagnostic } from "vscode-languageserver";
 import { expect } from "vitest";
+import { LATER_PHASE_CODES } from "../src/quick-fixes/verify.js";
 import { inProcess, type TestClient } from "./helpers.js";
 
 /** Documents by URI. */
@@ -63,24 +64,11 @@ function counts(codes: readonly string[]): Map<string, number> {
 }
 
 /**
- * Codes of the phases a load that stopped never ran (docs/diagnostics.md §2): a fix that removes
- * the unrecoverable error lets them run, and what they report was hidden by the error, not added
- * by the fix. After the block phase: rule-type validation, undefined calls, the missing-rule
- * warnings. (InvalidRuleType is also a phase-1 code: only its count may grow, never a phase-1 one.)
- */
-const HIDDEN_AFTER_SHORTHAND: ReadonlySet<string> = new Set([
-  "ValidationError::InvalidRule",
-  "ValidationError::InvalidRuleType",
-  "ValidationError::MissingRequiredRule",
-  "ValidationError::UndefinedRuleCall",
-  "ValidationWarning::MissingAllowRule",
-  "ValidationWarning::MissingHasPermissionRule",
-]);
-
-/**
  * Asserts that applying `action` removed one diagnostic of `code` and added none: every code is
  * reported at most as often as before, and `code` less often. A load that stopped at the block
- * phase before the fix may now report what its later phases find (see HIDDEN_AFTER_SHORTHAND).
+ * phase before the fix may now report what its later phases find (docs/diagnostics.md §2): the
+ * codes of those phases (LATER_PHASE_CODES, the list the server's own check uses) may appear,
+ * hidden by the error, not added by the fix; a code of the phases that did run may not.
  */
 export function expectFixed(before: Texts, after: Texts, code: string, what: string): void {
   const b = analyse(before);
@@ -89,7 +77,7 @@ export function expectFixed(before: Texts, after: Texts, code: string, what: str
   const ac = counts(a.codes);
   expect(ac.get(code) ?? 0, `${what}: ${code} is still reported`).toBeLessThan(bc.get(code) ?? 0);
   for (const [c, n] of ac) {
-    if (b.stage === "stopped-after-shorthand" && HIDDEN_AFTER_SHORTHAND.has(c)) continue;
+    if (b.stage === "stopped-after-shorthand" && LATER_PHASE_CODES.has(c)) continue;
     expect(n, `${what}: the fix added ${c}`).toBeLessThanOrEqual(bc.get(c) ?? 0);
   }
 }
