@@ -3,13 +3,16 @@
 // `User`, makes the server report what Oso's engine reports when an application registers `User`
 // ("Unregistered class: Repo", the message computed by oso@0.27.3 here); deleting polar.json takes
 // it away again. Both go through VS Code's file watcher (the server's dynamic registration for
-// polar.json) to the language server. Screenshots: 12-polar-json-classes.png, 13-polar-json-deleted.png.
+// polar.json) to the language server. Then the same classes as the user setting
+// `oso.polarLanguageServer.classes` (sent by the extension as workspace/didChangeConfiguration, no
+// restart) and back. Screenshots: 12-polar-json-classes.png, 13-polar-json-deleted.png,
+// 15-classes-setting.png.
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { ARTIFACTS, check, timings, waitFor } from "./harness.mjs";
+import { ARTIFACTS, check, sleep, timings, waitFor } from "./harness.mjs";
 import { FEATURE_FILES } from "./oso.mjs";
-import { markerRows, openProblems, problemsMatching } from "./workbench.mjs";
+import { markerRows, openProblems, problemsMatching, runCommand } from "./workbench.mjs";
 
 const require = createRequire(import.meta.url);
 const { Oso } = require("oso");
@@ -72,4 +75,58 @@ export async function checkClasses(s, ws) {
   timings.polarJsonDeletedToClearedMs = Date.now() - t;
   await s.page.screenshot({ path: join(ARTIFACTS, "13-polar-json-deleted.png") });
   check("classes: deleting polar.json takes it away again", gone, await rowsAbout(s.page, message));
+
+  // The same classes as the user setting: the extension sends it (didChangeConfiguration), no restart.
+  // A failure here is a failed check, never an exception that would end the run.
+  await checkClassesSetting(s, message).catch((e) => check("classes: the setting checks ran", false, String(e)));
+}
+
+async function checkClassesSetting(s, message) {
+  const settings = { ...s.settings, "oso.polarLanguageServer.metrics.enabled": "off" };
+  await writeUserSettings(s, { ...settings, "oso.polarLanguageServer.classes": { User: {} } });
+  await openProblems(s.page);
+  const bySetting = await waitFor(
+    "UnregisteredClass from the classes setting",
+    async () => ((await rowsAbout(s.page, message)).some((r) => r.includes("UnregisteredClass")) ? true : null),
+    30_000,
+  ).catch(() => false);
+  await s.page.screenshot({ path: join(ARTIFACTS, "15-classes-setting.png") });
+  check(
+    "classes: the oso.polarLanguageServer.classes setting does the same",
+    bySetting,
+    await rowsAbout(s.page, message),
+  );
+  // Back to the settings of run 1; the settings editor closed for the checks that follow.
+  await writeUserSettings(s, settings);
+  await runCommand(s.page, "View: Close Editor");
+  await openProblems(s.page);
+  const cleared = await waitFor(
+    "UnregisteredClass gone with the setting",
+    async () => (await rowsAbout(s.page, message)).length === 0,
+    30_000,
+  ).catch(() => false);
+  check("classes: removing the setting takes it away", cleared, await rowsAbout(s.page, message));
+}
+
+/** Replaces the user settings through the settings.json editor (a file written behind code-server's back is not noticed reliably). */
+async function writeUserSettings(s, settings) {
+  await runCommand(s.page, "Preferences: Open User Settings (JSON)");
+  await s.page.waitForSelector('.tab.active[aria-label*="settings.json"]', { timeout: 15_000 }).catch(() => null);
+  await sleep(800);
+  await s.page.keyboard.press("Control+A");
+  await s.page.keyboard.insertText(JSON.stringify(settings));
+  // The editor's auto-closing leaves the brackets and quotes it added after the typed text: drop them.
+  await s.page.keyboard.press("Control+Shift+End");
+  await s.page.keyboard.press("Delete");
+  await s.page.keyboard.press("Control+S");
+  const saved = await waitFor(
+    "settings.json saved",
+    () => JSON.stringify(JSON.parse(fs.readFileSync(s.settingsFile, "utf8"))) === JSON.stringify(settings),
+    10_000,
+  ).catch(() => false);
+  check(
+    "classes: user settings written through the settings.json editor",
+    saved,
+    fs.readFileSync(s.settingsFile, "utf8"),
+  );
 }
