@@ -1,5 +1,6 @@
 /**
  * The ClickHouse cluster backend's own contracts, on a real two-shard cluster:
+ * - concurrent batches are stored together (group commit), each event once;
  * - a retried batch whose events live on both shards counts once, retried at once, later the
  *   same day, or the next day; and rows stored twice behind the insert-time lookup (two
  *   deliveries racing) still count once before any merge collapses them;
@@ -87,6 +88,17 @@ describe("ClickHouse cluster", () => {
     await h.store.compact();
     expect((await rawRows()).reduce((a, b) => a + b, 0)).toBe(40);
     expect(await h.dashboard()).toEqual(dashboard);
+  });
+
+  it("stores concurrent batches together (group commit), each counted once", async () => {
+    const batches = Array.from({ length: 30 }, (_, b) =>
+      Array.from({ length: 5 }, (_, i) => makeEvent({ user: b * 5 + i })),
+    );
+    // Every batch twice, all at once: the copies share groups or follow them.
+    await Promise.all([...batches, ...batches].map((b) => h.send(b)));
+    expect(await h.store.countEvents()).toBe(150);
+    expect((await h.summary()).events).toBe(150);
+    expect((await rawRows()).reduce((a, b) => a + b, 0)).toBe(150);
   });
 
   it("purges by dropping whole day partitions on every shard", async () => {

@@ -10,7 +10,8 @@
  * so no figure counts it twice, merged or not.
  *
  * All or nothing: the batch is one insert through the `Distributed` table with
- * `insert_distributed_sync=1`, acknowledged once every shard has its rows. A shard stores its
+ * `insert_distributed_sync=1` (together with the batches that arrived meanwhile: group commit),
+ * acknowledged once every shard has its rows. A shard stores its
  * part of a batch atomically (one block); a batch spanning shards (several users: Mixpanel's
  * clients send one user's events) that fails on one shard has its new rows deleted again from
  * the others before the error is answered, and a retry stores what is missing.
@@ -55,6 +56,17 @@ function encodeRow(day: string, p: EventProperties): EventRow {
               : "";
   }
   return row;
+}
+
+/** Most events one group insert takes. */
+const GROUP_EVENTS = 20_000;
+
+/** A batch waiting for its group's insert. */
+interface Pending {
+  readonly day: string;
+  readonly events: readonly ValidEvent[];
+  resolve(stored: number): void;
+  reject(error: unknown): void;
 }
 
 /** A computed snapshot and what it was computed from. */
@@ -118,23 +130,70 @@ export class ClickHouseStore implements EventStore {
     return [...reverted].sort((a, b) => b - a);
   }
 
-  async insertBatch(day: string, events: readonly ValidEvent[]): Promise<number> {
+  /** Batches waiting for the insert in flight to finish (group commit). */
+  private waiting: Pending[] = [];
+  private draining = false;
+
+  /**
+   * Stores a batch. Batches arriving while an insert is in flight wait and then go together in
+   * the next one (one lookup, one insert): with ClickHouse, one insert per request would make a
+   * part per request and wait on the shards each time. A group that fails fails every batch of it
+   * (each is answered with an error and stores nothing it did not already have).
+   */
+  insertBatch(day: string, events: readonly ValidEvent[]): Promise<number> {
     bindDay(day);
     this.lastWriteAt = Date.now();
-    // Within the batch, the first event of an `$insert_id` wins (as on SQL).
-    const fresh = new Map<string, ValidEvent>();
-    for (const e of events) {
-      const id = String(e.properties.$insert_id);
-      if (!fresh.has(id)) fresh.set(id, e);
+    return new Promise<number>((resolve, reject) => {
+      this.waiting.push({ day, events, resolve, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.waiting.length > 0) {
+        const group: Pending[] = [];
+        let size = 0;
+        while (
+          this.waiting.length > 0 &&
+          (group.length === 0 || size + this.waiting[0]!.events.length <= GROUP_EVENTS)
+        ) {
+          const next = this.waiting.shift()!;
+          group.push(next);
+          size += next.events.length;
+        }
+        try {
+          const counts = await this.storeGroup(group);
+          group.forEach((b, i) => b.resolve(counts[i]!));
+        } catch (e) {
+          for (const b of group) b.reject(e);
+        }
+      }
+    } finally {
+      this.draining = false;
     }
-    if (fresh.size === 0) return 0;
+  }
+
+  /** Stores a group of batches in one insert; resolves with each batch's newly stored events. */
+  private async storeGroup(group: readonly Pending[]): Promise<number[]> {
+    // The first event of an `$insert_id` wins (as on SQL), within a batch and across the group.
+    const fresh = new Map<string, { batch: number; row: EventRow }>();
+    group.forEach((b, batch) => {
+      for (const e of b.events) {
+        const id = String(e.properties.$insert_id);
+        if (!fresh.has(id)) fresh.set(id, { batch, row: encodeRow(b.day, e.properties) });
+      }
+    });
+    const counts = group.map(() => 0);
+    if (fresh.size === 0) return counts;
     const known = await rows(
       this.cluster.entry,
       `SELECT DISTINCT insert_id FROM events WHERE insert_id IN (${[...fresh.keys()].map(bind).join(", ")})`,
     );
     for (const r of known) fresh.delete(String(r.insert_id));
-    if (fresh.size === 0) return 0;
-    const values = [...fresh.values()].map((e) => encodeRow(day, e.properties));
+    if (fresh.size === 0) return counts;
+    const values = [...fresh.values()].map((f) => f.row);
     try {
       // The column list leaves out the cells, which ClickHouse computes (their DEFAULT): 18.16
       // fills a field a JSON row omits with the type's default instead.
@@ -143,7 +202,8 @@ export class ClickHouseStore implements EventStore {
       if (new Set(values.map((v) => v.distinct_id)).size > 1) await this.undo([...fresh.keys()]);
       throw e;
     }
-    return fresh.size;
+    for (const f of fresh.values()) counts[f.batch]!++;
+    return counts;
   }
 
   /** Deletes a failed batch's new rows from the shards that took them (best effort). */
