@@ -1,31 +1,36 @@
-// The application's classes in run 1: the `app` root holds a resource block `Repo` (FEATURE_FILES),
-// which Oso's editor view never reports. A polar.json written at the root on disk, registering only
-// `User`, makes the server report what Oso's engine reports when an application registers `User`
-// ("Unregistered class: Repo", the message computed by oso@0.27.3 here); deleting polar.json takes
-// it away again. Both go through VS Code's file watcher (the server's dynamic registration for
-// polar.json) to the language server. Then the same classes as the user setting
-// `oso.polarLanguageServer.classes` (sent by the extension as workspace/didChangeConfiguration, no
-// restart) and back. Screenshots: 12-polar-json-classes.png, 13-polar-json-deleted.png,
-// 15-classes-setting.png.
+// The application's classes in run 1, in the `services/billing` root (the one the earlier checks
+// leave loadable: the completion check leaves `app` with a half-typed line, and a root whose
+// policy does not parse reports no class, in Oso as here). A file with a resource block `Invoice`
+// is added, which Oso's editor view never reports. A polar.json written at the root on disk,
+// registering only `User`, makes the server report what Oso's engine reports when an application
+// registers `User` ("Unregistered class: Invoice", computed by oso@0.27.3 from the root's files);
+// deleting polar.json takes it away again. Both go through VS Code's file watcher (the server's
+// dynamic registration for polar.json) to the language server. Then the same classes as the user
+// setting `oso.polarLanguageServer.classes` (sent by the extension as workspace/didChangeConfiguration,
+// no restart) and back; the added file is removed at the end. Screenshots: 12-polar-json-classes.png,
+// 13-polar-json-deleted.png, 15-classes-setting.png.
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { ARTIFACTS, check, sleep, timings, waitFor } from "./harness.mjs";
-import { FEATURE_FILES } from "./oso.mjs";
 import { markerRows, openProblems, problemsMatching, runCommand } from "./workbench.mjs";
 
 const require = createRequire(import.meta.url);
 const { Oso } = require("oso");
 
-const ROOT = "app";
+const ROOT = "services/billing";
+const FILE = "accounts.polar";
+const TEXT = "actor User {}\n\nresource Invoice {}\n\nallow(_actor, _action, _resource) if accounts_rule();\n";
+/** Reported with or without classes: tells that the server has loaded FILE. */
+const LOADED = "Call to undefined rule: accounts_rule()";
 const REGISTERED = ["User"];
 
-/** The first line of what Oso reports loading `text` in an application that registered `classes`. */
-async function osoWithClasses(text, classes) {
+/** The first line of what Oso reports loading `paths` in an application that registered `classes`. */
+async function osoWithClasses(paths, classes) {
   const oso = new Oso();
   for (const name of classes) oso.registerClass(class {}, { name });
   try {
-    await oso.loadStr(text);
+    await oso.loadFiles(paths);
     return null;
   } catch (e) {
     const message = String(e.message ?? e).split("\n")[0];
@@ -38,16 +43,42 @@ const rowsAbout = async (page, message) => markerRows(await problemsMatching(pag
 
 /** Run 1: a polar.json with classes makes an UnregisteredClass appear; deleting it clears it. */
 export async function checkClasses(s, ws) {
-  const message = await osoWithClasses(FEATURE_FILES[`${ROOT}/repo.polar`], REGISTERED);
-  check("classes: Oso reports an unregistered class for the app root", message === "Unregistered class: Repo", message);
+  const root = join(ws, ROOT);
+  fs.writeFileSync(join(root, FILE), TEXT);
+  try {
+    // A failure is a failed check, never an exception that would end the run.
+    await checkPolarJson(s, root).catch((e) => check("classes: the checks ran", false, String(e)));
+  } finally {
+    fs.rmSync(join(root, "polar.json"), { force: true });
+    fs.rmSync(join(root, FILE), { force: true });
+  }
+}
+
+async function checkPolarJson(s, root) {
+  const polarFiles = fs
+    .readdirSync(root)
+    .filter((f) => f.endsWith(".polar"))
+    .map((f) => join(root, f));
+  const message = await osoWithClasses(polarFiles, REGISTERED);
+  check(
+    "classes: Oso reports an unregistered class for the billing root",
+    message === "Unregistered class: Invoice",
+    message,
+  );
   if (message === null) return;
   await openProblems(s.page);
+  const loaded = await waitFor(
+    `${FILE} loaded by the server`,
+    async () => (await rowsAbout(s.page, LOADED)).length > 0,
+    30_000,
+  ).catch(() => false);
   check(
     "classes: without polar.json it is not reported (Oso's editor view)",
-    (await rowsAbout(s.page, message)).length === 0,
+    loaded && (await rowsAbout(s.page, message)).length === 0,
+    { loaded, rows: await rowsAbout(s.page, message) },
   );
 
-  const config = join(ws, ROOT, "polar.json");
+  const config = join(root, "polar.json");
   fs.writeFileSync(config, JSON.stringify({ classes: Object.fromEntries(REGISTERED.map((c) => [c, {}])) }, null, 2));
   let t = Date.now();
   const shown = await waitFor(
