@@ -24,6 +24,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { join } from "node:path";
 import { checkClasses } from "./lib/classes.mjs";
+import { checkFormatDocument } from "./lib/format.mjs";
 import { eventsOf, PROJECT_TOKEN, startCollectorBehindProxy, summary } from "./lib/collector.mjs";
 import { checkQuickFix } from "./lib/quick-fix.mjs";
 import {
@@ -550,6 +551,7 @@ async function main() {
   await checkOneFilePolicies(s1, scratchRoot);
   await checkQuickFix(s1, ws);
   await checkClasses(s1, ws);
+  await checkFormatDocument(s1, ws);
   fs.writeFileSync(join(ARTIFACTS, "console-errors-run1.json"), JSON.stringify(s1.consoleErrors, null, 2));
   await s1.browser.close();
   await stopAll((c) => c.spawnfile !== process.execPath); // code-server of run 1; the collector stays
