@@ -1,11 +1,13 @@
 /**
  * Acknowledge-after-commit: a child collector is killed with SIGKILL while senders are loading it;
- * after a restart every acknowledged event is stored (and counted once).
+ * after a restart every acknowledged event is stored (and counted once). On SQLite, PostgreSQL and
+ * a two-shard ClickHouse cluster.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDb, Store } from "../src/index.js";
+import { openStore } from "../src/index.js";
+import { startClickHouse, withClickHouse, type ClickHouseCluster } from "./clickhouse-harness.js";
 import {
   PROJECT_TOKEN,
   READ_TOKEN,
@@ -20,14 +22,16 @@ const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 
 let postgres: Postgres | null = null;
+let clickhouse: ClickHouseCluster | null = null;
 beforeAll(async () => {
   // The child runs the built CLI: build it (a no-op when up to date).
   execFileSync("npx", ["tsc", "-b", "packages/collector"], { cwd: ROOT, stdio: "inherit" });
-  postgres = await startPostgres();
+  [postgres, clickhouse] = await Promise.all([startPostgres(), startClickHouse(2)]);
 });
 const cleanups: (() => void)[] = [];
-afterAll(() => {
+afterAll(async () => {
   postgres?.stop();
+  await clickhouse?.stop();
   for (const c of cleanups) c();
 });
 
@@ -63,7 +67,10 @@ async function startChild(db: string, port: number): Promise<ChildProcess> {
   return child;
 }
 
-const backends = databaseBackends(() => postgres, cleanups);
+const backends = withClickHouse(
+  databaseBackends(() => postgres, cleanups),
+  () => clickhouse,
+);
 
 describe.each(backends)("SIGKILL on %s", (_name, makeDb) => {
   it("loses no acknowledged event", async () => {
@@ -122,7 +129,7 @@ describe.each(backends)("SIGKILL on %s", (_name, makeDb) => {
     again.kill("SIGTERM");
     await new Promise((r) => again.once("exit", r));
 
-    const store = new Store(openDb(db));
+    const store = openStore(db);
     try {
       const stored = await store.insertIds();
       const missing = [...acked].filter((id) => !stored.has(id));
