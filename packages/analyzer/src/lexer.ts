@@ -160,9 +160,15 @@ function codePointString(text: string, at: number): string {
 const NO_INT = 0n;
 
 export class Lexer {
-  private pos = 0;
+  private pos: number;
 
-  constructor(private readonly text: string) {}
+  /** Lexes `text` from offset `start` (a top-level item boundary when not 0: see incremental-parse.ts). */
+  constructor(
+    private readonly text: string,
+    start = 0,
+  ) {
+    this.pos = start;
+  }
 
   /** Offset just after the last consumed character. */
   get offset(): number {

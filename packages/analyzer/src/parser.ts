@@ -176,8 +176,12 @@ class Parser {
   private prevEnd = 0;
   private depth = 0;
 
-  constructor(private readonly file: SourceFile) {
-    this.lexer = new Lexer(file.text);
+  constructor(
+    private readonly file: SourceFile,
+    start = 0,
+  ) {
+    this.lexer = new Lexer(file.text, start);
+    this.prevEnd = start;
     this.cur = this.lex();
   }
 
@@ -822,9 +826,17 @@ class Parser {
 
   // ---- lines ----------------------------------------------------------------------------------
 
-  parseLines(): Line[] {
+  /**
+   * Top-level items until the end of the file, or until `stop(end)` holds for an item's end offset
+   * (just after its `;` or `}`); `ends` receives each item's end offset.
+   */
+  parseLines(ends: number[] = [], stop: (end: number) => boolean = () => false): Line[] {
     const lines: Line[] = [];
-    while (!this.at(T.EOF)) lines.push(this.line());
+    while (!this.at(T.EOF)) {
+      lines.push(this.line());
+      ends.push(this.prevEnd);
+      if (stop(this.prevEnd)) break;
+    }
     return lines;
   }
 
@@ -1011,9 +1023,31 @@ class Parser {
  * it. Never throws.
  */
 export function parseFile(file: SourceFile): ParseResult {
+  const ends: number[] = [];
+  const result = parseItems(file, 0, ends);
+  if (result.ok) ITEM_ENDS.set(result.value, ends);
+  return result;
+}
+
+/**
+ * End offset (just after the `;` or `}`) of each top-level item of a successful parse, by its line
+ * array: where the lexer and parser are back at the top level, for {@link reparseFile}.
+ */
+export const ITEM_ENDS = new WeakMap<readonly Line[], readonly number[]>();
+
+/**
+ * Parses top-level items of `file` from offset `start` (0, or the end of a top-level item), pushing
+ * each item's end offset to `ends`, until the end of the file or until `stop(end)` holds. Never throws.
+ */
+export function parseItems(
+  file: SourceFile,
+  start: number,
+  ends: number[],
+  stop?: (end: number) => boolean,
+): Result<Line[]> {
   try {
-    const parser = new Parser(file);
-    return ok(parser.parseLines());
+    const parser = new Parser(file, start);
+    return ok(parser.parseLines(ends, stop));
   } catch (e) {
     if (e instanceof Failure) return err(e.diagnostic);
     // A bug in the parser must not take down the editor: report it on the file.

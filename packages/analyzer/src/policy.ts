@@ -7,6 +7,7 @@ import type { SourceFile } from "./ast.js";
 import { compareCodePoints } from "./code-points.js";
 import { EDITOR_DROPPED_CODES, error, type Diagnostic, type Severity } from "./diagnostics.js";
 import type { LoadOptions } from "./environment.js";
+import { reparseFile } from "./incremental-parse.js";
 import { diagnosticLoad, Loader, type LoadResult, type LoadSource } from "./load.js";
 import { parseFile, type ParseResult } from "./parser.js";
 import { lineIndexOf, type Range } from "./positions.js";
@@ -166,7 +167,8 @@ export class Policy {
     const old = this.entries.get(name);
     if (old !== undefined && old.file.text === text) return false;
     const file: SourceFile = { name, text };
-    const parsed = parseFile(file);
+    // Only the items the edit touched are parsed again (the result equals a fresh parse).
+    const parsed = old === undefined ? parseFile(file) : reparseFile(old.file, old.parsed, file);
     const stats = fileStats(parsed, text);
     if (old !== undefined) accumulateStats(this.totals, old.stats, -1);
     accumulateStats(this.totals, stats, 1);

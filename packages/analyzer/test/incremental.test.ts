@@ -74,6 +74,7 @@ type Edit =
   | { op: "insert"; file: number; at: number; text: string }
   | { op: "word"; file: number; at: number; word: string }
   | { op: "delete"; file: number; at: number; length: number }
+  | { op: "deleteChar"; file: number; which: number; char: string }
   | { op: "mutate"; file: number; ms: Parameters<typeof applyMutations>[1] }
   | { op: "replace"; file: number; pool: number }
   | { op: "add"; pool: number }
@@ -123,6 +124,7 @@ function applyEdit(files: Map<string, string>, e: Edit, fresh: () => string): vo
     case "insert":
     case "word":
     case "delete":
+    case "deleteChar":
     case "mutate":
     case "replace": {
       const name = pick(e.file);
@@ -141,6 +143,12 @@ function applyEdit(files: Map<string, string>, e: Edit, fresh: () => string): vo
       } else if (e.op === "delete") {
         const i = Math.floor(e.at * text.length);
         files.set(name, text.slice(0, i) + text.slice(i + e.length));
+      } else if (e.op === "deleteChar") {
+        // One occurrence of a structural character (`;`, `}`, `"`, `#`): items merge or strings/comments end elsewhere.
+        const at: number[] = [];
+        for (let i = text.indexOf(e.char); i >= 0; i = text.indexOf(e.char, i + 1)) at.push(i);
+        const i = at[Math.floor(e.which * at.length)];
+        if (i !== undefined) files.set(name, text.slice(0, i) + text.slice(i + 1));
       } else if (e.op === "mutate") {
         files.set(name, applyMutations(text, e.ms));
       } else {
@@ -214,6 +222,44 @@ function checkSequence(initial: readonly { name: string; text: string }[], edits
 
 const edits = fc.array(edit, { minLength: 1, maxLength: 8 });
 
+/** One big file: the RBAC policy's files and corpus cases that parse, joined (the incremental re-parse's case). */
+const BIG_FILE: { name: string; text: string }[] = [
+  {
+    name: "big.polar",
+    text: [
+      ...generateRbacPolicy(600, 1).files.map((f) => f.text),
+      ...CASES.flat()
+        .slice(0, 40)
+        .map((f) => f.text),
+    ]
+      .filter((text) => parseFile({ name: "t", text }).ok)
+      .join("\n"),
+  },
+];
+
+/** Edits inside one file aimed at item boundaries: strings, comments, `;`, `{`, `}`, spans across items. */
+const bigFileEdit: fc.Arbitrary<Edit> = fc.oneof(
+  fc.record({
+    op: fc.constant("insert" as const),
+    file: fc.constant(0),
+    at: position,
+    text: fc.constantFrom('"', "#", ";", "}", "{", "\n", '";', "# x;\n", 'f(";");', "resource R {", "x", "."),
+  }),
+  fc.record({
+    op: fc.constant("delete" as const),
+    file: fc.constant(0),
+    at: position,
+    length: fc.integer({ min: 1, max: 80 }),
+  }),
+  fc.record({
+    op: fc.constant("deleteChar" as const),
+    file: fc.constant(0),
+    which: position,
+    char: fc.constantFrom(";", "}", '"', "#"),
+  }),
+  fc.record({ op: fc.constant("word" as const), file: fc.constant(0), at: position, word: fc.constantFrom(...WORDS) }),
+);
+
 describe("incremental analysis equals a fresh load", () => {
   it("has corpus cases to edit", () => {
     expect(CASES.length).toBeGreaterThan(100);
@@ -223,6 +269,14 @@ describe("incremental analysis equals a fresh load", () => {
     fc.assert(
       fc.property(fc.nat(CASES.length - 1), edits, (i, es) => checkSequence(CASES[i] ?? [], es)),
       { seed: SEED, numRuns: 150 },
+    );
+  });
+
+  it("on edits inside one big file", () => {
+    expect(BIG_FILE[0]?.text.split("\n").length).toBeGreaterThan(500);
+    fc.assert(
+      fc.property(fc.array(bigFileEdit, { minLength: 1, maxLength: 10 }), (es) => checkSequence(BIG_FILE, es)),
+      { seed: SEED + 4, numRuns: 40 },
     );
   });
 

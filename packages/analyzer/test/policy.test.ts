@@ -2,12 +2,16 @@ import { describe, expect, it, vi } from "vitest";
 import * as parser from "../src/parser.js";
 import { Policy } from "../src/policy.js";
 
-// Count parses without changing what the parser does.
+// Count parses without changing what the parser does: whole files (`parseFile`) and the items an
+// edit touched (`parseItems`, called by the incremental re-parse).
 vi.mock("../src/parser.js", async (importOriginal) => {
   const real = await importOriginal<typeof parser>();
-  return { ...real, parseFile: vi.fn(real.parseFile) };
+  return { ...real, parseFile: vi.fn(real.parseFile), parseItems: vi.fn(real.parseItems) };
 });
 const parseFile = vi.mocked(parser.parseFile);
+const parseItems = vi.mocked(parser.parseItems);
+/** Names of the files parsed (wholly or in part) since the last `mockClear`. */
+const parsedNames = (): string[] => [...parseFile.mock.calls, ...parseItems.mock.calls].map(([f]) => f.name);
 
 const ALLOW = "allow(_actor, _action, _resource);\n";
 const NO_ALLOW = "ValidationWarning::MissingAllowRule";
@@ -18,11 +22,27 @@ describe("Policy", () => {
     p.set("file:///a.polar", ALLOW);
     p.set("file:///b.polar", "f(1);\n");
     parseFile.mockClear();
+    parseItems.mockClear();
     expect(p.set("file:///b.polar", "f(2);\n")).toBe(true);
-    expect(parseFile.mock.calls.map(([f]) => f.name)).toEqual(["file:///b.polar"]);
+    expect(parsedNames()).toEqual(["file:///b.polar"]);
     parseFile.mockClear();
+    parseItems.mockClear();
     expect(p.set("file:///a.polar", ALLOW)).toBe(false);
+    expect(parsedNames()).toEqual([]);
+  });
+
+  it("re-parses only from the item an edit touched, and equals a fresh parse", () => {
+    const p = new Policy();
+    const items = Array.from({ length: 50 }, (_, i) => `f(${i});\n`);
+    p.set("a.polar", items.join(""));
+    parseFile.mockClear();
+    parseItems.mockClear();
+    const edited = items.map((l, i) => (i === 40 ? "f(4000);\n" : l)).join("");
+    p.set("a.polar", edited);
     expect(parseFile).not.toHaveBeenCalled();
+    // Resumes just after the `;` of item 39 (the items before it are reused).
+    expect(parseItems.mock.calls.map(([, start]) => start)).toEqual([items.slice(0, 40).join("").length - 1]);
+    expect(p.parsed("a.polar")).toEqual(parser.parseFile({ name: "a.polar", text: edited }));
   });
 
   it("orders names by code points, as the language server orders URIs", () => {

@@ -1,0 +1,186 @@
+/**
+ * Incremental re-parse of one file after an edit: only the top-level items the edit touched are
+ * parsed again, the others are reused.
+ *
+ * Why it is exact: a top-level item ends at a `;` at depth 0 or at the `}` closing a resource
+ * block, and there the lexer is in its normal state (not inside a string or a comment: `;` and `}`
+ * are tokens) and the parser is back in its top-level loop, which keeps no state between items.
+ * So with `p` the length of the common prefix of the old and new texts and `s` that of their
+ * common suffix:
+ * - an old item ending at or before `p` lexes and parses the same in the new text;
+ * - parsing resumes at the end of the last such item, and stops after an item whose end `X` lies
+ *   in the common suffix (`X ≥ newLength − s`) where the old parse also ended an item (at
+ *   `X − delta`): from there the text is the same as the old one from a top-level boundary, so
+ *   the old items from there on parse the same, shifted by `delta`.
+ * A parse error in the re-parsed part is the file's first error (everything before it parsed), so
+ * it is returned as is. When the old parse failed there is nothing to reuse: a full parse.
+ *
+ * Reused lines are copied with the new {@link SourceFile} and shifted offsets (terms name their
+ * file), so that the result equals a fresh {@link parseFile} of the new text.
+ */
+import type { Fields, Line, Parameter, Production, Rule, SourceFile, SourceInfo, Term, Value } from "./ast.js";
+import { ITEM_ENDS, parseFile, parseItems, type ParseResult } from "./parser.js";
+import { ok } from "./result.js";
+
+/** Parses `file`, reusing the items of `old` (a parse of `oldFile`) that the edit did not touch. */
+export function reparseFile(oldFile: SourceFile, old: ParseResult, file: SourceFile): ParseResult {
+  const oldEnds = old.ok ? ITEM_ENDS.get(old.value) : undefined;
+  if (!old.ok || oldEnds === undefined) return parseFile(file);
+  const a = oldFile.text;
+  const b = file.text;
+  const max = Math.min(a.length, b.length);
+  let p = 0;
+  while (p < max && a.charCodeAt(p) === b.charCodeAt(p)) p++;
+  let s = 0;
+  while (s < max - p && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
+  const delta = b.length - a.length;
+
+  // Old items kept as they are: those ending at or before p.
+  const kept = upperBound(oldEnds, p);
+  const start = kept === 0 ? 0 : (oldEnds[kept - 1] ?? 0);
+  const suffixStart = b.length - s;
+  let resume = -1;
+  const ends = oldEnds.slice(0, kept);
+  const stop = (end: number): boolean => {
+    if (end < suffixStart) return false;
+    const j = lowerBound(oldEnds, end - delta);
+    if (j >= oldEnds.length || oldEnds[j] !== end - delta) return false;
+    resume = j + 1;
+    return true;
+  };
+  const middle = parseItems(file, start, ends, stop);
+  if (!middle.ok) return middle;
+
+  const lines: Line[] = [];
+  const oldLines = old.value;
+  const prefix = new Relocation(file, 0);
+  for (let i = 0; i < kept; i++) lines.push(prefix.line(oldLines[i] as Line));
+  for (const line of middle.value) lines.push(line);
+  if (resume >= 0) {
+    const suffix = new Relocation(file, delta);
+    for (let i = resume; i < oldLines.length; i++) {
+      lines.push(suffix.line(oldLines[i] as Line));
+      ends.push((oldEnds[i] ?? 0) + delta);
+    }
+  }
+  ITEM_ENDS.set(lines, ends);
+  return ok(lines);
+}
+
+/** Number of entries of the sorted `xs` that are ≤ x. */
+function upperBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((xs[mid] ?? 0) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the first entry of the sorted `xs` that is ≥ x. */
+function lowerBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((xs[mid] ?? 0) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Copies parsed lines into another file, shifting every offset by `delta`. */
+class Relocation {
+  constructor(
+    private readonly file: SourceFile,
+    private readonly delta: number,
+  ) {}
+
+  line(line: Line): Line {
+    switch (line.kind) {
+      case "rule":
+      case "ruleType":
+        return { kind: line.kind, rule: this.rule(line.rule) };
+      case "query":
+        return { kind: "query", term: this.term(line.term) };
+      case "resourceBlock":
+        return {
+          kind: "resourceBlock",
+          keyword: line.keyword === null ? null : this.term(line.keyword),
+          resource: this.term(line.resource),
+          nameStart: line.nameStart + this.delta,
+          nameEnd: line.nameEnd + this.delta,
+          productions: line.productions.map((p) => this.production(p)),
+        };
+    }
+  }
+
+  private production(p: Production): Production {
+    if (p.kind === "declaration") return { kind: "declaration", name: this.term(p.name), value: this.term(p.value) };
+    return {
+      kind: "shorthand",
+      head: this.term(p.head),
+      implier: this.term(p.implier),
+      relation:
+        p.relation === null ? null : { keyword: this.term(p.relation.keyword), name: this.term(p.relation.name) },
+    };
+  }
+
+  private rule(rule: Rule): Rule {
+    const copy: Rule = {
+      name: rule.name,
+      params: rule.params.map((p) => this.parameter(p)),
+      body: this.term(rule.body),
+      source: this.source(rule.source),
+    };
+    return rule.generated === undefined ? copy : { ...copy, generated: rule.generated };
+  }
+
+  private parameter(p: Parameter): Parameter {
+    return { parameter: this.term(p.parameter), specializer: p.specializer === null ? null : this.term(p.specializer) };
+  }
+
+  private source(source: SourceInfo): SourceInfo {
+    if (source.kind !== "parser") return source;
+    return { kind: "parser", file: this.file, start: source.start + this.delta, end: source.end + this.delta };
+  }
+
+  private term(term: Term): Term {
+    return { value: this.value(term.value), source: this.source(term.source) };
+  }
+
+  private fields(fields: Fields): Fields {
+    const out = new Map<string, Term>();
+    for (const [k, v] of fields) out.set(k, this.term(v));
+    return out;
+  }
+
+  private value(v: Value): Value {
+    switch (v.type) {
+      case "Number":
+      case "String":
+      case "Boolean":
+      case "Variable":
+      case "RestVariable":
+        return v;
+      case "Dictionary":
+      case "DictionaryPattern":
+        return { type: v.type, fields: this.fields(v.fields) };
+      case "InstancePattern":
+        return { type: "InstancePattern", tag: v.tag, fields: this.fields(v.fields) };
+      case "Call":
+        return {
+          type: "Call",
+          name: v.name,
+          args: v.args.map((t) => this.term(t)),
+          kwargs: v.kwargs === null ? null : this.fields(v.kwargs),
+        };
+      case "List":
+        return { type: "List", elements: v.elements.map((t) => this.term(t)) };
+      case "Expression":
+        return { type: "Expression", operator: v.operator, args: v.args.map((t) => this.term(t)) };
+    }
+  }
+}
