@@ -1,0 +1,105 @@
+/**
+ * CLI benchmark (`npm run bench:cli`): the whole `polar-check --format json --classes …` process
+ * against a Node process loading the same file into Oso 0.27.3's engine (`Oso.loadFiles` with the
+ * same classes registered), on generated one-file policies of 10k and 50k lines in several shapes
+ * (see lib/shapes.mjs). Both are timed end to end (spawn to exit: Node start-up, module loading,
+ * reading, analysis / load), alternately in the same run so that machine load affects both alike;
+ * prints medians and the ratio. Also checks that both accept each policy (no errors).
+ *
+ * Options: `--sizes 10000,50000`, `--shapes small-blocks,…`, `--runs 3`, `--oso-timeout 600`
+ * (seconds; Oso's rule-type validation is quadratic in the number of resource blocks).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir, loadavg } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { SHAPES, generateShape } from "./lib/shapes.mjs";
+import { fmtMs, quantile, table } from "./lib/stats.mjs";
+
+const args = process.argv.slice(2);
+const option = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const SIZES = (option("--sizes") ?? "10000,50000").split(",").map(Number);
+const SHAPE_LIST = (option("--shapes") ?? SHAPES.join(",")).split(",");
+const RUNS = Number(option("--runs") ?? "3");
+const OSO_TIMEOUT_MS = Number(option("--oso-timeout") ?? "600") * 1000;
+
+const CHECK = fileURLToPath(new URL("../packages/cli/bin/polar-check.js", import.meta.url));
+const OSO = fileURLToPath(new URL("./lib/oso-load.mjs", import.meta.url));
+
+/** Runs a process to completion; returns its wall time, or Infinity when it timed out. */
+function timed(argv, timeout, accept) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, argv, { encoding: "utf8", maxBuffer: 1 << 30, timeout });
+  const ms = performance.now() - t0;
+  if (r.error?.code === "ETIMEDOUT" || r.signal === "SIGTERM") return Infinity;
+  accept(r);
+  return ms;
+}
+
+function acceptCheck(r) {
+  if (r.status !== 0) throw new Error(`polar-check exited ${r.status}: ${r.stderr}${r.stdout.slice(0, 2000)}`);
+  const out = JSON.parse(r.stdout);
+  const errors = out.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) throw new Error(`polar-check reports errors: ${JSON.stringify(errors[0])}`);
+}
+
+function acceptOso(r) {
+  if (r.status !== 0) throw new Error(`Oso rejected the policy: ${r.stderr}`);
+}
+
+const dir = mkdtempSync(join(tmpdir(), "bench-cli-"));
+const rows = [];
+try {
+  for (const size of SIZES) {
+    for (const shape of SHAPE_LIST) {
+      const policy = generateShape(shape, size);
+      const file = join(dir, `${shape}-${size}.polar`);
+      writeFileSync(file, policy.text);
+      const classes = policy.classes.join(",");
+      const ours = [];
+      const oso = [];
+      let osoTimedOut = false;
+      for (let i = 0; i < RUNS; i++) {
+        ours.push(timed([CHECK, "--format", "json", "--classes", classes, file], 0, acceptCheck));
+        if (!osoTimedOut) {
+          const t = timed([OSO, classes, file], OSO_TIMEOUT_MS, acceptOso);
+          oso.push(t);
+          // One timeout is enough: the next runs would time out too.
+          if (t === Infinity) osoTimedOut = true;
+        }
+      }
+      ours.sort((a, b) => a - b);
+      oso.sort((a, b) => a - b);
+      const oursMs = quantile(ours, 0.5);
+      const osoMs = quantile(oso, 0.5);
+      const ratio =
+        osoMs === Infinity ? `>${(OSO_TIMEOUT_MS / oursMs).toFixed(0)}×` : `${(osoMs / oursMs).toFixed(1)}×`;
+      rows.push([
+        shape,
+        String(policy.lines),
+        (Buffer.byteLength(policy.text) / 1e6).toFixed(2),
+        `${fmtMs(oursMs)} (${fmtMs(ours[0])}–${fmtMs(ours[ours.length - 1])})`,
+        osoMs === Infinity
+          ? `>${fmtMs(OSO_TIMEOUT_MS)} (timeout)`
+          : `${fmtMs(osoMs)} (${fmtMs(oso[0])}–${fmtMs(oso[oso.length - 1])})`,
+        ratio,
+      ]);
+      process.stderr.write(`done ${shape} ${size}\n`);
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+console.log(`polar-check vs Oso loadFiles, whole processes — node ${process.version}, ${new Date().toISOString()}`);
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}; ${RUNS} runs each, median (min–max) in ms\n`,
+);
+console.log(table(["shape", "lines", "MB", "polar-check --format json", "node + Oso loadFiles", "Oso / ours"], rows));
