@@ -53,7 +53,15 @@ export async function checkFormatDocument(s, ws) {
   const opened = await waitFor(
     "the policy in the editor",
     async () => {
-      if (!(await editorText(s.page)).includes("allow(actor,action")) await openPath(s.page, path, "layout.polar");
+      if ((await editorText(s.page)).includes("allow(actor,action")) return true;
+      // An earlier check may leave the focus in a panel (the Problems filter takes Ctrl+P's text): back to the editor.
+      await s.page.keyboard.press("Escape");
+      await s.page
+        .locator(".editor-group-container.active .monaco-editor .view-lines")
+        .last()
+        .click()
+        .catch(() => null);
+      await openPath(s.page, path, "layout.polar");
       return (await editorText(s.page)).includes("allow(actor,action");
     },
     45_000,
