@@ -45,6 +45,8 @@ export const GUARDED_CAPABILITIES: Readonly<Record<string, readonly (keyof Middl
   selectionRangeProvider: ["provideSelectionRanges"],
   signatureHelpProvider: ["provideSignatureHelp"],
   codeActionProvider: ["provideCodeActions"],
+  documentFormattingProvider: ["provideDocumentFormattingEdits"],
+  documentRangeFormattingProvider: ["provideDocumentRangeFormattingEdits"],
   semanticTokensProvider: [
     "provideDocumentSemanticTokens",
     "provideDocumentSemanticTokensEdits",
@@ -82,6 +84,9 @@ export function exclusiveMiddleware(mine: (doc: vscode.TextDocument) => boolean)
     provideSelectionRanges: (doc, positions, token, next) => (mine(doc) ? next(doc, positions, token) : undefined),
     provideSignatureHelp: (doc, pos, ctx, token, next) => (mine(doc) ? next(doc, pos, ctx, token) : undefined),
     provideCodeActions: (doc, range, ctx, token, next) => (mine(doc) ? next(doc, range, ctx, token) : undefined),
+    provideDocumentFormattingEdits: (doc, options, token, next) => (mine(doc) ? next(doc, options, token) : undefined),
+    provideDocumentRangeFormattingEdits: (doc, range, options, token, next) =>
+      mine(doc) ? next(doc, range, options, token) : undefined,
     provideDocumentSemanticTokens: (doc, token, next) => (mine(doc) ? next(doc, token) : undefined),
     provideDocumentSemanticTokensEdits: (doc, previous, token, next) =>
       mine(doc) ? next(doc, previous, token) : undefined,
