@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { ARTIFACTS, check, sleep, timings, waitFor } from "./harness.mjs";
-import { markerRows, openProblems, problemsMatching, runCommand } from "./workbench.mjs";
+import { markerRows, openProblems, problemsMatching, runCommandExactly } from "./workbench.mjs";
 
 const require = createRequire(import.meta.url);
 const { Oso } = require("oso");
@@ -129,7 +129,9 @@ async function checkClassesSetting(s, message) {
   );
   // Back to the settings of run 1; the settings editor closed for the checks that follow.
   await writeUserSettings(s, settings);
-  await runCommand(s.page, "View: Close Editor");
+  // Picked by its exact title: a half-filtered palette would run whatever was listed first.
+  await runCommandExactly(s.page, "View: Close Editor");
+  await s.page.keyboard.press("Escape");
   await openProblems(s.page);
   const cleared = await waitFor(
     "UnregisteredClass gone with the setting",
@@ -141,7 +143,7 @@ async function checkClassesSetting(s, message) {
 
 /** Replaces the user settings through the settings.json editor (a file written behind code-server's back is not noticed reliably). */
 async function writeUserSettings(s, settings) {
-  await runCommand(s.page, "Preferences: Open User Settings (JSON)");
+  await runCommandExactly(s.page, "Preferences: Open User Settings (JSON)");
   await s.page.waitForSelector('.tab.active[aria-label*="settings.json"]', { timeout: 15_000 }).catch(() => null);
   await sleep(800);
   await s.page.keyboard.press("Control+A");

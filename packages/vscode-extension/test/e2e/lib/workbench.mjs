@@ -90,10 +90,20 @@ export function waitForRows(page, what, done, ms = 30_000, read = problems) {
  * expanded warning would otherwise be missed. The filter is cleared again before returning.
  */
 export async function problemsMatching(page, text) {
-  const input = page.locator(".markers-panel-action-filter input, .viewpane-filter input").first();
-  await input.fill(text);
+  // Other views (Output, Debug Console) have filter boxes of the same kind that stay in the DOM,
+  // hidden, once created: only the visible one is the Problems panel's.
+  const input = page.locator(".markers-panel-action-filter input:visible, .viewpane-filter input:visible").first();
+  for (let attempt = 1; ; attempt++) {
+    await input.fill(text);
+    if ((await input.inputValue()) === text) break;
+    if (attempt === 3) throw new Error(`the Problems filter did not take "${text}"`);
+    // Something else held the focus (a menu, a quick pick): close it and try again.
+    await page.keyboard.press("Escape");
+    await sleep(500);
+  }
   await sleep(500);
-  const rows = await problems(page);
+  // Belt and braces: a row the filter let through must contain the text.
+  const rows = (await problems(page)).filter((r) => r.includes(text));
   await input.fill("");
   await sleep(200);
   return rows;
