@@ -7,22 +7,13 @@
  */
 import { Policy } from "@polar-ide/analyzer";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CodeAction, Range } from "vscode-languageserver";
-import { inProcess, uri, type TestClient, GITHUB, SHARING, withDocument } from "./helpers.js";
+import { oneDocumentServer, uri, type TestClient, GITHUB, SHARING } from "./helpers.js";
 
 const A = uri("policy.polar");
 
-let client: TestClient | null = null;
-afterEach(() => {
-  client?.dispose();
-  client = null;
-});
-
-async function started(text: string): Promise<TestClient> {
-  client = inProcess();
-  return withDocument(client, A, text);
-}
+const started = oneDocumentServer(A);
 
 function analysed(text: string): { codes: string[]; longhand: number; shorthand: number } {
   const policy = new Policy();

@@ -4,6 +4,7 @@
  * Records every `publishDiagnostics`, `telemetry/event` and log message the server sends.
  */
 import { readFileSync } from "node:fs";
+import { afterEach } from "vitest";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -197,4 +198,21 @@ export async function withDocument(c: TestClient, documentUri: string, text: str
   await c.initialize();
   await c.load(() => c.open(documentUri, text));
   return c;
+}
+
+/**
+ * For a test file whose tests each start a fresh in-process server with one document: returns
+ * `started(text)` (initialize, open `documentUri` with `text`, wait for its load) and disposes
+ * the server after each test.
+ */
+export function oneDocumentServer(documentUri: string): (text: string) => Promise<TestClient> {
+  let client: TestClient | null = null;
+  afterEach(() => {
+    client?.dispose();
+    client = null;
+  });
+  return (text) => {
+    client = inProcess();
+    return withDocument(client, documentUri, text);
+  };
 }

@@ -4,22 +4,13 @@
  * range contains the one before it; a file with a syntax error keeps its chains outside the error.
  */
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Position, Range, SelectionRange } from "vscode-languageserver";
-import { inProcess, uri, type TestClient, GITHUB, SHARING, withDocument } from "./helpers.js";
+import { oneDocumentServer, uri, type TestClient, GITHUB, SHARING } from "./helpers.js";
 
 const A = uri("selection.polar");
 
-let client: TestClient | null = null;
-afterEach(() => {
-  client?.dispose();
-  client = null;
-});
-
-async function started(text: string): Promise<TestClient> {
-  client = inProcess();
-  return withDocument(client, A, text);
-}
+const started = oneDocumentServer(A);
 
 function before(a: Position, b: Position): boolean {
   return a.line < b.line || (a.line === b.line && a.character <= b.character);

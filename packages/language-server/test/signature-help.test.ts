@@ -4,23 +4,14 @@
  * rule, the active parameter by commas, in a file with a syntax error (the call being typed), and
  * nothing for method calls, constructors or unknown rules.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Position, SignatureHelp, SignatureInformation } from "vscode-languageserver";
 import { callAt } from "../src/signature-help.js";
-import { inProcess, uri, type TestClient, GITHUB, SHARING, withDocument } from "./helpers.js";
+import { oneDocumentServer, uri, type TestClient, GITHUB, SHARING } from "./helpers.js";
 
 const A = uri("signatures.polar");
 
-let client: TestClient | null = null;
-afterEach(() => {
-  client?.dispose();
-  client = null;
-});
-
-async function started(text: string): Promise<TestClient> {
-  client = inProcess();
-  return withDocument(client, A, text);
-}
+const started = oneDocumentServer(A);
 
 /** The 1-based line of `needle`. */
 function lineOf(text: string, needle: string): number {
