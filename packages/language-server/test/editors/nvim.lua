@@ -7,35 +7,11 @@ local out = assert(os.getenv('OUT'))
 local server = assert(os.getenv('SERVER'))
 local edit_line = os.getenv('EDIT_LINE') or 'broken('
 
-vim.g.do_filetype_lua = 1 -- 0.7: needed for vim.filetype.add
-vim.filetype.add({ extension = { polar = 'polar' } })
-
-local raw = {}      -- every publishDiagnostics params, in arrival order
-local last_at = 0   -- time of the last publication (ms)
-local orig = vim.lsp.handlers['textDocument/publishDiagnostics']
-vim.lsp.handlers['textDocument/publishDiagnostics'] = function(err, result, ctx, config)
-  table.insert(raw, result)
-  last_at = vim.loop.now()
-  return orig(err, result, ctx, config)
-end
-
-local client_id = vim.lsp.start_client({
-  name = 'polar',
-  cmd = { 'node', server, '--stdio' },
-  root_dir = vim.fn.getcwd(),
-  on_exit = function(code, signal)
-    if code ~= 0 then io.stderr:write(('server exited %s %s\n'):format(code, signal)) end
-  end,
-})
-
-local files = vim.fn.glob('*.polar', false, true)
-table.sort(files)
-for _, f in ipairs(files) do
-  vim.cmd('edit ' .. vim.fn.fnameescape(f))
-  vim.lsp.buf_attach_client(0, client_id)
-end
-
-local function uri_of(f) return vim.uri_from_fname(vim.fn.fnamemodify(f, ':p')) end
+-- The shared client (nvim-client.lua), found beside this script.
+local here = debug.getinfo(1, 'S').source:sub(2):match('(.*/)') or './'
+local client = dofile(here .. 'nvim-client.lua')
+client.start(server)
+local raw, files, client_id, uri_of = client.raw, client.files, client.client_id, client.uri_of
 
 local function published_for_all()
   local seen = {}
@@ -53,29 +29,10 @@ local function shown()
   return items
 end
 
-local result = { files = vim.tbl_map(uri_of, files) }
-
-local function finish(code, err)
-  result.error = err
-  local fh = assert(io.open(out, 'w'))
-  fh:write(vim.fn.json_encode(result))
-  fh:close()
-  vim.cmd((code == 0) and 'qall!' or ('cquit ' .. code))
-end
-
--- Wait until every file got a publication and nothing new arrived for 300 ms.
-local function settled(pred, on_done, deadline)
-  local timer = vim.loop.new_timer()
-  timer:start(50, 50, vim.schedule_wrap(function()
-    if pred() and vim.loop.now() - last_at > 300 then
-      timer:stop()
-      on_done()
-    elseif vim.loop.now() > deadline then
-      timer:stop()
-      finish(3, 'timeout waiting for diagnostics')
-    end
-  end))
-end
+local result = client.result
+result.files = vim.tbl_map(uri_of, files)
+local function finish(code, err) client.finish(out, code, err) end
+local function settled(pred, on_done, deadline) client.settled(out, pred, on_done, deadline) end
 
 local start = vim.loop.now()
 -- Position of `needle` in the buffer, `delta` characters in (the fixture is ASCII: bytes = UTF-16 units).
