@@ -7,7 +7,7 @@
  * the shape, the order of the conjuncts and the temporary numbering must match the engine; this
  * module follows the Rust fold step by step (children before parents, the body before the head).
  */
-import type { Fields, Operator, Rule, Term, Value } from "./ast.js";
+import type { Fields, Operator, Parameter, Rule, Term, Value } from "./ast.js";
 import { temporary } from "./terms.js";
 import { sortedKeys } from "./walk.js";
 
@@ -79,44 +79,62 @@ function unwrapAnd(term: Term): readonly Term[] {
   return v.type === "Expression" && v.operator === "And" ? v.args : [term];
 }
 
-/**
- * `items.map(f)`, but returns `items` itself when `f` returns every element unchanged: most terms
- * need no rewriting, and sharing them keeps a load from copying every parsed tree.
- */
-function mapShared<T>(items: readonly T[], f: (item: T) => T): readonly T[] {
-  let out: T[] | null = null;
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i] as T;
-    const mapped = f(item);
-    if (out !== null) out.push(mapped);
-    else if (mapped !== item) {
-      out = items.slice(0, i);
-      out.push(mapped);
-    }
-  }
-  return out ?? items;
+/** The rewrites of a frame that made none (shared: never mutated). */
+const NO_REWRITES: readonly Term[] = [];
+
+/** Wraps `term` in the frame's rewrites, bound before it: `r1 and (r2 and … term)`. */
+function bindBefore(rewrites: readonly Term[], term: Term): Term {
+  let acc = term;
+  for (let i = rewrites.length - 1; i >= 0; i--) acc = and(rewrites[i] as Term, acc);
+  return acc;
+}
+
+/** Appends the frame's rewrites after `term`: `((term and r1) and r2) …`. */
+function bindAfter(term: Term, rewrites: readonly Term[]): Term {
+  let acc = term;
+  for (const r of rewrites) acc = and(acc, r);
+  return acc;
 }
 
 /**
  * The rewriting fold. Every method returns its input object when nothing below it changed (no
  * temporary, no `_`), so unchanged subtrees – and whole rules without rewrites – are shared with
- * the parse instead of copied.
+ * the parse instead of copied. Lists are mapped without closures and without copying until an
+ * element changes, and new argument lists are allocated at their final length: a load rewrites
+ * every rule, and what it allocates is most of what the garbage collector then has to trace.
  */
 class Rewriter {
-  /** One frame of pending rewrites per enclosing conjunction. */
-  private readonly stack: Term[][] = [];
+  /**
+   * Pending rewrites of every enclosing conjunction, innermost last: one flat array rather than
+   * one array per frame (most frames stay empty). A frame is the tail from its `open()` mark.
+   */
+  private readonly pending: Term[] = [];
+  /** Open frames. */
+  private depth = 0;
 
   constructor(private readonly gensym: Gensym) {}
 
+  /** Opens a frame of pending rewrites; returns its mark for {@link close}. */
+  private open(): number {
+    this.depth++;
+    return this.pending.length;
+  }
+
+  /** Closes the frame opened at `mark`, returning its rewrites in order. */
+  private close(mark: number): readonly Term[] {
+    this.depth--;
+    const pending = this.pending;
+    if (pending.length === mark) return NO_REWRITES;
+    const rewrites = pending.slice(mark);
+    pending.length = mark;
+    return rewrites;
+  }
+
   rule(rule: Rule): Rule {
     let body = this.term(rule.body);
-    this.stack.push([]);
-    const params = mapShared(rule.params, (p) => {
-      const parameter = this.term(p.parameter);
-      const specializer = p.specializer === null ? null : this.term(p.specializer);
-      return parameter === p.parameter && specializer === p.specializer ? p : { parameter, specializer };
-    });
-    const rewrites = this.stack.pop() ?? [];
+    const mark = this.open();
+    const params = this.params(rule.params);
+    const rewrites = this.close(mark);
     if (rewrites.length > 0) {
       body = {
         source: body.source,
@@ -126,22 +144,37 @@ class Rewriter {
     return params === rule.params && body === rule.body ? rule : { ...rule, params, body };
   }
 
+  private params(params: readonly Parameter[]): readonly Parameter[] {
+    let out: Parameter[] | null = null;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i] as Parameter;
+      const parameter = this.term(p.parameter);
+      const specializer = p.specializer === null ? null : this.term(p.specializer);
+      const mapped = parameter === p.parameter && specializer === p.specializer ? p : { parameter, specializer };
+      if (mapped !== p) {
+        out ??= params.slice();
+        out[i] = mapped;
+      }
+    }
+    return out ?? params;
+  }
+
   term(t: Term): Term {
-    if (this.stack.length === 0) {
+    if (this.depth === 0) {
       // No enclosing conjunction: make one around this term.
-      this.stack.push([]);
+      const mark = this.open();
       const folded = this.term(t);
-      const rewrites = this.stack.pop() ?? [];
-      return rewrites.reduceRight((acc, r) => and(r, acc), folded);
+      return bindBefore(this.close(mark), folded);
     }
     const v = t.value;
     if (v.type === "Expression" && needsRewrite(v.operator, v.args.length)) {
       // Children first, so inner temporaries get the smaller numbers.
-      const args = v.args.map((a) => this.term(a));
-      const name = this.gensym(tempName(v.operator));
-      const tempVar: Value = { type: "Variable", name };
-      args.push(temporary(tempVar));
-      this.top().push({ source: t.source, value: { type: "Expression", operator: v.operator, args } });
+      const first = this.term(v.args[0] as Term);
+      const second = v.args.length === 2 ? this.term(v.args[1] as Term) : null;
+      const tempVar: Value = { type: "Variable", name: this.gensym(tempName(v.operator)) };
+      const temp = temporary(tempVar);
+      const args = second === null ? [first, temp] : [first, second, temp];
+      this.pending.push({ source: t.source, value: { type: "Expression", operator: v.operator, args } });
       // The temporary takes the place (and source info) of the expression.
       return { source: t.source, value: tempVar };
     }
@@ -149,10 +182,45 @@ class Rewriter {
     return value === v ? t : { source: t.source, value };
   }
 
-  private top(): Term[] {
-    const frame = this.stack[this.stack.length - 1];
-    if (frame === undefined) throw new Error("rewrite stack underflow"); // unreachable: term() pushes first
-    return frame;
+  /** `items.map(term)`, but `items` itself when no element changed. */
+  private terms(items: readonly Term[]): readonly Term[] {
+    let out: Term[] | null = null;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as Term;
+      const mapped = this.term(item);
+      if (mapped !== item) {
+        // A copy at the final length (pushing onto a partial copy would over-allocate).
+        out ??= items.slice();
+        out[i] = mapped;
+      }
+    }
+    return out ?? items;
+  }
+
+  /**
+   * One operand of `and`/`or`/`not`, folded in its own frame. After a unification of pure lookups
+   * the bindings go after it (so a partial is not grounded); otherwise they must be bound before the use.
+   */
+  private conjunct(arg: Term): Term {
+    const argOperator = arg.value.type === "Expression" ? arg.value.operator : null;
+    const mark = this.open();
+    const folded = this.term(arg);
+    const rewrites = this.close(mark);
+    if (rewrites.length === 0) return folded;
+    return onlyPure(rewrites) && argOperator === "Unify" ? bindAfter(folded, rewrites) : bindBefore(rewrites, folded);
+  }
+
+  private conjuncts(args: readonly Term[]): readonly Term[] {
+    let out: Term[] | null = null;
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i] as Term;
+      const mapped = this.conjunct(arg);
+      if (mapped !== arg) {
+        out ??= args.slice();
+        out[i] = mapped;
+      }
+    }
+    return out ?? args;
   }
 
   private fields(fields: Fields): Fields {
@@ -197,12 +265,12 @@ class Rewriter {
         return fields === v.fields ? v : { type: v.type, tag: v.tag, fields };
       }
       case "Call": {
-        const args = mapShared(v.args, (a) => this.term(a));
+        const args = this.terms(v.args);
         const kwargs = v.kwargs === null ? null : this.fields(v.kwargs);
         return args === v.args && kwargs === v.kwargs ? v : { type: "Call", name: v.name, args, kwargs };
       }
       case "List": {
-        const elements = mapShared(v.elements, (e) => this.term(e));
+        const elements = this.terms(v.elements);
         return elements === v.elements ? v : { type: "List", elements };
       }
       case "Variable":
@@ -221,31 +289,19 @@ class Rewriter {
       case "And":
       case "Or":
       case "Not":
-        return mapShared(args, (arg) => {
-          const argOperator = arg.value.type === "Expression" ? arg.value.operator : null;
-          this.stack.push([]);
-          const folded = this.term(arg);
-          const rewrites = this.stack.pop() ?? [];
-          // After a unification of pure lookups the bindings go after it (so a partial is not
-          // grounded); otherwise they must be bound before the use.
-          if (onlyPure(rewrites) && argOperator === "Unify") {
-            return rewrites.reduce((acc, r) => and(acc, r), folded);
-          }
-          return rewrites.reduceRight((acc, r) => and(r, acc), folded);
-        });
+        return this.conjuncts(args);
       case "ForAll": {
         const out: Term[] = [];
         for (const arg of args.slice(0, 2)) {
-          this.stack.push([]);
+          const mark = this.open();
           const folded = this.term(arg);
-          const rewrites = this.stack.pop() ?? [];
-          out.push(rewrites.reduce((acc, r) => and(acc, r), folded));
+          out.push(bindAfter(folded, this.close(mark)));
         }
         // Only the first two arguments are kept; share the list when that changes nothing.
         return out.length === args.length && out.every((t, i) => t === args[i]) ? args : out;
       }
       default:
-        return mapShared(args, (a) => this.term(a));
+        return this.terms(args);
     }
   }
 }

@@ -4,9 +4,12 @@
  */
 import type { Parameter, Rule, SourceInfo, Term, Value } from "./ast.js";
 
+/** The source of every temporary: one shared object (source infos are immutable). */
+const TEMPORARY: SourceInfo = Object.freeze({ kind: "temporary" });
+
 /** A term created by a rewrite or by the engine, without source location. */
 export function temporary(value: Value): Term {
-  return { value, source: { kind: "temporary" } };
+  return { value, source: TEMPORARY };
 }
 
 /** The name of a symbol (a Variable term), or "" for any other term. */
@@ -55,10 +58,6 @@ export function typeParameter(name: string, tag: string | null = null): Paramete
 }
 
 /** The rule of a built-in rule type: `name(params)` with an empty body, without source unless given. */
-export function bodilessRule(
-  name: string,
-  params: readonly Parameter[],
-  source: SourceInfo = { kind: "temporary" },
-): Rule {
+export function bodilessRule(name: string, params: readonly Parameter[], source: SourceInfo = TEMPORARY): Rule {
   return { name, params, body: temporary(and([])), source };
 }
