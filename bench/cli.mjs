@@ -6,8 +6,11 @@
  * reading, analysis / load), alternately in the same run so that machine load affects both alike;
  * prints medians and the ratio. Also checks that both accept each policy (no errors).
  *
+ * polar-check runs as installed: the launcher with its one-file bundle (rebuilt here first, as
+ * `npm run build -w @polar-ide/cli` does); `--no-bundle` runs the modules of dist/ instead.
+ *
  * Options: `--sizes 10000,50000`, `--shapes small-blocks,…`, `--runs 3`, `--oso-timeout 600`
- * (seconds; Oso's rule-type validation is quadratic in the number of resource blocks).
+ * (seconds; Oso's rule-type validation is quadratic in the number of resource blocks), `--no-bundle`.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -15,6 +18,7 @@ import { tmpdir, loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { bundleCli } from "../packages/cli/dist/bundle.js";
 import { SHAPES, generateShape } from "./lib/shapes.mjs";
 import { fmtMs, quantile, table } from "./lib/stats.mjs";
 
@@ -27,8 +31,12 @@ const SIZES = (option("--sizes") ?? "10000,50000").split(",").map(Number);
 const SHAPE_LIST = (option("--shapes") ?? SHAPES.join(",")).split(",");
 const RUNS = Number(option("--runs") ?? "3");
 const OSO_TIMEOUT_MS = Number(option("--oso-timeout") ?? "600") * 1000;
+const BUNDLE = !args.includes("--no-bundle");
 
-const CHECK = fileURLToPath(new URL("../packages/cli/bin/polar-check.js", import.meta.url));
+const CHECK = fileURLToPath(
+  new URL(BUNDLE ? "../packages/cli/bin/polar-check.js" : "../packages/cli/dist/main.js", import.meta.url),
+);
+if (BUNDLE) await bundleCli();
 const OSO = fileURLToPath(new URL("./lib/oso-load.mjs", import.meta.url));
 
 /** Runs a process to completion; returns its wall time, or Infinity when it timed out. */
@@ -97,6 +105,7 @@ try {
 }
 
 console.log(`polar-check vs Oso loadFiles, whole processes — node ${process.version}, ${new Date().toISOString()}`);
+console.log(`polar-check: ${BUNDLE ? "launcher + one-file bundle" : "dist/ modules (--no-bundle)"}`);
 console.log(
   `load average ${loadavg()
     .map((l) => l.toFixed(1))
