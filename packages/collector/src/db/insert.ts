@@ -20,9 +20,12 @@ export interface DayBatch {
   readonly events: readonly ValidEvent[];
 }
 
-/** A fresh event id: 128 random bits, hex. Carries no order. */
-export function newEventId(): string {
-  return randomBytes(16).toString("hex");
+/** `n` fresh event ids: 128 random bits each, hex, from one call to the generator. Carry no order. */
+export function newEventIds(n: number): string[] {
+  const hex = randomBytes(16 * n).toString("hex");
+  const ids = new Array<string>(n);
+  for (let i = 0; i < n; i++) ids[i] = hex.slice(32 * i, 32 * i + 32);
+  return ids;
 }
 
 /**
@@ -74,10 +77,18 @@ function insertEventsSql(rows: number): string {
 }
 
 /** One stored row: random id, day, then the columns in `COLUMNS` order. */
-function rowOf(day: string, ev: ValidEvent): SqlValue[] {
-  const row: SqlValue[] = [newEventId(), day];
+function rowOf(id: string, day: string, ev: ValidEvent): SqlValue[] {
+  const row: SqlValue[] = [id, day];
   for (const c of COLUMNS) row.push(encode(ev.properties, c.property.name, c.sqlType));
   return row;
+}
+
+/** Every row of a group, each with a fresh random id. */
+function rowsOf(batches: readonly DayBatch[]): SqlValue[][] {
+  const ids = newEventIds(batches.reduce((n, b) => n + b.events.length, 0));
+  const rows: SqlValue[][] = [];
+  for (const b of batches) for (const ev of b.events) rows.push(rowOf(ids[rows.length]!, b.day, ev));
+  return rows;
 }
 
 /** How many events of each batch were newly stored, from the `$insert_id`s the insert stored. */
@@ -98,8 +109,7 @@ function countPerBatch(batches: readonly DayBatch[], stored: ReadonlySet<string>
 }
 
 async function insertSqlite(tx: Queryable, batches: readonly DayBatch[]): Promise<Set<string>> {
-  const rows: SqlValue[][] = [];
-  for (const b of batches) for (const ev of b.events) rows.push(rowOf(b.day, ev));
+  const rows = rowsOf(batches);
   const stored = new Set<string>();
   const queued: { id: string; day: string }[] = [];
   for (const slice of slices(rows)) {
@@ -132,15 +142,11 @@ SELECT insert_id FROM ins`;
 
 async function insertPostgres(db: Db, batches: readonly DayBatch[]): Promise<Set<string>> {
   const names = ["id", "day", ...COLUMNS.map((c) => c.name)];
-  const rows: Record<string, SqlValue>[] = [];
-  for (const b of batches) {
-    for (const ev of b.events) {
-      const values = rowOf(b.day, ev);
-      const row: Record<string, SqlValue> = {};
-      names.forEach((n, i) => (row[n] = values[i]!));
-      rows.push(row);
-    }
-  }
+  const rows = rowsOf(batches).map((values) => {
+    const row: Record<string, SqlValue> = {};
+    names.forEach((n, i) => (row[n] = values[i]!));
+    return row;
+  });
   const result = await db.all(PG_INSERT, [JSON.stringify(rows)]);
   return new Set(result.map((r) => String(r.insert_id)));
 }

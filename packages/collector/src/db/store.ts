@@ -15,13 +15,14 @@
  */
 import type { ValidEvent } from "@polar-ide/telemetry";
 import type { EventStore } from "./backend.js";
-import type { Db } from "./driver.js";
+import { sharedSqliteFile, type Db } from "./driver.js";
 import { GroupCommit } from "./group-commit.js";
 import { compact, hasPending, requeueAll, rollupStep } from "./ingest.js";
 import { insertGroup, type DayBatch } from "./insert.js";
 import { migrate } from "./migrations.js";
 import { purgeBefore } from "./purge.js";
 import { SetReader, type BreakdownRow, type CodeRow, type Totals } from "./queries.js";
+import { SqliteWriter } from "./sqlite-writer.js";
 import { LIVE, SHARED, type RollupSet } from "./rollup-sql.js";
 
 export type { BreakdownRow, CodeRow, Totals, CellRef, Histogram } from "./queries.js";
@@ -29,6 +30,8 @@ export { FEATURES, ENVIRONMENT, POLAR_CHARS_BUCKETS, POLAR_FILES_BUCKETS } from 
 
 /** Events folded per rollup transaction: bounds the time one step holds the lock. */
 const ROLLUP_CHUNK = 20_000;
+/** Most events in one group commit. */
+const GROUP_MAX_EVENTS = 5_000;
 
 /** The storage of one collector (or of many sharing one PostgreSQL). */
 export class Store implements EventStore {
@@ -37,14 +40,21 @@ export class Store implements EventStore {
   /** When the last batch was stored (ms): the background rollup waits for quiet moments. */
   lastWriteAt = 0;
 
-  /** Batches waiting for (or in) a group commit. */
+  /** Batches waiting for (or in) a group commit on this thread (PostgreSQL, in-memory SQLite). */
   private readonly writes: GroupCommit<DayBatch, number>;
+  /**
+   * An SQLite file: every write (batches, rollup steps, purge, compaction) goes through the
+   * writer thread, off the thread that answers HTTP; `db` only reads (`sqlite-writer.ts`).
+   */
+  readonly writer: SqliteWriter | null;
 
   constructor(readonly db: Db) {
+    const file = sharedSqliteFile(db);
+    this.writer = file === null ? null : new SqliteWriter(file, GROUP_MAX_EVENTS);
     this.writes = new GroupCommit((batches) => insertGroup(db, batches), {
       // SQLite has one writer; PostgreSQL commits a few groups at once (from its pool).
       concurrency: db.dialect.name === "sqlite" ? 1 : 4,
-      maxEvents: 5_000,
+      maxEvents: GROUP_MAX_EVENTS,
     });
   }
 
@@ -61,12 +71,13 @@ export class Store implements EventStore {
   insertBatch(day: string, events: readonly ValidEvent[]): Promise<number> {
     this.lastWriteAt = Date.now();
     if (events.length === 0) return Promise.resolve(0);
+    if (this.writer !== null) return this.writer.insert(day, events);
     return this.writes.submit({ day, events }, events.length);
   }
 
   /** Groups committed so far and the batches they held (the benchmark prints them). */
   get groupStats(): { readonly groups: number; readonly batches: number; readonly fallbacks: number } {
-    return this.writes.stats;
+    return this.writer?.groups ?? this.writes.stats;
   }
 
   private fold(set: RollupSet, chunk: number, before: string | null): Promise<number> {
@@ -78,7 +89,10 @@ export class Store implements EventStore {
       for (;;) {
         // Cheap check first: most reads find nothing queued and need no lock.
         if (!(await hasPending(this.db, set, before))) return total;
-        const done = await rollupStep(this.db, set, chunk, before);
+        const done =
+          this.writer === null
+            ? await rollupStep(this.db, set, chunk, before)
+            : await this.writer.fold(set.name, chunk, before);
         // Let requests in between steps.
         await new Promise((r) => setImmediate(r));
         total += done;
@@ -126,17 +140,18 @@ export class Store implements EventStore {
 
   /** The purge without the compaction (the benchmark times them apart). */
   purgeEvents(cutoffDay: string): Promise<number> {
-    return purgeBefore(this.db, cutoffDay);
+    return this.writer?.purge(cutoffDay) ?? purgeBefore(this.db, cutoffDay);
   }
 
   /** Leaves neither deleted rows nor arrival order where the database engine keeps them (see `ingest.ts`). */
   compact(): Promise<void> {
-    return compact(this.db);
+    return this.writer?.compact() ?? compact(this.db);
   }
 
   /** Empties the rollups and queues every event again (after a bulk load that bypassed ingest). */
   async rebuildRollups(): Promise<void> {
-    await this.db.transaction((tx) => requeueAll(tx));
+    if (this.writer !== null) await this.writer.requeue();
+    else await this.db.transaction((tx) => requeueAll(tx));
   }
 
   /** Events, distinct users and distinct workspace folders (live set). */
@@ -168,6 +183,7 @@ export class Store implements EventStore {
   /** Closes the database once every submitted batch is answered. */
   async close(): Promise<void> {
     await this.writes.drain();
+    await this.writer?.close();
     await this.db.close();
   }
 }

@@ -7,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { MAX_BATCH_EVENTS, validateBatch } from "@polar-ide/telemetry";
 import type { Config } from "../config.js";
 import type { EventStore } from "../db/backend.js";
+import { StorageUnavailable } from "../db/sqlite-writer.js";
 import { HttpError, describeError } from "../http-error.js";
 import { sourceKey, type RateLimiter } from "../rate-limit.js";
 
@@ -123,7 +124,18 @@ export async function trackPlugin(app: FastifyInstance, deps: TrackDeps): Promis
     if (wait > 0) throw new HttpError(429, `the collector is busy; retry after ${wait} s`, wait);
     const result = validateBatch(payload);
     if (!result.ok) throw new HttpError(400, result.message);
-    await deps.store.insertBatch(deps.today(), result.events);
+    try {
+      await deps.store.insertBatch(deps.today(), result.events);
+    } catch (e) {
+      // The client retries a 5xx; a retried event is counted once ($insert_id).
+      request.log.error(e);
+      throw new HttpError(
+        503,
+        e instanceof StorageUnavailable
+          ? `${e.message}; retry the batch (its events are counted once)`
+          : "the batch could not be stored (nothing of it was kept); retry later",
+      );
+    }
     return verbose(request) ? { status: 1, error: null } : "1";
   };
 

@@ -1,0 +1,81 @@
+/**
+ * The SQLite writer thread (see `sqlite-writer.ts`): owns the one connection that writes to the
+ * database file, so that the inserts, the commits and their fsyncs (`synchronous = FULL`) never
+ * block the main thread, which keeps answering HTTP and validating batches.
+ *
+ * Batches are grouped here: every batch posted while a group was committing (or in the same turn
+ * of this thread's event loop) joins the next group, one transaction, one fsync (`GroupCommit`).
+ * Each batch is answered only after the commit that holds it; a group the database refuses is
+ * retried batch by batch, so a failing batch fails alone. Rollup steps, purges and compactions
+ * run on the same connection, between groups (better-sqlite3 is synchronous: one at a time).
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { openDb } from "./driver.js";
+import { GroupCommit } from "./group-commit.js";
+import { compact, requeueAll, rollupStep } from "./ingest.js";
+import { insertGroup, type DayBatch } from "./insert.js";
+import { purgeBefore } from "./purge.js";
+import { LIVE, SHARED } from "./rollup-sql.js";
+import type { WriterData, WriterRequest, WriterResponse } from "./writer-protocol.js";
+
+const port = parentPort;
+if (port === null) throw new Error("sqlite-writer-worker.js runs as a worker thread only");
+const data = workerData as WriterData;
+const db = openDb(`sqlite:${data.file}`, { sqlite: { writer: true } });
+const groups = new GroupCommit<DayBatch, number>((batches) => insertGroup(db, batches), {
+  concurrency: 1,
+  maxEvents: data.maxEvents,
+});
+
+function answer(id: number, work: Promise<number>): void {
+  work.then(
+    (value) => port!.postMessage({ id, ok: true, value, groups: { ...groups.stats } } satisfies WriterResponse),
+    (e: unknown) => {
+      const err = e as { message?: unknown; code?: unknown };
+      const response: WriterResponse = {
+        id,
+        groups: { ...groups.stats },
+        ok: false,
+        message: typeof err.message === "string" ? err.message : String(e),
+        ...(typeof err.code === "string" ? { code: err.code } : {}),
+      };
+      port!.postMessage(response);
+    },
+  );
+}
+
+function handle(request: WriterRequest): Promise<number> {
+  switch (request.op) {
+    case "insert":
+      return groups.submit({ day: request.day, events: request.events }, request.events.length);
+    case "fold":
+      return rollupStep(db, request.set === "live" ? LIVE : SHARED, request.chunk, request.before);
+    case "purge":
+      return purgeBefore(db, request.cutoff);
+    case "compact":
+      return compact(db).then(() => 0);
+    case "requeue":
+      return db.transaction((tx) => requeueAll(tx)).then(() => 0);
+    case "close":
+      // Ends the thread once every batch is answered (the main thread waits for its exit).
+      return groups
+        .drain()
+        .then(() => db.close())
+        .then(() => {
+          port!.close();
+          return 0;
+        });
+  }
+}
+
+// Requests come in arrays (one per turn of the main thread's loop): the batches of one array
+// are submitted together and so share a group.
+port.on("message", (requests: readonly WriterRequest[]) => {
+  for (const request of requests) {
+    try {
+      answer(request.id, handle(request));
+    } catch (e) {
+      answer(request.id, Promise.reject(e));
+    }
+  }
+});

@@ -1,0 +1,159 @@
+/**
+ * The main thread's side of the SQLite writer thread (`sqlite-writer-worker.ts`): every write of
+ * a collector to an SQLite file goes through it, so that inserting, committing and fsyncing
+ * (`synchronous = FULL`: an acknowledged batch survives a crash of the machine) happen off the
+ * thread that answers HTTP. The main thread keeps its own connection for reads (WAL: readers
+ * never wait for the writer).
+ *
+ * If the thread dies (a crash, or `terminate`), every request it held is rejected with
+ * `StorageUnavailable` (the route answers 503: retry, retries are counted once) and the next
+ * request starts a new thread. Nothing is stored half: a transaction the thread did not commit
+ * is rolled back by SQLite.
+ */
+import { Worker } from "node:worker_threads";
+import type { ValidEvent } from "@polar-ide/telemetry";
+import type { GroupStats, WriterData, WriterRequest, WriterResponse } from "./writer-protocol.js";
+
+/** The storage could not answer (the writer thread stopped): the caller may retry. */
+export class StorageUnavailable extends Error {
+  override readonly name = "StorageUnavailable";
+}
+
+/** A database error the writer thread reported, with SQLite's code (`SQLITE_FULL`, …). */
+export class WriterError extends Error {
+  override readonly name = "WriterError";
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The compiled worker script: next to this module once built; when this module runs from its
+ * TypeScript source (the tests), the built copy (`npx tsc -b packages/collector` first).
+ */
+function workerScript(): URL {
+  return import.meta.url.endsWith(".ts")
+    ? new URL("../../dist/db/sqlite-writer-worker.js", import.meta.url)
+    : new URL("./sqlite-writer-worker.js", import.meta.url);
+}
+
+type Request = WriterRequest extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
+
+interface Pending {
+  readonly resolve: (value: number) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** Posts writes to the writer thread (started on first use) and resolves with its answers. */
+export class SqliteWriter {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  /** Requests of this turn of the event loop, posted together at its end. */
+  private outbox: WriterRequest[] = [];
+  /** Resolves when the current (or last) thread has exited. */
+  private exited: Promise<unknown> = Promise.resolve();
+  /** Threads started so far (a restart after a crash adds one). */
+  readonly stats = { started: 0 };
+  /** The writer's group commits, as of its last answer (of the current thread). */
+  groups: GroupStats = { groups: 0, batches: 0, fallbacks: 0 };
+
+  constructor(
+    private readonly file: string,
+    private readonly maxEvents: number,
+  ) {}
+
+  private start(): Worker {
+    if (this.worker !== null) return this.worker;
+    const data: WriterData = { file: this.file, maxEvents: this.maxEvents };
+    const w = new Worker(workerScript(), { workerData: data });
+    this.stats.started++;
+    this.exited = new Promise((r) => w.once("exit", r));
+    w.on("message", (r: WriterResponse) => {
+      const p = this.pending.get(r.id);
+      if (p === undefined) return;
+      this.pending.delete(r.id);
+      this.groups = r.groups;
+      if (this.pending.size === 0) w.unref();
+      if (r.ok) p.resolve(r.value);
+      else p.reject(new WriterError(r.message, r.code));
+    });
+    w.on("error", (e) => this.fail(w, `the SQLite writer thread failed (${e.message})`));
+    w.on("exit", (code) => this.fail(w, `the SQLite writer thread stopped (exit code ${code})`));
+    this.worker = w;
+    if (this.pending.size === 0) w.unref();
+    return w;
+  }
+
+  /** The thread `w` is gone: every request it held fails (a new thread serves the next ones). */
+  private fail(w: Worker, message: string): void {
+    if (this.worker !== w) return;
+    this.worker = null;
+    // Requests not posted yet go to the next thread; those it held fail.
+    const unsent = new Set(this.outbox.map((r) => r.id));
+    for (const [id, p] of [...this.pending]) {
+      if (unsent.has(id)) continue;
+      this.pending.delete(id);
+      p.reject(new StorageUnavailable(`${message}; the write may or may not have been stored`));
+    }
+  }
+
+  private call(request: Request): Promise<number> {
+    const id = this.nextId++;
+    return new Promise<number>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      // The thread keeps the process alive only while it holds requests.
+      if (this.pending.size === 1) this.worker?.ref();
+      this.outbox.push({ ...request, id } as WriterRequest);
+      // Every request read in this turn of the loop goes in one message (one group).
+      if (this.outbox.length === 1) setImmediate(() => this.post());
+    });
+  }
+
+  private post(): void {
+    const requests = this.outbox;
+    this.outbox = [];
+    if (requests.length > 0) this.start().postMessage(requests);
+  }
+  /** Stores a batch (grouped with others); resolves after the commit holding it. */
+  insert(day: string, events: readonly ValidEvent[]): Promise<number> {
+    return this.call({ op: "insert", day, events });
+  }
+
+  /** One rollup step of a set; resolves with the number of events folded. */
+  fold(set: "live" | "shared", chunk: number, before: string | null): Promise<number> {
+    return this.call({ op: "fold", set, chunk, before });
+  }
+
+  /** Deletes the events of days before `cutoff`; resolves with how many. */
+  purge(cutoff: string): Promise<number> {
+    return this.call({ op: "purge", cutoff });
+  }
+
+  /** Checkpoints and truncates the write-ahead log. */
+  async compact(): Promise<void> {
+    await this.call({ op: "compact" });
+  }
+
+  /** Empties the rollups and queues every event again. */
+  async requeue(): Promise<void> {
+    await this.call({ op: "requeue" });
+  }
+
+  /** Stops the thread at once, as a crash would (tests; what it held is rejected). */
+  async terminate(): Promise<void> {
+    await this.worker?.terminate();
+    await this.exited;
+  }
+
+  /** Waits for every request, closes the connection and ends the thread. */
+  async close(): Promise<void> {
+    if (this.worker === null && this.pending.size === 0) return;
+    // Answered, or rejected when the thread exits: either way the thread is done.
+    await this.call({ op: "close" }).catch(() => undefined);
+    await this.exited;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The messages between the collector's main thread and its SQLite writer thread
+ * (`sqlite-writer.ts` posts requests, `sqlite-writer-worker.ts` answers each by its id).
+ */
+import type { ValidEvent } from "@polar-ide/telemetry";
+
+/** What the writer thread does: every write of the collector to an SQLite file. */
+export type WriterRequest =
+  /** Store a validated batch (grouped with whatever else is waiting into one transaction). */
+  | { readonly id: number; readonly op: "insert"; readonly day: string; readonly events: readonly ValidEvent[] }
+  /** One rollup step of a set (`ingest.ts`); answers the number of events folded. */
+  | {
+      readonly id: number;
+      readonly op: "fold";
+      readonly set: "live" | "shared";
+      readonly chunk: number;
+      readonly before: string | null;
+    }
+  /** Deletes events of days before `cutoff` (`purge.ts`); answers how many. */
+  | { readonly id: number; readonly op: "purge"; readonly cutoff: string }
+  /** Checkpoints and truncates the write-ahead log (`ingest.ts` `compact`). */
+  | { readonly id: number; readonly op: "compact" }
+  /** Empties the rollups and queues every event again. */
+  | { readonly id: number; readonly op: "requeue" }
+  /** Answers once every batch is answered, closes the connection and ends the thread. */
+  | { readonly id: number; readonly op: "close" };
+
+/** Group commits so far (`GroupCommit.stats`). */
+export interface GroupStats {
+  readonly groups: number;
+  readonly batches: number;
+  readonly fallbacks: number;
+}
+
+/**
+ * The answer to one request, with the writer's group-commit figures at that moment. The main
+ * thread posts the requests of one turn of its event loop as one message (an array), so that
+ * batches that arrived together reach the writer together.
+ */
+export type WriterResponse = { readonly id: number; readonly groups: GroupStats } & (
+  | { readonly ok: true; readonly value: number }
+  | { readonly ok: false; readonly message: string; readonly code?: string }
+);
+
+/** What the writer thread is started with. */
+export interface WriterData {
+  /** The SQLite file (never `:memory:`: the main thread reads the same file). */
+  readonly file: string;
+  /** Most events in one group commit. */
+  readonly maxEvents: number;
+}
