@@ -7,10 +7,21 @@
  * (`scripts/install-clickhouse.sh`): it never skips.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { freePort } from "./helpers.js";
+
+/** The at-rest settings the README tells operators to install on every shard (`config.d/`). */
+const SHIPPED_CONFIG = fileURLToPath(new URL("../clickhouse/polar.xml", import.meta.url));
+
+/**
+ * The tests' own override, loaded after the shipped file: removed parts go after 1 s instead of
+ * 60 s, so that the purge and compaction tests wait seconds, not minutes.
+ */
+const TEST_CONFIG = `<yandex><merge_tree><old_parts_lifetime>1</old_parts_lifetime><cleanup_delay_period>1</cleanup_delay_period></merge_tree></yandex>
+`;
 
 /** The server binary Debian's package installs (in /usr/sbin, which a user's PATH may lack). */
 const SERVER = existsSync("/usr/sbin/clickhouse-server") ? "/usr/sbin/clickhouse-server" : "clickhouse-server";
@@ -32,6 +43,8 @@ export function requireClickHouse(): void {
 export interface ClickHouseCluster {
   /** HTTP ports of the shards. */
   readonly httpPorts: readonly number[];
+  /** Each shard's folder: its data, temporary files and logs (what it keeps at rest). */
+  readonly folders: readonly string[];
   /** A `clickhouse://` URL of a fresh database (entry point: the first shard). */
   database(): string;
   /** Kills the servers and deletes their folders. */
@@ -111,7 +124,10 @@ export async function startClickHouse(shards = 2): Promise<ClickHouseCluster> {
   try {
     for (let i = 0; i < shards; i++) {
       const dir = join(root, `shard${i + 1}`);
-      for (const d of ["data", "tmp", "log", "format_schemas"]) mkdirSync(join(dir, d), { recursive: true });
+      for (const d of ["data", "tmp", "log", "format_schemas", "config.d"])
+        mkdirSync(join(dir, d), { recursive: true });
+      copyFileSync(SHIPPED_CONFIG, join(dir, "config.d", "polar.xml"));
+      writeFileSync(join(dir, "config.d", "zz-test.xml"), TEST_CONFIG);
       writeFileSync(join(dir, "users.xml"), USERS);
       writeFileSync(join(dir, "config.xml"), config(dir, http[i]!, tcp[i]!, tcp));
       const child = spawn(SERVER, [`--config-file=${join(dir, "config.xml")}`], { stdio: "ignore", cwd: dir });
@@ -125,6 +141,7 @@ export async function startClickHouse(shards = 2): Promise<ClickHouseCluster> {
   const list = http.map((p) => `127.0.0.1:${p}`).join(",");
   return {
     httpPorts: http,
+    folders: http.map((_, i) => join(root, `shard${i + 1}`)),
     database: () => `clickhouse://127.0.0.1:${http[0]}/polar_${process.pid}_${++counter}?shards=${list}`,
     stop,
   };

@@ -268,7 +268,11 @@ WHERE database = currentDatabase() AND table = 'events_local' AND active GROUP B
     return new ClickHouseReader(this.cluster, where, () => this.snapshot(`shared:${this.sharedDay}`, where));
   }
 
-  /** Drops every day partition before `cutoffDay` on every shard; resolves with the events dropped. */
+  /**
+   * Drops every day partition before `cutoffDay` on every shard, then compacts (`compact`: the
+   * dropped partitions' files are gone from the disks when it resolves); resolves with the events
+   * dropped.
+   */
   async purge(cutoffDay: string): Promise<number> {
     const cutoff = bindDay(cutoffDay);
     let deleted = 0;
@@ -286,12 +290,64 @@ WHERE database = currentDatabase() AND table = 'events_local' AND active GROUP B
         await shard.command({ query: `ALTER TABLE events_local DROP PARTITION '${day}'` });
       }
     }
+    await this.compact();
     return deleted;
   }
 
-  /** Merges every day's parts, so that no retried event is kept twice at rest. */
+  /**
+   * Merges each day partition that has several parts into one (`OPTIMIZE … FINAL`): a retried
+   * event is then kept once at rest, and the day's rows sit in one part ordered by `$insert_id`
+   * instead of one part per insert numbered in arrival order. Then waits until the servers have
+   * deleted the files of the replaced parts and of dropped partitions (`waitForRemovedParts`).
+   */
   async compact(): Promise<void> {
-    for (const shard of this.cluster.shards) await shard.command({ query: "OPTIMIZE TABLE events_local FINAL" });
+    for (const shard of this.cluster.shards) {
+      const days = await rows(
+        shard,
+        `SELECT toString(min_date) AS day FROM system.parts WHERE database = currentDatabase() AND table = 'events_local' AND active
+GROUP BY min_date HAVING count() > 1 ORDER BY min_date`,
+      );
+      for (const d of days) {
+        const day = String(d.day);
+        bindDay(day);
+        await shard.command({ query: `OPTIMIZE TABLE events_local PARTITION '${day}' FINAL` });
+      }
+    }
+    await this.waitForRemovedParts();
+  }
+
+  /**
+   * Resolves once no shard keeps an inactive part of `events_local` (a dropped partition's, or
+   * one a merge replaced): their files stay on disk until the server's cleanup deletes them,
+   * `old_parts_lifetime` after they were replaced (dropped partitions at the next cleanup), see
+   * `clickhouse/polar.xml`. Throws when that takes longer than the shard's own settings allow.
+   */
+  private async waitForRemovedParts(): Promise<void> {
+    await Promise.all(
+      this.cluster.shards.map(async (shard, i) => {
+        const [s] = await rows(
+          shard,
+          `SELECT sumIf(toUInt64(value), name = 'old_parts_lifetime') AS lifetime,
+sumIf(toUInt64(value), name IN ('cleanup_delay_period', 'cleanup_delay_period_random_add')) AS cleanup
+FROM system.merge_tree_settings WHERE name IN ('old_parts_lifetime', 'cleanup_delay_period', 'cleanup_delay_period_random_add')`,
+        );
+        const limitMs = (n(s?.lifetime) + 2 * n(s?.cleanup) + 30) * 1000;
+        const deadline = Date.now() + limitMs;
+        for (;;) {
+          const [r] = await rows(
+            shard,
+            "SELECT count() AS c FROM system.parts WHERE database = currentDatabase() AND table = 'events_local' AND NOT active",
+          );
+          if (n(r?.c) === 0) return;
+          if (Date.now() > deadline) {
+            throw new Error(
+              `ClickHouse shard ${this.target.shards[i]} still keeps ${n(r?.c)} removed parts of events_local on disk after ${limitMs / 1000} s (see clickhouse/polar.xml)`,
+            );
+          }
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }),
+    );
   }
 
   async countEvents(): Promise<number> {
