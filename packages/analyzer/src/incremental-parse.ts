@@ -15,12 +15,19 @@
  * A parse error in the re-parsed part is the file's first error (everything before it parsed), so
  * it is returned as is. When the old parse failed there is nothing to reuse: a full parse.
  *
- * Reused lines are copied with the new {@link SourceFile} and shifted offsets (terms name their
- * file), so that the result equals a fresh {@link parseFile} of the new text.
+ * Reused lines are not copied: their terms keep the file and offsets of the parse that made them
+ * (see spans.ts), and the new snapshot's {@link FileSpans} says where each reused item now lies.
+ * An edit therefore costs the re-parsed items plus a pass over the item ends, whatever the size
+ * of the file; {@link materialize} turns a snapshot into what a fresh {@link parseFile} of its text
+ * gives (for tests and tools that want absolute offsets).
  */
 import type { Fields, Line, Parameter, Production, Rule, SourceFile, SourceInfo, Term, Value } from "./ast.js";
 import { ITEM_ENDS, parseFile, parseItems, type ParseResult } from "./parser.js";
 import { ok } from "./result.js";
+import { FILE_SPANS, FileSpans, spansOf } from "./spans.js";
+
+/** Characters compared at once when looking for the common prefix and suffix of two texts. */
+const CHUNK = 65536;
 
 /** Parses `file`, reusing the items of `old` (a parse of `oldFile`) that the edit did not touch. */
 export function reparseFile(oldFile: SourceFile, old: ParseResult, file: SourceFile): ParseResult {
@@ -29,10 +36,14 @@ export function reparseFile(oldFile: SourceFile, old: ParseResult, file: SourceF
   const a = oldFile.text;
   const b = file.text;
   const max = Math.min(a.length, b.length);
+  // Common prefix and suffix by chunks of decreasing size (a string comparison is a memory
+  // comparison), so that a keystroke in a big file costs well under a millisecond here.
   let p = 0;
-  while (p < max && a.charCodeAt(p) === b.charCodeAt(p)) p++;
+  for (let c = CHUNK; c >= 1; c >>= 4) while (p + c <= max && b.startsWith(a.slice(p, p + c), p)) p += c;
   let s = 0;
-  while (s < max - p && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
+  for (let c = CHUNK; c >= 1; c >>= 4) {
+    while (s + c <= max - p && b.endsWith(a.slice(a.length - s - c, a.length - s), b.length - s)) s += c;
+  }
   const delta = b.length - a.length;
 
   // Old items kept as they are: those ending at or before p.
@@ -51,20 +62,47 @@ export function reparseFile(oldFile: SourceFile, old: ParseResult, file: SourceF
   const middle = parseItems(file, start, ends, stop);
   if (!middle.ok) return middle;
 
-  const lines: Line[] = [];
+  // Where each line came from: the old snapshot's origins for reused lines, this file for the rest.
+  const oldSpans = spansOf(oldFile, old.value);
+  const oldOrigins = oldSpans.origins;
+  const genOf = (i: number): SourceFile => (oldOrigins === null ? oldFile : (oldOrigins.files[i] as SourceFile));
+  const genEndOf = (i: number): number => (oldOrigins === null ? (oldEnds[i] ?? 0) : (oldOrigins.ends[i] ?? 0));
+  const files: SourceFile[] = [];
+  const genEnds: number[] = [];
   const oldLines = old.value;
-  const prefix = new Relocation(file, 0);
-  for (let i = 0; i < kept; i++) lines.push(prefix.line(oldLines[i] as Line));
-  for (const line of middle.value) lines.push(line);
+  const lines: Line[] = oldLines.slice(0, kept);
+  for (let i = 0; i < kept; i++) {
+    files.push(genOf(i));
+    genEnds.push(genEndOf(i));
+  }
+  for (let k = 0; k < middle.value.length; k++) {
+    lines.push(middle.value[k] as Line);
+    files.push(file);
+    genEnds.push(ends[kept + k] ?? 0);
+  }
   if (resume >= 0) {
-    const suffix = new Relocation(file, delta);
     for (let i = resume; i < oldLines.length; i++) {
-      lines.push(suffix.line(oldLines[i] as Line));
+      lines.push(oldLines[i] as Line);
       ends.push((oldEnds[i] ?? 0) + delta);
+      files.push(genOf(i));
+      genEnds.push(genEndOf(i));
     }
   }
   ITEM_ENDS.set(lines, ends);
+  FILE_SPANS.set(lines, new FileSpans(file, { files, ends: genEnds }, ends));
   return ok(lines);
+}
+
+/**
+ * A snapshot's lines with every offset in its own text (`file`): a deep copy of the reused items.
+ * The result equals a fresh {@link parseFile} of `file`. Costs a copy of the whole file: for tests
+ * and tools, not for the editor's per-keystroke path.
+ */
+export function materialize(file: SourceFile, lines: readonly Line[]): Line[] {
+  const spans = spansOf(file, lines);
+  const out = new Relocation(file, spans).lines(lines);
+  ITEM_ENDS.set(out, ITEM_ENDS.get(lines) ?? []);
+  return out;
 }
 
 /** Number of entries of the sorted `xs` that are ≤ x. */
@@ -91,12 +129,16 @@ function lowerBound(xs: readonly number[], x: number): number {
   return lo;
 }
 
-/** Copies parsed lines into another file, shifting every offset by `delta`. */
+/** Copies parsed lines into their snapshot's file, each offset placed by the snapshot's table. */
 class Relocation {
   constructor(
     private readonly file: SourceFile,
-    private readonly delta: number,
+    private readonly spans: FileSpans,
   ) {}
+
+  lines(lines: readonly Line[]): Line[] {
+    return lines.map((line) => this.line(line));
+  }
 
   line(line: Line): Line {
     switch (line.kind) {
@@ -110,8 +152,8 @@ class Relocation {
           kind: "resourceBlock",
           keyword: line.keyword === null ? null : this.term(line.keyword),
           resource: this.term(line.resource),
-          nameStart: line.nameStart + this.delta,
-          nameEnd: line.nameEnd + this.delta,
+          nameStart: this.spans.offset(line.resource.source, line.nameStart),
+          nameEnd: this.spans.offset(line.resource.source, line.nameEnd),
           productions: line.productions.map((p) => this.production(p)),
         };
     }
@@ -144,7 +186,8 @@ class Relocation {
 
   private source(source: SourceInfo): SourceInfo {
     if (source.kind !== "parser") return source;
-    return { kind: "parser", file: this.file, start: source.start + this.delta, end: source.end + this.delta };
+    const d = this.spans.shift(source.file, source.start);
+    return { kind: "parser", file: this.file, start: source.start + d, end: source.end + d };
   }
 
   private term(term: Term): Term {

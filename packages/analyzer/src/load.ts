@@ -42,6 +42,7 @@ import { ruleToPolar } from "./printer.js";
 import { checkAmbiguousPrecedence } from "./validations/ambiguous-precedence.js";
 import { checkNoAllowRule, missingHasPermissionRule, ruleCallsHasPermission } from "./validations/missing-rules.js";
 import { checkSingletons } from "./validations/singletons.js";
+import { spansOf, type FileSpans } from "./spans.js";
 import {
   addCalledNames,
   collectRuleCallSites,
@@ -163,6 +164,47 @@ function lineRecord(line: Line, isConstant: (name: string) => boolean): LineReco
 }
 
 // ---------------------------------------------------------------------------------------------
+// Placing diagnostics
+// ---------------------------------------------------------------------------------------------
+
+/** The diagnostics of a load as made (offsets of their items' parses) and how to place one. */
+interface Unplaced {
+  readonly diagnostics: readonly Diagnostic[];
+  readonly place: (d: Diagnostic) => Diagnostic;
+}
+
+const UNPLACED = new WeakMap<LoadResult, Unplaced>();
+
+/**
+ * A load result whose `diagnostics` are placed in their files' current texts when first read. A
+ * big file can carry tens of thousands of diagnostics the editor never shows (UnknownSpecializer,
+ * UnregisteredClass without an environment): the editor publishes through
+ * {@link keptDiagnostics}, which places only the ones it keeps.
+ */
+function withPlacedDiagnostics(
+  fields: Omit<LoadResult, "diagnostics">,
+  diagnostics: Diagnostic[],
+  place: (d: Diagnostic) => Diagnostic,
+): LoadResult {
+  let placed: Diagnostic[] | null = null;
+  const result = Object.defineProperty({ ...fields }, "diagnostics", {
+    enumerable: true,
+    get: (): Diagnostic[] => (placed ??= diagnostics.map(place)),
+  }) as LoadResult;
+  UNPLACED.set(result, { diagnostics, place });
+  return result;
+}
+
+/** The diagnostics of a load that `keep` accepts (judged by code, severity and message), placed, in order. */
+export function keptDiagnostics(load: LoadResult, keep: (d: Diagnostic) => boolean): Diagnostic[] {
+  const unplaced = UNPLACED.get(load);
+  if (unplaced === undefined) return load.diagnostics.filter(keep);
+  const out: Diagnostic[] = [];
+  for (const d of unplaced.diagnostics) if (keep(d)) out.push(unplaced.place(d));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The loader
 // ---------------------------------------------------------------------------------------------
 
@@ -211,8 +253,11 @@ function sameMembers(a: readonly string[] | undefined, b: ReadonlySet<string>): 
 export class Loader {
   private readonly classes: ClassTable;
   private readonly isConstant: (name: string) => boolean;
-  /** Phase-1 records of each parsed file, by its line array. */
-  private readonly files = new WeakMap<readonly Line[], LineRecord[]>();
+  /**
+   * Phase-1 records by parsed line. A re-parse reuses the lines an edit did not touch (see
+   * spans.ts), so an edit in a big file redoes the phase-1 work of the items it touched only.
+   */
+  private readonly lineRecords = new WeakMap<Line, LineRecord>();
   private readonly blockPhases: BlockPhaseCache;
   /** Rule-type indexes by name, as of the previous load. */
   private groups = new Map<string, GroupMemo>();
@@ -221,7 +266,7 @@ export class Loader {
   private resources: string[] | undefined;
   private readonly callSites = new WeakMap<Rule, readonly CallSite[]>();
   private readonly undefinedCalls = new WeakMap<Term, Diagnostic>();
-  private readonly fileCalls = new WeakMap<readonly LineRecord[], readonly string[]>();
+  private readonly recordCalls = new WeakMap<LineRecord, readonly string[]>();
   private readonly permissionCallers = new WeakMap<Rule, boolean>();
 
   constructor(readonly options: LoadOptions = {}) {
@@ -236,20 +281,37 @@ export class Loader {
     const diagnostics: Diagnostic[] = [];
     const loadedFiles: SourceFile[] = [];
     let unrecoverable = false;
+    // Reused items keep the offsets of the parse that made them: every diagnostic is placed in its
+    // file's current text as it is reported (the cached ones stay as they were made).
+    const spans = new Map<string, FileSpans>();
+    const place = (d: Diagnostic): Diagnostic => {
+      const c = d.context;
+      if (c === null || spans.size === 0) return d;
+      const s = spans.get(c.file.name);
+      if (s === undefined || c.file === s.file) return d;
+      // A big file can carry tens of thousands of (editor-dropped) diagnostics: a literal, not a spread.
+      const shift = s.shift(c.file, c.start);
+      const context = { file: s.file, start: c.start + shift, end: c.end + shift };
+      return { code: d.code, severity: d.severity, message: d.message, unrecoverable: d.unrecoverable, context };
+    };
+    // Diagnostics are kept as made and placed when read (see withPlacedDiagnostics).
     const report = (d: Diagnostic): void => {
       diagnostics.push(d);
       if (d.unrecoverable) unrecoverable = true;
     };
 
-    const result = (stage: LoadStage): LoadResult => ({
-      diagnostics,
-      stage,
-      rules: kb.rules,
-      ruleTypes: kb.ruleTypes,
-      inlineQueries: kb.inlineQueries,
-      blocks: kb.blocks,
-      loadedFiles,
-    });
+    const result = (stage: LoadStage): LoadResult => {
+      const out = {
+        stage,
+        rules: kb.rules,
+        ruleTypes: kb.ruleTypes,
+        inlineQueries: kb.inlineQueries,
+        blocks: kb.blocks,
+        loadedFiles,
+      };
+      if (spans.size === 0) return { diagnostics, ...out };
+      return withPlacedDiagnostics(out, diagnostics, place);
+    };
 
     // Phase 1: files in order.
     const loadedRecords: LineRecord[][] = [];
@@ -266,6 +328,8 @@ export class Loader {
         continue;
       }
       loadedFiles.push(file);
+      const fileSpans = spansOf(file, parsed.value);
+      if (!fileSpans.isIdentity) spans.set(file.name, fileSpans);
       const records = this.records(parsed.value);
       loadedRecords.push(records);
       for (const record of records) {
@@ -345,7 +409,7 @@ export class Loader {
     for (const t of resourceSpecificRuleTypes(kb.blocks, this.blockPhases)) kb.addRuleTypeEntry(t);
     const invalid = this.validateRuleTypes(kb);
     if (invalid !== null) report(invalid);
-    this.checkUndefinedRuleCalls(kb, loadedRecords, generatedRules > 0, diagnostics);
+    this.checkUndefinedRuleCalls(kb, loadedRecords, generatedRules > 0, (d) => diagnostics.push(d));
 
     // Phase 6: whole-policy warnings.
     if (this.options.ignoreNoAllowWarning !== true) {
@@ -359,12 +423,17 @@ export class Loader {
     return result("complete");
   }
 
-  /** The phase-1 records of a parsed file (computed on first use). */
+  /** The phase-1 records of a parsed file (each line's computed on its first use). */
   private records(lines: readonly Line[]): LineRecord[] {
-    let records = this.files.get(lines);
-    if (records === undefined) {
-      records = lines.map((line) => lineRecord(line, this.isConstant));
-      this.files.set(lines, records);
+    const records = new Array<LineRecord>(lines.length);
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] as Line;
+      let record = this.lineRecords.get(line);
+      if (record === undefined) {
+        record = lineRecord(line, this.isConstant);
+        this.lineRecords.set(line, record);
+      }
+      records[i] = record;
     }
     return records;
   }
@@ -461,15 +530,20 @@ export class Loader {
     kb: KnowledgeBase,
     files: readonly LineRecord[][],
     generated: boolean,
-    out: Diagnostic[],
+    out: (d: Diagnostic) => void,
   ): void {
     const defined = (name: string): boolean => kb.hasRule(name);
     if (!generated || GENERATED_CALLS.every(defined)) {
       let allDefined = true;
-      for (const records of files) {
-        if (!this.calledNames(records).every(defined)) {
-          allDefined = false;
-          break;
+      check: for (const records of files) {
+        for (const record of records) {
+          if (record.kind !== "rule") continue;
+          for (const name of this.calledNames(record)) {
+            if (!defined(name)) {
+              allDefined = false;
+              break check;
+            }
+          }
         }
       }
       if (allDefined) return;
@@ -483,7 +557,7 @@ export class Loader {
             d = undefinedRuleCall(site.term);
             this.undefinedCalls.set(site.term, d);
           }
-          out.push(d);
+          out(d);
         }
       }
     }
@@ -501,19 +575,16 @@ export class Loader {
   }
 
   /**
-   * The distinct names the rules of a file call. Rewriting moves calls but never adds, removes or
+   * The distinct names a rule line calls. Rewriting moves calls but never adds, removes or
    * renames them, so the names do not depend on where the gensym counter stood.
    */
-  private calledNames(records: readonly LineRecord[]): readonly string[] {
-    let names = this.fileCalls.get(records);
+  private calledNames(record: Extract<LineRecord, { kind: "rule" }>): readonly string[] {
+    let names = this.recordCalls.get(record);
     if (names === undefined) {
       const set = new Set<string>();
-      for (const record of records) {
-        if (record.kind !== "rule") continue;
-        addCalledNames(record.rewrite?.rule ?? record.parsed, set);
-      }
+      addCalledNames(record.rewrite?.rule ?? record.parsed, set);
       names = [...set];
-      this.fileCalls.set(records, names);
+      this.recordCalls.set(record, names);
     }
     return names;
   }

@@ -8,9 +8,10 @@ import { compareCodePoints } from "./code-points.js";
 import { EDITOR_DROPPED_CODES, error, type Diagnostic, type Severity } from "./diagnostics.js";
 import type { LoadOptions } from "./environment.js";
 import { reparseFile } from "./incremental-parse.js";
-import { diagnosticLoad, Loader, type LoadResult, type LoadSource } from "./load.js";
+import { diagnosticLoad, keptDiagnostics, Loader, type LoadResult, type LoadSource } from "./load.js";
 import { parseFile, type ParseResult } from "./parser.js";
 import { lineIndexOf, type Range } from "./positions.js";
+import { spansOf, type FileSpans } from "./spans.js";
 import { accumulateStats, emptyStats, fileStats, sumStats, type PolicyStatistics } from "./stats.js";
 
 /** A diagnostic as published to a client (the language server's view of it). */
@@ -205,6 +206,16 @@ export class Policy {
   }
 
   /**
+   * Where the terms of a tracked file's parse lie in its current text: a re-parse reuses the items
+   * an edit did not touch without copying them (see spans.ts), so their terms keep the offsets of
+   * the parse that made them. Undefined when the file is not tracked or failed to parse.
+   */
+  spans(name: string): FileSpans | undefined {
+    const entry = this.entries.get(name);
+    return entry === undefined || !entry.parsed.ok ? undefined : spansOf(entry.file, entry.parsed.value);
+  }
+
+  /**
    * A copy-on-write fork: it starts with this policy's files (their parses, statistics and cached
    * analysis are shared, not redone) and its incremental loaders, so that changing a few files of
    * the fork and analysing it costs what the same edit costs here. Changes to either side never
@@ -251,12 +262,24 @@ export class Policy {
         this.loaders.set(key, loader);
       }
       const load = safeLoad(loader, sources, options, () => this.loaders.delete(key));
-      cached = { key, load, diagnostics: publishDiagnostics(load.diagnostics, options.environment) };
+      // Only the kept diagnostics are placed in their files' texts (see keptDiagnostics).
+      const editorView = options.environment === null || options.environment === undefined;
+      const kept = keptDiagnostics(load, (d) => !editorView || !EDITOR_DROPPED_CODES.has(d.code));
+      cached = { key, load, diagnostics: publishDiagnostics(kept, options.environment) };
       this.cached = cached;
     }
     const deleted = options.deletedFiles ?? 0;
     const stats = sumStats([this.totals], { deletedFiles: deleted });
-    return { diagnostics: cached.diagnostics, all: cached.load.diagnostics, stats, load: cached.load };
+    const load = cached.load;
+    // `all` is read through the load (placed on first read), not placed on every analysis.
+    return {
+      diagnostics: cached.diagnostics,
+      get all(): readonly Diagnostic[] {
+        return load.diagnostics;
+      },
+      stats,
+      load,
+    };
   }
 
   private invalidate(): void {

@@ -72,17 +72,12 @@ export function emptyStats(): PolicyStatistics {
  * surrogate (which a Rust string cannot hold; the LSP transport would have replaced it) once too.
  */
 export function countChars(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) i++;
-    }
-    n++;
-  }
-  return n;
+  // The length less the surrogate pairs, found left to right as the engine pairs them; a regular
+  // expression scan is an order of magnitude faster than a loop on a big file (issue 13).
+  return text.length - (text.match(SURROGATE_PAIR)?.length ?? 0);
 }
+
+const SURROGATE_PAIR = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
 
 /**
  * Counters of one file: `polar_files` is 1, `polar_chars` its character count, and the rest is

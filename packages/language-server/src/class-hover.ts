@@ -11,6 +11,7 @@ import { MarkupKind, type Hover } from "vscode-languageserver";
 import {
   contains,
   declaredStrings,
+  nameSpanOf,
   rangeOf,
   spanOf,
   symbolOf,
@@ -54,7 +55,7 @@ export function classReferenceAt(doc: ParsedDocument, offset: number): { name: s
       inBody(line.term);
     } else {
       const name = symbolOf(line.resource);
-      if (name !== null) named(name, line.nameStart);
+      if (name !== null) named(name, nameSpanOf(line).start);
       for (const p of line.productions) {
         if (p.kind !== "declaration" || symbolOf(p.name) !== "relations") continue;
         for (const d of declaredStrings("relations", p.value, text)) {

@@ -22,7 +22,7 @@ import {
 } from "@polar-ide/analyzer";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Position } from "vscode-languageserver";
-import type { ParsedDocument } from "./features.js";
+import { trackSpans, type ParsedDocument } from "./features.js";
 import { isPosition, isString } from "./params.js";
 import { isSameOrUnder } from "./uris.js";
 
@@ -89,7 +89,7 @@ export class Documents {
       if (before.get(doc.uri) === this.inRoots(doc.uri)) continue;
       this.policy.delete(doc.uri);
       this.singles.delete(doc.uri);
-      this.policyFor(doc.uri).set(doc.uri, doc.document.getText());
+      this.setText(doc.uri, doc.document.getText());
       doc.revision = ++this.revisions;
     }
   }
@@ -190,7 +190,7 @@ export class Documents {
       existing.document = TextDocument.create(uri, "polar", version ?? 0, text);
       existing.revision = this.revisions;
     }
-    this.policyFor(uri).set(uri, text);
+    this.setText(uri, text);
     return added;
   }
 
@@ -224,6 +224,12 @@ export class Documents {
       if (isSameOrUnder(tracked, uri) && this.remove(tracked)) gone.push(tracked);
     }
     return gone;
+  }
+
+  /** Hands a document's text to its policy and registers where its parse's terms now lie. */
+  private setText(uri: string, text: string): void {
+    const policy = this.policyFor(uri);
+    if (policy.set(uri, text)) trackSpans(policy.spans(uri));
   }
 
   /**

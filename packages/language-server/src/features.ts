@@ -6,7 +6,9 @@
  */
 import {
   ruleHeadToPolar,
+  type FileSpans,
   type LoadResult,
+  type SourceFile,
   type Line,
   type Production,
   type Rule,
@@ -30,9 +32,39 @@ export interface Span {
   readonly end: number;
 }
 
+/**
+ * The position tables of the documents' current parses, by the parse text ("generation") their
+ * terms name. The analyzer re-parses only the items an edit touched and keeps the others as they
+ * were, with the offsets of the parse that made them (see the analyzer's spans.ts); the documents
+ * register each new parse here ({@link trackSpans}), so that {@link spanOf} places every term in
+ * its document's current text. A generation belongs to one document, and only the server's own
+ * policies are registered (never a fork for a trial), so each maps to its document's current parse.
+ * Terms of a fresh parse (every term in its own text) need no entry.
+ */
+const liveSpans = new WeakMap<SourceFile, FileSpans>();
+
+/** Registers the position table of a document's current parse (called on every change). */
+export function trackSpans(spans: FileSpans | undefined): void {
+  if (spans === undefined || spans.isIdentity) return;
+  for (const file of spans.sources()) liveSpans.set(file, spans);
+}
+
+/** A parsed term's span in its document's current text, or null for temporaries. */
 export function spanOf(term: { readonly source: Term["source"] } | Rule): Span | null {
   const s = term.source;
-  return s.kind === "parser" ? { start: s.start, end: s.end } : null;
+  if (s.kind !== "parser") return null;
+  const spans = liveSpans.get(s.file);
+  if (spans === undefined) return { start: s.start, end: s.end };
+  const d = spans.shift(s.file, s.start);
+  return { start: s.start + d, end: s.end + d };
+}
+
+/** The span of a resource block's name in its document's current text. */
+export function nameSpanOf(line: ResourceBlockLine): Span {
+  const s = line.resource.source;
+  const spans = s.kind === "parser" ? liveSpans.get(s.file) : undefined;
+  if (spans === undefined) return { start: line.nameStart, end: line.nameEnd };
+  return { start: spans.offset(s, line.nameStart), end: spans.offset(s, line.nameEnd) };
 }
 
 export function contains(span: Span | null, offset: number): span is Span {
@@ -196,7 +228,8 @@ function oneLine(s: string): string {
 function blockSymbol(doc: ParsedDocument, line: ResourceBlockLine, text: string): DocumentSymbol | null {
   const span = spanOf(line.resource);
   if (span === null) return null;
-  const name = symbolOf(line.resource) ?? text.slice(line.nameStart, line.nameEnd);
+  const nameSpan = nameSpanOf(line);
+  const name = symbolOf(line.resource) ?? text.slice(nameSpan.start, nameSpan.end);
   const children: DocumentSymbol[] = [];
   for (const production of line.productions) {
     if (production.kind === "declaration") {
@@ -222,7 +255,7 @@ function blockSymbol(doc: ParsedDocument, line: ResourceBlockLine, text: string)
     symbolOf(line.keyword) ?? "",
     SymbolKind.Class,
     rangeOf(doc.document, span),
-    rangeOf(doc.document, { start: line.nameStart, end: line.nameEnd }),
+    rangeOf(doc.document, nameSpan),
     children,
   );
 }
@@ -429,7 +462,7 @@ function blockDefinition(docs: readonly ParsedDocument[], doc: ParsedDocument, o
 function blockLocations(docs: readonly ParsedDocument[], name: string): Location[] {
   return blocksNamed(docs, name).map(({ doc, line }) => ({
     uri: doc.uri,
-    range: rangeOf(doc.document, { start: line.nameStart, end: line.nameEnd }),
+    range: rangeOf(doc.document, nameSpanOf(line)),
   }));
 }
 

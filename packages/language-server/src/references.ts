@@ -21,6 +21,7 @@ import {
   blockName,
   contains,
   declaredStrings,
+  nameSpanOf,
   ruleNameSpan,
   spanOf,
   stringOf,
@@ -262,7 +263,7 @@ function blockReferences(
 ): void {
   const block = blockName(line);
   if (block === null) return;
-  visit({ kind: "class", name: block }, { start: line.nameStart, end: line.nameEnd }, true);
+  visit({ kind: "class", name: block }, nameSpanOf(line), true);
   let info = blocks.get(block);
   if (info === undefined) blocks.set(block, (info = { rolesAndPermissions: new Set(), relations: new Map() }));
   for (const p of line.productions) {

@@ -28,7 +28,7 @@ import {
   type SemanticTokensLegend,
 } from "vscode-languageserver";
 import { BUILTIN_RULES } from "./completion.js";
-import { ruleNameSpan, spanOf, stringOf, walk, type ParsedDocument } from "./features.js";
+import { nameSpanOf, ruleNameSpan, spanOf, stringOf, walk, type ParsedDocument } from "./features.js";
 
 export const TOKEN_TYPES = [
   "keyword",
@@ -149,8 +149,9 @@ function rolesOf(doc: ParsedDocument): Map<number, Role> {
       }
     } else if (line.kind === "resourceBlock") {
       set(line.keyword, { type: "keyword", modifiers: [] });
-      const name = text.slice(line.nameStart, line.nameEnd);
-      roles.set(line.nameStart, classRole(name, true));
+      const nameSpan = nameSpanOf(line);
+      const name = text.slice(nameSpan.start, nameSpan.end);
+      roles.set(nameSpan.start, classRole(name, true));
       for (const p of line.productions) {
         if (p.kind === "declaration") {
           set(p.name, { type: "keyword", modifiers: [] });

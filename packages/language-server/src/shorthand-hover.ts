@@ -30,7 +30,7 @@ export function generatedAt(load: LoadResult, uri: string, start: number): Rule 
         r.generated === true &&
         r.source.kind === "parser" &&
         r.source.file.name === uri &&
-        r.source.start === start
+        spanOf(r)?.start === start
       ) {
         return r;
       }

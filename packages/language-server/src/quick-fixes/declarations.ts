@@ -5,7 +5,7 @@
  * after its `{`), indented like the block's other productions.
  */
 import { Lexer, TokenKind, isLexError, type Term } from "@polar-ide/analyzer";
-import { spanOf, symbolOf, type ParsedDocument, type ResourceBlockLine } from "../features.js";
+import { nameSpanOf, spanOf, symbolOf, type ParsedDocument, type ResourceBlockLine } from "../features.js";
 import type { OffsetEdit } from "./context.js";
 
 export type DeclarationKind = "role" | "permission" | "relation";
@@ -92,7 +92,7 @@ export function declareIn(
   // Right after the block's `{`.
   const block = spanOf(line.resource);
   if (block === null) return null;
-  const open = text.indexOf("{", line.nameEnd);
+  const open = text.indexOf("{", nameSpanOf(line).end);
   if (open < 0 || open >= block.end || text[block.end - 1] !== "}") return null;
   const first = line.productions[0];
   const firstStart = first === undefined ? null : spanOf(first.kind === "declaration" ? first.name : first.head);
