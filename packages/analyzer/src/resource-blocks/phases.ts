@@ -10,7 +10,7 @@ import type { Result } from "../result.js";
 import type { GeneratedRuleType } from "./generated-rule-types.js";
 import type { ShorthandRule } from "./read.js";
 import type { BlockRegistry, RegisteredBlock, StoredDeclaration } from "./registry.js";
-import { sameInputs, sharedValues, shorthandAsRule, shorthandInputs, type ShorthandMemo } from "./shorthand.js";
+import { sameInputs, sharedValues, shorthandAsRule, shorthandInputs, type ShorthandInputs } from "./shorthand.js";
 import { stringValue, symbolName } from "../terms.js";
 
 /** A `has_relation` rule type that shorthand rules require: its key and the terms of its `insert`. */
@@ -36,6 +36,8 @@ export interface BlockMemo {
   readonly unregistered: readonly Diagnostic[];
   /** The translation (rule or error) of each shorthand rule. */
   readonly translations: readonly Result<Rule>[];
+  /** What each translation read from the registry (a later memo of the block reuses equal ones). */
+  readonly inputs: readonly ShorthandInputs[];
   /** The block's relations: `has_relation` rule-type keys with the relation-name term. */
   readonly relations: readonly RequiredRelation[];
   /** The relations (of this block or related ones) its shorthand rules require. */
@@ -51,7 +53,13 @@ export interface BlockMemo {
  */
 export class BlockPhaseCache {
   private readonly blocks = new WeakMap<object, BlockMemo>();
-  private readonly shorthand: ShorthandMemo = new WeakMap();
+  /**
+   * The last memo computed for each block name: when a block changes, its shorthand rules that
+   * did not change (same objects, same inputs) keep their translations. Kept per block rather
+   * than per shorthand rule: a weak map entry for each of tens of thousands of rules cost
+   * about a fifth of a full load of large blocks, in hashing and ephemeron tracing.
+   */
+  private readonly previous = new Map<string, BlockMemo>();
 
   constructor(private readonly isConstant: (name: string) => boolean) {}
 
@@ -64,6 +72,7 @@ export class BlockPhaseCache {
       old.shorthandRules === block.shorthandRules &&
       depsUnchanged(registry, old.deps)
     ) {
+      this.previous.set(symbolName(old.resource), old);
       return old;
     }
     const memo = this.compute(registry, block);
@@ -92,20 +101,30 @@ export class BlockPhaseCache {
     }
 
     const translations: Result<Rule>[] = [];
+    const inputsList: ShorthandInputs[] = [];
     const required: RequiredRelation[] = [];
     const shared = sharedValues(resource);
-    for (const shorthand of shorthandRules) {
+    const previous = this.previous.get(objectName);
+    // Where each shorthand rule of the previous memo was (indexed only when the rules changed).
+    let previousIndex: Map<ShorthandRule, number> | null = null;
+    if (previous !== undefined && previous.shorthandRules !== shorthandRules) {
+      previousIndex = new Map();
+      for (let i = 0; i < previous.shorthandRules.length; i++)
+        previousIndex.set(previous.shorthandRules[i] as ShorthandRule, i);
+    }
+    for (let i = 0; i < shorthandRules.length; i++) {
+      const shorthand = shorthandRules[i] as ShorthandRule;
       const inputs = shorthandInputs(registry, block, shorthand, shared);
       if (shorthand.relation !== null && inputs.relation?.kind === "relation")
         related(symbolName(inputs.relation.type));
-      const previous = this.shorthand.get(shorthand);
-      let translation: Result<Rule>;
-      if (previous !== undefined && sameInputs(previous.inputs, inputs)) translation = previous.result;
-      else {
-        translation = shorthandAsRule(inputs, shorthand);
-        this.shorthand.set(shorthand, { inputs, result: translation });
-      }
+      const at = previous === undefined ? undefined : previousIndex === null ? i : previousIndex.get(shorthand);
+      const before = at === undefined ? undefined : previous?.inputs[at];
+      const translation =
+        before !== undefined && sameInputs(before, inputs)
+          ? (previous?.translations[at as number] as Result<Rule>)
+          : shorthandAsRule(inputs, shorthand);
       translations.push(translation);
+      inputsList.push(inputs);
 
       // create_resource_specific_rule_types: the relations this shorthand rule requires.
       const { implier, relation } = shorthand;
@@ -141,7 +160,20 @@ export class BlockPhaseCache {
       }
     }
     const ruleTypes: (GeneratedRuleType | undefined)[] = [];
-    return { resource, declarations, shorthandRules, deps, unregistered, translations, relations, required, ruleTypes };
+    const memo: BlockMemo = {
+      resource,
+      declarations,
+      shorthandRules,
+      deps,
+      unregistered,
+      translations,
+      inputs: inputsList,
+      relations,
+      required,
+      ruleTypes,
+    };
+    this.previous.set(objectName, memo);
+    return memo;
   }
 
   /** The memos of every registered block, in registry order (computed once per registry). */
@@ -149,6 +181,11 @@ export class BlockPhaseCache {
     if (this.lastRegistry !== registry) {
       const memos: BlockMemo[] = [];
       for (const block of registry.registered()) memos.push(this.block(registry, block));
+      // Forget the blocks that are gone.
+      if (this.previous.size > memos.length) {
+        const names = new Set(memos.map((m) => symbolName(m.resource)));
+        for (const name of this.previous.keys()) if (!names.has(name)) this.previous.delete(name);
+      }
       this.lastRegistry = registry;
       this.lastMemos = memos;
     }

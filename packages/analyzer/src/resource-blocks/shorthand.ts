@@ -62,9 +62,6 @@ export function sharedValues(resource: Term): SharedValues {
   return { resourceVar: variable(resourceNameAsVar(name, false)), resourcePattern: instancePattern(name) };
 }
 
-/** Previous translations of shorthand rules (see {@link BlockPhaseCache}). */
-export type ShorthandMemo = WeakMap<ShorthandRule, { readonly inputs: ShorthandInputs; readonly result: Result<Rule> }>;
-
 export function shorthandInputs(
   registry: BlockRegistry,
   block: RegisteredBlock,
