@@ -7,7 +7,8 @@
  * `textDocument/didChange` to receiving the `publishDiagnostics` of that document for that version
  * (p50/p95/p99). The same full reload is timed in Oso's engine (oso@0.27.3, WASM: `clearRules` +
  * load of all files), which is what Oso's server does on every keystroke. The server's memory
- * (resident set, peak) is read from /proc.
+ * (resident set, peak) is read from /proc, beside that of a Node process holding the same policy
+ * in Oso's engine (lib/oso-memory.mjs).
  *
  * Feature requests (p50/p95, one at a time, after the edits): on the 10k-line workspace, completion
  * inside a shorthand rule (`"|reader"`), references, document highlight and rename of a declared
@@ -33,6 +34,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node.js";
 import { positionOf, timeRequest } from "./lib/lsp-features.mjs";
+import { osoMemory } from "./lib/oso-memory.mjs";
 import { generateRbacPolicy } from "./lib/rbac.mjs";
 import { timeQuickFix } from "./lib/quick-fix.mjs";
 import { fmtMs } from "./lib/stats.mjs";
@@ -274,20 +276,22 @@ for (const w of WORKSPACES) {
   const server = await benchServer(w);
   process.stderr.write(`${w.label}: Oso engine (${w.osoRuns} full reloads)…\n`);
   const oso = await benchOso(server.policy, w.osoRuns);
-  rows.push({ w, server, oso });
+  process.stderr.write(`${w.label}: Oso engine memory…\n`);
+  const osoMem = osoMemory(server.policy);
+  rows.push({ w, server, oso, osoMem });
 }
 
 console.log(
   `\npolar-language-server: didChange → publishDiagnostics, ${EDITS} one-character edits over stdio (node ${process.version})\n`,
 );
 console.log(
-  "| workspace | lines | files | p50 | p95 | p99 | max | Oso engine full reload (median) | server RSS / peak |",
+  "| workspace | lines | files | p50 | p95 | p99 | max | Oso engine full reload (median) | server RSS / peak | Oso engine process RSS / peak |",
 );
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-for (const { w, server, oso } of rows) {
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+for (const { w, server, oso, osoMem } of rows) {
   const l = server.latencies;
   console.log(
-    `| ${w.label} | ${server.policy.lines} | ${server.policy.files.length} | ${ms(percentile(l, 50))} | ${ms(percentile(l, 95))} | ${ms(percentile(l, 99))} | ${ms(l.at(-1))} | ${ms(percentile(oso, 50))} | ${server.memory.rssMb.toFixed(0)} MB / ${server.memory.peakMb.toFixed(0)} MB |`,
+    `| ${w.label} | ${server.policy.lines} | ${server.policy.files.length} | ${ms(percentile(l, 50))} | ${ms(percentile(l, 95))} | ${ms(percentile(l, 99))} | ${ms(l.at(-1))} | ${ms(percentile(oso, 50))} | ${server.memory.rssMb.toFixed(0)} MB / ${server.memory.peakMb.toFixed(0)} MB | ${osoMem.rssMb.toFixed(0)} MB / ${osoMem.peakMb.toFixed(0)} MB |`,
   );
 }
 console.log("");
