@@ -59,6 +59,11 @@ describe("the SQLite writer thread", () => {
     expect(h.store.writer!.stats.started).toBe(1);
     expect(h.store.groupStats.batches).toBe(30);
     expect(h.store.groupStats.groups).toBeLessThan(30);
+    // Each answer followed an fsync of the log (the writer commits with synchronous = NORMAL):
+    // groups committed during one fsync share the next.
+    const syncs = h.store.writer!.syncs;
+    expect(syncs).toBeGreaterThan(0);
+    expect(syncs).toBeLessThanOrEqual(h.store.groupStats.groups);
     expect(await h.store.countEvents()).toBe(60);
     // The rollups are folded by the writer too: the reads see every event.
     expect((await h.summary()).events).toBe(60);

@@ -1,10 +1,12 @@
 /**
  * The SQLite writer thread (see `sqlite-writer.ts`): owns the one connection that writes to the
- * database file, so that the inserts, the commits and their fsyncs (`synchronous = FULL`) never
- * block the main thread, which keeps answering HTTP and validating batches.
+ * database file, so that the inserts, the commits and their fsyncs never block the main thread,
+ * which keeps answering HTTP and validating batches.
  *
  * Batches are grouped here: every batch posted while a group was committing (or in the same turn
- * of this thread's event loop) joins the next group, one transaction, one fsync (`GroupCommit`).
+ * of this thread's event loop) joins the next group, one transaction (`GroupCommit`); a group is
+ * answered after an fsync of the log that began after its commit (`wal-sync.ts`), and groups
+ * committed during one fsync share the next.
  * Each batch is answered only after the commit that holds it; a group the database refuses is
  * retried batch by batch, so a failing batch fails alone. Rollup steps, purges and compactions
  * run on the same connection, between groups (better-sqlite3 is synchronous: one at a time).
@@ -16,25 +18,48 @@ import { compact, requeueAll, rollupStep } from "./ingest.js";
 import { insertGroup, type DayBatch } from "./insert.js";
 import { purgeBefore } from "./purge.js";
 import { LIVE, SHARED } from "./rollup-sql.js";
+import { WalSync } from "./wal-sync.js";
 import type { WriterData, WriterRequest, WriterResponse } from "./writer-protocol.js";
 
 const port = parentPort;
 if (port === null) throw new Error("sqlite-writer-worker.js runs as a worker thread only");
 const data = workerData as WriterData;
 const db = openDb(`sqlite:${data.file}`, { sqlite: { writer: true } });
-const groups = new GroupCommit<DayBatch, number>((batches) => insertGroup(db, batches), {
-  concurrency: 1,
+const wal = new WalSync(`${data.file}-wal`);
+
+/**
+ * Runs a write (committed with `synchronous = NORMAL`), then waits for an fsync of the log that
+ * began after it: only then is it answered. An fsync that fails ends the thread (whatever it
+ * held is answered 503 by the main thread): nothing is acknowledged on top of it.
+ */
+async function durable<T>(write: Promise<T>): Promise<T> {
+  const result = await write;
+  await wal.sync().catch(() => process.exit(1));
+  return result;
+}
+
+// While a group waits for its fsync, the next ones are inserted (SQLite runs one at a time).
+const groups = new GroupCommit<DayBatch, number>((batches) => durable(insertGroup(db, batches)), {
+  concurrency: 4,
   maxEvents: data.maxEvents,
 });
 
 function answer(id: number, work: Promise<number>): void {
   work.then(
-    (value) => port!.postMessage({ id, ok: true, value, groups: { ...groups.stats } } satisfies WriterResponse),
+    (value) =>
+      port!.postMessage({
+        id,
+        ok: true,
+        value,
+        groups: { ...groups.stats },
+        syncs: wal.stats.syncs,
+      } satisfies WriterResponse),
     (e: unknown) => {
       const err = e as { message?: unknown; code?: unknown };
       const response: WriterResponse = {
         id,
         groups: { ...groups.stats },
+        syncs: wal.stats.syncs,
         ok: false,
         message: typeof err.message === "string" ? err.message : String(e),
         ...(typeof err.code === "string" ? { code: err.code } : {}),
@@ -49,13 +74,13 @@ function handle(request: WriterRequest): Promise<number> {
     case "insert":
       return groups.submit({ day: request.day, events: request.events }, request.events.length);
     case "fold":
-      return rollupStep(db, request.set === "live" ? LIVE : SHARED, request.chunk, request.before);
+      return durable(rollupStep(db, request.set === "live" ? LIVE : SHARED, request.chunk, request.before));
     case "purge":
-      return purgeBefore(db, request.cutoff);
+      return durable(purgeBefore(db, request.cutoff));
     case "compact":
-      return compact(db).then(() => 0);
+      return durable(compact(db).then(() => 0));
     case "requeue":
-      return db.transaction((tx) => requeueAll(tx)).then(() => 0);
+      return durable(db.transaction((tx) => requeueAll(tx)).then(() => 0));
     case "close":
       // Ends the thread once every batch is answered (the main thread waits for its exit).
       return groups

@@ -1,7 +1,7 @@
 /**
  * The main thread's side of the SQLite writer thread (`sqlite-writer-worker.ts`): every write of
  * a collector to an SQLite file goes through it, so that inserting, committing and fsyncing
- * (`synchronous = FULL`: an acknowledged batch survives a crash of the machine) happen off the
+ * (an acknowledged batch survives a crash of the machine: `wal-sync.ts`) happen off the
  * thread that answers HTTP. The main thread keeps its own connection for reads (WAL: readers
  * never wait for the writer).
  *
@@ -60,6 +60,8 @@ export class SqliteWriter {
   readonly stats = { started: 0 };
   /** The writer's group commits, as of its last answer (of the current thread). */
   groups: GroupStats = { groups: 0, batches: 0, fallbacks: 0 };
+  /** fsyncs of the log the writer made, as of its last answer. */
+  syncs = 0;
 
   constructor(
     private readonly file: string,
@@ -77,6 +79,7 @@ export class SqliteWriter {
       if (p === undefined) return;
       this.pending.delete(r.id);
       this.groups = r.groups;
+      this.syncs = r.syncs;
       if (this.pending.size === 0) w.unref();
       if (r.ok) p.resolve(r.value);
       else p.reject(new WriterError(r.message, r.code));

@@ -37,7 +37,12 @@ export interface GroupStats {
  * thread posts the requests of one turn of its event loop as one message (an array), so that
  * batches that arrived together reach the writer together.
  */
-export type WriterResponse = { readonly id: number; readonly groups: GroupStats } & (
+export type WriterResponse = {
+  readonly id: number;
+  readonly groups: GroupStats;
+  /** fsyncs of the log so far (`wal-sync.ts`). */
+  readonly syncs: number;
+} & (
   | { readonly ok: true; readonly value: number }
   | { readonly ok: false; readonly message: string; readonly code?: string }
 );

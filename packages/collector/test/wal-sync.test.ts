@@ -1,0 +1,89 @@
+/**
+ * `src/db/wal-sync.ts`: a commit is answered only after an fsync of the log that STARTED after
+ * the commit; commits waiting together share one fsync; a failed fsync fails its waiters only.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { WalSync, fsyncPath } from "../src/db/wal-sync.js";
+
+/** An fsync the test finishes by hand, recording when each started. */
+function manualFsync(): { fsync: (path: string) => Promise<void>; started: string[]; finish: (ok?: boolean) => void } {
+  const waiting: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  const started: string[] = [];
+  return {
+    started,
+    fsync: (path) =>
+      new Promise<void>((resolve, reject) => {
+        started.push(path);
+        waiting.push({ resolve, reject });
+      }),
+    finish: (ok = true) => {
+      const w = waiting.shift()!;
+      if (ok) w.resolve();
+      else w.reject(new Error("EIO"));
+    },
+  };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe("WalSync", () => {
+  it("answers a commit only after an fsync that began after it, and shares fsyncs", async () => {
+    const m = manualFsync();
+    const wal = new WalSync("/db/t.db-wal", m.fsync);
+    const done: string[] = [];
+    // Commit A: an fsync starts for it.
+    const a = wal.sync().then(() => done.push("a"));
+    await tick();
+    expect(m.started).toEqual(["/db/t.db-wal"]);
+    // Commits B and C while A's fsync runs: that fsync may have begun before their writes.
+    const b = wal.sync().then(() => done.push("b"));
+    const c = wal.sync().then(() => done.push("c"));
+    await tick();
+    expect(m.started).toHaveLength(1);
+    m.finish(); // the log
+    await tick();
+    m.finish(); // its directory, the first time only
+    await a;
+    expect(done).toEqual(["a"]);
+    // B and C share the next fsync, begun after A's finished.
+    await tick();
+    expect(m.started).toEqual(["/db/t.db-wal", "/db", "/db/t.db-wal"]);
+    expect(done).toEqual(["a"]);
+    m.finish();
+    await Promise.all([b, c]);
+    expect(done).toEqual(["a", "b", "c"]);
+    expect(wal.stats.syncs).toBe(2);
+  });
+
+  it("fails the commits waiting for an fsync that failed, and syncs again for the next", async () => {
+    const m = manualFsync();
+    const wal = new WalSync("/db/t.db-wal", m.fsync);
+    const a = wal.sync();
+    await tick();
+    m.finish(false);
+    await expect(a).rejects.toThrow("EIO");
+    const b = wal.sync();
+    await tick();
+    expect(m.started).toEqual(["/db/t.db-wal", "/db/t.db-wal"]);
+    m.finish();
+    await tick();
+    m.finish();
+    await expect(b).resolves.toBeUndefined();
+  });
+});
+
+describe("fsyncPath", () => {
+  const dir = mkdtempSync(join(tmpdir(), "polar-walsync-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("fsyncs a file and a directory, and refuses a missing file", async () => {
+    const file = join(dir, "t.db-wal");
+    writeFileSync(file, "frames");
+    await expect(fsyncPath(file)).resolves.toBeUndefined();
+    await expect(fsyncPath(dir)).resolves.toBeUndefined();
+    await expect(fsyncPath(join(dir, "missing"))).rejects.toThrow(/ENOENT/);
+  });
+});
