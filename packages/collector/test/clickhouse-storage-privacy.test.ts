@@ -154,7 +154,7 @@ WHERE database = currentDatabase() AND table = 'events_local' AND active = ${act
     } finally {
       await t.close();
     }
-  }, 60_000);
+  }, 180_000);
 
   it("leaves no byte of a purged event in any shard's folder once the purge resolves", async () => {
     const t = await open("2025-01-10");
@@ -190,5 +190,5 @@ WHERE database = currentDatabase() AND table = 'events_local' AND active = ${act
     } finally {
       await t.close();
     }
-  }, 60_000);
+  }, 180_000);
 });

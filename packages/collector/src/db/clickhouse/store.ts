@@ -317,10 +317,11 @@ GROUP BY min_date HAVING count() > 1 ORDER BY min_date`,
   }
 
   /**
-   * Resolves once no shard keeps an inactive part of `events_local` (a dropped partition's, or
-   * one a merge replaced): their files stay on disk until the server's cleanup deletes them,
-   * `old_parts_lifetime` after they were replaced (dropped partitions at the next cleanup), see
-   * `clickhouse/polar.xml`. Throws when that takes longer than the shard's own settings allow.
+   * Resolves once every part of `events_local` that is inactive now (a dropped partition's, or
+   * one a merge replaced) is gone from its shard: their files stay on disk until the server's
+   * cleanup deletes them, `old_parts_lifetime` after they were replaced, see `clickhouse/polar.xml`.
+   * Parts that merges replace meanwhile (ingest goes on) are not waited for. Throws when that
+   * takes longer than the shard's own settings allow.
    */
   private async waitForRemovedParts(): Promise<void> {
     await Promise.all(
@@ -333,15 +334,19 @@ FROM system.merge_tree_settings WHERE name IN ('old_parts_lifetime', 'cleanup_de
         );
         const limitMs = (n(s?.lifetime) + 2 * n(s?.cleanup) + 30) * 1000;
         const deadline = Date.now() + limitMs;
-        for (;;) {
-          const [r] = await rows(
+        const inactive = (where: string) =>
+          rows(
             shard,
-            "SELECT count() AS c FROM system.parts WHERE database = currentDatabase() AND table = 'events_local' AND NOT active",
+            `SELECT name FROM system.parts WHERE database = currentDatabase() AND table = 'events_local' AND NOT active${where}`,
           );
-          if (n(r?.c) === 0) return;
+        const removed = (await inactive("")).map((r) => bind(String(r.name)));
+        if (removed.length === 0) return;
+        for (;;) {
+          const left = (await inactive(` AND name IN (${removed.join(", ")})`)).length;
+          if (left === 0) return;
           if (Date.now() > deadline) {
             throw new Error(
-              `ClickHouse shard ${this.target.shards[i]} still keeps ${n(r?.c)} removed parts of events_local on disk after ${limitMs / 1000} s (see clickhouse/polar.xml)`,
+              `ClickHouse shard ${this.target.shards[i]} still keeps ${left} removed parts of events_local on disk after ${limitMs / 1000} s (see clickhouse/polar.xml)`,
             );
           }
           await new Promise((resolve) => setTimeout(resolve, 250));
