@@ -175,11 +175,8 @@ export function readResourceBlock(line: ResourceBlockLine): {
 }
 
 function shorthandFromProduction(production: Extract<Production, { kind: "shorthand" }>): ShorthandRule {
-  return {
-    head: production.head,
-    implier: production.implier,
-    relation: production.relation,
-  };
+  // The parsed production is one already (immutable, and shared with the incremental parse).
+  return production;
 }
 
 /** The declared strings of a block (valid declarations only, in production order), for editor features. */

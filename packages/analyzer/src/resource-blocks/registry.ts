@@ -40,6 +40,12 @@ export interface StoredDeclaration {
   readonly declaration: Declaration;
 }
 
+/** Role and permission declarations carry nothing but their kind: one shared object each. */
+const DECLARATION_OF: { readonly role: Declaration; readonly permission: Declaration } = {
+  role: { kind: "role" },
+  permission: { kind: "permission" },
+};
+
 /** polar-core `index_declarations`: the first clash within one block is an error and drops the block. */
 function indexDeclarations(block: ResourceBlock): Result<ReadonlyMap<string, StoredDeclaration>> {
   const index = new Map<string, StoredDeclaration>();
@@ -59,7 +65,7 @@ function indexDeclarations(block: ResourceBlock): Result<ReadonlyMap<string, Sto
   ] as const) {
     if (list === null || list.value.type !== "List") continue;
     for (const element of list.value.elements) {
-      const e = insert(element, { kind });
+      const e = insert(element, DECLARATION_OF[kind]);
       if (e !== null) return err(e);
     }
   }

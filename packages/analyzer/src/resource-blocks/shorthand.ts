@@ -17,7 +17,7 @@ function termString(term: Term): string {
 }
 
 function ruleNameFor(d: Declaration): string {
-  return `has_${d.kind}`;
+  return d.kind === "role" ? "has_role" : d.kind === "permission" ? "has_permission" : "has_relation";
 }
 
 /** polar-core `resource_name_as_var`. */
@@ -51,15 +51,19 @@ export interface ShorthandInputs {
   readonly shared: SharedValues;
 }
 
-/** The resource variable and pattern of a block's generated rules. */
+/** The resource variable and specializer of a block's generated rules. */
 export interface SharedValues {
   readonly resourceVar: Value;
-  readonly resourcePattern: Value;
+  /** `Name{}` with the block's resource term as source: the same in every rule of the block. */
+  readonly resourceSpecializer: Term;
 }
 
 export function sharedValues(resource: Term): SharedValues {
   const name = symbolName(resource);
-  return { resourceVar: variable(resourceNameAsVar(name, false)), resourcePattern: instancePattern(name) };
+  return {
+    resourceVar: variable(resourceNameAsVar(name, false)),
+    resourceSpecializer: withValue(resource, instancePattern(name)),
+  };
 }
 
 export function shorthandInputs(
@@ -111,11 +115,11 @@ export function shorthandAsRule(inputs: ShorthandInputs, rule: ShorthandRule): R
 
   if (inputs.head === undefined) return undeclared(head, resourceName);
 
-  const { resourceVar, resourcePattern } = inputs.shared;
+  const { resourceVar, resourceSpecializer } = inputs.shared;
   const params: Parameter[] = [
     { parameter: withValue(head, ACTOR_VARIABLE), specializer: withValue(head, ACTOR_PATTERN) },
     { parameter: head, specializer: null },
-    { parameter: withValue(head, resourceVar), specializer: withValue(resource, resourcePattern) },
+    { parameter: withValue(head, resourceVar), specializer: resourceSpecializer },
   ];
 
   const actor = withValue(implier, ACTOR_VARIABLE);
