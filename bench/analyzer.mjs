@@ -7,10 +7,14 @@
  * targets of the analyzer issue.
  *
  * Options: `--sizes 1000,10000` to choose sizes, `--no-oso` to skip the engine (it is slow: its
- * rule-type validation is quadratic in the number of resource blocks).
+ * rule-type validation is quadratic in the number of resource blocks), `--analyzer <path>` to time
+ * another build of the analyzer exporting the same API (e.g. an esbuild bundle of an older
+ * commit's packages/analyzer/src/index.ts) for before/after comparisons.
  */
 import { createRequire } from "node:module";
-import { Policy } from "../packages/analyzer/dist/index.js";
+import { loadavg } from "node:os";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { generateRbacPolicy } from "./lib/rbac.mjs";
 import { fmtMs, measure, quantile, table } from "./lib/stats.mjs";
 
@@ -25,6 +29,10 @@ const option = (name) => {
 const SIZES = (option("--sizes") ?? "1000,10000,50000").split(",").map(Number);
 const LAYOUTS = [1, 100];
 const WITH_OSO = !args.includes("--no-oso");
+const ANALYZER = option("--analyzer");
+const { Policy } = await import(
+  ANALYZER === undefined ? "../packages/analyzer/dist/index.js" : pathToFileURL(resolve(ANALYZER)).href
+);
 
 /** Targets from the analyzer issue (2-core machine). */
 const TARGETS = {
@@ -141,6 +149,11 @@ for (const size of SIZES) {
 }
 
 console.log(`Polar analyzer benchmark — node ${process.version}, ${new Date().toISOString()}`);
+console.log(
+  `analyzer: ${ANALYZER ?? "packages/analyzer/dist"}; load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+);
 console.log("Engine view (classes registered); times are medians in ms; targets in parentheses.\n");
 console.log(
   table(
