@@ -1,13 +1,20 @@
 // The ClickHouse cluster part of bench/collector.mjs: a throw-away two-shard cluster (two
-// clickhouse-server processes under a temporary folder), and the dashboard query times at the
-// given sizes, events generated in SQL through the Distributed table (so each user's events land
-// on its shard, with their cells computed as at ingest).
+// clickhouse-server processes under a temporary folder, with the shipped config.d drop-in
+// packages/collector/clickhouse/polar.xml), and the dashboard, trends and purge times at the given
+// sizes, events generated in SQL on each shard (one statement per shard and 30 days: each shard
+// keeps the users cityHash64(distinct_id) sends it, as the Distributed table would). Their cells
+// are built by a cheap expression for the generator's shape, checked on a sample against the
+// table's own DEFAULT (which costs ~200 µs per row on 18.16: 10M events would take hours).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ClickHouseStore, dashboardData, summary } from "../../packages/collector/dist/index.js";
+import { operatorTrends } from "../../packages/collector/dist/read/trends.js";
+
+const SHIPPED_CONFIG = fileURLToPath(new URL("../../packages/collector/clickhouse/polar.xml", import.meta.url));
 
 const SERVER = existsSync("/usr/sbin/clickhouse-server") ? "/usr/sbin/clickhouse-server" : "clickhouse-server";
 
@@ -35,7 +42,8 @@ export async function startClickHouseCluster(shards = 2) {
   const children = [];
   for (let i = 0; i < shards; i++) {
     const dir = join(root, `shard${i + 1}`);
-    for (const d of ["data", "tmp", "log"]) mkdirSync(join(dir, d), { recursive: true });
+    for (const d of ["data", "tmp", "log", "config.d"]) mkdirSync(join(dir, d), { recursive: true });
+    copyFileSync(SHIPPED_CONFIG, join(dir, "config.d", "polar.xml"));
     writeFileSync(
       join(dir, "users.xml"),
       `<yandex><profiles><default><max_memory_usage>6000000000</max_memory_usage></default></profiles>
@@ -66,6 +74,7 @@ export async function startClickHouseCluster(shards = 2) {
   return {
     url: (db) => `clickhouse://127.0.0.1:${http[0]}/${db}?shards=${list}`,
     entry: `http://127.0.0.1:${http[0]}`,
+    shards: http.map((p) => `http://127.0.0.1:${p}`),
     stop() {
       for (const c of children) c.kill("SIGKILL");
       rmSync(root, { recursive: true, force: true });
@@ -82,21 +91,115 @@ async function sql(entry, db, query) {
   return r.text();
 }
 
-/** `n` generated events (rows `from`…`from+n-1`): 50k users, mixed codes and environments, 300 days. */
-function generate(from, n) {
+/**
+ * The generated events' columns (rows `from`…`from+n-1`): 50k users, 120k folders, mixed codes and
+ * environments, spread evenly over the 30 days `first`…`first+29` days before today (10
+ * statements cover 300 days).
+ */
+function generatedColumns(from, n, first) {
   const x = `(number + ${from})`;
   const h = (salt) => `cityHash64(${x}, ${salt})`;
-  return `INSERT INTO events (day, distinct_id, workspace_folder, insert_id, diagnostic_count, error_count,
-load_success_count, load_failure_count, parseerror_unrecognizedeof_count, validationerror_invalidrule_count,
-polar_chars, polar_files, rule_types, resource_blocks, lsp_method_textdocument_didchange_count,
-lsp_file_extensions, os, nodearch, extversion, vscodeversion, product, uikind, remotename, schema_version)
-SELECT today() - ${h(1)} % 300, lower(hex(SHA256(toString(${x} % 50000)))), lower(hex(SHA256(toString(${x} % 120000)))),
-lower(hex(MD5(toString(${x})))), e1 + e2, e1 + e2, if(e1 + e2 = 0, 1, 0), if(e1 + e2 > 0, 1, 0), e1, e2,
-${h(2)} % 100000, ${h(3)} % 12, ${h(4)} % 2, ${h(5)} % 4, 1, 'polar',
-['linux', 'darwin', 'win32'][${h(6)} % 3 + 1], ['x64', 'arm64'][${h(7)} % 2 + 1],
-['0.27.3', '0.27.2', '0.26.0'][${h(8)} % 3 + 1], concat('1.', toString(80 + ${h(9)} % 20), '.0'),
-'desktop', 'desktop', 'none', 1
+  return `SELECT today() - ${first} - ${h(1)} % 30 AS day, lower(hex(SHA256(toString(${x} % 50000)))) AS distinct_id,
+lower(hex(SHA256(toString(${x} % 120000)))) AS workspace_folder, lower(hex(MD5(toString(${x})))) AS insert_id,
+e1 + e2 AS diagnostic_count, e1 + e2 AS error_count, if(e1 + e2 = 0, 1, 0) AS load_success_count,
+if(e1 + e2 > 0, 1, 0) AS load_failure_count, e1 AS parseerror_unrecognizedeof_count, e2 AS validationerror_invalidrule_count,
+toUInt32(${h(2)} % 100000) AS polar_chars, toUInt32(${h(3)} % 12) AS polar_files, toUInt32(${h(4)} % 2) AS rule_types,
+toUInt32(${h(5)} % 4) AS resource_blocks, toUInt32(1) AS lsp_method_textdocument_didchange_count, 'polar' AS lsp_file_extensions,
+['linux', 'darwin', 'win32'][${h(6)} % 3 + 1] AS os, ['x64', 'arm64'][${h(7)} % 2 + 1] AS nodearch,
+['0.27.3', '0.27.2', '0.26.0'][${h(8)} % 3 + 1] AS extversion, concat('1.', toString(80 + ${h(9)} % 20), '.0') AS vscodeversion,
+'desktop' AS product, 'desktop' AS uikind, 'none' AS remotename, toUInt32(1) AS schema_version
 FROM (SELECT number, toUInt32(cityHash64(number, ${from}, 10) % 4) AS e1, toUInt32(cityHash64(number, ${from}, 11) % 3) AS e2 FROM system.numbers LIMIT ${n})`;
+}
+
+const GENERATED = [
+  "day",
+  "distinct_id",
+  "workspace_folder",
+  "insert_id",
+  "diagnostic_count",
+  "error_count",
+  "load_success_count",
+  "load_failure_count",
+  "parseerror_unrecognizedeof_count",
+  "validationerror_invalidrule_count",
+  "polar_chars",
+  "polar_files",
+  "rule_types",
+  "resource_blocks",
+  "lsp_method_textdocument_didchange_count",
+  "lsp_file_extensions",
+  "os",
+  "nodearch",
+  "extversion",
+  "vscodeversion",
+  "product",
+  "uikind",
+  "remotename",
+  "schema_version",
+];
+
+/**
+ * The cells of a generated event (what migration 1's DEFAULT computes, in its order), for the
+ * columns the generator sets (the others are 0 or '', so their cells are off, like
+ * `invalid_rule_type`, on only with a ValidationError::InvalidRuleType): [condition or null, dim, key, value].
+ */
+const GENERATED_CELLS = [
+  [null, "'all'", "''", "1"],
+  [
+    "parseerror_unrecognizedeof_count > 0",
+    "'code'",
+    "'ParseError::UnrecognizedEOF'",
+    "parseerror_unrecognizedeof_count",
+  ],
+  [
+    "validationerror_invalidrule_count > 0",
+    "'code'",
+    "'ValidationError::InvalidRule'",
+    "validationerror_invalidrule_count",
+  ],
+  ["load_success_count > 0", "'load'", "'success'", "load_success_count"],
+  ["load_failure_count > 0", "'load'", "'failure'", "load_failure_count"],
+  ["error_count > 0", "'severity'", "'error'", "error_count"],
+  ["resource_blocks > 0", "'feature'", "'resource_blocks'", "1"],
+  ["rule_types > 0", "'feature'", "'rule_types'", "1"],
+  [
+    null,
+    "'polar_chars'",
+    "multiIf(polar_chars = 0, '0', polar_chars < 1000, '1–999', polar_chars < 10000, '1k–9.9k', polar_chars < 100000, '10k–99k', '100k+')",
+    "1",
+  ],
+  [
+    null,
+    "'polar_files'",
+    "multiIf(polar_files = 0, '0', polar_files = 1, '1', polar_files = 2, '2', polar_files <= 5, '3–5', polar_files <= 10, '6–10', '11+')",
+    "1",
+  ],
+  [null, "'env:os'", "os", "1"],
+  [null, "'env:nodeArch'", "nodearch", "1"],
+  [null, "'env:product'", "product", "1"],
+  [null, "'env:uikind'", "uikind", "1"],
+  [null, "'env:remotename'", "remotename", "1"],
+  [null, "'env:extversion'", "extversion", "1"],
+  [null, "'env:vscodeversion'", "vscodeversion", "1"],
+  [null, "'env:isnewappinstall'", "'false'", "1"],
+  [null, "'lsp_method'", "'textDocument/didChange'", "1"],
+  [null, "'lsp_extension'", "'polar'", "1"],
+];
+
+function cellsExpression() {
+  const column = (i, empty, wrap) =>
+    `arrayConcat(${GENERATED_CELLS.map((c) => (c[0] === null ? `[${wrap(c[i])}]` : `if(${c[0]}, [${wrap(c[i])}], ${empty})`)).join(", ")})`;
+  return [
+    `${column(1, "emptyArrayString()", (v) => `toString(${v})`)} AS cell_dim`,
+    `${column(2, "emptyArrayString()", (v) => `toString(${v})`)} AS cell_key`,
+    `${column(3, "emptyArrayInt64()", (v) => `toInt64(${v})`)} AS cell_value`,
+  ].join(", ");
+}
+
+/** Inserts generated events into shard `shard`'s events_local, cells built by `cellsExpression`. */
+function generate(from, n, first, shard, shards) {
+  return `INSERT INTO events_local (${GENERATED.join(", ")}, cell_dim, cell_key, cell_value)
+SELECT *, ${cellsExpression()} FROM (${generatedColumns(from, n, first)}) WHERE cityHash64(distinct_id) % ${shards} = ${shard}`;
 }
 
 async function time(fn) {
@@ -105,20 +208,55 @@ async function time(fn) {
   return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
-/** Dashboard query times on the cluster at each size (events loaded in bulk, 1M per insert). */
+/** Checks on 3 000 generated events that `cellsExpression` gives what the table's DEFAULT gives. */
+async function checkCells(cluster, db) {
+  const shard = cluster.shards[0];
+  await sql(shard, db, "CREATE TABLE cells_check AS events_local ENGINE = MergeTree() ORDER BY insert_id");
+  await sql(shard, db, `INSERT INTO cells_check (${GENERATED.join(", ")}) ${generatedColumns(0, 3000, 0)}`);
+  const listed = (q) => `SELECT insert_id, cell_dim, cell_key, cell_value FROM (${q}) ORDER BY insert_id FORMAT TSV`;
+  const expected = await sql(shard, db, listed("SELECT * FROM cells_check"));
+  const got = await sql(
+    shard,
+    db,
+    listed(`SELECT insert_id, ${cellsExpression()} FROM (${generatedColumns(0, 3000, 0)})`),
+  );
+  await sql(shard, db, "DROP TABLE cells_check");
+  const a = expected.split("\n");
+  const b = got.split("\n");
+  const i = a.findIndex((line, k) => line !== b[k]);
+  if (i >= 0 || a.length < 3000) {
+    throw new Error(
+      `bench/lib/clickhouse.mjs: the generated cells differ from the events_local DEFAULT:\n${a[i]}\n${b[i]}`,
+    );
+  }
+}
+
+/**
+ * Dashboard, summary and trends times on the cluster at each size (events loaded in bulk on each
+ * shard), then the purge of the oldest day (DROP PARTITION, then the compaction and the wait for
+ * the files).
+ */
 export async function clickhouseQueries(cluster, sizes) {
   const db = "bench_queries";
   const store = new ClickHouseStore(cluster.url(db));
   await store.migrate();
+  await checkCells(cluster, db);
   const rows = [];
   let have = 0;
+  const today = new Date().toISOString().slice(0, 10);
   for (const size of sizes) {
-    let loadMs = 0;
-    for (let from = have; from < size; from += 1_000_000) {
-      const n = Math.min(1_000_000, size - from);
-      loadMs += await time(() => sql(cluster.entry, db, generate(from, n)));
-      process.stderr.write(`ClickHouse: ${from + n} events loaded\r`);
-    }
+    const add = size - have;
+    // Ten statements per shard, each 30 days (an insert makes one part per day partition).
+    const loadMs = await time(async () => {
+      for (let k = 0; k < 10; k++) {
+        const n = Math.floor(add / 10) + (k < add % 10 ? 1 : 0);
+        const from = have + k * Math.ceil(add / 10);
+        await Promise.all(
+          cluster.shards.map((s, i) => sql(s, db, generate(from, n, k * 30, i, cluster.shards.length))),
+        );
+        process.stderr.write(`ClickHouse: ${have + Math.min(add, (k + 1) * Math.ceil(add / 10))} events loaded\r`);
+      }
+    });
     have = size;
     const first = await time(() => dashboardData(store, 5));
     const s = [];
@@ -129,6 +267,10 @@ export async function clickhouseQueries(cluster, sizes) {
     }
     s.sort((a, b) => a - b);
     dd.sort((a, b) => a - b);
+    const trendsMs = await time(() => operatorTrends(store, 5, today, { grain: "week", code: null, split: null }));
+    const codeTrendsMs = await time(() =>
+      operatorTrends(store, 5, today, { grain: "day", code: "ParseError::UnrecognizedEOF", split: "version" }),
+    );
     const t = await store.live().totals();
     const row = {
       backend: "ClickHouse, 2 shards",
@@ -138,10 +280,30 @@ export async function clickhouseQueries(cluster, sizes) {
       "first /api/dashboard ms (computes the figures)": +first.toFixed(0),
       "/api/summary median ms (cached figures)": +s[1].toFixed(1),
       "/api/dashboard median ms (cached figures)": +dd[1].toFixed(1),
+      "/api/trends weekly ms": +trendsMs.toFixed(0),
+      "/api/trends daily, one code, by version ms": +codeTrendsMs.toFixed(0),
+      load: (await import("node:os"))
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" "),
     };
     console.log(JSON.stringify(row));
     rows.push(row);
   }
+  // The daily purge: the oldest day, then (as after a longer outage) the next 29.
+  const dayBefore = (n) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+  const purgeMs = await time(() => store.purge(dayBefore(298)));
+  const purge29Ms = await time(() => store.purge(dayBefore(269)));
+  const after = await time(() => dashboardData(store, 5));
+  const purgeRow = {
+    backend: "ClickHouse, 2 shards",
+    events: have,
+    "purge oldest day s": +(purgeMs / 1000).toFixed(2),
+    "purge next 29 days s": +(purge29Ms / 1000).toFixed(2),
+    "then /api/dashboard ms": +after.toFixed(0),
+  };
+  console.log(JSON.stringify(purgeRow));
+  rows.push(purgeRow);
   await store.close();
   return rows;
 }
