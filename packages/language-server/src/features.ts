@@ -180,39 +180,72 @@ function ruleHeadAt(doc: ParsedDocument, offset: number): { name: string; span: 
 // ---------------------------------------------------------------------------------------------
 // Document symbols
 
+/**
+ * The outline of each parsed item, with where the item started when it was made. An item's
+ * symbols depend only on its text and on the position of its start: positions inside it are
+ * that start plus the item's own text. The re-parse keeps the untouched items of a big file
+ * (the same line objects), so after a keystroke that adds no line break before them, their
+ * symbols are these very objects; else they are made again. Symbols are never mutated.
+ */
+const itemSymbols = new WeakMap<
+  Line,
+  { readonly line: number; readonly character: number; readonly symbol: DocumentSymbol | null }
+>();
+
+/** The offset an item's symbols are placed from (its first token), or null when it has no outline. */
+function itemStart(line: Line): number | null {
+  switch (line.kind) {
+    case "rule":
+    case "ruleType":
+      return spanOf(line.rule)?.start ?? null;
+    case "resourceBlock":
+      return spanOf(line.resource)?.start ?? null;
+    case "query":
+      return null;
+  }
+}
+
 /** Outline of one document: rules, rule types, resource blocks with declarations and shorthand rules. */
 export function documentSymbols(doc: ParsedDocument): DocumentSymbol[] {
   const text = doc.document.getText();
   const out: DocumentSymbol[] = [];
   for (const line of doc.lines) {
-    switch (line.kind) {
-      case "rule":
-      case "ruleType": {
-        const span = ruleSpan(line.rule);
-        const name = ruleNameSpan(line.rule, text, line.kind === "ruleType");
-        if (span === null || name === null) break;
-        const head = spanOf(line.rule) ?? span;
-        out.push(
-          DocumentSymbol.create(
-            line.rule.name,
-            line.kind === "ruleType" ? "rule type" : oneLine(text.slice(head.start, head.end)),
-            line.kind === "ruleType" ? SymbolKind.Interface : SymbolKind.Function,
-            rangeOf(doc.document, span),
-            rangeOf(doc.document, name),
-          ),
-        );
-        break;
-      }
-      case "resourceBlock": {
-        const symbol = blockSymbol(doc, line, text);
-        if (symbol !== null) out.push(symbol);
-        break;
-      }
-      case "query":
-        break;
+    const start = itemStart(line);
+    if (start === null) continue;
+    const at = doc.document.positionAt(start);
+    const cached = itemSymbols.get(line);
+    let symbol: DocumentSymbol | null;
+    if (cached !== undefined && cached.line === at.line && cached.character === at.character) symbol = cached.symbol;
+    else {
+      symbol = lineSymbol(doc, line, text);
+      itemSymbols.set(line, { line: at.line, character: at.character, symbol });
     }
+    if (symbol !== null) out.push(symbol);
   }
   return out;
+}
+
+function lineSymbol(doc: ParsedDocument, line: Line, text: string): DocumentSymbol | null {
+  switch (line.kind) {
+    case "rule":
+    case "ruleType": {
+      const span = ruleSpan(line.rule);
+      const name = ruleNameSpan(line.rule, text, line.kind === "ruleType");
+      if (span === null || name === null) return null;
+      const head = spanOf(line.rule) ?? span;
+      return DocumentSymbol.create(
+        line.rule.name,
+        line.kind === "ruleType" ? "rule type" : oneLine(text.slice(head.start, head.end)),
+        line.kind === "ruleType" ? SymbolKind.Interface : SymbolKind.Function,
+        rangeOf(doc.document, span),
+        rangeOf(doc.document, name),
+      );
+    }
+    case "resourceBlock":
+      return blockSymbol(doc, line, text);
+    case "query":
+      return null;
+  }
 }
 
 /** Polar as the engine prints it, as a person writes it: `Actor{}` (an instance pattern) as `Actor`. */

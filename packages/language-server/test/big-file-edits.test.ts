@@ -47,7 +47,7 @@ const HEADER = [
   "has_role(user: User, name: String, resource: Resource) if role in user.roles and role.name = name and role.resource = resource;",
 ].join("\n");
 
-const BIG = [HEADER, ...Array.from({ length: 120 }, (_, i) => section(i))].join("\n\n") + "\n";
+const BIG = [HEADER, ...Array.from({ length: 80 }, (_, i) => section(i))].join("\n\n") + "\n";
 
 /** Snippets that move offsets, break items or join them. */
 const SNIPPETS = ["x", " ", "\n", "# c\n", ";", '"', "}", "{", "f(1);\n", "zz(a) if a = 1;\n", "resource R {", "("];
@@ -112,7 +112,7 @@ function fresh(text: string, other: string): Documents {
 
 /** Registered classes, so that class hovers answer. */
 const CLASSES: ReadonlyMap<string, RegisteredClass> = new Map(
-  ["User", "Doc0", "Doc5", "Doc40", "Doc119"].map((name) => [name, { bases: [], from: "test" }]),
+  ["User", "Doc0", "Doc5", "Doc40", "Doc79"].map((name) => [name, { bases: [], from: "test" }]),
 );
 
 const OTHER_TEXT = "other(x) if visible_3(x, x);\nresource Extra {}\n";
@@ -123,7 +123,7 @@ describe("edits inside one big document", () => {
     const analysis = docs.analyze();
     const published = analysis.groups.flatMap((g) => g.analysis.diagnostics).filter((d) => d.file === URI);
     expect(published.length).toBeGreaterThan(10);
-    expect(documentSymbols(docs.parsed(docs.get(URI) as Tracked)).length).toBeGreaterThan(600);
+    expect(documentSymbols(docs.parsed(docs.get(URI) as Tracked)).length).toBeGreaterThan(400);
   });
 
   it("every feature and diagnostic equals a fresh server's after each random edit", () => {
@@ -139,9 +139,9 @@ describe("edits inside one big document", () => {
           expect(answers(docs, offsets), `step ${step}`).toEqual(answers(fresh(text, OTHER_TEXT), offsets));
         });
       }),
-      { seed: 20261213, numRuns: 25 },
+      { seed: 20261213, numRuns: 12 },
     );
-  });
+  }, 240_000);
 
   it("a trial on a fork (rename, quick fixes) changes none of the document's answers", () => {
     fc.assert(
@@ -157,7 +157,7 @@ describe("edits inside one big document", () => {
         expect(after).toEqual(fresh(trialText, OTHER_TEXT).analyze().groups[0]?.analysis.diagnostics);
         expect(answers(docs, offsets)).toEqual(before);
       }),
-      { seed: 20261214, numRuns: 15 },
+      { seed: 20261214, numRuns: 10 },
     );
-  });
+  }, 240_000);
 });
