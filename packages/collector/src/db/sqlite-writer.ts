@@ -121,6 +121,7 @@ export class SqliteWriter {
     this.outbox = [];
     if (requests.length > 0) this.start().postMessage(requests);
   }
+
   /** Stores a batch (grouped with others); resolves after the commit holding it. */
   insert(day: string, events: readonly ValidEvent[]): Promise<number> {
     return this.call({ op: "insert", day, events });
