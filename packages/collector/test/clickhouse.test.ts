@@ -6,7 +6,8 @@
  *   deliveries racing) still count once before any merge collapses them;
  * - retention drops whole day partitions on every shard;
  * - migrations apply once on every shard;
- * - values reach SQL bound, never spliced (a key full of quotes is just a key).
+ * - values reach SQL bound, never spliced (a key full of quotes is just a key);
+ * - lookups answered from the kept state of the events are answered afresh once they change.
  */
 import { createClient, type ClickHouseClient } from "@clickhouse/client";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -137,6 +138,29 @@ describe("ClickHouse cluster", () => {
       ).json<{ id: number }>();
       expect(rows.map((r) => Number(r.id))).toEqual([1]);
     }
+  });
+
+  it("answers lookups afresh once the events change, whatever it kept", async () => {
+    await h.send([makeEvent({ user: 1 }), makeEvent({ user: 2, env: { os: "darwin" } })]);
+    const linux = [{ dim: "env:os", key: "linux" }];
+    const read = async () => {
+      await h.store.refresh();
+      const reader = h.store.live();
+      const events = (await reader.trend("all", "")).find((r) => r.grain === "day" && r.version === "")?.events;
+      return {
+        users: await reader.unionUsers(linux),
+        outside: await reader.usersAlsoOutside({ dim: "env:os", key: "darwin" }, 5),
+        events,
+      };
+    };
+    expect(await read()).toEqual({ users: 1, outside: 0, events: 2 });
+    expect(await read()).toEqual({ users: 1, outside: 0, events: 2 });
+    // User 2 also on linux now: a user of the darwin cell with events outside it.
+    await h.send([makeEvent({ user: 3 }), makeEvent({ user: 2 })]);
+    expect(await read()).toEqual({ users: 3, outside: 1, events: 4 });
+    // Rows written behind the store's back change what is stored too.
+    for (const s of shards) await s.command({ query: "ALTER TABLE events_local DROP PARTITION '2026-11-02'" });
+    expect(await read()).toEqual({ users: 0, outside: 0, events: undefined });
   });
 
   it("binds values: a key of quotes and backslashes is a key, not SQL", async () => {

@@ -1,7 +1,8 @@
 /**
  * Nothing finer than a day at rest (issue 9), on both backends: no column, rowid or sequence
  * orders stored rows by arrival; after compaction PostgreSQL's physical order and transaction
- * stamps do not either; a purged event's values are not left in the SQLite files.
+ * stamps do not either; a purged event's values are not left in the SQLite files. The ClickHouse
+ * cluster's part of these promises: `clickhouse-storage-privacy.test.ts`.
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";

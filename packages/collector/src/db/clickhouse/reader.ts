@@ -1,10 +1,10 @@
 /**
  * Reading one set (live or shared) from the ClickHouse cluster. The per-key figures and the
- * per-code distributions are computed at read time from the events (no rollup tables: the
- * columns are fast enough to aggregate, see the README's measurements) and kept as a snapshot
- * until the events change; the union and complement lookups the suppression asks for run as
- * queries. Summed figures read each `$insert_id` once (`uniqueEvents`); distinct counts are
- * indifferent to repeats.
+ * per-code distributions are computed at read time from the events (no rollup tables: the first
+ * read after a change scans the events, see the README's measurements) and kept as a snapshot
+ * until the events change; the union and complement lookups the suppression asks for, and the
+ * trends' queries, run as queries whose answers are kept with the snapshot. Summed figures read
+ * each `$insert_id` once (`uniqueEvents`); distinct counts are indifferent to repeats.
  */
 import type { ClickHouseClient } from "@clickhouse/client";
 import type {
@@ -36,6 +36,16 @@ interface KeyFigures {
 export interface Snapshot {
   readonly keys: Map<string, Map<string, KeyFigures>>;
   readonly hist: Map<string, { value: number; users: number }[]>;
+}
+
+/**
+ * What one set's events are read into while they stay unchanged: the snapshot, and the answers
+ * of the suppression's and the trends' lookups (by query), so that reading the same dashboard
+ * or trends again runs no query over the events.
+ */
+export interface SetState {
+  readonly snapshot: Promise<Snapshot>;
+  readonly lookups: Map<string, Promise<Record<string, unknown>[][]>>;
 }
 
 /** Where the reader runs its queries. */
@@ -145,8 +155,33 @@ export class ClickHouseReader implements RollupReader {
     private readonly cluster: Cluster,
     /** The set's events (a condition on `events_local`/`events` columns). */
     private readonly where: string,
-    private readonly snapshot: () => Promise<Snapshot>,
+    /** The set's state for the events as they are now (checked once per reader: one request). */
+    private readonly load: () => Promise<SetState>,
   ) {}
+
+  private state: Promise<SetState> | null = null;
+
+  private current(): Promise<SetState> {
+    this.state ??= this.load();
+    return this.state;
+  }
+
+  private async snapshot(): Promise<Snapshot> {
+    return (await this.current()).snapshot;
+  }
+
+  /** A lookup's rows (per shard, or `[rows]` of the entry point), run once per state of the events. */
+  private async lookup(where: "shards" | "entry", query: string): Promise<Record<string, unknown>[][]> {
+    const { lookups } = await this.current();
+    const key = `${where}\u0000${query}`;
+    let answer = lookups.get(key);
+    if (answer === undefined) {
+      answer = where === "shards" ? onShards(this.cluster, query) : rows(this.cluster.entry, query).then((r) => [r]);
+      lookups.set(key, answer);
+      answer.catch(() => lookups.delete(key));
+    }
+    return answer;
+  }
 
   async totals(): Promise<Totals> {
     const all = (await this.snapshot()).keys.get("all")?.get("");
@@ -195,10 +230,11 @@ export class ClickHouseReader implements RollupReader {
 
   private async distinct(column: "distinct_id" | "workspace_folder", cells: readonly CellRef[]): Promise<number> {
     if (cells.length === 0) return 0;
-    const [r] = await rows(
-      this.cluster.entry,
+    const [answer] = await this.lookup(
+      "entry",
       `SELECT uniqExact(${column}) AS n FROM events ${CELLS} WHERE ${this.where} AND (${anyCell(cells)})`,
     );
+    const r = answer?.[0];
     return n(r?.n);
   }
 
@@ -213,8 +249,8 @@ export class ClickHouseReader implements RollupReader {
   async usersAlsoOutside(cell: CellRef, limit: number): Promise<number> {
     const inCell = `(dim = ${bind(cell.dim)} AND key = ${bind(cell.key)})`;
     const cap = Math.max(1, Math.floor(limit));
-    const counts = await onShards(
-      this.cluster,
+    const counts = await this.lookup(
+      "shards",
       `SELECT count() AS n FROM (
 SELECT distinct_id, countIf(dim = 'all') AS everywhere, countIf(${inCell}) AS inside
 FROM ${UNIQUE_CELLS(this.where)} ${CELLS} WHERE dim = 'all' OR ${inCell}
@@ -227,8 +263,8 @@ GROUP BY distinct_id HAVING inside > 0 AND inside < everywhere LIMIT ${cap})`,
   }
 
   async trend(dim: string, key: string): Promise<TrendRow[]> {
-    const perShard = await onShards(
-      this.cluster,
+    const perShard = await this.lookup(
+      "shards",
       `SELECT grain, period, version, uniqExact(distinct_id) AS users, sum(v) AS total, count() AS events
 FROM (${trendRows(this.where, `dim = ${bind(dim)} AND key = ${bind(key)}`)}) GROUP BY grain, period, version`,
     );
@@ -265,8 +301,8 @@ FROM (${trendRows(this.where, `dim = ${bind(dim)} AND key = ${bind(key)}`)}) GRO
         `(dim = ${bind(ref.dim)} AND key = ${bind(ref.key)} AND grain = ${bind(ref.grain)} AND version = ${bind(ref.version)} AND period IN (${[...periods].map((p) => `toString(${bindDay(p)})`).join(", ")}))`,
     );
     const series = [...new Set(cells.map((c) => `(dim = ${bind(c.dim)} AND key = ${bind(c.key)})`))].join(" OR ");
-    const perShard = await onShards(
-      this.cluster,
+    const perShard = await this.lookup(
+      "shards",
       `SELECT uniqExact(distinct_id) AS n FROM (${trendRows(this.where, series)}) WHERE ${terms.join(" OR ")}`,
     );
     return perShard.reduce((sum, r) => sum + n(r[0]?.n), 0);
@@ -274,8 +310,8 @@ FROM (${trendRows(this.where, `dim = ${bind(dim)} AND key = ${bind(key)}`)}) GRO
 
   async trendOtherUsers(dim: string, key: string, listed: readonly string[]): Promise<PeriodUsers[]> {
     const excluded = ["", ...listed].map(bind).join(", ");
-    const perShard = await onShards(
-      this.cluster,
+    const perShard = await this.lookup(
+      "shards",
       `SELECT grain, period, uniqExact(distinct_id) AS users FROM (${trendRows(this.where, `dim = ${bind(dim)} AND key = ${bind(key)}`)})
 WHERE version NOT IN (${excluded}) GROUP BY grain, period`,
     );
@@ -292,8 +328,8 @@ WHERE version NOT IN (${excluded}) GROUP BY grain, period`,
   async trendUsersAlsoOutside(cell: TrendRef, limit: number): Promise<number> {
     const cap = Math.max(1, Math.floor(limit));
     const inCell = `(dim = ${bind(cell.dim)} AND key = ${bind(cell.key)})`;
-    const perShard = await onShards(
-      this.cluster,
+    const perShard = await this.lookup(
+      "shards",
       `SELECT count() AS n FROM (
 SELECT distinct_id, countIf(dim = 'all') AS everywhere, countIf(dim = ${bind(cell.dim)} AND key = ${bind(cell.key)}) AS inside
 FROM (${trendRows(this.where, `dim = 'all' OR ${inCell}`)})

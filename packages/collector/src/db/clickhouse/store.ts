@@ -23,7 +23,7 @@ import { COLUMNS, encodeSet } from "../columns.js";
 import { n } from "../queries.js";
 import { connect, rows } from "./client.js";
 import { CLICKHOUSE_MIGRATIONS, LATEST_CLICKHOUSE_MIGRATION, ddl } from "./migrations.js";
-import { ClickHouseReader, computeSnapshot, type Cluster, type Snapshot } from "./reader.js";
+import { ClickHouseReader, computeSnapshot, type Cluster, type SetState } from "./reader.js";
 import { bind, bindDay, uniqueEvents } from "./sql.js";
 import { parseClickHouseUrl, type ClickHouseTarget } from "./url.js";
 
@@ -69,10 +69,10 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-/** A computed snapshot and what it was computed from. */
+/** A set's state (its snapshot and lookups) and the events it was computed from. */
 interface Cached {
   readonly fingerprint: string;
-  readonly snapshot: Promise<Snapshot>;
+  readonly state: SetState;
 }
 
 export class ClickHouseStore implements EventStore {
@@ -236,26 +236,33 @@ WHERE database = currentDatabase() AND table = 'events_local' AND active GROUP B
       .join(";");
   }
 
-  private async snapshot(name: string, where: string): Promise<Snapshot> {
+  /** The state of a set for the events as they are now: cached until they change. */
+  private async snapshot(name: string, where: string): Promise<SetState> {
     const fingerprint = await this.fingerprint();
     const cached = this.cache.get(name);
-    if (cached !== undefined && cached.fingerprint === fingerprint) return cached.snapshot;
-    const snapshot = computeSnapshot(this.cluster, where);
-    this.cache.set(name, { fingerprint, snapshot });
-    snapshot.catch(() => this.cache.delete(name));
-    return snapshot;
+    if (cached !== undefined && cached.fingerprint === fingerprint) return cached.state;
+    const state: SetState = { snapshot: computeSnapshot(this.cluster, where), lookups: new Map() };
+    this.cache.set(name, { fingerprint, state });
+    state.snapshot.catch(() => {
+      if (this.cache.get(name)?.state === state) this.cache.delete(name);
+    });
+    return state;
   }
 
   private sharedDay = "";
 
   async refresh(): Promise<number> {
-    await this.snapshot("live", "1 = 1");
+    await (
+      await this.snapshot("live", "1 = 1")
+    ).snapshot;
     return 0;
   }
 
   async refreshShared(today: string): Promise<number> {
     this.sharedDay = today;
-    await this.snapshot(`shared:${today}`, `day < ${bindDay(today)}`);
+    await (
+      await this.snapshot(`shared:${today}`, `day < ${bindDay(today)}`)
+    ).snapshot;
     return 0;
   }
 
