@@ -8,6 +8,9 @@
 //    times, then the purge (delete + subtraction from both rollup sets) of the oldest day (the
 //    daily purge) and of the next 29 days, the compaction after it, and the dashboard again.
 //
+// 3. bench/collector-scale.mjs (BENCH_SCALE_SIZES=20000,… ; BENCH_SKIP_SCALE=1 to skip): events
+//    loaded through the store's insert code, fold events/s, rebuild, reads p50/p95, purge.
+//
 //    node bench/collector.mjs [--events 10000000] [--duration 10]
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
@@ -356,6 +359,17 @@ try {
   console.log("\nRollups, dashboard queries and purge:");
   console.table(rows);
   rmSync(dir, { recursive: true, force: true });
+  if (process.env.BENCH_SKIP_SCALE !== "1") {
+    // Issue 12: events loaded through the store's insert code, then fold throughput, rebuild,
+    // reads (p50/p95, trends too) and purge on both backends (bench/collector-scale.mjs).
+    const { scaleBoth } = await import("./collector-scale.mjs");
+    const c2 = new admin.Client({ connectionString: pgServer.url });
+    await c2.connect();
+    await c2.query("CREATE DATABASE bench_scale");
+    await c2.end();
+    const scaleSizes = (process.env.BENCH_SCALE_SIZES ?? "20000").split(",").map(Number);
+    await scaleBoth(pgServer.url.replace(/\/postgres$/, "/bench_scale"), scaleSizes);
+  }
   if (chCluster !== null) {
     // Figures computed from the events at read time: no rollup step, a different table.
     const sizes = (process.env.BENCH_CLICKHOUSE_SIZES ?? SIZES.join(",")).split(",").map(Number);
