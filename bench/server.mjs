@@ -274,6 +274,15 @@ const rows = [];
 for (const w of WORKSPACES) {
   process.stderr.write(`${w.label}: language server…\n`);
   const server = await benchServer(w);
+  // The server's figures first (Oso's reload of a big single file can take minutes on a loaded machine).
+  const l = server.latencies;
+  process.stderr.write(
+    `${w.label}: didChange → publish p50 ${ms(percentile(l, 50))}, p95 ${ms(percentile(l, 95))}, p99 ${ms(percentile(l, 99))}` +
+      (server.outline === null
+        ? ""
+        : `; outline after an edit p50 ${ms(percentile(server.outline.times, 50))}, p95 ${ms(percentile(server.outline.times, 95))}`) +
+      `; server RSS ${server.memory.rssMb.toFixed(0)} MB, peak ${server.memory.peakMb.toFixed(0)} MB\n`,
+  );
   process.stderr.write(`${w.label}: Oso engine (${w.osoRuns} full reloads)…\n`);
   const oso = await benchOso(server.policy, w.osoRuns);
   process.stderr.write(`${w.label}: Oso engine memory…\n`);
