@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ValidEvent } from "@polar-ide/telemetry";
 import type { SetReader } from "../src/db/queries.js";
 import { weekOf } from "../src/db/trend-sql.js";
-import { Store, openDb } from "../src/index.js";
+import { MIGRATIONS, Store, openDb } from "../src/index.js";
 import { Harness } from "./harness.js";
 import { databaseBackends, makeEvent, startPostgres, type Postgres } from "./helpers.js";
 
@@ -142,7 +142,7 @@ describe.each(databaseBackends(() => postgres, cleanups))("trend rollups on %s",
         "INSERT INTO rollup_key (dim, key, users, total, events, workspaces) VALUES ('all', '', 3, 3, 3, 3)",
       );
       expect(await store.totals()).toEqual({ events: 3, users: 3, workspaces: 3 });
-      expect(await store.migrate()).toEqual([4, 5]);
+      expect(await store.migrate()).toEqual(MIGRATIONS.filter((m) => m.id > 3).map((m) => m.id));
       await store.refresh();
       await store.refreshShared("2026-11-04");
       // The old rollups were rebuilt too: nothing counted twice.

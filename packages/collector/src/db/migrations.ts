@@ -17,6 +17,7 @@ import { M002_ROLLUPS } from "./migrations/002-rollups.js";
 import { M003_NO_ARRIVAL_ORDER } from "./migrations/003-no-arrival-order.js";
 import { M004_TRENDS } from "./migrations/004-trends.js";
 import { M005_WORKSPACE_COUNTS } from "./migrations/005-workspace-counts.js";
+import { M006_UNLOGGED_SCRATCH } from "./migrations/006-unlogged-scratch.js";
 
 export type { Migration } from "./migrations/migration.js";
 
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   M003_NO_ARRIVAL_ORDER,
   M004_TRENDS,
   M005_WORKSPACE_COUNTS,
+  M006_UNLOGGED_SCRATCH,
 ];
 
 /** The newest migration's id. */
