@@ -12,9 +12,8 @@
 //    loaded through the store's insert code, fold events/s, rebuild, reads p50/p95, purge.
 //
 //    node bench/collector.mjs [--events 10000000] [--duration 10]
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,6 +21,8 @@ import autocannon from "autocannon";
 import { openDb, Store, summary, dashboardData, sharedDashboard } from "../packages/collector/dist/index.js";
 import { COLUMNS } from "../packages/collector/dist/db/columns.js";
 import { clickhouseQueries, startClickHouseCluster } from "./lib/clickhouse.mjs";
+import { freePort } from "./lib/free-port.mjs";
+import { startPostgres } from "./lib/postgres.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const MAIN = join(ROOT, "packages/collector/dist/main.js");
@@ -35,59 +36,6 @@ const TOKEN = "polar-ide";
 const READ = "bench-read-token-0123456789";
 
 const example = JSON.parse(readFileSync(join(ROOT, "examples/telemetry/diagnostic_load.json"), "utf8"));
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// PostgreSQL: a throw-away cluster (as the postgres user when root).
-
-function asPostgres(cmd, args) {
-  const root = process.getuid() === 0;
-  const r = root
-    ? spawnSync("runuser", ["-u", "postgres", "--", cmd, ...args], { encoding: "utf8" })
-    : spawnSync(cmd, args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr || r.stdout}`);
-}
-
-async function startPostgres() {
-  const version = readdirSync("/usr/lib/postgresql").sort((a, b) => b - a)[0];
-  const bin = `/usr/lib/postgresql/${version}/bin`;
-  const dir = mkdtempSync(join(tmpdir(), "polar-bench-pg-"));
-  chmodSync(dir, 0o755);
-  if (process.getuid() === 0) {
-    const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }));
-    const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }));
-    chownSync(dir, uid, gid);
-  }
-  asPostgres(`${bin}/initdb`, ["-D", `${dir}/data`, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
-  const port = await freePort();
-  // Durable commits (fsync on): the collector acknowledges only committed batches.
-  asPostgres(`${bin}/pg_ctl`, [
-    "-D",
-    `${dir}/data`,
-    "-l",
-    `${dir}/log`,
-    "-w",
-    "-o",
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c max_wal_size=4GB`,
-    "start",
-  ]);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    stop() {
-      asPostgres(`${bin}/pg_ctl`, ["-D", `${dir}/data`, "-m", "fast", "-w", "stop"]);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Ingest.

@@ -7,7 +7,7 @@
 // table's own DEFAULT (which costs ~200 µs per row on 18.16: 10M events would take hours).
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "./free-port.mjs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,16 +17,6 @@ import { operatorTrends } from "../../packages/collector/dist/read/trends.js";
 const SHIPPED_CONFIG = fileURLToPath(new URL("../../packages/collector/clickhouse/polar.xml", import.meta.url));
 
 const SERVER = existsSync("/usr/sbin/clickhouse-server") ? "/usr/sbin/clickhouse-server" : "clickhouse-server";
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts the cluster; resolves with `{ url(db), stop() }`, or null when ClickHouse is missing. */
 export async function startClickHouseCluster(shards = 2) {
