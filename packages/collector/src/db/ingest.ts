@@ -16,6 +16,7 @@ import {
   setTables,
   type RollupSet,
 } from "./rollup-sql.js";
+import { refreshStatistics } from "./statistics.js";
 import { trendStep } from "./trend-sql.js";
 
 /** Advisory lock held by every rollup step, purge and compaction (one at a time across processes). */
@@ -124,6 +125,7 @@ export async function requeueAll(tx: Queryable): Promise<void> {
  */
 export async function compact(db: Db): Promise<void> {
   if (db.dialect.name === "sqlite") {
+    await refreshStatistics(db, []);
     await db.all("PRAGMA wal_checkpoint(TRUNCATE)");
     return;
   }
@@ -141,6 +143,8 @@ export async function compact(db: Db): Promise<void> {
   // Every other table is rewritten too: emptied rows (scratch copies of events, rollups rebuilt
   // by a purge) stay readable in their pages until the table is rewritten.
   for (const t of REWRITTEN) await db.run(`CLUSTER ${t} USING ${t}_pkey`);
+  // Statistics sampled before the purge hold purged values (`statistics.ts`).
+  await refreshStatistics(db, ["events", ...REWRITTEN]);
 }
 
 /** The tables `compact` rewrites on PostgreSQL besides `events`. */
