@@ -12,7 +12,7 @@ import { diagnosticLoad, keptDiagnostics, Loader, type LoadResult, type LoadSour
 import { parseFile, type ParseResult } from "./parser.js";
 import { lineIndexOf, type Range } from "./positions.js";
 import { spansOf, type FileSpans } from "./spans.js";
-import { accumulateStats, emptyStats, fileStats, sumStats, type PolicyStatistics } from "./stats.js";
+import { accumulateStats, emptyStats, fileStats, sumStats, updatedFileStats, type PolicyStatistics } from "./stats.js";
 
 /** A diagnostic as published to a client (the language server's view of it). */
 export interface PublishedDiagnostic {
@@ -170,7 +170,8 @@ export class Policy {
     const file: SourceFile = { name, text };
     // Only the items the edit touched are parsed again (the result equals a fresh parse).
     const parsed = old === undefined ? parseFile(file) : reparseFile(old.file, old.parsed, file);
-    const stats = fileStats(parsed, text);
+    // Only the lines the re-parse did not reuse are recounted.
+    const stats = old === undefined ? fileStats(parsed, text) : updatedFileStats(old.stats, old.parsed, parsed, text);
     if (old !== undefined) accumulateStats(this.totals, old.stats, -1);
     accumulateStats(this.totals, stats, 1);
     this.entries.set(name, { file, parsed, stats });
