@@ -221,17 +221,29 @@ export class KnowledgeBase {
   addRule(rule: Rule): void {
     const list = this.rules.get(rule.name);
     if (list === undefined) this.rules.set(rule.name, [rule]);
+    else if (this.sharedLists?.has(list) === true) this.rules.set(rule.name, [...list, rule]);
     else list.push(rule);
   }
 
   /**
-   * `addRule` for each of `rules` (all named `name`). The list is taken over when the name is
-   * new, else joined in one exactly sized copy (pushing thousands of rules would grow it repeatedly).
+   * `addRule` for each of `rules` (all named `name`). The list is taken over when the name is new
+   * (and copied, not changed, if a rule is added later: later loads may share it), else joined in
+   * one exactly sized copy (pushing thousands of rules would grow it repeatedly).
    */
-  addRules(name: string, rules: Rule[]): void {
+  addRules(name: string, rules: readonly Rule[]): void {
     const list = this.rules.get(name);
-    this.rules.set(name, list === undefined ? rules : list.concat(rules));
+    if (list !== undefined) {
+      this.rules.set(name, list.concat(rules));
+      return;
+    }
+    // Typed mutable for the map only: `addRule` copies a shared list before adding to it.
+    const shared = rules as Rule[];
+    (this.sharedLists ??= new Set()).add(shared);
+    this.rules.set(name, shared);
   }
+
+  /** Lists taken over by `addRules`, never changed in place. */
+  private sharedLists: Set<Rule[]> | undefined;
 
   /** polar-core `add_rule_type`. */
   addRuleType(rule: Rule, required: boolean, builtin = false): void {

@@ -30,7 +30,6 @@ import {
   prepareBlock,
   readResourceBlock,
   resourceSpecificRuleTypes,
-  forEachShorthandResult,
   BlockPhaseCache,
   type BlockRegistry,
   type PreparedBlock,
@@ -374,33 +373,11 @@ export class Loader {
     // Phase 2: an invalid declaration would only cause distracting shorthand errors.
     if (unrecoverable) return result("stopped-after-files");
 
-    // Phase 3: shorthand rules become ordinary rules.
-    // Generated rules go into exactly sized lists per name (a growing list of thousands of
-    // `has_permission` rules would be copied several times per load), in order of first
-    // appearance so that the rule map's name order is that of adding them one by one.
-    const counts = new Map<string, number>();
-    let generatedRules = 0;
-    forEachShorthandResult(
-      kb.blocks,
-      this.blockPhases,
-      (rule) => {
-        generatedRules++;
-        counts.set(rule.name, (counts.get(rule.name) ?? 0) + 1);
-      },
-      () => {},
-    );
-    const generated = new Map<string, { list: Rule[]; filled: number }>();
-    for (const [name, n] of counts) generated.set(name, { list: new Array<Rule>(n), filled: 0 });
-    forEachShorthandResult(
-      kb.blocks,
-      this.blockPhases,
-      (rule) => {
-        const g = generated.get(rule.name) as { list: Rule[]; filled: number };
-        g.list[g.filled++] = rule;
-      },
-      report,
-    );
-    for (const [name, { list }] of generated) kb.addRules(name, list);
+    // Phase 3: shorthand rules become ordinary rules (reused while no block's phase-3 inputs changed).
+    const shorthand = this.blockPhases.shorthandOutput(kb.blocks);
+    for (const d of shorthand.diagnostics) report(d);
+    for (const [name, list] of shorthand.rules) kb.addRules(name, list);
+    const generatedRules = shorthand.generatedRules;
 
     // Phase 4: rule types from a broken file could have allowed rules of another file.
     if (unrecoverable) return result("stopped-after-shorthand");

@@ -194,6 +194,100 @@ export class BlockPhaseCache {
 
   private lastRegistry: BlockRegistry | null = null;
   private lastMemos: readonly BlockMemo[] = [];
+
+  /**
+   * Phase 3's output for `registry` ({@link forEachShorthandResult} collected): the diagnostics in
+   * order, and the generated rules grouped by name, in order of first appearance, each group in
+   * order. It depends only on the blocks' memos, so it is reused while they are the same objects
+   * (issue 13: an edit in a 50k-line file walked the ~20k generated rules twice per load). The
+   * lists are shared between loads: nobody may change them.
+   */
+  shorthandOutput(registry: BlockRegistry): ShorthandOutput {
+    const memos = this.memos(registry);
+    const last = this.lastOutput;
+    if (last !== null && sameItems(last.memos, memos)) return last.output;
+    // Each block's rules grouped by name (memoized per block memo): merging the groups is a copy
+    // per name, not a map update per rule.
+    const groups = memos.map(blockGroups);
+    const totals = new Map<string, number>();
+    let generatedRules = 0;
+    const diagnostics: Diagnostic[] = [];
+    for (const memo of memos) for (const d of memo.unregistered) diagnostics.push(d);
+    for (const g of groups) {
+      for (const d of g.errors) diagnostics.push(d);
+      for (let i = 0; i < g.names.length; i++) {
+        const name = g.names[i] as string;
+        const n = (g.lists[i] as Rule[]).length;
+        totals.set(name, (totals.get(name) ?? 0) + n);
+        generatedRules += n;
+      }
+    }
+    // Exactly sized lists per name: a growing list of thousands of rules would be copied repeatedly.
+    const lists = new Map<string, { list: Rule[]; filled: number }>();
+    for (const [name, n] of totals) lists.set(name, { list: new Array<Rule>(n), filled: 0 });
+    for (const g of groups) {
+      for (let i = 0; i < g.names.length; i++) {
+        const target = lists.get(g.names[i] as string) as { list: Rule[]; filled: number };
+        const list = target.list;
+        let at = target.filled;
+        for (const rule of g.lists[i] as Rule[]) list[at++] = rule;
+        target.filled = at;
+      }
+    }
+    const output: ShorthandOutput = {
+      diagnostics,
+      rules: [...lists].map(([name, { list }]) => [name, list] as const),
+      generatedRules,
+    };
+    this.lastOutput = { memos, output };
+    return output;
+  }
+
+  private lastOutput: { memos: readonly BlockMemo[]; output: ShorthandOutput } | null = null;
+}
+
+/** What phase 3 produced: see {@link BlockPhaseCache.shorthandOutput}. */
+export interface ShorthandOutput {
+  /** UnregisteredClass for relation types, then the translation errors, in order. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Generated rules by name (first appearance order); each list in generation order. */
+  readonly rules: readonly (readonly [string, readonly Rule[]])[];
+  readonly generatedRules: number;
+}
+
+/** One block's phase-3 output: its translation errors, and its rules grouped by name (first appearance order). */
+interface BlockGroups {
+  readonly errors: readonly Diagnostic[];
+  readonly names: readonly string[];
+  readonly lists: readonly (readonly Rule[])[];
+}
+
+const BLOCK_GROUPS = new WeakMap<BlockMemo, BlockGroups>();
+
+function blockGroups(memo: BlockMemo): BlockGroups {
+  let groups = BLOCK_GROUPS.get(memo);
+  if (groups === undefined) {
+    const errors: Diagnostic[] = [];
+    const byName = new Map<string, Rule[]>();
+    for (const t of memo.translations) {
+      if (!t.ok) {
+        errors.push(t.error);
+        continue;
+      }
+      const list = byName.get(t.value.name);
+      if (list === undefined) byName.set(t.value.name, [t.value]);
+      else list.push(t.value);
+    }
+    groups = { errors, names: [...byName.keys()], lists: [...byName.values()] };
+    BLOCK_GROUPS.set(memo, groups);
+  }
+  return groups;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function depsUnchanged(
