@@ -26,6 +26,9 @@
  * 10k lines and 1 at 50k, where one reload takes tens of seconds), BENCH_FEATURE_RUNS (timed
  * requests per feature; default 100, after 10 unmeasured), BENCH_WORKSPACES (comma-separated
  * ids of the workspaces to run: `10k`, `50k`, `1k`, `50k-1file`, e.g. `10k,1k`; default all).
+ * BENCH_SERVER_BASE: the dist/main.js of another build of the server, measured first in the same
+ * run (edit latencies and their ratios printed to stderr). BENCH_OSO_RUNS=0 skips Oso entirely (reloads and memory). BENCH_SERVER_NODE_FLAGS: extra node
+ * flags for the server process (space-separated), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -45,6 +48,10 @@ const EDITS = Number(process.env.BENCH_EDITS ?? 200);
 const OSO_RUNS = process.env.BENCH_OSO_RUNS === undefined ? null : Number(process.env.BENCH_OSO_RUNS);
 const FEATURE_RUNS = Number(process.env.BENCH_FEATURE_RUNS ?? 100);
 const OUTLINE_RUNS = Number(process.env.BENCH_OUTLINE_RUNS ?? 30);
+/** Another build of the server (its dist/main.js) to measure in the same run, before ours: an A/B of a change. */
+const BASE_SERVER = process.env.BENCH_SERVER_BASE;
+/** Extra node flags for the server process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
+const NODE_FLAGS = process.env.BENCH_SERVER_NODE_FLAGS?.split(/\s+/).filter((f) => f !== "") ?? [];
 const ONLY = process.env.BENCH_WORKSPACES?.split(",").map((s) => s.trim());
 const WORKSPACES = [
   { id: "10k", label: "10k lines, 100 files", lines: 10_000, files: 100, osoRuns: OSO_RUNS ?? 3, features: "all" },
@@ -75,9 +82,9 @@ function memoryOf(pid) {
 }
 
 /** Runs the server over stdio on one workspace and measures edit → publish latency. */
-async function benchServer(workspace) {
+async function benchServer(workspace, serverPath = SERVER) {
   const policy = generateRbacPolicy(workspace.lines, workspace.files);
-  const child = spawn(process.execPath, [SERVER, "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, serverPath, "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
   const connection = createMessageConnection(
     new StreamMessageReader(child.stdout),
     new StreamMessageWriter(child.stdin),
@@ -272,8 +279,20 @@ async function benchOso(policy, runs) {
 
 const rows = [];
 for (const w of WORKSPACES) {
+  let base = null;
+  if (BASE_SERVER !== undefined) {
+    process.stderr.write(`${w.label}: base language server (${BASE_SERVER})…\n`);
+    base = await benchServer(w, BASE_SERVER);
+  }
   process.stderr.write(`${w.label}: language server…\n`);
   const server = await benchServer(w);
+  if (base !== null) {
+    const [b, l] = [base.latencies, server.latencies];
+    process.stderr.write(
+      `${w.label}: A/B didChange → publish p50 ${ms(percentile(b, 50))} → ${ms(percentile(l, 50))} (${(percentile(l, 50) / percentile(b, 50)).toFixed(2)}×), ` +
+        `p95 ${ms(percentile(b, 95))} → ${ms(percentile(l, 95))} (${(percentile(l, 95) / percentile(b, 95)).toFixed(2)}×) against the base server\n`,
+    );
+  }
   // The server's figures first (Oso's reload of a big single file can take minutes on a loaded machine).
   const l = server.latencies;
   process.stderr.write(
@@ -286,7 +305,8 @@ for (const w of WORKSPACES) {
   process.stderr.write(`${w.label}: Oso engine (${w.osoRuns} full reloads)…\n`);
   const oso = await benchOso(server.policy, w.osoRuns);
   process.stderr.write(`${w.label}: Oso engine memory…\n`);
-  const osoMem = osoMemory(server.policy);
+  // BENCH_OSO_RUNS=0 skips Oso altogether (its memory too: that is one more full load).
+  const osoMem = w.osoRuns === 0 ? { rssMb: NaN, peakMb: NaN } : osoMemory(server.policy);
   rows.push({ w, server, oso, osoMem });
 }
 
