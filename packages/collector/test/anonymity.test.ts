@@ -12,21 +12,13 @@
  * - a single user's maximum (and top share, and high percentiles) is not published;
  * - the shared view does not move when one user's batch arrives within the day.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DIAGNOSTIC_CODES, LSP_METHODS, codeProperty, lspMethodProperty } from "@polar-ide/telemetry";
 import type { Cell, CodeCell, Dashboard } from "../src/index.js";
 import { Harness } from "./harness.js";
-import { databaseBackends, makeEvent, startPostgres, type EventSpec, type Postgres } from "./helpers.js";
+import { makeEvent, withDatabases, type EventSpec } from "./helpers.js";
 
-let postgres: Postgres | null = null;
-const cleanups: (() => void)[] = [];
-beforeAll(async () => {
-  postgres = await startPostgres();
-});
-afterAll(() => {
-  postgres?.stop();
-  for (const c of cleanups) c();
-});
+const databases = withDatabases();
 
 type Ev = ReturnType<typeof makeEvent>;
 const num = (e: Ev, p: string): number => (typeof e.properties[p] === "number" ? (e.properties[p] as number) : 0);
@@ -304,7 +296,7 @@ function population(seed: number, users: number): Ev[] {
   return events;
 }
 
-describe.each(databaseBackends(() => postgres, cleanups))("k-anonymity on %s", (_name, makeDb) => {
+describe.each(databases.backends)("k-anonymity on %s", (_name, makeDb) => {
   it.each([
     [1, 2, 9],
     [2, 3, 14],

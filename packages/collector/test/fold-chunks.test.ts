@@ -7,22 +7,14 @@
  */
 import fc from "fast-check";
 import { validateBatch, type DiagnosticCode, type ValidEvent } from "@polar-ide/telemetry";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openDb, Store } from "../src/index.js";
 import { rollupStep } from "../src/db/ingest.js";
 import { LIVE, SCRATCH, SHARED, setTables, type RollupSet } from "../src/db/rollup-sql.js";
 import { weekOf } from "../src/db/trend-sql.js";
-import { databaseBackends, makeEvent, startPostgres, type Postgres } from "./helpers.js";
+import { makeEvent, withDatabases } from "./helpers.js";
 
-let postgres: Postgres | null = null;
-const cleanups: (() => void)[] = [];
-beforeAll(async () => {
-  postgres = await startPostgres();
-});
-afterAll(() => {
-  postgres?.stop();
-  for (const c of cleanups) c();
-});
+const databases = withDatabases();
 
 /** Across an ISO week boundary (2026-11-02 is a Monday). */
 const DAYS = ["2026-10-30", "2026-11-01", "2026-11-02", "2026-11-04"];
@@ -178,7 +170,7 @@ async function run(store: Store, s: Scenario): Promise<void> {
   expect(await snapshot(store)).toEqual(stepwise);
 }
 
-describe.each(databaseBackends(() => postgres, cleanups))("the rollup fold on %s", (name, makeDb) => {
+describe.each(databases.backends)("the rollup fold on %s", (name, makeDb) => {
   it("folded in random chunk sizes equals folded at once and a recount from the events", async () => {
     const store = new Store(openDb(await makeDb()));
     await store.migrate();

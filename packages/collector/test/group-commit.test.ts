@@ -6,20 +6,12 @@
  */
 import type { ValidEvent } from "@polar-ide/telemetry";
 import { validateBatch } from "@polar-ide/telemetry";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GroupCommit } from "../src/db/group-commit.js";
 import { Harness, form } from "./harness.js";
-import { databaseBackends, makeEvent, startPostgres, type Postgres } from "./helpers.js";
+import { makeEvent, withDatabases } from "./helpers.js";
 
-let postgres: Postgres | null = null;
-const cleanups: (() => void)[] = [];
-beforeAll(async () => {
-  postgres = await startPostgres();
-});
-afterAll(() => {
-  postgres?.stop();
-  for (const c of cleanups) c();
-});
+const databases = withDatabases();
 
 /** Validated events, as the route hands them to the store. */
 function valid(events: unknown[]): readonly ValidEvent[] {
@@ -95,7 +87,7 @@ describe("GroupCommit", () => {
   });
 });
 
-describe.each(databaseBackends(() => postgres, cleanups))("group commit on %s", (_name, makeDb) => {
+describe.each(databases.backends)("group commit on %s", (_name, makeDb) => {
   let h: Harness;
   beforeEach(async () => {
     h = await Harness.start(await makeDb());

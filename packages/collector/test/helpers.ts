@@ -16,6 +16,7 @@ import {
   type LspMethod,
 } from "@polar-ide/telemetry";
 import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
 
 export const EXAMPLE = JSON.parse(
   readFileSync(new URL("../../../examples/telemetry/diagnostic_load.json", import.meta.url), "utf8"),
@@ -197,4 +198,41 @@ export function databaseBackends(
     ],
     ["postgres", async () => postgres()!.createDatabase()],
   ];
+}
+
+/** What `withDatabases` gives a test file. */
+export interface Databases {
+  /** The two storage backends as `describe.each` rows (see `databaseBackends`). */
+  readonly backends: [string, () => Promise<string>][];
+  /** The file's PostgreSQL server (started before its tests; stopped after them). */
+  postgres(): Postgres;
+  /** Registers `fn` to run after the file's tests (removing temporary folders). */
+  cleanup(fn: () => void): void;
+}
+
+/**
+ * The set-up every database test file shares: starts a throw-away PostgreSQL server before the
+ * file's tests (`beforeAll`), stops it after them and runs the registered cleanups (`afterAll`).
+ * Call it once, at the top level of the file.
+ */
+export function withDatabases(): Databases {
+  let server: Postgres | null = null;
+  const cleanups: (() => void)[] = [];
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
+  afterAll(() => {
+    server?.stop();
+    for (const c of cleanups) c();
+  });
+  return {
+    backends: databaseBackends(() => server, cleanups),
+    postgres() {
+      if (server === null) throw new Error("PostgreSQL is not running: use it inside a test or hook");
+      return server;
+    },
+    cleanup(fn) {
+      cleanups.push(fn);
+    },
+  };
 }

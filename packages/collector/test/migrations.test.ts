@@ -7,23 +7,15 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PROPERTIES, type ValidEvent } from "@polar-ide/telemetry";
 import { LATEST_MIGRATION, MIGRATIONS, Store, migrateDown, openDb } from "../src/index.js";
 import { COLUMNS } from "../src/db/columns.js";
 import { V1_COLUMN_NAMES } from "../src/db/migrations/v1-columns.js";
 import type { SqlValue } from "../src/db/driver.js";
-import { databaseBackends, hex, makeEvent, startPostgres, type Postgres } from "./helpers.js";
+import { hex, makeEvent, withDatabases } from "./helpers.js";
 
-let postgres: Postgres | null = null;
-const cleanups: (() => void)[] = [];
-beforeAll(async () => {
-  postgres = await startPostgres();
-});
-afterAll(() => {
-  postgres?.stop();
-  for (const c of cleanups) c();
-});
+const databases = withDatabases();
 
 const STORED = PROPERTIES.filter((p) => !["token", "mp_lib", "$lib_version"].includes(p.name)).map((p) =>
   p.name.replace(/^\$/, "").toLowerCase(),
@@ -71,7 +63,7 @@ async function fillAt(store: Store, migration: number, events: readonly ValidEve
   });
 }
 
-describe.each(databaseBackends(() => postgres, cleanups))("migrations on %s", (_name, makeDb) => {
+describe.each(databases.backends)("migrations on %s", (_name, makeDb) => {
   it("has a column for every stored property (events and the rollup copy) and reverts cleanly", async () => {
     const store = new Store(openDb(await makeDb()));
     try {

@@ -7,21 +7,13 @@
  */
 import fc from "fast-check";
 import { validateBatch, type DiagnosticCode, type ValidEvent } from "@polar-ide/telemetry";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openDb, Store } from "../src/index.js";
 import { purgeBefore } from "../src/db/purge.js";
 import { LIVE, SCRATCH, SHARED, setTables } from "../src/db/rollup-sql.js";
-import { databaseBackends, makeEvent, startPostgres, type Postgres } from "./helpers.js";
+import { makeEvent, withDatabases } from "./helpers.js";
 
-let postgres: Postgres | null = null;
-const cleanups: (() => void)[] = [];
-beforeAll(async () => {
-  postgres = await startPostgres();
-});
-afterAll(() => {
-  postgres?.stop();
-  for (const c of cleanups) c();
-});
+const databases = withDatabases();
 
 /** Monday 2026-10-26 to Tuesday 2026-11-03: two ISO weeks. */
 const DAYS = ["2026-10-26", "2026-10-28", "2026-10-31", "2026-11-01", "2026-11-02", "2026-11-03"];
@@ -122,7 +114,7 @@ async function run(store: Store, s: Scenario): Promise<void> {
   expect(purged).toEqual(await snapshot(store));
 }
 
-describe.each(databaseBackends(() => postgres, cleanups))("purge on %s", (name, makeDb) => {
+describe.each(databases.backends)("purge on %s", (name, makeDb) => {
   it("leaves the rollups of both sets equal to a rebuild from the remaining events (random data)", async () => {
     const store = new Store(openDb(await makeDb()));
     await store.migrate();

@@ -3,23 +3,15 @@
  * what is shown is exactly what was sent, and what is hidden is hidden for a stated reason
  * (fewer than k users, or the complement of a hidden cell in a relation).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Harness } from "./harness.js";
-import { databaseBackends, makeEvent, startPostgres, type Postgres } from "./helpers.js";
+import { makeEvent, withDatabases } from "./helpers.js";
 
-let postgres: Postgres | null = null;
-const cleanups: (() => void)[] = [];
-beforeAll(async () => {
-  postgres = await startPostgres();
-});
-afterAll(() => {
-  postgres?.stop();
-  for (const c of cleanups) c();
-});
+const databases = withDatabases();
 
 const HIDDEN = { occurrences: null, events: null, distinct_users: null };
 
-describe.each(databaseBackends(() => postgres, cleanups))("read API on %s", (_name, makeDb) => {
+describe.each(databases.backends)("read API on %s", (_name, makeDb) => {
   it("reports exactly what was sent in /api/summary, with primary and complementary suppression", async () => {
     const h = await Harness.start(await makeDb(), 2);
     try {

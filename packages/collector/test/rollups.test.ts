@@ -3,22 +3,14 @@
  * from the events sent, for the live set (every event) and the shared set (events of complete
  * days only); retention deletes old events and rebuilds both sets from the rest.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ValidEvent } from "@polar-ide/telemetry";
 import type { SetReader } from "../src/db/queries.js";
 import { startCollector } from "../src/index.js";
 import { Harness, testConfig } from "./harness.js";
-import { databaseBackends, freePort, makeEvent, startPostgres, type Postgres } from "./helpers.js";
+import { freePort, makeEvent, withDatabases } from "./helpers.js";
 
-let postgres: Postgres | null = null;
-const cleanups: (() => void)[] = [];
-beforeAll(async () => {
-  postgres = await startPostgres();
-});
-afterAll(() => {
-  postgres?.stop();
-  for (const c of cleanups) c();
-});
+const databases = withDatabases();
 
 const CODES = [
   "ParseError::UnrecognizedEOF",
@@ -82,7 +74,7 @@ const totalsOf = (sent: readonly Ev[]) => ({
   workspaces: new Set(sent.map((e) => e.properties.workspace_folder)).size,
 });
 
-describe.each(databaseBackends(() => postgres, cleanups))("rollups on %s", (_name, makeDb) => {
+describe.each(databases.backends)("rollups on %s", (_name, makeDb) => {
   it("keep both sets equal to a recomputation from the events, across many small steps and days", async () => {
     const h = await Harness.start(await makeDb(), 2, "2026-11-01");
     try {

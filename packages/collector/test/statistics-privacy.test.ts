@@ -8,19 +8,11 @@
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Harness } from "./harness.js";
-import { id64, makeEvent, sqliteUrl, startPostgres, type Postgres } from "./helpers.js";
+import { id64, makeEvent, sqliteUrl, withDatabases } from "./helpers.js";
 
-let postgres: Postgres | null = null;
-const cleanups: (() => void)[] = [];
-beforeAll(async () => {
-  postgres = await startPostgres();
-});
-afterAll(() => {
-  postgres?.stop();
-  for (const c of cleanups) c();
-});
+const databases = withDatabases();
 
 /** The purged user (three events, so it is a most-common value too) and a remaining crowd. */
 async function fill(h: Harness, user: number, workspace: number): Promise<string[]> {
@@ -37,7 +29,7 @@ async function fill(h: Harness, user: number, workspace: number): Promise<string
 
 describe("statistics on postgres", () => {
   it("keep no purged value in pg_stats nor in the files after a purge", async () => {
-    const h = await Harness.start(await postgres!.createDatabase(), 2, "2025-01-10");
+    const h = await Harness.start(await databases.postgres().createDatabase(), 2, "2025-01-10");
     try {
       const db = h.store.db;
       const secrets = await fill(h, 626262, 636363);
@@ -51,7 +43,7 @@ describe("statistics on postgres", () => {
           .map((r) => `${String(r.tablename)}.${String(r.attname)} ${String(r.mcv)} ${String(r.hist)}`)
           .join("\n");
       const [oid] = await db.all("SELECT oid::text AS oid FROM pg_database WHERE datname = current_database()");
-      const dir = join(postgres!.dataDirectory, "base", String(oid!.oid));
+      const dir = join(databases.postgres().dataDirectory, "base", String(oid!.oid));
       const bytes = async (): Promise<string> => {
         await db.run("CHECKPOINT");
         return readdirSync(dir)
@@ -78,7 +70,7 @@ describe("statistics on postgres", () => {
 
 describe("statistics on postgres, every event purged", () => {
   it("keep none of the old values of the tables left empty (ANALYZE skips an empty table)", async () => {
-    const h = await Harness.start(await postgres!.createDatabase(), 2, "2025-01-10");
+    const h = await Harness.start(await databases.postgres().createDatabase(), 2, "2025-01-10");
     try {
       const db = h.store.db;
       const secrets = await fill(h, 828282, 838383);
@@ -105,7 +97,7 @@ describe("statistics on postgres, every event purged", () => {
 
 describe("statistics on sqlite", () => {
   const sqlite = sqliteUrl();
-  cleanups.push(sqlite.cleanup);
+  databases.cleanup(sqlite.cleanup);
 
   it("the collector never analyzes; after an operator's ANALYZE a purge leaves no sampled key", async () => {
     const file = sqlite.url.slice("sqlite:".length);

@@ -6,19 +6,11 @@
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Harness } from "./harness.js";
-import { databaseBackends, hex, id64, makeEvent, sqliteUrl, startPostgres, type Postgres } from "./helpers.js";
+import { hex, id64, makeEvent, sqliteUrl, withDatabases } from "./helpers.js";
 
-let postgres: Postgres | null = null;
-const cleanups: (() => void)[] = [];
-beforeAll(async () => {
-  postgres = await startPostgres();
-});
-afterAll(() => {
-  postgres?.stop();
-  for (const c of cleanups) c();
-});
+const databases = withDatabases();
 
 /** Kendall's tau between arrival rank and a column's order (ties count as neither). */
 function tau(pairs: readonly [number, string | number][]): number {
@@ -62,7 +54,7 @@ async function tables(h: Harness): Promise<string[]> {
   return rows.map((r) => String(r.name)).sort();
 }
 
-describe.each(databaseBackends(() => postgres, cleanups))("storage on %s", (name, makeDb) => {
+describe.each(databases.backends)("storage on %s", (name, makeDb) => {
   it("keeps nothing that orders events by arrival: no rowid, no sequence, no ordered column", async () => {
     const h = await Harness.start(await makeDb());
     try {
@@ -136,7 +128,7 @@ describe.each(databaseBackends(() => postgres, cleanups))("storage on %s", (name
 
 describe("purge on sqlite", () => {
   const sqlite = sqliteUrl();
-  cleanups.push(sqlite.cleanup);
+  databases.cleanup(sqlite.cleanup);
 
   it("leaves no byte of a purged event in the database files", async () => {
     const url = sqlite.url;
@@ -172,7 +164,7 @@ describe("purge on sqlite", () => {
 
 describe("purge on postgres", () => {
   it("leaves no byte of a purged event in the database's files (the WAL aside)", async () => {
-    const h = await Harness.start(await postgres!.createDatabase(), 2, "2025-01-10");
+    const h = await Harness.start(await databases.postgres().createDatabase(), 2, "2025-01-10");
     try {
       const gone = makeEvent({ user: 525252, workspace: 535353, codes: { "ParseError::ExtraToken": 2 } });
       const secrets = [String(gone.properties.$insert_id), id64("user", 525252), id64("ws", 535353)];
@@ -183,7 +175,7 @@ describe("purge on postgres", () => {
       h.day = "2026-01-11";
       await h.summary("shared");
       const [db] = await h.store.db.all("SELECT oid::text AS oid FROM pg_database WHERE datname = current_database()");
-      const dir = join(postgres!.dataDirectory, "base", String(db!.oid));
+      const dir = join(databases.postgres().dataDirectory, "base", String(db!.oid));
       const bytes = async (): Promise<string> => {
         // Flush shared buffers to the files (and let dropped files go).
         await h.store.db.run("CHECKPOINT");

@@ -12,22 +12,14 @@
  * The shared view covers complete days and complete weeks only, and does not move when a batch
  * arrives within the day.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Dashboard } from "../src/index.js";
 import type { TrendCell, Trends } from "../src/read/trends.js";
 import { addDays, weekOf } from "../src/db/trend-sql.js";
 import { Harness } from "./harness.js";
-import { READ_TOKEN, databaseBackends, makeEvent, startPostgres, type Postgres } from "./helpers.js";
+import { READ_TOKEN, makeEvent, withDatabases } from "./helpers.js";
 
-let postgres: Postgres | null = null;
-const cleanups: (() => void)[] = [];
-beforeAll(async () => {
-  postgres = await startPostgres();
-});
-afterAll(() => {
-  postgres?.stop();
-  for (const c of cleanups) c();
-});
+const databases = withDatabases();
 
 type Ev = ReturnType<typeof makeEvent>;
 const CODE = "ParseError::UnrecognizedEOF";
@@ -244,7 +236,7 @@ async function attack(
   }
 }
 
-describe.each(databaseBackends(() => postgres, cleanups))("trends k-anonymity on %s", (_name, makeDb) => {
+describe.each(databases.backends)("trends k-anonymity on %s", (_name, makeDb) => {
   it.each([
     [1, 2, 8],
     [2, 3, 14],

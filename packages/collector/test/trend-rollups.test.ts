@@ -5,23 +5,15 @@
  * a purge rebuilds them from what remains; an upgrade from migration 3 folds the events stored
  * before it.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ValidEvent } from "@polar-ide/telemetry";
 import type { SetReader } from "../src/db/queries.js";
 import { weekOf } from "../src/db/trend-sql.js";
 import { MIGRATIONS, Store, openDb } from "../src/index.js";
 import { Harness } from "./harness.js";
-import { databaseBackends, makeEvent, startPostgres, type Postgres } from "./helpers.js";
+import { makeEvent, withDatabases } from "./helpers.js";
 
-let postgres: Postgres | null = null;
-const cleanups: (() => void)[] = [];
-beforeAll(async () => {
-  postgres = await startPostgres();
-});
-afterAll(() => {
-  postgres?.stop();
-  for (const c of cleanups) c();
-});
+const databases = withDatabases();
 
 type Ev = ReturnType<typeof makeEvent>;
 const CODE = "ParseError::UnrecognizedEOF";
@@ -74,7 +66,7 @@ const SERIES: [string, string][] = [
   ["code", CODE],
 ];
 
-describe.each(databaseBackends(() => postgres, cleanups))("trend rollups on %s", (_name, makeDb) => {
+describe.each(databases.backends)("trend rollups on %s", (_name, makeDb) => {
   it("equal a recomputation from the events, per day and per week, per version, in both sets", async () => {
     const h = await Harness.start(await makeDb(), 2, "2026-10-29");
     try {

@@ -3,17 +3,13 @@
  * rows never reach the write-ahead log), every other table stays logged, a fold and a purge still
  * work through them, and reverting the migration logs them again.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { validateBatch } from "@polar-ide/telemetry";
 import { Store, migrateDown, openDb } from "../src/index.js";
 import { SCRATCH } from "../src/db/rollup-sql.js";
-import { makeEvent, startPostgres, type Postgres } from "./helpers.js";
+import { makeEvent, withDatabases } from "./helpers.js";
 
-let postgres: Postgres | null = null;
-beforeAll(async () => {
-  postgres = await startPostgres();
-});
-afterAll(() => postgres?.stop());
+const databases = withDatabases();
 
 async function persistence(store: Store): Promise<Map<string, string>> {
   const rows = await store.db.all(
@@ -24,7 +20,7 @@ async function persistence(store: Store): Promise<Map<string, string>> {
 
 describe("scratch tables on PostgreSQL", () => {
   it("are unlogged after migration 6, the others logged; fold and purge go through them", async () => {
-    const store = new Store(openDb(await postgres!.createDatabase()));
+    const store = new Store(openDb(await databases.postgres().createDatabase()));
     try {
       await store.migrate();
       const p = await persistence(store);
