@@ -25,7 +25,7 @@ const DAY_MS = 86_400_000;
 const ago = (n) => new Date(Date.now() - n * DAY_MS).toISOString().slice(0, 10);
 
 /** Generated event number x (x ≥ 1): 20k users, 60k folders, 300 days, codes of varied rarity. */
-function generated(base, x) {
+export function generated(base, x) {
   const p = { ...base };
   p.distinct_id = ((x * 7919) % 20000).toString(16).padStart(64, "0");
   p.workspace_folder = (1_000_000 + ((x * 104729) % 60000)).toString(16).padStart(64, "0");
@@ -54,7 +54,7 @@ function generated(base, x) {
 }
 
 /** One validated event: the template the generated ones vary (so they pass the same checks). */
-function template() {
+export function template() {
   const r = validateBatch([example]);
   if (!r.ok) throw new Error(r.message);
   return r.events[0].properties;
@@ -67,7 +67,7 @@ async function time(fn) {
 }
 
 /** Loads events `from`..`to` through `Store.insertBatch`, 500-event batches, 8 in flight. */
-async function load(store, from, to) {
+export async function load(store, from, to) {
   const base = template();
   const batch = 500;
   let next = from;

@@ -10,6 +10,7 @@ import {
   LIVE,
   SCRATCH,
   SHARED,
+  analyzeScratch,
   applyDeltaSql,
   buildDeltaSql,
   buildWorkspaceDeltaSql,
@@ -22,8 +23,8 @@ import { trendStep } from "./trend-sql.js";
 /** Advisory lock held by every rollup step, purge and compaction (one at a time across processes). */
 export const LOCK_ROLLUP = 7_002;
 
-const DELTA_SQL = buildDeltaSql();
-const WORKSPACE_DELTA_SQL = buildWorkspaceDeltaSql();
+const DELTA_SQL = { sqlite: buildDeltaSql("sqlite"), postgres: buildDeltaSql("postgres") };
+const WORKSPACE_DELTA_SQL = { sqlite: buildWorkspaceDeltaSql("sqlite"), postgres: buildWorkspaceDeltaSql("postgres") };
 const APPLY = { live: applyDeltaSql(LIVE), shared: applyDeltaSql(SHARED) };
 const COPY_BATCH = `INSERT INTO rollup_events (id, day, ${COLUMNS.map((c) => c.name).join(", ")})
 SELECT id, day, ${COLUMNS.map((c) => c.name).join(", ")} FROM events WHERE id IN (SELECT id FROM rollup_batch)`;
@@ -67,11 +68,12 @@ export function rollupStep(db: Db, set: RollupSet, chunk: number, before: string
     if (picked === 0) return 0;
     // Copy the slice once (primary-key lookups); the unpivot then scans only the copy.
     await tx.run(COPY_BATCH);
-    await tx.run(DELTA_SQL);
-    await tx.run(WORKSPACE_DELTA_SQL);
+    await tx.run(DELTA_SQL[db.dialect.name]);
+    await tx.run(WORKSPACE_DELTA_SQL[db.dialect.name]);
     await extensionDelta(tx);
+    await analyzeScratch(tx, db.dialect.name, ["rollup_delta", "rollup_wdelta"]);
     for (const sql of APPLY[set.name]) await tx.run(sql);
-    await trendStep(tx, set);
+    await trendStep(tx, set, db.dialect.name);
     await tx.run(q.remove, q.params);
     for (const t of SCRATCH) await tx.run(`DELETE FROM ${t}`);
     return picked;

@@ -21,15 +21,24 @@
 import type { Db, Queryable } from "./driver.js";
 import { COLUMNS } from "./columns.js";
 import { LOCK_ROLLUP, extensionDelta } from "./ingest.js";
-import { LIVE, SCRATCH, SHARED, buildDeltaSql, buildWorkspaceDeltaSql, type RollupSet } from "./rollup-sql.js";
+import {
+  LIVE,
+  SCRATCH,
+  SHARED,
+  analyzeScratch,
+  buildDeltaSql,
+  buildWorkspaceDeltaSql,
+  type DialectName,
+  type RollupSet,
+} from "./rollup-sql.js";
 import { buildTrendDeltaSql, fillDays } from "./trend-sql.js";
 
 /** Events unfolded and deleted per purge transaction. */
 export const PURGE_CHUNK = 100_000;
 
-const DELTA_SQL = buildDeltaSql();
-const WORKSPACE_DELTA_SQL = buildWorkspaceDeltaSql();
-const TREND_DELTA_SQL = buildTrendDeltaSql();
+const DELTA_SQL = { sqlite: buildDeltaSql("sqlite"), postgres: buildDeltaSql("postgres") };
+const WORKSPACE_DELTA_SQL = { sqlite: buildWorkspaceDeltaSql("sqlite"), postgres: buildWorkspaceDeltaSql("postgres") };
+const TREND_DELTA_SQL = { sqlite: buildTrendDeltaSql("sqlite"), postgres: buildTrendDeltaSql("postgres") };
 const NAMES = COLUMNS.map((c) => c.name).join(", ");
 
 /** The chunk's events that `set` had folded (not queued for it any more), into `rollup_events`. */
@@ -100,14 +109,15 @@ async function clearDeltas(tx: Queryable): Promise<void> {
 }
 
 /** Unfolds the chunk in `rollup_batch` from `set` (only the events the set had folded). */
-async function unfold(tx: Queryable, set: RollupSet): Promise<void> {
+async function unfold(tx: Queryable, set: RollupSet, dialect: DialectName): Promise<void> {
   await clearDeltas(tx);
   if ((await tx.run(copyFolded(set))) === 0) return;
-  await tx.run(DELTA_SQL);
-  await tx.run(WORKSPACE_DELTA_SQL);
+  await tx.run(DELTA_SQL[dialect]);
+  await tx.run(WORKSPACE_DELTA_SQL[dialect]);
   await extensionDelta(tx);
   await fillDays(tx);
-  await tx.run(TREND_DELTA_SQL);
+  await tx.run(TREND_DELTA_SQL[dialect]);
+  await analyzeScratch(tx, dialect, ["rollup_delta", "rollup_wdelta", "trend_delta"]);
   for (const sql of UNAPPLY.get(set.name)!) await tx.run(sql);
   await clearDeltas(tx);
 }
@@ -126,8 +136,8 @@ export async function purgeBefore(db: Db, cutoffDay: string, chunk = PURGE_CHUNK
         [cutoffDay],
       );
       if (picked === 0) return 0;
-      await unfold(tx, LIVE);
-      await unfold(tx, SHARED);
+      await unfold(tx, LIVE, db.dialect.name);
+      await unfold(tx, SHARED, db.dialect.name);
       await tx.run("DELETE FROM pending_rollup WHERE id IN (SELECT id FROM rollup_batch)");
       await tx.run("DELETE FROM pending_shared WHERE day < ? AND id IN (SELECT id FROM rollup_batch)", [cutoffDay]);
       const gone = await tx.run("DELETE FROM events WHERE id IN (SELECT id FROM rollup_batch)");

@@ -5,6 +5,7 @@
  */
 import { CODE_PROPERTIES, DIAGNOSTIC_CODES, LSP_METHODS, lspMethodProperty } from "@polar-ide/telemetry";
 import { columnName } from "./columns.js";
+import type { Queryable } from "./driver.js";
 import { ENVIRONMENT, FEATURES, INVALID_RULE_TYPE_CODE } from "./vocabulary.js";
 
 /** One set of rollup tables and the queue that feeds it. */
@@ -129,31 +130,73 @@ export function rollupParts(): Part[] {
 
 const FROM_BATCH = "FROM rollup_events e";
 
+/** The SQL dialect a statement is generated for. */
+export type DialectName = "sqlite" | "postgres";
+
+/**
+ * `exprs[i]` for branch `i` (`b.n`), as nested CASEs that halve the range (a flat CASE of ~60
+ * WHENs costs ~30 comparisons per row and column); a range where every expression is the same
+ * is that expression.
+ */
+function pick(exprs: readonly string[], lo = 0, hi = exprs.length): string {
+  if (exprs.slice(lo, hi).every((x) => x === exprs[lo])) return exprs[lo]!;
+  if (hi - lo <= 6) {
+    const whens = [];
+    for (let i = lo; i < hi; i++) whens.push(`WHEN ${i} THEN ${exprs[i]}`);
+    return `CASE b.n ${whens.join(" ")} END`;
+  }
+  const mid = (lo + hi) >> 1;
+  return `CASE WHEN b.n < ${mid} THEN ${pick(exprs, lo, mid)} ELSE ${pick(exprs, mid, hi)} END`;
+}
+
+/**
+ * The unpivot of the batch (`rollup_events e`), each event read once: a `SELECT` of one row per
+ * event and part that counts it, with columns `dim`, `key`, `total` and then `extra` (expressions
+ * over `e` with their aliases). A `UNION ALL` of one `SELECT` per part would scan the wide rows
+ * of the batch once per part (~60 times).
+ *
+ * PostgreSQL: a lateral `VALUES` list of the parts per event. SQLite has no `LATERAL`: the batch
+ * is crossed with a constant table of the parts' numbers, and each column picks its part's
+ * expression (the event's row stays the current row of the outer loop, decoded once).
+ */
+export function unpivotSql(parts: readonly Part[], dialect: DialectName, extra: string): string {
+  if (dialect === "postgres") {
+    const rows = parts.map((p) => `(${lit(p.dim)}, ${p.key}, ${p.total}, ${p.where})`).join(",\n");
+    return `SELECT v.dim AS dim, v.key AS key, v.total AS total, ${extra} ${FROM_BATCH}
+CROSS JOIN LATERAL (VALUES ${rows}) AS v (dim, key, total, ok) WHERE v.ok`;
+  }
+  const branches = parts.map((p, i) => `SELECT ${i} AS n, ${lit(p.dim)} AS dim`).join(" UNION ALL ");
+  return `SELECT b.dim AS dim, ${pick(parts.map((p) => p.key))} AS key, ${pick(parts.map((p) => p.total))} AS total, ${extra} ${FROM_BATCH}
+CROSS JOIN (${branches}) b WHERE ${pick(parts.map((p) => p.where))}`;
+}
+
+/**
+ * Fresh statistics of scratch tables just filled (PostgreSQL; SQLite plans without them): the
+ * statements joining a delta to the rollups are planned on its real size, not on what autovacuum
+ * last saw — often an empty table, and a plan for an empty `rollup_delta` once kept a purge
+ * statement running for 8 minutes. Only the `dim` column is sampled (the row count is updated
+ * whatever the columns): sampled distinct ids or keys would stay in `pg_statistic` after the
+ * deltas are emptied, and after a purge of their events.
+ */
+export async function analyzeScratch(tx: Queryable, dialect: DialectName, tables: readonly string[]): Promise<void> {
+  if (dialect === "postgres") await tx.run(`ANALYZE ${tables.map((t) => `${t} (dim)`).join(", ")}`);
+}
+
 /** Fills `rollup_delta` from the batch copied into `rollup_events`. */
-export function buildDeltaSql(): string {
-  const union = rollupParts()
-    .map(
-      (p) =>
-        `SELECT ${lit(p.dim)} AS dim, ${p.key} AS key, e.distinct_id AS distinct_id, ${p.total} AS total ${FROM_BATCH} WHERE ${p.where}`,
-    )
-    .join("\nUNION ALL\n");
+export function buildDeltaSql(dialect: DialectName): string {
+  const u = unpivotSql(rollupParts(), dialect, "e.distinct_id AS distinct_id");
   return `INSERT INTO rollup_delta (dim, key, distinct_id, total, events)
-SELECT dim, key, distinct_id, SUM(total), COUNT(*) FROM (${union}) u GROUP BY dim, key, distinct_id`;
+SELECT dim, key, distinct_id, SUM(total), COUNT(*) FROM (${u}) u GROUP BY dim, key, distinct_id`;
 }
 
 /**
  * Fills `rollup_wdelta` (workspace presence, for the `all` and `code` dimensions) with the events
  * of each folder that count towards each cell (a purge subtracts them, `purge.ts`).
  */
-export function buildWorkspaceDeltaSql(): string {
+export function buildWorkspaceDeltaSql(dialect: DialectName): string {
   const parts = rollupParts().filter((p) => p.dim === "all" || p.dim === "code");
-  const union = parts
-    .map(
-      (p) =>
-        `SELECT ${lit(p.dim)} AS dim, ${p.key} AS key, e.workspace_folder AS workspace_folder ${FROM_BATCH} WHERE ${p.where}`,
-    )
-    .join("\nUNION ALL\n");
-  return `INSERT INTO rollup_wdelta (dim, key, workspace_folder, events) SELECT dim, key, workspace_folder, COUNT(*) FROM (${union}) u GROUP BY dim, key, workspace_folder`;
+  const u = unpivotSql(parts, dialect, "e.workspace_folder AS workspace_folder");
+  return `INSERT INTO rollup_wdelta (dim, key, workspace_folder, events) SELECT dim, key, workspace_folder, COUNT(*) FROM (${u}) u GROUP BY dim, key, workspace_folder`;
 }
 
 /** The batch's file-extension rows: a set per event, unpivoted in code (no portable split). */

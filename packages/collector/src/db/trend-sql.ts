@@ -9,7 +9,7 @@
  * for all versions (version `''`) and once for the event's extension version.
  */
 import type { Queryable, SqlValue } from "./driver.js";
-import { lit, rollupParts, type RollupSet } from "./rollup-sql.js";
+import { analyzeScratch, lit, rollupParts, unpivotSql, type DialectName, type RollupSet } from "./rollup-sql.js";
 
 /** The dimensions the trend tables keep. */
 export const TREND_DIMS = ["all", "load", "code"] as const;
@@ -50,18 +50,13 @@ export async function fillDays(tx: Queryable): Promise<void> {
 }
 
 /** Fills `trend_delta` from the batch in `rollup_events` and the days in `trend_days`. */
-export function buildTrendDeltaSql(): string {
-  const union = rollupParts()
-    .filter((p) => (TREND_DIMS as readonly string[]).includes(p.dim))
-    .map(
-      (p) =>
-        `SELECT ${lit(p.dim)} AS dim, ${p.key} AS key, e.day AS day, e.extversion AS version, e.distinct_id AS distinct_id, ${p.total} AS total FROM rollup_events e WHERE ${p.where}`,
-    )
-    .join("\nUNION ALL\n");
+export function buildTrendDeltaSql(dialect: DialectName): string {
+  const parts = rollupParts().filter((p) => (TREND_DIMS as readonly string[]).includes(p.dim));
+  const u = unpivotSql(parts, dialect, "e.day AS day, e.extversion AS version, e.distinct_id AS distinct_id");
   return `INSERT INTO trend_delta (dim, key, grain, period, version, distinct_id, total, events)
 SELECT dim, key, grain, period, version, distinct_id, SUM(total), COUNT(*) FROM (
 SELECT u.dim AS dim, u.key AS key, t.grain AS grain, t.period AS period, CASE WHEN s.split = 1 THEN u.version ELSE ${lit(ALL_VERSIONS)} END AS version, u.distinct_id AS distinct_id, u.total AS total
-FROM (${union}) u JOIN trend_days t ON t.day = u.day CROSS JOIN (SELECT 0 AS split UNION ALL SELECT 1 AS split) s
+FROM (${u}) u JOIN trend_days t ON t.day = u.day CROSS JOIN (SELECT 0 AS split UNION ALL SELECT 1 AS split) s
 ) x GROUP BY dim, key, grain, period, version, distinct_id`;
 }
 
@@ -82,16 +77,17 @@ ON CONFLICT (dim, key, grain, period, version, distinct_id) DO UPDATE SET total 
   ];
 }
 
-const TREND_DELTA_SQL = buildTrendDeltaSql();
+const TREND_DELTA_SQL = { sqlite: buildTrendDeltaSql("sqlite"), postgres: buildTrendDeltaSql("postgres") };
 const APPLY = new Map<string, string[]>();
 
 /**
  * The trend part of one rollup step, inside its transaction, after the batch was copied into
  * `rollup_events` (the scratch tables are emptied by the step).
  */
-export async function trendStep(tx: Queryable, set: RollupSet): Promise<void> {
+export async function trendStep(tx: Queryable, set: RollupSet, dialect: DialectName): Promise<void> {
   await fillDays(tx);
-  await tx.run(TREND_DELTA_SQL);
+  await tx.run(TREND_DELTA_SQL[dialect]);
+  await analyzeScratch(tx, dialect, ["trend_delta"]);
   let apply = APPLY.get(set.trendKey);
   if (apply === undefined) {
     apply = applyTrendDeltaSql(set);
