@@ -67,6 +67,7 @@ function percentile(sorted, p) {
 }
 
 function ms(x) {
+  if (Number.isNaN(x)) return "skipped";
   return `${x.toFixed(x < 10 ? 2 : 1)} ms`;
 }
 
@@ -320,7 +321,7 @@ console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (const { w, server, oso, osoMem } of rows) {
   const l = server.latencies;
   console.log(
-    `| ${w.label} | ${server.policy.lines} | ${server.policy.files.length} | ${ms(percentile(l, 50))} | ${ms(percentile(l, 95))} | ${ms(percentile(l, 99))} | ${ms(l.at(-1))} | ${ms(percentile(oso, 50))} | ${server.memory.rssMb.toFixed(0)} MB / ${server.memory.peakMb.toFixed(0)} MB | ${osoMem.rssMb.toFixed(0)} MB / ${osoMem.peakMb.toFixed(0)} MB |`,
+    `| ${w.label} | ${server.policy.lines} | ${server.policy.files.length} | ${ms(percentile(l, 50))} | ${ms(percentile(l, 95))} | ${ms(percentile(l, 99))} | ${ms(l.at(-1))} | ${ms(percentile(oso, 50))} | ${server.memory.rssMb.toFixed(0)} MB / ${server.memory.peakMb.toFixed(0)} MB | ${Number.isNaN(osoMem.rssMb) ? "skipped" : `${osoMem.rssMb.toFixed(0)} MB / ${osoMem.peakMb.toFixed(0)} MB`} |`,
   );
 }
 console.log("");
@@ -337,7 +338,9 @@ for (const { w, server, oso } of rows) {
   const l = server.latencies;
   const o = server.outline.times;
   console.log(
-    `${w.label}: edit p50/p95 = ${(percentile(l, 50) / percentile(oso, 50)).toFixed(3)}× / ${(percentile(l, 95) / percentile(oso, 50)).toFixed(3)}× Oso's full reload (median) of the same run; ` +
+    (oso.length === 0
+      ? `${w.label}: Oso skipped (BENCH_OSO_RUNS=0); `
+      : `${w.label}: edit p50/p95 = ${(percentile(l, 50) / percentile(oso, 50)).toFixed(3)}× / ${(percentile(l, 95) / percentile(oso, 50)).toFixed(3)}× Oso's full reload (median) of the same run; `) +
       `outline after an edit p50 ${ms(percentile(o, 50))}, p95 ${ms(percentile(o, 95))}, max ${ms(o.at(-1))} (${server.outline.size} top-level symbols, ${o.length} runs; target ≤ 50 ms)`,
   );
 }
