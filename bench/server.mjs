@@ -137,14 +137,22 @@ async function benchServer(workspace, serverPath = SERVER) {
   const uri = uriOf(target.name);
   const latencies = [];
   let version = 1;
+  // A server that asks for incremental sync gets what an editor sends: the one-character range.
+  const incremental = capabilities?.textDocumentSync?.change === 2;
+  const eol = { line: 0, character: target.text.indexOf("\n") };
   for (let i = 0; i < EDITS + 20; i++) {
     version++;
     const text = i % 2 === 0 ? target.text.replace("\n", "x\n") : target.text;
+    const change = !incremental
+      ? { text }
+      : i % 2 === 0
+        ? { range: { start: eol, end: eol }, text: "x" }
+        : { range: { start: eol, end: { line: 0, character: eol.character + 1 } }, text: "" };
     const published = new Promise((resolve) => waiting.set(`${uri}@${version}`, resolve));
     const t0 = performance.now();
     await connection.sendNotification("textDocument/didChange", {
       textDocument: { uri, version },
-      contentChanges: [{ text }],
+      contentChanges: [change],
     });
     await published;
     const dt = performance.now() - t0;

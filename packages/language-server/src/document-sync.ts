@@ -2,7 +2,7 @@
  * Document synchronisation: `didOpen` and `didChange` track the new text and request a load;
  * `didClose` keeps a file (the whole policy matters, not only open editors; it is noted as closed)
  * and drops any other document (untitled buffers exist only while open); `didSave`
- * changes nothing (full-text sync already has the text).
+ * changes nothing (the tracked text is already up to date: every change was sent).
  */
 import type { ServerContext } from "./context.js";
 import { applyChanges } from "./documents.js";

@@ -313,8 +313,8 @@ export class Documents {
 }
 
 /**
- * The text after a `didChange`: the server asks for full sync, so the last full-text change wins;
- * ranged (incremental) changes from a client that sends them anyway are applied to the tracked text.
+ * The text after a `didChange`: the server asks for incremental sync, so each ranged change is
+ * applied to the tracked text in order; a change without a range replaces the whole text.
  * Returns null when a change is malformed.
  */
 export function applyChanges(current: TextDocument | null, changes: readonly unknown[]): string | null {

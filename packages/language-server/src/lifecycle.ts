@@ -86,7 +86,7 @@ export function registerLifecycle(context: ServerContext): void {
     }
     return {
       capabilities: {
-        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Full, save: false },
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: false },
         documentSymbolProvider: true,
         definitionProvider: true,
         hoverProvider: true,

@@ -5,7 +5,8 @@
  *
  * Oso's semantics kept:
  * - every document the client tells about is part of the policy; `didClose` keeps it (the whole
- *   policy matters, not only open editors); full-text sync (`documents.ts`, `document-sync.ts`);
+ *   policy matters, not only open editors) (`documents.ts`, `document-sync.ts`); unlike Oso's
+ *   server, incremental sync: a keystroke in a big file sends the range, not the whole text;
  * - after every load, diagnostics are published for every tracked document with its version
  *   (empty lists clear stale ones) and a final empty list for each removed document; then a
  *   `telemetry/event` with Oso's payload shape is sent (`load.ts`).

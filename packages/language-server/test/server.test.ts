@@ -34,11 +34,11 @@ function codes(p: { diagnostics: { code?: string | number }[] } | undefined): (s
 }
 
 describe("initialize", () => {
-  it("advertises full sync, deletions of any path and the editor features", async () => {
+  it("advertises incremental sync, deletions of any path and the editor features", async () => {
     client = inProcess();
     const result = (await client.initialize()) as { capabilities: Record<string, unknown> };
     expect(result.capabilities).toMatchObject({
-      textDocumentSync: { openClose: true, change: 1 },
+      textDocumentSync: { openClose: true, change: 2 },
       documentSymbolProvider: true,
       definitionProvider: true,
       hoverProvider: true,
@@ -148,7 +148,7 @@ describe("didOpen / didChange", () => {
     expect(c.publications.some((p) => p.version === 4)).toBe(false);
   });
 
-  it("applies ranged changes from a client that sends them despite full sync", async () => {
+  it("applies ranged changes (incremental sync)", async () => {
     const c = await started();
     const a = uri("a.polar");
     await c.load(() => c.open(a, ALLOW + "f(1);", 1));

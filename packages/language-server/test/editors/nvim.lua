@@ -69,7 +69,7 @@ settled(published_for_all, function()
   result.opened = { raw = vim.deepcopy(raw), shown = shown() }
   features()
   local count = #raw
-  -- Edit main.polar: append a line (Neovim sends a full-text didChange: the server asked for full sync).
+  -- Edit main.polar: append a line (Neovim sends the changed range: the server asked for incremental sync).
   vim.cmd('buffer main.polar')
   vim.api.nvim_buf_set_lines(0, -1, -1, false, { edit_line })
   settled(function() return #raw > count end, function()
