@@ -327,7 +327,18 @@ export function applyChanges(current: TextDocument | null, changes: readonly unk
     } else {
       const r = change.range as { start?: Position; end?: Position };
       if (!isPosition(r.start) || !isPosition(r.end)) return null;
-      doc = TextDocument.update(doc, [{ range: { start: r.start, end: r.end }, text: change.text }], doc.version + 1);
+      // Spliced by offsets, then a fresh document (its line table is built lazily, only if another
+      // ranged change follows): TextDocument.update's incremental line table counts a "\r" and a
+      // "\n" inserted right after it as two line ends, and places the next change wrongly.
+      const text = doc.getText();
+      const start = doc.offsetAt(r.start);
+      const end = Math.max(start, doc.offsetAt(r.end));
+      doc = TextDocument.create(
+        doc.uri,
+        "polar",
+        doc.version + 1,
+        text.slice(0, start) + change.text + text.slice(end),
+      );
     }
   }
   return doc.getText();

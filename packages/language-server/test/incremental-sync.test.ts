@@ -45,7 +45,21 @@ describe("incremental sync", () => {
           if (oneNotification) expect(applyChanges(doc, pending)).toBe(expected);
         },
       ),
-      { numRuns: 300 },
+      {
+        numRuns: 1000,
+        // Found by this test: "\n" inserted after a lone "\r", then a change at the end, in one
+        // notification (TextDocument.update's line table saw two line ends).
+        examples: [
+          [
+            "\r",
+            [
+              [9, 0, "\n"],
+              [1677721580, 0, "f(1);"],
+            ],
+            true,
+          ],
+        ],
+      },
     );
   });
 });
