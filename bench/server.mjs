@@ -21,6 +21,8 @@
  * after the edit moves). Besides the edit latency (with Oso's full reload of that file in the same
  * run), the outline (`textDocument/documentSymbol`) of the file is timed right after each of
  * BENCH_OUTLINE_RUNS edits (default 30) has been published: the first outline of a new text.
+ * Beside it, the floor of any server: one JSON.stringify and one JSON.parse of the same answer
+ * (JSON-RPC encodes it in the server and decodes it in the client).
  *
  * Environment: BENCH_EDITS (default 200), BENCH_OSO_RUNS (Oso reloads per workspace; default 3 at
  * 10k lines and 1 at 50k, where one reload takes tens of seconds), BENCH_FEATURE_RUNS (timed
@@ -186,6 +188,7 @@ async function benchServer(workspace, serverPath = SERVER) {
  */
 async function benchOutline(connection, uri, text, version, waiting) {
   const times = [];
+  const floors = [];
   let size = 0;
   // An even number of edits: the last one restores the text.
   for (let i = 0; i < OUTLINE_RUNS + (OUTLINE_RUNS % 2); i++) {
@@ -201,8 +204,16 @@ async function benchOutline(connection, uri, text, version, waiting) {
     const symbols = await connection.sendRequest("textDocument/documentSymbol", { textDocument: { uri } });
     times.push(performance.now() - t0);
     size = symbols?.length ?? 0;
+    // The floor no server can go under: encoding the answer once and decoding it once (JSON-RPC
+    // does both, in the server and in the client), timed here on the same answer.
+    const e0 = performance.now();
+    const json = JSON.stringify(symbols);
+    const e1 = performance.now();
+    JSON.parse(json);
+    floors.push({ ms: e1 - e0 + (performance.now() - e1), bytes: Buffer.byteLength(json) });
   }
-  return { times: times.sort((a, b) => a - b), size, version };
+  floors.sort((a, b) => a.ms - b.ms);
+  return { times: times.sort((a, b) => a - b), size, version, floor: floors[Math.floor(floors.length / 2)] };
 }
 
 /** Feature request latencies on one document of the workspace (see the header). */
@@ -349,7 +360,8 @@ for (const { w, server, oso } of rows) {
     (oso.length === 0
       ? `${w.label}: Oso skipped (BENCH_OSO_RUNS=0); `
       : `${w.label}: edit p50/p95 = ${(percentile(l, 50) / percentile(oso, 50)).toFixed(3)}× / ${(percentile(l, 95) / percentile(oso, 50)).toFixed(3)}× Oso's full reload (median) of the same run; `) +
-      `outline after an edit p50 ${ms(percentile(o, 50))}, p95 ${ms(percentile(o, 95))}, max ${ms(o.at(-1))} (${server.outline.size} top-level symbols, ${o.length} runs; target ≤ 50 ms)`,
+      `outline after an edit p50 ${ms(percentile(o, 50))}, p95 ${ms(percentile(o, 95))}, max ${ms(o.at(-1))} (${server.outline.size} top-level symbols, ${o.length} runs; target ≤ 50 ms); ` +
+      `the answer is ${(server.outline.floor.bytes / 1e6).toFixed(1)} MB of JSON, whose JSON.stringify + JSON.parse alone take ${ms(server.outline.floor.ms)} (median) in this process`,
   );
 }
 
