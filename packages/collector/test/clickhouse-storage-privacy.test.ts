@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClickHouseStore } from "../src/index.js";
 import { startClickHouse, type ClickHouseCluster } from "./clickhouse-harness.js";
 import { Harness } from "./harness.js";
-import { makeEvent } from "./helpers.js";
+import { fixedShuffle, kendallTau, makeEvent } from "./helpers.js";
 
 let cluster: ClickHouseCluster;
 beforeAll(async () => {
@@ -25,35 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.stop();
 });
-
-/** Kendall's tau between arrival rank and another order (ties count as neither). */
-function tau(pairs: readonly [number, string | number][]): number {
-  let concordant = 0;
-  let discordant = 0;
-  for (let i = 0; i < pairs.length; i++) {
-    for (let j = i + 1; j < pairs.length; j++) {
-      const a = pairs[i]!;
-      const b = pairs[j]!;
-      const x = Math.sign(a[0] - b[0]);
-      const y = a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
-      if (x * y > 0) concordant++;
-      else if (x * y < 0) discordant++;
-    }
-  }
-  return (concordant - discordant) / ((pairs.length * (pairs.length - 1)) / 2);
-}
-
-/** A fixed shuffle of 0..n-1 (user numbers must not follow arrival either). */
-function shuffled(n: number): number[] {
-  const out = Array.from({ length: n }, (_, i) => i);
-  let s = 11;
-  for (let i = n - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 /** Every file under `dir`, recursively. */
 function files(dir: string): string[] {
@@ -90,7 +61,7 @@ describe("storage on the ClickHouse cluster", () => {
     try {
       const N = 40;
       const arrival = new Map<string, number>();
-      const users = shuffled(N);
+      const users = fixedShuffle(N, 11);
       const sent: ReturnType<typeof makeEvent>[] = [];
       for (let i = 0; i < N; i++) {
         const ev = makeEvent({ user: 2000 + users[i]!, codes: { "ParseError::UnrecognizedEOF": 1 + (users[i]! % 3) } });
@@ -135,7 +106,7 @@ WHERE database = currentDatabase() AND table = 'events_local' AND active = ${act
         const scan = await query(s, "SELECT insert_id FROM events_local");
         expect(scan.length).toBeGreaterThan(3);
         expect(
-          Math.abs(tau(scan.map((r, i): [number, number] => [arrival.get(String(r.insert_id))!, i]))),
+          Math.abs(kendallTau(scan.map((r, i): [number, number] => [arrival.get(String(r.insert_id))!, i]))),
         ).toBeLessThan(0.6);
       }
       const all = (await Promise.all(shards.map((s) => query(s, "SELECT * FROM events_local")))).flat();
@@ -145,7 +116,7 @@ WHERE database = currentDatabase() AND table = 'events_local' AND active = ${act
           arrival.get(String(r.insert_id))!,
           JSON.stringify(r[column]),
         ]);
-        expect(Math.abs(tau(pairs)), `events_local.${column}`).toBeLessThan(0.5);
+        expect(Math.abs(kendallTau(pairs)), `events_local.${column}`).toBeLessThan(0.5);
       }
       // Deduplication by $insert_id is intact: a retried batch adds only its new event.
       await h.send([...sent.slice(0, 3), makeEvent({ user: 1 })]);

@@ -98,6 +98,45 @@ export function makeEvent(spec: EventSpec): { event: "diagnostic_load"; properti
   return { event: "diagnostic_load", properties: p };
 }
 
+/**
+ * Kendall's tau between two orders given as pairs (arrival rank, another value): 1 when the second
+ * follows the first, -1 when it runs backwards, near 0 when it says nothing of it. Ties count as
+ * neither concordant nor discordant. The storage-privacy suites hold every column and storage
+ * order of the stored rows to a small |tau| against arrival.
+ */
+export function kendallTau(pairs: readonly (readonly [number, string | number])[]): number {
+  if (pairs.length < 2) throw new Error("kendallTau needs at least two pairs");
+  let concordant = 0;
+  let discordant = 0;
+  for (let i = 0; i < pairs.length; i++) {
+    for (let j = i + 1; j < pairs.length; j++) {
+      const a = pairs[i]!;
+      const b = pairs[j]!;
+      const x = Math.sign(a[0] - b[0]);
+      const y = a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+      if (x * y > 0) concordant++;
+      else if (x * y < 0) discordant++;
+    }
+  }
+  const n = pairs.length;
+  return (concordant - discordant) / ((n * (n - 1)) / 2);
+}
+
+/**
+ * A fixed shuffle of 0..n-1 from `seed` (a linear congruential generator driving Fisher-Yates):
+ * the same every run, so that user numbers sent in arrival order do not follow arrival either.
+ */
+export function fixedShuffle(n: number, seed: number): number[] {
+  const out = Array.from({ length: n }, (_, i) => i);
+  let s = seed;
+  for (let i = n - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 /** A running throw-away PostgreSQL server. */
 export interface Postgres {
   readonly port: number;

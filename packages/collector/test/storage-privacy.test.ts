@@ -8,39 +8,9 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Harness } from "./harness.js";
-import { hex, id64, makeEvent, sqliteUrl, withDatabases } from "./helpers.js";
+import { fixedShuffle, hex, id64, kendallTau, makeEvent, sqliteUrl, withDatabases } from "./helpers.js";
 
 const databases = withDatabases();
-
-/** Kendall's tau between arrival rank and a column's order (ties count as neither). */
-function tau(pairs: readonly [number, string | number][]): number {
-  let concordant = 0;
-  let discordant = 0;
-  for (let i = 0; i < pairs.length; i++) {
-    for (let j = i + 1; j < pairs.length; j++) {
-      const a = pairs[i]!;
-      const b = pairs[j]!;
-      const x = Math.sign(a[0] - b[0]);
-      const y = a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
-      if (x * y > 0) concordant++;
-      else if (x * y < 0) discordant++;
-    }
-  }
-  const n = pairs.length;
-  return (concordant - discordant) / ((n * (n - 1)) / 2);
-}
-
-/** A fixed shuffle of 0..n-1 (user numbers must not follow arrival either). */
-function shuffled(n: number): number[] {
-  const out = Array.from({ length: n }, (_, i) => i);
-  let s = 7;
-  for (let i = n - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 const N = 40;
 
@@ -60,7 +30,7 @@ describe.each(databases.backends)("storage on %s", (name, makeDb) => {
     try {
       // One event per request, in a known order.
       const arrival = new Map<string, number>();
-      const users = shuffled(N);
+      const users = fixedShuffle(N, 7);
       const sent: ReturnType<typeof makeEvent>[] = [];
       for (let i = 0; i < N; i++) {
         const ev = makeEvent({ user: 1000 + users[i]!, codes: { "ParseError::UnrecognizedEOF": 1 + (users[i]! % 3) } });
@@ -93,24 +63,24 @@ describe.each(databases.backends)("storage on %s", (name, makeDb) => {
           arrival.get(String(r.insert_id))!,
           r[column] as string | number,
         ]);
-        expect(Math.abs(tau(pairs)), `events.${column}`).toBeLessThan(0.5);
+        expect(Math.abs(kendallTau(pairs)), `events.${column}`).toBeLessThan(0.5);
       }
       // The order rows come back in without ORDER BY (the storage order) says nothing either —
       // on PostgreSQL after compaction (the heap keeps insertion order until then; see ingest.ts).
       if (name === "postgres") await h.store.compact();
       const scan = await db.all("SELECT insert_id FROM events");
-      expect(Math.abs(tau(scan.map((r, i): [number, number] => [arrival.get(String(r.insert_id))!, i])))).toBeLessThan(
-        0.5,
-      );
+      expect(
+        Math.abs(kendallTau(scan.map((r, i): [number, number] => [arrival.get(String(r.insert_id))!, i]))),
+      ).toBeLessThan(0.5);
       for (const queue of ["pending_rollup", "pending_shared"]) {
         const rows = await db.all(`SELECT * FROM ${queue}`);
         expect(rows).toHaveLength(N);
         for (const column of Object.keys(rows[0]!)) {
           const pairs = rows.map((r): [number, string | number] => [rankOfId.get(String(r.id))!, r[column] as string]);
-          expect(Math.abs(tau(pairs)), `${queue}.${column}`).toBeLessThan(0.5);
+          expect(Math.abs(kendallTau(pairs)), `${queue}.${column}`).toBeLessThan(0.5);
         }
         const order = rows.map((r, i): [number, number] => [rankOfId.get(String(r.id))!, i]);
-        expect(Math.abs(tau(order)), `${queue} storage order`).toBeLessThan(0.5);
+        expect(Math.abs(kendallTau(order)), `${queue} storage order`).toBeLessThan(0.5);
       }
       if (name === "postgres") {
         // One transaction rewrote the table: every row has the same xmin.
