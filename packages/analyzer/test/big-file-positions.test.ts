@@ -6,6 +6,7 @@
  * published, in both views) equals a fresh load's, and a fork's edits never show in its parent.
  */
 import fc from "fast-check";
+import { applyEdit, bigPolicy, randomEdit } from "@polar-ide/testing";
 import { describe, expect, it } from "vitest";
 import type { Rule } from "../src/ast.js";
 import type { LoadOptions } from "../src/environment.js";
@@ -16,53 +17,20 @@ import { Policy, publishDiagnostics } from "../src/policy.js";
 
 const NAME = "big.polar";
 
-/** A section with diagnostics of every placement path: per item, per block and from the global checks. */
-function section(i: number): string {
-  const prev = i === 0 ? 0 : i - 1;
-  return [
-    `# section ${i}`,
-    `resource Doc${i} {`,
-    `  permissions = ["read", "write"];`,
-    `  roles = ["reader", "owner"];`,
-    `  relations = { parent: Doc${prev}, creator: User };`,
-    `  "read" if "reader";`,
-    `  "write" if "owner";`,
-    `  "reader" if "owner" on "parent";`,
-    `}`,
-    `has_relation(p: Doc${prev}, "parent", c: Doc${i}) if c.parent = p;`,
-    `has_relation(u: User, "creator", d: Doc${i}) if d.creator = u;`,
-    // Dot lookups in the head need temporaries: the gensym counter moves here.
-    `visible_${i}(user: User, d: Doc${i}, d.owner) if d.public = true or has_permission(user, "read", d);`,
-    i % 5 === 2 ? `single_${i}(x, y: Unknown${i}) if x = 1;` : `count_${i}(d: Doc${i}, n: Integer) if n = d.n + 1;`,
-    i % 7 === 3 ? `broken_${i}(x) if missing_${i}(x) and x = 1 or x = 2;` : `helper_${i}(x) if visible_${i}(x, x, x);`,
-  ].join("\n");
-}
-
-const HEADER = [
-  "actor User {}",
-  "allow(actor, action, resource) if has_permission(actor, action, resource);",
-  "has_role(user: User, name: String, resource: Resource) if role in user.roles and role.name = name and role.resource = resource;",
-].join("\n");
-
-const BIG = [HEADER, ...Array.from({ length: 80 }, (_, i) => section(i))].join("\n\n") + "\n";
+/** The big file: every section carries diagnostics of every placement path (per item, per block, global). */
+const BIG = bigPolicy(80, (i) => [
+  // Dot lookups in the head need temporaries: the gensym counter moves here.
+  `visible_${i}(user: User, d: Doc${i}, d.owner) if d.public = true or has_permission(user, "read", d);`,
+  i % 5 === 2 ? `single_${i}(x, y: Unknown${i}) if x = 1;` : `count_${i}(d: Doc${i}, n: Integer) if n = d.n + 1;`,
+  i % 7 === 3 ? `broken_${i}(x) if missing_${i}(x) and x = 1 or x = 2;` : `helper_${i}(x) if visible_${i}(x, x, x);`,
+]);
 
 const ENVIRONMENT = { classes: ["User", ...Array.from({ length: 80 }, (_, i) => `Doc${i}`)] };
 const VIEWS: readonly LoadOptions[] = [{}, { environment: ENVIRONMENT }];
 
 const SNIPPETS = ["x", " ", "\n", "# c\n", ";", '"', "}", "{", "(", "f(1);\n", "zz(a.b) if a = 1;\n", "resource R {"];
 
-type Edit = { at: number; remove: number; text: string };
-
-const edit: fc.Arbitrary<Edit> = fc.record({
-  at: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
-  remove: fc.integer({ min: 0, max: 12 }),
-  text: fc.constantFrom(...SNIPPETS, ""),
-});
-
-function apply(text: string, e: Edit): string {
-  const i = Math.floor(e.at * (text.length + 1));
-  return text.slice(0, i) + e.text + text.slice(i + e.remove);
-}
+const edit = randomEdit(SNIPPETS);
 
 /** Checks every view of `policy` against a fresh parse and load of `text`. */
 function expectFresh(policy: Policy, text: string, where: string): void {
@@ -118,7 +86,7 @@ describe("edits inside one big file", () => {
         policy.set(NAME, BIG);
         let text = BIG;
         edits.forEach((e, step) => {
-          text = apply(text, e);
+          text = applyEdit(text, e);
           policy.set(NAME, text);
           expectFresh(policy, text, `step ${step}`);
         });
@@ -163,7 +131,7 @@ describe("edits inside one big file", () => {
         fc.array(edit, { minLength: 1, maxLength: 4 }),
         (forkEdits, parentEdits) => {
           const parent = new Policy();
-          let parentText = apply(BIG, { at: 0.5, remove: 0, text: "# moved\n" });
+          let parentText = applyEdit(BIG, { at: 0.5, remove: 0, text: "# moved\n" });
           parent.set(NAME, BIG);
           parent.set(NAME, parentText);
           parent.analyze();
@@ -171,13 +139,13 @@ describe("edits inside one big file", () => {
           const fork = parent.fork();
           let forkText = parentText;
           for (const e of forkEdits) {
-            forkText = apply(forkText, e);
+            forkText = applyEdit(forkText, e);
             fork.set(NAME, forkText);
             fork.analyze();
           }
           expectFresh(parent, parentText, "parent after the fork's edits");
           for (const e of parentEdits) {
-            parentText = apply(parentText, e);
+            parentText = applyEdit(parentText, e);
             parent.set(NAME, parentText);
             parent.analyze();
           }

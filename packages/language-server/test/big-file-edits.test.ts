@@ -6,6 +6,7 @@
  * gives; a trial (a fork of the policy, as rename and the quick fixes use) must change neither.
  */
 import fc from "fast-check";
+import { applyEdit, bigPolicy, randomEdit } from "@polar-ide/testing";
 import { describe, expect, it } from "vitest";
 import { classHover } from "../src/class-hover.js";
 import { Documents, type Tracked } from "../src/documents.js";
@@ -20,50 +21,18 @@ import { shorthandHover } from "../src/shorthand-hover.js";
 const URI = "file:///big.polar";
 const OTHER = "file:///other.polar";
 
-/** One block and its rules; `i` makes names unique. Some items carry diagnostics (a singleton, an undefined call). */
-function section(i: number): string {
-  return [
-    `# section ${i}`,
-    `resource Doc${i} {`,
-    `  permissions = ["read", "write"];`,
-    `  roles = ["reader", "owner"];`,
-    `  relations = { parent: Doc${i === 0 ? 0 : i - 1}, creator: User };`,
-    `  "read" if "reader";`,
-    `  "write" if "owner";`,
-    `  "reader" if "owner" on "parent";`,
-    `}`,
-    `has_relation(p: Doc${i === 0 ? 0 : i - 1}, "parent", c: Doc${i}) if c.parent = p;`,
-    `has_relation(u: User, "creator", d: Doc${i}) if d.creator = u;`,
-    `visible_${i}(user: User, d: Doc${i}) if d.public = true or has_permission(user, "read", d);`,
-    `count_${i}(d: Doc${i}, n: Integer) if n = d.items.length * 2 + 1 and n > 0;`,
-    i % 7 === 3 ? `broken_${i}(x, y) if missing_${i}(x);` : `helper_${i}(x) if visible_${i}(x, x);`,
-    i % 11 === 5 ? `type typed_${i}(d: Doc${i});` : `typed_${i}(d: Doc${i}) if d.ok;`,
-  ].join("\n");
-}
-
-const HEADER = [
-  "actor User {}",
-  "allow(actor, action, resource) if has_permission(actor, action, resource);",
-  "has_role(user: User, name: String, resource: Resource) if role in user.roles and role.name = name and role.resource = resource;",
-].join("\n");
-
-const BIG = [HEADER, ...Array.from({ length: 80 }, (_, i) => section(i))].join("\n\n") + "\n";
+/** Sections of one block and its rules; some items carry diagnostics (a singleton, an undefined call). */
+const BIG = bigPolicy(80, (i) => [
+  `visible_${i}(user: User, d: Doc${i}) if d.public = true or has_permission(user, "read", d);`,
+  `count_${i}(d: Doc${i}, n: Integer) if n = d.items.length * 2 + 1 and n > 0;`,
+  i % 7 === 3 ? `broken_${i}(x, y) if missing_${i}(x);` : `helper_${i}(x) if visible_${i}(x, x);`,
+  i % 11 === 5 ? `type typed_${i}(d: Doc${i});` : `typed_${i}(d: Doc${i}) if d.ok;`,
+]);
 
 /** Snippets that move offsets, break items or join them. */
 const SNIPPETS = ["x", " ", "\n", "# c\n", ";", '"', "}", "{", "f(1);\n", "zz(a) if a = 1;\n", "resource R {", "("];
 
-type Edit = { at: number; remove: number; text: string };
-
-const edit: fc.Arbitrary<Edit> = fc.record({
-  at: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
-  remove: fc.integer({ min: 0, max: 12 }),
-  text: fc.constantFrom(...SNIPPETS, ""),
-});
-
-function apply(text: string, e: Edit): string {
-  const i = Math.floor(e.at * (text.length + 1));
-  return text.slice(0, i) + e.text + text.slice(i + e.remove);
-}
+const edit = randomEdit(SNIPPETS);
 
 /** Offsets worth asking about: the start and middle of identifiers and strings, spread over the text. */
 function probes(text: string, n: number): number[] {
@@ -133,7 +102,7 @@ describe("edits inside one big document", () => {
         docs.analyze();
         let text = BIG;
         edits.forEach((e, step) => {
-          text = apply(text, e);
+          text = applyEdit(text, e);
           docs.upsert(URI, step + 2, text);
           const offsets = probes(text, 12);
           expect(answers(docs, offsets), `step ${step}`).toEqual(answers(fresh(text, OTHER_TEXT), offsets));
@@ -147,12 +116,12 @@ describe("edits inside one big document", () => {
     fc.assert(
       fc.property(edit, edit, (first, trialEdit) => {
         const docs = fresh(BIG, OTHER_TEXT);
-        const text = apply(BIG, first);
+        const text = applyEdit(BIG, first);
         docs.upsert(URI, 2, text);
         const offsets = probes(text, 12);
         const before = answers(docs, offsets);
         // The fork re-parses the trial text from the document's parse, sharing its reused items.
-        const trialText = apply(text, trialEdit);
+        const trialText = applyEdit(text, trialEdit);
         const { after } = docs.trial(URI, new Map([[URI, trialText]]));
         expect(after).toEqual(fresh(trialText, OTHER_TEXT).analyze().groups[0]?.analysis.diagnostics);
         expect(answers(docs, offsets)).toEqual(before);
