@@ -6,13 +6,13 @@
  * keys recounted from the per-user tables).
  */
 import fc from "fast-check";
-import { validateBatch, type DiagnosticCode, type ValidEvent } from "@polar-ide/telemetry";
+import type { DiagnosticCode, ValidEvent } from "@polar-ide/telemetry";
 import { describe, expect, it } from "vitest";
 import { openDb, Store } from "../src/index.js";
 import { rollupStep } from "../src/db/ingest.js";
-import { LIVE, SCRATCH, SHARED, setTables, type RollupSet } from "../src/db/rollup-sql.js";
+import { LIVE, SHARED, type RollupSet } from "../src/db/rollup-sql.js";
 import { weekOf } from "../src/db/trend-sql.js";
-import { makeEvent, withDatabases } from "./helpers.js";
+import { emptyStore, rollupSnapshot, validEvent, withDatabases } from "./helpers.js";
 
 const databases = withDatabases();
 
@@ -36,38 +36,6 @@ const scenarioArb = fc.record({
   chunks: fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 6 }),
 });
 type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
-
-function toEvent(e: Scenario["events"][number]): ValidEvent {
-  const codes: Partial<Record<DiagnosticCode, number>> = {};
-  CODES.forEach((c, i) => {
-    if (e.codes[i]! > 0) codes[c] = e.codes[i]!;
-  });
-  const r = validateBatch([
-    makeEvent({
-      user: e.user,
-      workspace: e.workspace,
-      codes,
-      extensions: e.extensions,
-      env: { extversion: e.version },
-    }),
-  ]);
-  if (!r.ok) throw new Error(r.message);
-  return r.events[0]!;
-}
-
-const TABLES = [...setTables(LIVE), ...setTables(SHARED)];
-
-/** Every row of every rollup table, sorted. */
-async function snapshot(store: Store): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
-  for (const t of TABLES) {
-    const rows = await store.db.all(`SELECT * FROM ${t}`);
-    out[t] = rows
-      .map((r) => JSON.stringify(Object.entries(r).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])))
-      .sort();
-  }
-  return out;
-}
 
 /** Rows of `sql` as sorted JSON (numbers as numbers on both backends). */
 async function rows(store: Store, sql: string): Promise<string[]> {
@@ -146,12 +114,9 @@ async function expectRecount(store: Store, s: RollupSet): Promise<void> {
 }
 
 async function run(store: Store, s: Scenario): Promise<void> {
-  await store.db.transaction(async (tx) => {
-    for (const t of ["events", "pending_rollup", "pending_shared", ...SCRATCH, ...TABLES])
-      await tx.run(`DELETE FROM ${t}`);
-  });
+  await emptyStore(store);
   const byDay = new Map<string, ValidEvent[]>();
-  for (const e of s.events) byDay.set(DAYS[e.day]!, [...(byDay.get(DAYS[e.day]!) ?? []), toEvent(e)]);
+  for (const e of s.events) byDay.set(DAYS[e.day]!, [...(byDay.get(DAYS[e.day]!) ?? []), validEvent(CODES, e)]);
   for (const [day, events] of byDay) expect(await store.insertBatch(day, events)).toBe(events.length);
 
   // Stepwise, in the scenario's chunk sizes.
@@ -159,7 +124,7 @@ async function run(store: Store, s: Scenario): Promise<void> {
   expect(steps).toBeGreaterThanOrEqual(Math.ceil(s.events.length / Math.max(...s.chunks)));
   if (s.chunks[0]! < s.events.length) expect(steps).toBeGreaterThan(1);
   await foldInChunks(store, SHARED, [...s.chunks].reverse());
-  const stepwise = await snapshot(store);
+  const stepwise = await rollupSnapshot(store);
   await expectRecount(store, LIVE);
   await expectRecount(store, SHARED);
 
@@ -167,7 +132,7 @@ async function run(store: Store, s: Scenario): Promise<void> {
   await store.rebuildRollups();
   expect(await foldInChunks(store, LIVE, [1_000_000])).toBe(1);
   expect(await foldInChunks(store, SHARED, [1_000_000])).toBe(1);
-  expect(await snapshot(store)).toEqual(stepwise);
+  expect(await rollupSnapshot(store)).toEqual(stepwise);
 }
 
 describe.each(databases.backends)("the rollup fold on %s", (name, makeDb) => {

@@ -12,11 +12,15 @@ import {
   DIAGNOSTIC_CODES,
   codeProperty,
   lspMethodProperty,
+  validateBatch,
   type DiagnosticCode,
   type LspMethod,
+  type ValidEvent,
 } from "@polar-ide/telemetry";
 import pg from "pg";
 import { afterAll, beforeAll } from "vitest";
+import type { Store } from "../src/index.js";
+import { LIVE, SCRATCH, SHARED, setTables } from "../src/db/rollup-sql.js";
 
 export const EXAMPLE = JSON.parse(
   readFileSync(new URL("../../../examples/telemetry/diagnostic_load.json", import.meta.url), "utf8"),
@@ -96,6 +100,56 @@ export function makeEvent(spec: EventSpec): { event: "diagnostic_load"; properti
     ...spec.env,
   });
   return { event: "diagnostic_load", properties: p };
+}
+
+/** An event of the property-based rollup suites (`fold-chunks`, `purge`): drawn by fast-check. */
+export interface CountedEvent {
+  user: number;
+  workspace: number;
+  /** How often each of the suite's codes occurs (`codes[i]` of the code list; 0: not at all). */
+  codes: readonly number[];
+  extensions: string[];
+  version: string;
+  os?: string;
+}
+
+/** `makeEvent` of a `CountedEvent` through the validator: what `Store.insertBatch` takes. */
+export function validEvent(codeList: readonly DiagnosticCode[], e: CountedEvent): ValidEvent {
+  const codes: Partial<Record<DiagnosticCode, number>> = {};
+  codeList.forEach((c, i) => {
+    if (e.codes[i]! > 0) codes[c] = e.codes[i]!;
+  });
+  const env: Record<string, string> = { extversion: e.version };
+  if (e.os !== undefined) env.os = e.os;
+  const r = validateBatch([makeEvent({ user: e.user, workspace: e.workspace, codes, extensions: e.extensions, env })]);
+  if (!r.ok) throw new Error(r.message);
+  return r.events[0]!;
+}
+
+/** Every rollup table of both sets (live and shared). */
+export const ROLLUP_TABLES: readonly string[] = [...setTables(LIVE), ...setTables(SHARED)];
+
+/**
+ * Every row of every rollup table, sorted, numbers as numbers on both backends: what a reader
+ * could ever see, for comparing two ways of reaching the same rollups.
+ */
+export async function rollupSnapshot(store: Store): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const t of ROLLUP_TABLES) {
+    const rows = await store.db.all(`SELECT * FROM ${t}`);
+    out[t] = rows
+      .map((r) => JSON.stringify(Object.entries(r).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])))
+      .sort();
+  }
+  return out;
+}
+
+/** Empties the events, both queues, the scratch tables and every rollup table (one transaction). */
+export async function emptyStore(store: Store): Promise<void> {
+  await store.db.transaction(async (tx) => {
+    for (const t of ["events", "pending_rollup", "pending_shared", ...SCRATCH, ...ROLLUP_TABLES])
+      await tx.run(`DELETE FROM ${t}`);
+  });
 }
 
 /**

@@ -6,12 +6,11 @@
  * remaining events would, on SQLite and PostgreSQL.
  */
 import fc from "fast-check";
-import { validateBatch, type DiagnosticCode, type ValidEvent } from "@polar-ide/telemetry";
+import type { DiagnosticCode, ValidEvent } from "@polar-ide/telemetry";
 import { describe, expect, it } from "vitest";
 import { openDb, Store } from "../src/index.js";
 import { purgeBefore } from "../src/db/purge.js";
-import { LIVE, SCRATCH, SHARED, setTables } from "../src/db/rollup-sql.js";
-import { makeEvent, withDatabases } from "./helpers.js";
+import { ROLLUP_TABLES, emptyStore, rollupSnapshot, validEvent, withDatabases } from "./helpers.js";
 
 const databases = withDatabases();
 
@@ -46,51 +45,12 @@ const scenarioArb = fc.record({
 
 type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
 
-function toEvent(e: Scenario["events"][number]): ValidEvent {
-  const codes: Partial<Record<DiagnosticCode, number>> = {};
-  CODES.forEach((c, i) => {
-    if (e.codes[i]! > 0) codes[c] = e.codes[i]!;
-  });
-  const r = validateBatch([
-    makeEvent({
-      user: e.user,
-      workspace: e.workspace,
-      codes,
-      extensions: e.extensions,
-      env: { extversion: e.version, os: e.os },
-    }),
-  ]);
-  if (!r.ok) throw new Error(r.message);
-  return r.events[0]!;
-}
-
-const TABLES = [...setTables(LIVE), ...setTables(SHARED)];
-
-/** Every row of every rollup table, sorted: what a reader could ever see. */
-async function snapshot(store: Store): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
-  for (const t of TABLES) {
-    const rows = await store.db.all(`SELECT * FROM ${t}`);
-    out[t] = rows
-      .map((r) => JSON.stringify(Object.entries(r).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])))
-      .sort();
-  }
-  return out;
-}
-
-async function emptyAll(store: Store): Promise<void> {
-  await store.db.transaction(async (tx) => {
-    for (const t of ["events", "pending_rollup", "pending_shared", ...SCRATCH, ...TABLES])
-      await tx.run(`DELETE FROM ${t}`);
-  });
-}
-
 async function run(store: Store, s: Scenario): Promise<void> {
-  await emptyAll(store);
+  await emptyStore(store);
   const byDay = new Map<string, ValidEvent[]>();
   for (const e of s.events) {
     const day = DAYS[e.day]!;
-    byDay.set(day, [...(byDay.get(day) ?? []), toEvent(e)]);
+    byDay.set(day, [...(byDay.get(day) ?? []), validEvent(CODES, e)]);
   }
   for (const [day, events] of byDay) expect(await store.insertBatch(day, events)).toBe(events.length);
   // Fold part of the events into each set: the rest stays queued through the purge.
@@ -105,13 +65,13 @@ async function run(store: Store, s: Scenario): Promise<void> {
   expect(await store.countEvents()).toBe(s.events.length - expectedGone);
   await store.refresh();
   await store.refreshShared(TODAY);
-  const purged = await snapshot(store);
+  const purged = await rollupSnapshot(store);
 
   // From scratch: empty both sets, fold every remaining event again.
   await store.rebuildRollups();
   await store.refresh();
   await store.refreshShared(TODAY);
-  expect(purged).toEqual(await snapshot(store));
+  expect(purged).toEqual(await rollupSnapshot(store));
 }
 
 describe.each(databases.backends)("purge on %s", (name, makeDb) => {
@@ -133,8 +93,7 @@ describe.each(databases.backends)("purge on %s", (name, makeDb) => {
     await store.migrate();
     try {
       // One old event of user 6 only (on its own folder), and newer events of others.
-      const old = toEvent({
-        day: 0,
+      const old = validEvent(CODES, {
         user: 6,
         workspace: 4,
         codes: [2, 0, 1],
@@ -144,8 +103,7 @@ describe.each(databases.backends)("purge on %s", (name, makeDb) => {
       });
       await store.insertBatch("2026-10-26", [old]);
       const recent = [0, 1, 2].map((u) =>
-        toEvent({
-          day: 4,
+        validEvent(CODES, {
           user: u,
           workspace: u,
           codes: [1, 0, 0],
@@ -167,7 +125,7 @@ describe.each(databases.backends)("purge on %s", (name, makeDb) => {
       expect(codes[0]).toMatchObject({ users: 3, total: 3, workspaces: 3, hist: [{ value: 1, users: 3 }] });
       const ext = (await store.breakdown(["lsp_extension", "env:os"])).get("lsp_extension")!;
       expect(ext.map((r) => r.key)).toEqual(["polar"]);
-      for (const t of TABLES) {
+      for (const t of ROLLUP_TABLES) {
         const rows = await store.db.all(`SELECT * FROM ${t}`);
         expect(JSON.stringify(rows), t).not.toContain(old.properties.distinct_id as string);
         expect(JSON.stringify(rows), t).not.toContain("2026-10-26");
