@@ -27,21 +27,47 @@ async function fill(h: Harness, user: number, workspace: number): Promise<string
   return [...gone.map((e) => String(e.properties.$insert_id)), id64("user", user), id64("ws", workspace)];
 }
 
+/** What a test on an analyzed PostgreSQL database gets (`onAnalyzedPostgres`). */
+interface Analyzed {
+  readonly h: Harness;
+  /** The purged user's and workspace's ids and the insert ids of its events (`fill`). */
+  readonly secrets: string[];
+  /** The sampled values of every column of the public tables, one line a column. */
+  stats(): Promise<string>;
+}
+
+/**
+ * Runs `body` on a collector over a fresh PostgreSQL database, filled (`fill`: `user` and
+ * `workspace` are the purged ones) and analyzed; closes the collector afterwards.
+ */
+async function onAnalyzedPostgres(
+  user: number,
+  workspace: number,
+  body: (t: Analyzed) => Promise<void>,
+): Promise<void> {
+  const h = await Harness.start(await databases.postgres().createDatabase(), 2, "2025-01-10");
+  try {
+    const db = h.store.db;
+    const secrets = await fill(h, user, workspace);
+    await db.run("ANALYZE");
+    const stats = async (): Promise<string> =>
+      (
+        await db.all(
+          "SELECT tablename, attname, most_common_vals::text AS mcv, histogram_bounds::text AS hist FROM pg_stats WHERE schemaname = 'public'",
+        )
+      )
+        .map((r) => `${String(r.tablename)}.${String(r.attname)} ${String(r.mcv)} ${String(r.hist)}`)
+        .join("\n");
+    await body({ h, secrets, stats });
+  } finally {
+    await h.close();
+  }
+}
+
 describe("statistics on postgres", () => {
   it("keep no purged value in pg_stats nor in the files after a purge", async () => {
-    const h = await Harness.start(await databases.postgres().createDatabase(), 2, "2025-01-10");
-    try {
+    await onAnalyzedPostgres(626262, 636363, async ({ h, secrets, stats }) => {
       const db = h.store.db;
-      const secrets = await fill(h, 626262, 636363);
-      await db.run("ANALYZE");
-      const stats = async (): Promise<string> =>
-        (
-          await db.all(
-            "SELECT tablename, attname, most_common_vals::text AS mcv, histogram_bounds::text AS hist FROM pg_stats WHERE schemaname = 'public'",
-          )
-        )
-          .map((r) => `${String(r.tablename)}.${String(r.attname)} ${String(r.mcv)} ${String(r.hist)}`)
-          .join("\n");
       const [oid] = await db.all("SELECT oid::text AS oid FROM pg_database WHERE datname = current_database()");
       const dir = join(databases.postgres().dataDirectory, "base", String(oid!.oid));
       const bytes = async (): Promise<string> => {
@@ -62,36 +88,20 @@ describe("statistics on postgres", () => {
       // The statistics were rebuilt from the remaining rows, not just dropped.
       expect(after).toMatch(/^events\.distinct_id /m);
       expect((await h.summary()).events).toBe(30);
-    } finally {
-      await h.close();
-    }
+    });
   });
 });
 
 describe("statistics on postgres, every event purged", () => {
   it("keep none of the old values of the tables left empty (ANALYZE skips an empty table)", async () => {
-    const h = await Harness.start(await databases.postgres().createDatabase(), 2, "2025-01-10");
-    try {
-      const db = h.store.db;
-      const secrets = await fill(h, 828282, 838383);
-      await db.run("ANALYZE");
-      const stats = async (): Promise<string> =>
-        (
-          await db.all(
-            "SELECT tablename, attname, most_common_vals::text AS mcv, histogram_bounds::text AS hist FROM pg_stats WHERE schemaname = 'public'",
-          )
-        )
-          .map((r) => `${String(r.tablename)}.${String(r.attname)} ${String(r.mcv)} ${String(r.hist)}`)
-          .join("\n");
+    await onAnalyzedPostgres(828282, 838383, async ({ h, secrets, stats }) => {
       for (const s of secrets) expect(await stats(), s).toContain(s);
       expect(await h.store.purge("2027-01-01")).toBe(35);
       expect(await h.store.countEvents()).toBe(0);
       const after = await stats();
       for (const s of secrets) expect(after, s).not.toContain(s);
       expect(after).not.toMatch(/^(events|rollup_user|shared_user|rollup_trend_user)\./m);
-    } finally {
-      await h.close();
-    }
+    });
   });
 });
 
