@@ -5,16 +5,12 @@
  * so that a sender bug surfaces at once instead of storing something the design promises never
  * to store (paths, URIs, e-mail addresses, timestamps, IPs). Never throws.
  */
-import {
-  CODE_PROPERTIES,
-  EVENT_NAME,
-  FORBIDDEN_PROPERTIES,
-  LSP_METHODS,
-  PROPERTIES,
-  lspMethodProperty,
-  type EventProperties,
-  type PropertySpec,
-} from "./schema.js";
+import { checkConsistency } from "./consistency.js";
+import { EVENT_NAME, FORBIDDEN_PROPERTIES, PROPERTIES, type EventProperties, type PropertySpec } from "./schema.js";
+import { describeSensitive, mayBeSensitive } from "./sensitive.js";
+import { acceptEvent } from "./validate-fast.js";
+
+export { describeSensitive, mayBeSensitive } from "./sensitive.js";
 
 /** A validated event: every schema property present (absent optional counters filled with 0). */
 export interface ValidEvent {
@@ -37,49 +33,8 @@ export type BatchResult =
 /** Most events a batch may hold (the collector answers 413 above it). */
 export const MAX_BATCH_EVENTS = 2000;
 
-/**
- * What a rejected string looks like, checked before the property's own pattern so the sender
- * learns *why* (the pattern alone would only say "invalid").
- *
- * Every pattern here runs in time linear in the string (anchored, or a fixed-width prefix, and no
- * nested quantifiers): a hostile sender controls these strings. The validator checks lengths
- * before calling it, but the telemetry client calls it too.
- */
-export function describeSensitive(value: string): string | null {
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value) || /^(file|mailto|vscode|data|urn):/i.test(value)) return "a URI";
-  // Same language as /[^\s@]+@[^\s@]+\.[^\s@]+/, whose unanchored leading `+` made it quadratic:
-  // a match can only start one character before an '@', and each '@' is scanned past once.
-  if (/[^\s@]@[^\s@]+\.[^\s@]/.test(value)) return "an e-mail address";
-  if (/\d{4}-\d{2}-\d{2}/.test(value) || /^\d{10}(\d{3})?$/.test(value)) return "a timestamp";
-  if (/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(value) || looksLikeIpv6(value)) return "an IP address";
-  if (/[/\\]/.test(value) || /^~/.test(value) || /^[A-Za-z]:/.test(value)) return "a path";
-  return null;
-}
-
-/**
- * Whether `describeSensitive` could say anything about `value`. Every one of its patterns needs a
- * character other than an ASCII letter or digit (`:`, `@`, `-`, `.`, `/`, `\\`, `~`), except the
- * all-digit timestamps of 10 and 13 characters; so a string of letters and digits of any other
- * length is never sensitive, and the validator skips the patterns for it (ids, hashes, most
- * allow-listed values). `test/validate-fast-path.test.ts` checks this against `describeSensitive`.
- */
-export function mayBeSensitive(value: string): boolean {
-  return value.length === 10 || value.length === 13 || !ALPHANUMERIC.test(value);
-}
-
-const ALPHANUMERIC = /^[A-Za-z0-9]*$/;
-
-/** 3 to 8 groups of at most 4 hex digits separated by ':' (what the old `(:[0-9a-f]{0,4}){2,7}` matched). */
-function looksLikeIpv6(value: string): boolean {
-  if (value.length > 39 || !/^[0-9a-f:]+$/i.test(value)) return false;
-  const groups = value.split(":");
-  return groups.length >= 3 && groups.length <= 8 && groups.every((g) => g.length <= 4);
-}
-
 /** How much of an over-long string `describeSensitive` looks at. */
 const DESCRIBE_PREFIX = 256;
-
-const CONSISTENCY_HINT = "the counters of an event must add up";
 
 function checkValue(spec: PropertySpec, value: unknown): string | null {
   const v = spec.value;
@@ -159,15 +114,20 @@ const PLAIN_VALUES: ReadonlyMap<string, ReadonlySet<string>> = new Map(
   }),
 );
 
-/** Property names of the code counters and of the LSP method counters (consistency rules). */
-const CODE_COUNT_NAMES: readonly string[] = [...CODE_PROPERTIES.values()];
-const LSP_COUNT_NAMES: readonly string[] = LSP_METHODS.map((m) => lspMethodProperty(m));
-
 /**
  * Validates one event (`{event, properties}`). On success returns the properties with every
- * optional counter filled in, in schema order.
+ * optional counter filled in, in schema order. The compiled fast path (`validate-fast.ts`)
+ * accepts the events well-behaved clients send; the checks below, in their order, decide the
+ * rest and say why an event is refused.
  */
 export function validateEvent(input: unknown): EventResult {
+  const accepted = acceptEvent(input);
+  if (accepted !== null) return { ok: true, event: { properties: accepted } };
+  return validateEventFully(input);
+}
+
+/** `validateEvent` without the fast path: the reference the fast path is tested against. */
+export function validateEventFully(input: unknown): EventResult {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     return { ok: false, property: null, message: "an event must be an object" };
   }
@@ -225,41 +185,6 @@ export function validateEvent(input: unknown): EventResult {
   const consistency = checkConsistency(out);
   if (consistency !== null) return { ok: false, ...consistency };
   return { ok: true, event: { properties: out } };
-}
-
-function num(p: EventProperties, name: string): number {
-  const v = p[name];
-  return typeof v === "number" ? v : 0;
-}
-
-/** Cross-property rules: each diagnostic is an error or a warning and has one code; each load has one trigger. */
-function checkConsistency(p: EventProperties): Rejection | null {
-  const diagnostics = num(p, "diagnostic_count");
-  if (num(p, "error_count") + num(p, "warning_count") !== diagnostics) {
-    return {
-      property: "diagnostic_count",
-      message: `error_count + warning_count must equal diagnostic_count (${CONSISTENCY_HINT})`,
-    };
-  }
-  let coded = num(p, "unknown_diagnostic_count");
-  for (const name of CODE_COUNT_NAMES) coded += num(p, name);
-  if (coded !== diagnostics) {
-    return {
-      property: "diagnostic_count",
-      message: `the <code>_count properties plus unknown_diagnostic_count must equal diagnostic_count (${CONSISTENCY_HINT})`,
-    };
-  }
-  const loads = num(p, "load_success_count") + num(p, "load_failure_count");
-  if (loads === 0) return { property: "load_success_count", message: "an event must report at least one load" };
-  let triggered = 0;
-  for (const name of LSP_COUNT_NAMES) triggered += num(p, name);
-  if (triggered !== loads) {
-    return {
-      property: "load_success_count",
-      message: `the LSP_method_<method>_count properties must add up to load_success_count + load_failure_count (${CONSISTENCY_HINT})`,
-    };
-  }
-  return null;
 }
 
 /**
