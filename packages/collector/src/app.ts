@@ -46,6 +46,27 @@ export function utcDay(date = new Date()): string {
   return date.toISOString().slice(0, 10);
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A clock of the UTC day (`utcDay()`) that formats a date only when the day changed (or the
+ * clock went back): every stored batch asks for the day.
+ */
+export function dayClock(now: () => number = () => Date.now()): () => string {
+  let from = 0;
+  let to = 0;
+  let day = "";
+  return () => {
+    const t = now();
+    if (t < from || t >= to) {
+      from = Math.floor(t / DAY_MS) * DAY_MS;
+      to = from + DAY_MS;
+      day = utcDay(new Date(t));
+    }
+    return day;
+  };
+}
+
 /** Builds (but does not start) the app. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const config = withDefaults(options.config);
@@ -110,10 +131,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // Every request, every route and the 404s: the Host must be one this collector is reached by.
   const checkHost = hostCheck(config.host, config.allowedHosts);
-  app.addHook("onRequest", async (request) => checkHost(request));
+  // A callback hook (a throw is answered as an error): no promise per request.
+  app.addHook("onRequest", (request, _reply, done) => {
+    checkHost(request);
+    done();
+  });
 
   const now = options.now ?? (() => Date.now());
-  const today = options.today ?? (() => utcDay());
+  const today = options.today ?? dayClock();
   const auth = new Auth({
     readToken: config.readToken,
     sharedToken: config.sharedToken,

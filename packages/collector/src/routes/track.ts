@@ -10,6 +10,7 @@ import type { EventStore } from "../db/backend.js";
 import { StorageUnavailable } from "../db/sqlite-writer.js";
 import { HttpError, describeError } from "../http-error.js";
 import { sourceKey, type RateLimiter } from "../rate-limit.js";
+import { decodeData, decodeFormBody, parseJson } from "./track-payload.js";
 
 export { HttpError } from "../http-error.js";
 
@@ -23,25 +24,6 @@ interface TrackDeps {
   readonly today: () => string;
   /** Largest body, for the 413 message. */
   readonly bodyLimit: number;
-}
-
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** Decodes Mixpanel's base64 `data` (standard or URL-safe alphabet) strictly. */
-function decodeData(data: string): unknown {
-  // A form body that was not URL-encoded turns '+' into ' ' (Mixpanel's clients do not encode).
-  const b64 = data.replace(/ /g, "+").replace(/-/g, "+").replace(/_/g, "/").replace(/\s+/g, "");
-  if (b64.length === 0 || !BASE64.test(b64) || b64.length % 4 === 1)
-    throw new HttpError(400, "data is not valid base64");
-  return parseJson(Buffer.from(b64, "base64").toString("utf8"), "data");
-}
-
-function parseJson(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new HttpError(400, `${what} is not valid JSON`);
-  }
 }
 
 /** A query parameter given once (`?data=a&data=b` is refused, not a 500). */
@@ -65,16 +47,7 @@ function payloadOf(request: FastifyRequest): unknown {
   }
   const body = typeof request.body === "string" ? request.body : "";
   const type = (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type === "application/x-www-form-urlencoded") {
-    let data: string | null;
-    try {
-      data = new URLSearchParams(body).get("data");
-    } catch {
-      throw new HttpError(400, "the form body is malformed");
-    }
-    if (data === null) throw new HttpError(400, "the form body has no data field");
-    return decodeData(data);
-  }
+  if (type === "application/x-www-form-urlencoded") return decodeFormBody(body);
   if (type === "application/json") return parseJson(body, "the body");
   throw new HttpError(
     415,
@@ -89,9 +62,11 @@ function payloadOf(request: FastifyRequest): unknown {
 export async function trackPlugin(app: FastifyInstance, deps: TrackDeps): Promise<void> {
   const tokens = new Set(deps.config.projectTokens);
 
-  app.addHook("onRequest", async (request) => {
+  // A callback hook (a throw is answered as an error): no promise per request.
+  app.addHook("onRequest", (request, _reply, done) => {
     const wait = deps.limiter.take(sourceKey(request.ip));
     if (wait > 0) throw new HttpError(429, `too many requests; retry after ${wait} s`, wait);
+    done();
   });
 
   app.setErrorHandler((error: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply) => {
