@@ -6,12 +6,11 @@
  * cluster give identical `/api/summary`, `/api/dashboard` and `/api/trends` answers, operator and
  * shared views.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { DIAGNOSTIC_CODES, LSP_METHODS, type DiagnosticCode, type LspMethod } from "@polar-ide/telemetry";
 import type { EventStore } from "../src/index.js";
-import { startClickHouse, type ClickHouseCluster } from "./clickhouse-harness.js";
 import { Harness } from "./harness.js";
-import { READ_TOKEN, makeEvent, sqliteUrl, startPostgres, type Postgres } from "./helpers.js";
+import { READ_TOKEN, makeEvent, sqliteUrl, withDatabases } from "./helpers.js";
 
 /**
  * Events sent to each backend: 5k by default, so that the three folds fit the suite's time on a
@@ -121,26 +120,18 @@ async function read(h: Harness<EventStore>, url: string): Promise<unknown> {
   return r.json();
 }
 
-let postgres: Postgres | null = null;
-let cluster: ClickHouseCluster | null = null;
-const cleanups: (() => void)[] = [];
+const databases = withDatabases({ clickhouse: true });
 const harnesses: Harness<EventStore>[] = [];
-
-beforeAll(async () => {
-  [postgres, cluster] = await Promise.all([startPostgres(), startClickHouse(2)]);
-}, 120_000);
+// Registered after withDatabases: runs before it stops the servers.
 afterAll(async () => {
   for (const h of harnesses) await h.close();
-  postgres?.stop();
-  await cluster?.stop();
-  for (const c of cleanups) c();
 });
 
 describe("SQLite, PostgreSQL and the ClickHouse cluster answer alike", () => {
   it(`gives identical summaries and dashboards for the same ${EVENTS} events (retries included)`, async () => {
     const sqlite = sqliteUrl();
-    cleanups.push(sqlite.cleanup);
-    const urls = [sqlite.url, await postgres!.createDatabase(), cluster!.database()];
+    databases.cleanup(sqlite.cleanup);
+    const urls = [sqlite.url, await databases.postgres().createDatabase(), databases.clickhouse().database()];
     const batches = generate();
     const answers: unknown[] = [];
     for (const url of urls) {

@@ -11,7 +11,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "./helpers.js";
+import { afterAll, beforeAll } from "vitest";
+import { freePort } from "./free-port.js";
 
 /** The at-rest settings the README tells operators to install on every shard (`config.d/`). */
 const SHIPPED_CONFIG = fileURLToPath(new URL("../clickhouse/polar.xml", import.meta.url));
@@ -156,4 +157,24 @@ export function withClickHouse(
   cluster: () => ClickHouseCluster | null,
 ): [string, () => Promise<string>][] {
   return [...rows, ["clickhouse", async () => cluster()!.database()]];
+}
+
+/**
+ * The set-up of a test file on the ClickHouse cluster alone: starts a two-shard cluster before the
+ * file's tests (`beforeAll`) and stops it after them (`afterAll`). Call it once, at the top level
+ * of the file; the function it returns gives the running cluster (inside a test or hook). Files
+ * that need PostgreSQL too: `withDatabases({ clickhouse: true })` (`helpers.ts`).
+ */
+export function withClickHouseCluster(): () => ClickHouseCluster {
+  let cluster: ClickHouseCluster | null = null;
+  beforeAll(async () => {
+    cluster = await startClickHouse(2);
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  return () => {
+    if (cluster === null) throw new Error("the ClickHouse cluster is not running: use it inside a test or hook");
+    return cluster;
+  };
 }

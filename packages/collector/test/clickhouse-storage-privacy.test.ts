@@ -12,19 +12,13 @@ import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createClient, type ClickHouseClient } from "@clickhouse/client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ClickHouseStore } from "../src/index.js";
-import { startClickHouse, type ClickHouseCluster } from "./clickhouse-harness.js";
+import { withClickHouseCluster } from "./clickhouse-harness.js";
 import { Harness } from "./harness.js";
 import { fixedShuffle, kendallTau, makeEvent } from "./helpers.js";
 
-let cluster: ClickHouseCluster;
-beforeAll(async () => {
-  cluster = await startClickHouse(2);
-}, 120_000);
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = withClickHouseCluster();
 
 /** Every file under `dir`, recursively. */
 function files(dir: string): string[] {
@@ -40,10 +34,10 @@ async function query(client: ClickHouseClient, sql: string): Promise<Record<stri
 
 describe("storage on the ClickHouse cluster", () => {
   const open = async (day: string) => {
-    const url = cluster.database();
+    const url = cluster().database();
     const db = new URL(url.replace("clickhouse://", "http://")).pathname.slice(1);
     const h = (await Harness.startOn(url, 2, day)) as Harness<ClickHouseStore>;
-    const shards = cluster.httpPorts.map((p) => createClient({ url: `http://127.0.0.1:${p}`, database: db }));
+    const shards = cluster().httpPorts.map((p) => createClient({ url: `http://127.0.0.1:${p}`, database: db }));
     return {
       h,
       db,
@@ -97,7 +91,7 @@ WHERE database = currentDatabase() AND table = 'events_local' AND active = ${act
         expect(active.map((p) => p.day)).toEqual(["2026-11-02"]);
         expect(await partsOf(s, false)).toEqual([]);
         // On disk too: the table's folder holds that one part (and the server's bookkeeping).
-        const dir = join(cluster.folders[i]!, "data", "data", db, "events_local");
+        const dir = join(cluster().folders[i]!, "data", "data", db, "events_local");
         const entries = readdirSync(dir).filter((f) => statSync(join(dir, f)).isDirectory() && f !== "detached");
         expect(entries).toEqual([String(active[0]!.name)]);
       }
@@ -148,8 +142,8 @@ WHERE database = currentDatabase() AND table = 'events_local' AND active = ${act
       h.day = "2026-01-11";
       await h.summary("shared");
       const bytes = (): string =>
-        cluster.folders
-          .flatMap(files)
+        cluster()
+          .folders.flatMap(files)
           .map((f) => readFileSync(f).toString("latin1"))
           .join("");
       for (const s of secrets) expect(bytes(), s).toContain(s);

@@ -10,19 +10,13 @@
  * - lookups answered from the kept state of the events are answered afresh once they change.
  */
 import { createClient, type ClickHouseClient } from "@clickhouse/client";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ClickHouseStore } from "../src/index.js";
-import { startClickHouse, type ClickHouseCluster } from "./clickhouse-harness.js";
+import { withClickHouseCluster } from "./clickhouse-harness.js";
 import { Harness } from "./harness.js";
 import { makeEvent } from "./helpers.js";
 
-let cluster: ClickHouseCluster;
-beforeAll(async () => {
-  cluster = await startClickHouse(2);
-}, 120_000);
-afterAll(async () => {
-  await cluster?.stop();
-});
+const cluster = withClickHouseCluster();
 
 describe("ClickHouse cluster", () => {
   let h: Harness<ClickHouseStore>;
@@ -30,10 +24,10 @@ describe("ClickHouse cluster", () => {
   let db: string;
 
   beforeEach(async () => {
-    const url = cluster.database();
+    const url = cluster().database();
     db = new URL(url.replace("clickhouse://", "http://")).pathname.slice(1);
     h = (await Harness.startOn(url, 2, "2026-11-02")) as Harness<ClickHouseStore>;
-    shards = cluster.httpPorts.map((p) => createClient({ url: `http://127.0.0.1:${p}`, database: db }));
+    shards = cluster().httpPorts.map((p) => createClient({ url: `http://127.0.0.1:${p}`, database: db }));
   });
   afterEach(async () => {
     await h.close();

@@ -5,35 +5,18 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../src/index.js";
-import { startClickHouse, withClickHouse, type ClickHouseCluster } from "./clickhouse-harness.js";
-import {
-  PROJECT_TOKEN,
-  READ_TOKEN,
-  freePort,
-  makeEvent,
-  databaseBackends,
-  startPostgres,
-  type Postgres,
-} from "./helpers.js";
+import { PROJECT_TOKEN, READ_TOKEN, freePort, makeEvent, withDatabases } from "./helpers.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 
-let postgres: Postgres | null = null;
-let clickhouse: ClickHouseCluster | null = null;
-beforeAll(async () => {
+beforeAll(() => {
   // The child runs the built CLI: build it (a no-op when up to date).
   execFileSync("npx", ["tsc", "-b", "packages/collector"], { cwd: ROOT, stdio: "inherit" });
-  [postgres, clickhouse] = await Promise.all([startPostgres(), startClickHouse(2)]);
 });
-const cleanups: (() => void)[] = [];
-afterAll(async () => {
-  postgres?.stop();
-  await clickhouse?.stop();
-  for (const c of cleanups) c();
-});
+const databases = withDatabases({ clickhouse: true });
 
 async function startChild(db: string, port: number): Promise<ChildProcess> {
   const child = spawn(
@@ -67,12 +50,7 @@ async function startChild(db: string, port: number): Promise<ChildProcess> {
   return child;
 }
 
-const backends = withClickHouse(
-  databaseBackends(() => postgres, cleanups),
-  () => clickhouse,
-);
-
-describe.each(backends)("SIGKILL on %s", (_name, makeDb) => {
+describe.each(databases.backends)("SIGKILL on %s", (_name, makeDb) => {
   it("loses no acknowledged event", async () => {
     const db = await makeDb();
     const port = await freePort();

@@ -1,11 +1,11 @@
 /**
  * Shared test helpers: a throw-away PostgreSQL cluster (Debian's server, started as the
- * `postgres` user in a temporary folder), free ports, and event factories.
+ * `postgres` user in a temporary folder) and the per-file database set-up (`withDatabases`, with
+ * the ClickHouse cluster on request), free ports, event factories and the rollup snapshot.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -21,6 +21,8 @@ import pg from "pg";
 import { afterAll, beforeAll } from "vitest";
 import type { Store } from "../src/index.js";
 import { LIVE, SCRATCH, SHARED, setTables } from "../src/db/rollup-sql.js";
+import { startClickHouse, withClickHouse, type ClickHouseCluster } from "./clickhouse-harness.js";
+import { freePort } from "./free-port.js";
 
 export const EXAMPLE = JSON.parse(
   readFileSync(new URL("../../../examples/telemetry/diagnostic_load.json", import.meta.url), "utf8"),
@@ -29,16 +31,7 @@ export const EXAMPLE = JSON.parse(
 export const PROJECT_TOKEN = "polar-ide";
 export const READ_TOKEN = "read-token-0123456789";
 
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (typeof a === "object" && a !== null ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
-}
+export { freePort };
 
 export function hex(bytes: number): string {
   return randomBytes(bytes).toString("hex");
@@ -293,36 +286,61 @@ export function databaseBackends(
   ];
 }
 
+/** What `withDatabases` starts besides PostgreSQL. */
+export interface DatabaseOptions {
+  /**
+   * Also a two-shard ClickHouse cluster (`clickhouse-harness.ts`), started alongside PostgreSQL:
+   * `backends` then has a `clickhouse` row, and `clickhouse()` is the cluster.
+   */
+  readonly clickhouse?: boolean;
+}
+
 /** What `withDatabases` gives a test file. */
 export interface Databases {
-  /** The two storage backends as `describe.each` rows (see `databaseBackends`). */
+  /** The storage backends as `describe.each` rows (see `databaseBackends`; `withClickHouse`). */
   readonly backends: [string, () => Promise<string>][];
   /** The file's PostgreSQL server (started before its tests; stopped after them). */
   postgres(): Postgres;
+  /** The file's ClickHouse cluster (with `{ clickhouse: true }` only). */
+  clickhouse(): ClickHouseCluster;
   /** Registers `fn` to run after the file's tests (removing temporary folders). */
   cleanup(fn: () => void): void;
 }
 
 /**
- * The set-up every database test file shares: starts a throw-away PostgreSQL server before the
- * file's tests (`beforeAll`), stops it after them and runs the registered cleanups (`afterAll`).
- * Call it once, at the top level of the file.
+ * The set-up every database test file shares: starts a throw-away PostgreSQL server (and, with
+ * `{ clickhouse: true }`, a ClickHouse cluster at the same time) before the file's tests
+ * (`beforeAll`), stops them after the tests and runs the registered cleanups (`afterAll`).
+ * Call it once, at the top level of the file. A file's own `afterAll` registered after this call
+ * runs before it (vitest runs after-hooks as a stack): there, the servers are still up.
  */
-export function withDatabases(): Databases {
+export function withDatabases(options: DatabaseOptions = {}): Databases {
   let server: Postgres | null = null;
+  let cluster: ClickHouseCluster | null = null;
   const cleanups: (() => void)[] = [];
   beforeAll(async () => {
-    server = await startPostgres();
+    [server, cluster] = await Promise.all([startPostgres(), options.clickhouse === true ? startClickHouse(2) : null]);
   });
-  afterAll(() => {
-    server?.stop();
-    for (const c of cleanups) c();
+  afterAll(async () => {
+    try {
+      server?.stop();
+      await cluster?.stop();
+    } finally {
+      for (const c of cleanups) c();
+    }
   });
+  const sql = databaseBackends(() => server, cleanups);
   return {
-    backends: databaseBackends(() => server, cleanups),
+    backends: options.clickhouse === true ? withClickHouse(sql, () => cluster) : sql,
     postgres() {
       if (server === null) throw new Error("PostgreSQL is not running: use it inside a test or hook");
       return server;
+    },
+    clickhouse() {
+      if (options.clickhouse !== true)
+        throw new Error("no ClickHouse cluster: call withDatabases({ clickhouse: true })");
+      if (cluster === null) throw new Error("the ClickHouse cluster is not running: use it inside a test or hook");
+      return cluster;
     },
     cleanup(fn) {
       cleanups.push(fn);

@@ -5,38 +5,14 @@
  * rejection rule answers with its status and message and stores nothing, and one source is
  * rate-limited.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildApp, loadConfig, openDb, Store, type EventStore } from "../src/index.js";
-import { startClickHouse, withClickHouse, type ClickHouseCluster } from "./clickhouse-harness.js";
 import { Harness, form } from "./harness.js";
-import {
-  EXAMPLE,
-  PROJECT_TOKEN,
-  READ_TOKEN,
-  databaseBackends,
-  makeEvent,
-  startPostgres,
-  type Postgres,
-} from "./helpers.js";
+import { EXAMPLE, PROJECT_TOKEN, READ_TOKEN, makeEvent, withDatabases } from "./helpers.js";
 
-let postgres: Postgres | null = null;
-let clickhouse: ClickHouseCluster | null = null;
-const cleanups: (() => void)[] = [];
-beforeAll(async () => {
-  [postgres, clickhouse] = await Promise.all([startPostgres(), startClickHouse(2)]);
-});
-afterAll(async () => {
-  postgres?.stop();
-  await clickhouse?.stop();
-  for (const c of cleanups) c();
-});
+const databases = withDatabases({ clickhouse: true });
 
-const backends = withClickHouse(
-  databaseBackends(() => postgres, cleanups),
-  () => clickhouse,
-);
-
-describe.each(backends)("ingest on %s", (_name, makeDb) => {
+describe.each(databases.backends)("ingest on %s", (_name, makeDb) => {
   let h: Harness<EventStore>;
   beforeEach(async () => {
     h = await Harness.startOn(await makeDb());

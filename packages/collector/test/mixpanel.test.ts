@@ -3,40 +3,16 @@
  * listening collector (SQLite, PostgreSQL and a two-shard ClickHouse cluster); it stores exactly what was sent, and the read API
  * publishes it wherever k-suppression lets a figure through.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import Mixpanel from "mixpanel";
 import { DIAGNOSTIC_CODES, codeProperty } from "@polar-ide/telemetry";
 import { startCollector, type RunningCollector, type Summary } from "../src/index.js";
-import { startClickHouse, withClickHouse, type ClickHouseCluster } from "./clickhouse-harness.js";
 import { testConfig } from "./harness.js";
-import {
-  PROJECT_TOKEN,
-  READ_TOKEN,
-  freePort,
-  makeEvent,
-  databaseBackends,
-  startPostgres,
-  type Postgres,
-} from "./helpers.js";
+import { PROJECT_TOKEN, READ_TOKEN, freePort, makeEvent, withDatabases } from "./helpers.js";
 
-let postgres: Postgres | null = null;
-let clickhouse: ClickHouseCluster | null = null;
-beforeAll(async () => {
-  [postgres, clickhouse] = await Promise.all([startPostgres(), startClickHouse(2)]);
-});
-const cleanups: (() => void)[] = [];
-afterAll(async () => {
-  postgres?.stop();
-  await clickhouse?.stop();
-  for (const c of cleanups) c();
-});
+const databases = withDatabases({ clickhouse: true });
 
-const backends = withClickHouse(
-  databaseBackends(() => postgres, cleanups),
-  () => clickhouse,
-);
-
-describe.each(backends)("mixpanel client → collector on %s", (_name, makeDb) => {
+describe.each(databases.backends)("mixpanel client → collector on %s", (_name, makeDb) => {
   it("sends batches (form body) and single events (GET) that the read API reports", async () => {
     const port = await freePort();
     const collector: RunningCollector = await startCollector({ ...testConfig(await makeDb(), 3), port });
