@@ -8,11 +8,11 @@
 import fc from "fast-check";
 import type { DiagnosticCode, ValidEvent } from "@polar-ide/telemetry";
 import { describe, expect, it } from "vitest";
-import { openDb, Store } from "../src/index.js";
+import type { Store } from "../src/index.js";
 import { rollupStep } from "../src/db/ingest.js";
 import { LIVE, SHARED, type RollupSet } from "../src/db/rollup-sql.js";
 import { weekOf } from "../src/db/trend-sql.js";
-import { emptyStore, rollupSnapshot, validEvent, withDatabases } from "./helpers.js";
+import { emptyStore, onMigratedStore, rollupSnapshot, validEvent, withDatabases } from "./helpers.js";
 
 const databases = withDatabases();
 
@@ -137,15 +137,11 @@ async function run(store: Store, s: Scenario): Promise<void> {
 
 describe.each(databases.backends)("the rollup fold on %s", (name, makeDb) => {
   it("folded in random chunk sizes equals folded at once and a recount from the events", async () => {
-    const store = new Store(openDb(await makeDb()));
-    await store.migrate();
-    try {
-      await fc.assert(
+    await onMigratedStore(await makeDb(), (store) =>
+      fc.assert(
         fc.asyncProperty(scenarioArb, (s) => run(store, s)),
         { numRuns: name === "sqlite" ? 30 : 8 },
-      );
-    } finally {
-      await store.close();
-    }
+      ),
+    );
   });
 });

@@ -19,7 +19,7 @@ import {
 } from "@polar-ide/telemetry";
 import pg from "pg";
 import { afterAll, beforeAll } from "vitest";
-import type { Store } from "../src/index.js";
+import { openDb, Store } from "../src/index.js";
 import { LIVE, SCRATCH, SHARED, setTables } from "../src/db/rollup-sql.js";
 import { startClickHouse, withClickHouse, type ClickHouseCluster } from "./clickhouse-harness.js";
 import { freePort } from "./free-port.js";
@@ -135,6 +135,17 @@ export async function rollupSnapshot(store: Store): Promise<Record<string, strin
       .sort();
   }
   return out;
+}
+
+/** Runs `body` on a migrated `Store` over `url`, then closes the store (whatever `body` did). */
+export async function onMigratedStore(url: string, body: (store: Store) => Promise<void>): Promise<void> {
+  const store = new Store(openDb(url));
+  try {
+    await store.migrate();
+    await body(store);
+  } finally {
+    await store.close();
+  }
 }
 
 /** Empties the events, both queues, the scratch tables and every rollup table (one transaction). */

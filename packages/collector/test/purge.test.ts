@@ -8,9 +8,9 @@
 import fc from "fast-check";
 import type { DiagnosticCode, ValidEvent } from "@polar-ide/telemetry";
 import { describe, expect, it } from "vitest";
-import { openDb, Store } from "../src/index.js";
+import type { Store } from "../src/index.js";
 import { purgeBefore } from "../src/db/purge.js";
-import { ROLLUP_TABLES, emptyStore, rollupSnapshot, validEvent, withDatabases } from "./helpers.js";
+import { ROLLUP_TABLES, emptyStore, onMigratedStore, rollupSnapshot, validEvent, withDatabases } from "./helpers.js";
 
 const databases = withDatabases();
 
@@ -76,22 +76,16 @@ async function run(store: Store, s: Scenario): Promise<void> {
 
 describe.each(databases.backends)("purge on %s", (name, makeDb) => {
   it("leaves the rollups of both sets equal to a rebuild from the remaining events (random data)", async () => {
-    const store = new Store(openDb(await makeDb()));
-    await store.migrate();
-    try {
-      await fc.assert(
+    await onMigratedStore(await makeDb(), (store) =>
+      fc.assert(
         fc.asyncProperty(scenarioArb, (s) => run(store, s)),
         { numRuns: name === "sqlite" ? 40 : 12 },
-      );
-    } finally {
-      await store.close();
-    }
+      ),
+    );
   });
 
   it("subtracts a purged user's codes, folders and trends: nothing of them is left", async () => {
-    const store = new Store(openDb(await makeDb()));
-    await store.migrate();
-    try {
+    await onMigratedStore(await makeDb(), async (store) => {
       // One old event of user 6 only (on its own folder), and newer events of others.
       const old = validEvent(CODES, {
         user: 6,
@@ -130,8 +124,6 @@ describe.each(databases.backends)("purge on %s", (name, makeDb) => {
         expect(JSON.stringify(rows), t).not.toContain(old.properties.distinct_id as string);
         expect(JSON.stringify(rows), t).not.toContain("2026-10-26");
       }
-    } finally {
-      await store.close();
-    }
+    });
   });
 });

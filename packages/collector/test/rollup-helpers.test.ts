@@ -6,9 +6,8 @@
  */
 import { codeProperty, type DiagnosticCode } from "@polar-ide/telemetry";
 import { describe, expect, it } from "vitest";
-import { openDb, Store } from "../src/index.js";
 import { LIVE, SHARED, setTables } from "../src/db/rollup-sql.js";
-import { ROLLUP_TABLES, emptyStore, id64, rollupSnapshot, sqliteUrl, validEvent } from "./helpers.js";
+import { ROLLUP_TABLES, emptyStore, id64, onMigratedStore, rollupSnapshot, sqliteUrl, validEvent } from "./helpers.js";
 
 const CODES: DiagnosticCode[] = ["ParseError::UnrecognizedEOF", "ValidationWarning::MissingAllowRule"];
 
@@ -43,40 +42,39 @@ describe("validEvent", () => {
 describe("rollupSnapshot and emptyStore", () => {
   it("see every rollup table of both sets, change with the rollups, and empty everything", async () => {
     const db = sqliteUrl();
-    const store = new Store(openDb(db.url));
-    await store.migrate();
     try {
-      expect([...ROLLUP_TABLES].sort()).toEqual([...setTables(LIVE), ...setTables(SHARED)].sort());
-      const empty = await rollupSnapshot(store);
-      expect(Object.keys(empty).sort()).toEqual([...ROLLUP_TABLES].sort());
-      expect(Object.values(empty).every((rows) => rows.length === 0)).toBe(true);
+      await onMigratedStore(db.url, async (store) => {
+        expect([...ROLLUP_TABLES].sort()).toEqual([...setTables(LIVE), ...setTables(SHARED)].sort());
+        const empty = await rollupSnapshot(store);
+        expect(Object.keys(empty).sort()).toEqual([...ROLLUP_TABLES].sort());
+        expect(Object.values(empty).every((rows) => rows.length === 0)).toBe(true);
 
-      const event = (user: number) =>
-        validEvent(CODES, { user, workspace: user, codes: [1, 2], extensions: ["polar"], version: "0.28.0" });
-      await store.insertBatch("2026-11-01", [event(1), event(2)]);
-      await store.refresh();
-      await store.refreshShared("2026-11-03");
-      const one = await rollupSnapshot(store);
-      // Every table of both sets holds rows (the histograms too: both codes occurred).
-      for (const t of ROLLUP_TABLES) expect(one[t]!.length, t).toBeGreaterThan(0);
-      expect(one[LIVE.user]!.join("\n")).toContain(id64("user", 2));
-      expect(one[SHARED.user]!.join("\n")).toContain(id64("user", 2));
-      // Sorted rows, numbers as numbers: a second look is equal, a new event is not.
-      expect(await rollupSnapshot(store)).toEqual(one);
-      await store.insertBatch("2026-11-01", [event(7)]);
-      await store.refresh();
-      const two = await rollupSnapshot(store);
-      expect(two).not.toEqual(one);
-      expect(two[LIVE.user]!.join("\n")).toContain(id64("user", 7));
-      expect(two[SHARED.user]).toEqual(one[SHARED.user]);
+        const event = (user: number) =>
+          validEvent(CODES, { user, workspace: user, codes: [1, 2], extensions: ["polar"], version: "0.28.0" });
+        await store.insertBatch("2026-11-01", [event(1), event(2)]);
+        await store.refresh();
+        await store.refreshShared("2026-11-03");
+        const one = await rollupSnapshot(store);
+        // Every table of both sets holds rows (the histograms too: both codes occurred).
+        for (const t of ROLLUP_TABLES) expect(one[t]!.length, t).toBeGreaterThan(0);
+        expect(one[LIVE.user]!.join("\n")).toContain(id64("user", 2));
+        expect(one[SHARED.user]!.join("\n")).toContain(id64("user", 2));
+        // Sorted rows, numbers as numbers: a second look is equal, a new event is not.
+        expect(await rollupSnapshot(store)).toEqual(one);
+        await store.insertBatch("2026-11-01", [event(7)]);
+        await store.refresh();
+        const two = await rollupSnapshot(store);
+        expect(two).not.toEqual(one);
+        expect(two[LIVE.user]!.join("\n")).toContain(id64("user", 7));
+        expect(two[SHARED.user]).toEqual(one[SHARED.user]);
 
-      await emptyStore(store);
-      expect(await store.countEvents()).toBe(0);
-      expect(await rollupSnapshot(store)).toEqual(empty);
-      for (const q of ["pending_rollup", "pending_shared"])
-        expect(await store.db.all(`SELECT * FROM ${q}`)).toEqual([]);
+        await emptyStore(store);
+        expect(await store.countEvents()).toBe(0);
+        expect(await rollupSnapshot(store)).toEqual(empty);
+        for (const q of ["pending_rollup", "pending_shared"])
+          expect(await store.db.all(`SELECT * FROM ${q}`)).toEqual([]);
+      });
     } finally {
-      await store.close();
       db.cleanup();
     }
   });
