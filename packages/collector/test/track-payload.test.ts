@@ -8,9 +8,11 @@
  * hostile megabyte bodies are decoded (or refused) in linear time.
  */
 import { performance } from "node:perf_hooks";
+import { encodeTrackBody } from "@polar-ide/telemetry/client";
 import { describe, expect, it } from "vitest";
 import { HttpError } from "../src/http-error.js";
-import { decodeData, decodeFormBody } from "../src/routes/track-payload.js";
+import { decodeData, decodeFormBody, formValue } from "../src/routes/track-payload.js";
+import { makeEvent } from "./helpers.js";
 
 /**
  * The reference: the form decoded by `URLSearchParams` (its first `data`), then Mixpanel's base64
@@ -163,6 +165,57 @@ describe("form bodies: the fast path decodes as URLSearchParams and the lenient 
   });
 });
 
+describe("formValue answers what URLSearchParams.get answers", () => {
+  /** Pieces of form bodies: separators, escapes valid and not, `+` between them, non-ASCII, lone surrogates. */
+  const PIECES = [
+    ..."adt=&+%?",
+    "data",
+    "data=",
+    "=",
+    "&",
+    "%2B",
+    "%2b",
+    "%2F",
+    "%3D",
+    "%3d",
+    "%41",
+    "%61",
+    "%zz",
+    "%2",
+    "%+41",
+    "%4+1",
+    "%C3%A9",
+    "%C3",
+    "%FF%FE",
+    "%E2%82",
+    "e30",
+    "QUJD",
+    " ",
+    "é",
+    "😀",
+    "\ud800",
+    "\udc00",
+    "\u00a0",
+  ];
+
+  it.each(["data", "a", "", " ", "é"])("for 20 000 random bodies, field %j", (name) => {
+    for (let i = 0; i < 20_000; i++) {
+      const body = Array.from({ length: Math.floor(rnd() * 14) }, () => pick(PIECES)).join("");
+      expect(formValue(body, name), JSON.stringify(body)).toBe(new URLSearchParams(body).get(name));
+    }
+  });
+
+  it("for the bodies of this project's client (URL-encoded base64, verbose=1, ip=0)", () => {
+    for (let user = 0; user < 200; user++) {
+      const events = [makeEvent({ user }), makeEvent({ user: user + 1000 })];
+      const body = encodeTrackBody(events as Parameters<typeof encodeTrackBody>[0]);
+      expect(body).toMatch(/&verbose=1&ip=0$/);
+      expect(formValue(body, "data")).toBe(new URLSearchParams(body).get("data"));
+      expect(decodeFormBody(body)).toEqual(events);
+    }
+  });
+});
+
 describe("data values (GET /track?data=…): the fast path decodes as the lenient base64 does", () => {
   it("for 20 000 random values", () => {
     for (let i = 0; i < 20_000; i++) {
@@ -188,6 +241,10 @@ describe("hostile bodies", () => {
     ["white space runs between letters", `data=${"A \n".repeat(MB)}!`],
     ["percent signs", `data=${"%".repeat(4 * MB)}`],
     ["ampersands", "&".repeat(4 * MB)],
+    ["fields without data", "a=b&".repeat(MB)],
+    ["a percent sign then pluses", `data=%${"+".repeat(4 * MB)}`],
+    ["percent signs and pluses", `data=${"%+".repeat(2 * MB)}`],
+    ["escapes of base64 then a bad one", `data=${"%2B".repeat(MB)}%41!`],
   ])("%s (4 MB) is refused in linear time", (_what, body) => {
     const start = performance.now();
     const got = outcome(() => decodeFormBody(body));
