@@ -15,8 +15,8 @@ import { createClient, type ClickHouseClient } from "@clickhouse/client";
 import { describe, expect, it } from "vitest";
 import type { ClickHouseStore } from "../src/index.js";
 import { withClickHouseCluster } from "./clickhouse-harness.js";
-import { Harness } from "./harness.js";
-import { fixedShuffle, kendallTau, makeEvent } from "./helpers.js";
+import { Harness, sendInArrivalOrder } from "./harness.js";
+import { kendallTau, makeEvent } from "./helpers.js";
 
 const cluster = withClickHouseCluster();
 
@@ -54,15 +54,7 @@ describe("storage on the ClickHouse cluster", () => {
     const { h, shards, db } = t;
     try {
       const N = 40;
-      const arrival = new Map<string, number>();
-      const users = fixedShuffle(N, 11);
-      const sent: ReturnType<typeof makeEvent>[] = [];
-      for (let i = 0; i < N; i++) {
-        const ev = makeEvent({ user: 2000 + users[i]!, codes: { "ParseError::UnrecognizedEOF": 1 + (users[i]! % 3) } });
-        arrival.set(String(ev.properties.$insert_id), i);
-        sent.push(ev);
-        await h.send([ev]);
-      }
+      const { arrival, sent } = await sendInArrivalOrder(h, N, { firstUser: 2000, seed: 11 });
       const partsOf = (s: ClickHouseClient, active: boolean) =>
         query(
           s,

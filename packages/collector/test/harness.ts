@@ -16,7 +16,7 @@ import {
   type EventStore,
   type Summary,
 } from "../src/index.js";
-import { PROJECT_TOKEN, READ_TOKEN } from "./helpers.js";
+import { PROJECT_TOKEN, READ_TOKEN, fixedShuffle, makeEvent } from "./helpers.js";
 
 /** Settings for tests: the given database and k, no rate limit. */
 export function testConfig(db: string, k = 2): Config {
@@ -94,4 +94,37 @@ export class Harness<S extends EventStore = Store> {
     await this.app.close();
     await this.store.close();
   }
+}
+
+/** What `sendInArrivalOrder` sent. */
+export interface Arrivals {
+  /** Each event's arrival rank (0 first), by its `$insert_id`. */
+  readonly arrival: ReadonlyMap<string, number>;
+  /** The events, in the order they were sent. */
+  readonly sent: ReturnType<typeof makeEvent>[];
+}
+
+/**
+ * Sends `n` events to `h`, one request each, in a known order, for the tests that look for that
+ * order at rest: users `firstUser` + a fixed shuffle (`seed`) of 0..n-1, so that user numbers do
+ * not follow arrival either, each with 1 to 3 `ParseError::UnrecognizedEOF`.
+ */
+export async function sendInArrivalOrder(
+  h: Pick<Harness<EventStore>, "send">,
+  n: number,
+  { firstUser, seed }: { firstUser: number; seed: number },
+): Promise<Arrivals> {
+  const arrival = new Map<string, number>();
+  const users = fixedShuffle(n, seed);
+  const sent: ReturnType<typeof makeEvent>[] = [];
+  for (let i = 0; i < n; i++) {
+    const ev = makeEvent({
+      user: firstUser + users[i]!,
+      codes: { "ParseError::UnrecognizedEOF": 1 + (users[i]! % 3) },
+    });
+    arrival.set(String(ev.properties.$insert_id), i);
+    sent.push(ev);
+    await h.send([ev]);
+  }
+  return { arrival, sent };
 }

@@ -7,8 +7,8 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Harness } from "./harness.js";
-import { fixedShuffle, hex, id64, kendallTau, makeEvent, sqliteUrl, withDatabases } from "./helpers.js";
+import { Harness, sendInArrivalOrder } from "./harness.js";
+import { hex, id64, kendallTau, makeEvent, sqliteUrl, withDatabases } from "./helpers.js";
 
 const databases = withDatabases();
 
@@ -29,15 +29,7 @@ describe.each(databases.backends)("storage on %s", (name, makeDb) => {
     const h = await Harness.start(await makeDb());
     try {
       // One event per request, in a known order.
-      const arrival = new Map<string, number>();
-      const users = fixedShuffle(N, 7);
-      const sent: ReturnType<typeof makeEvent>[] = [];
-      for (let i = 0; i < N; i++) {
-        const ev = makeEvent({ user: 1000 + users[i]!, codes: { "ParseError::UnrecognizedEOF": 1 + (users[i]! % 3) } });
-        arrival.set(String(ev.properties.$insert_id), i);
-        sent.push(ev);
-        await h.send([ev]);
-      }
+      const { arrival, sent } = await sendInArrivalOrder(h, N, { firstUser: 1000, seed: 7 });
       const db = h.store.db;
       expect(await tables(h)).toContain("events");
       if (name === "sqlite") {
