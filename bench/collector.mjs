@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { openDb, Store, summary, dashboardData, sharedDashboard } from "../packages/collector/dist/index.js";
 import { COLUMNS } from "../packages/collector/dist/db/columns.js";
-import { clickhouseQueries, startClickHouseCluster } from "./lib/clickhouse.mjs";
+import { clickhouseQueries, ingestProfile, startClickHouseCluster } from "./lib/clickhouse.mjs";
 import { freePort } from "./lib/free-port.mjs";
 import { startPostgres } from "./lib/postgres.mjs";
 
@@ -32,6 +32,8 @@ function flag(name) {
 }
 const DURATION = Number(flag("duration") ?? process.env.BENCH_DURATION ?? 10);
 const SIZES = (flag("events") ?? process.env.BENCH_SIZES ?? "1000000,10000000").split(",").map(Number);
+// BENCH_ONLY=clickhouse: raw node:http and the ClickHouse cluster only (no SQLite, no PostgreSQL).
+const ONLY_CLICKHOUSE = process.env.BENCH_ONLY === "clickhouse";
 const TOKEN = "polar-ide";
 const READ = "bench-read-token-0123456789";
 
@@ -123,7 +125,7 @@ async function raw() {
   return row;
 }
 
-async function ingest(pgUrl, chUrl) {
+async function ingest(pgUrl, chUrl, chCluster) {
   const rows = [];
   const load1 = loadavg()[0];
   rows.push(await raw());
@@ -131,15 +133,29 @@ async function ingest(pgUrl, chUrl) {
   let child;
 
   const dir = mkdtempSync(join(tmpdir(), "polar-bench-sqlite-"));
-  for (const [name, db] of [
-    ["collector, SQLite", `sqlite:${join(dir, "t.db")}`],
-    ["collector, PostgreSQL", pgUrl],
-    // The ClickHouse cluster (bench/lib/clickhouse.mjs), when clickhouse-server is installed.
+  for (const [name, db, main = MAIN] of [
+    ...(ONLY_CLICKHOUSE
+      ? []
+      : [
+          ["collector, SQLite", `sqlite:${join(dir, "t.db")}`],
+          ["collector, PostgreSQL", pgUrl],
+        ]),
+    // The ClickHouse cluster (bench/lib/clickhouse.mjs), when clickhouse-server is installed;
+    // BENCH_CLICKHOUSE_BASE=<other build>/dist/main.js times a base collector on it in the same run.
     ...(chUrl === null ? [] : [["collector, ClickHouse (2 shards)", chUrl]]),
+    ...(chUrl === null || process.env.BENCH_CLICKHOUSE_BASE === undefined
+      ? []
+      : [
+          [
+            "base collector, ClickHouse (2 shards)",
+            chUrl.replace("/bench_ingest?", "/bench_ingest_base?"),
+            process.env.BENCH_CLICKHOUSE_BASE,
+          ],
+        ]),
   ]) {
     port = await freePort();
     child = await spawnReady([
-      MAIN,
+      main,
       "serve",
       "--db",
       db,
@@ -152,9 +168,15 @@ async function ingest(pgUrl, chUrl) {
       "--rate-limit",
       "0",
     ]);
+    const since = Date.now();
     rows.push(await load(name, port));
     child.kill();
     await new Promise((r) => child.once("exit", r));
+    if (name.includes("ClickHouse")) {
+      // Where a group's time went on the shards (their query_log): lookups, inserts, group sizes.
+      console.log("ClickHouse queries during the ingest run (warm-up included):");
+      console.table(await ingestProfile(chCluster, since));
+    }
   }
   rmSync(dir, { recursive: true, force: true });
   // The peer again at the end: the machine's load drifts; the ratios are to the mean of both.
@@ -289,34 +311,37 @@ async function queries(name, url) {
   return rows;
 }
 
-const pgServer = await startPostgres();
+const pgServer = ONLY_CLICKHOUSE ? null : await startPostgres();
 const chCluster = process.env.BENCH_SKIP_CLICKHOUSE === "1" ? null : await startClickHouseCluster();
 try {
-  if (process.env.BENCH_SKIP_INGEST !== "1") await ingest(pgServer.url, chCluster?.url("bench_ingest") ?? null);
-  const dir = mkdtempSync(join(tmpdir(), "polar-bench-q-"));
-  const rows = [];
-  if (process.env.BENCH_SKIP_SQLITE !== "1") rows.push(...(await queries("SQLite", `sqlite:${join(dir, "q.db")}`)));
-  // A fresh database for the query benchmark (the ingest run left events in `postgres`).
-  const admin = (await import("pg")).default;
-  const c = new admin.Client({ connectionString: pgServer.url });
-  await c.connect();
-  await c.query("CREATE DATABASE bench_queries");
-  await c.end();
-  if (process.env.BENCH_SKIP_PG !== "1")
-    rows.push(...(await queries("PostgreSQL", pgServer.url.replace(/\/postgres$/, "/bench_queries"))));
-  console.log("\nRollups, dashboard queries and purge:");
-  console.table(rows);
-  rmSync(dir, { recursive: true, force: true });
-  if (process.env.BENCH_SKIP_SCALE !== "1") {
-    // Issue 12: events loaded through the store's insert code, then fold throughput, rebuild,
-    // reads (p50/p95, trends too) and purge on both backends (bench/collector-scale.mjs).
-    const { scaleBoth } = await import("./collector-scale.mjs");
-    const c2 = new admin.Client({ connectionString: pgServer.url });
-    await c2.connect();
-    await c2.query("CREATE DATABASE bench_scale");
-    await c2.end();
-    const scaleSizes = (process.env.BENCH_SCALE_SIZES ?? "20000").split(",").map(Number);
-    await scaleBoth(pgServer.url.replace(/\/postgres$/, "/bench_scale"), scaleSizes);
+  if (process.env.BENCH_SKIP_INGEST !== "1")
+    await ingest(pgServer?.url ?? null, chCluster?.url("bench_ingest") ?? null, chCluster);
+  if (!ONLY_CLICKHOUSE) {
+    const dir = mkdtempSync(join(tmpdir(), "polar-bench-q-"));
+    const rows = [];
+    if (process.env.BENCH_SKIP_SQLITE !== "1") rows.push(...(await queries("SQLite", `sqlite:${join(dir, "q.db")}`)));
+    // A fresh database for the query benchmark (the ingest run left events in `postgres`).
+    const admin = (await import("pg")).default;
+    const c = new admin.Client({ connectionString: pgServer.url });
+    await c.connect();
+    await c.query("CREATE DATABASE bench_queries");
+    await c.end();
+    if (process.env.BENCH_SKIP_PG !== "1")
+      rows.push(...(await queries("PostgreSQL", pgServer.url.replace(/\/postgres$/, "/bench_queries"))));
+    console.log("\nRollups, dashboard queries and purge:");
+    console.table(rows);
+    rmSync(dir, { recursive: true, force: true });
+    if (process.env.BENCH_SKIP_SCALE !== "1") {
+      // Issue 12: events loaded through the store's insert code, then fold throughput, rebuild,
+      // reads (p50/p95, trends too) and purge on both backends (bench/collector-scale.mjs).
+      const { scaleBoth } = await import("./collector-scale.mjs");
+      const c2 = new admin.Client({ connectionString: pgServer.url });
+      await c2.connect();
+      await c2.query("CREATE DATABASE bench_scale");
+      await c2.end();
+      const scaleSizes = (process.env.BENCH_SCALE_SIZES ?? "20000").split(",").map(Number);
+      await scaleBoth(pgServer.url.replace(/\/postgres$/, "/bench_scale"), scaleSizes);
+    }
   }
   if (chCluster !== null) {
     // Figures computed from the events at read time: no rollup step, a different table.
@@ -325,6 +350,6 @@ try {
     console.table(await clickhouseQueries(chCluster, sizes));
   }
 } finally {
-  pgServer.stop();
+  pgServer?.stop();
   chCluster?.stop();
 }

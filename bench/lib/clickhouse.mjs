@@ -4,7 +4,7 @@
 // sizes, events generated in SQL on each shard (one statement per shard and 30 days: each shard
 // keeps the users cityHash64(distinct_id) sends it, as the Distributed table would). Their cells
 // are built by a cheap expression for the generator's shape, checked on a sample against the
-// table's own DEFAULT (which costs ~200 µs per row on 18.16: 10M events would take hours).
+// migration 1's DEFAULT (which costs ~200 µs per row on 18.16: 10M events would take hours).
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { freePort } from "./free-port.mjs";
@@ -13,6 +13,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ClickHouseStore, dashboardData, summary } from "../../packages/collector/dist/index.js";
 import { operatorTrends } from "../../packages/collector/dist/read/trends.js";
+import {
+  CLICKHOUSE_MIGRATIONS,
+  M002_INTEGERS,
+  M002_TEXTS,
+} from "../../packages/collector/dist/db/clickhouse/migrations.js";
+import { SHARDING_KEY } from "../../packages/collector/dist/db/clickhouse/shard.js";
 
 const SHIPPED_CONFIG = fileURLToPath(new URL("../../packages/collector/clickhouse/polar.xml", import.meta.url));
 
@@ -36,7 +42,9 @@ export async function startClickHouseCluster(shards = 2) {
     copyFileSync(SHIPPED_CONFIG, join(dir, "config.d", "polar.xml"));
     writeFileSync(
       join(dir, "users.xml"),
-      `<yandex><profiles><default><max_memory_usage>6000000000</max_memory_usage></default></profiles>
+      // log_queries: the benchmark's own cluster logs its queries, so that ingestProfile() can say
+      // where a group's time goes (the shipped settings leave it off: see polar.xml).
+      `<yandex><profiles><default><max_memory_usage>6000000000</max_memory_usage><log_queries>1</log_queries></default></profiles>
 <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
 <quotas><default></default></quotas></yandex>`,
     );
@@ -186,10 +194,17 @@ function cellsExpression() {
   ].join(", ");
 }
 
-/** Inserts generated events into shard `shard`'s events_local, cells built by `cellsExpression`. */
+/**
+ * Inserts generated events into shard `shard`'s events_local (migration 2's row: the other
+ * properties 0 or ''), cells built by `cellsExpression`.
+ */
 function generate(from, n, first, shard, shards) {
-  return `INSERT INTO events_local (${GENERATED.join(", ")}, cell_dim, cell_key, cell_value)
-SELECT *, ${cellsExpression()} FROM (${generatedColumns(from, n, first)}) WHERE cityHash64(distinct_id) % ${shards} = ${shard}`;
+  const set = new Set(GENERATED);
+  const ints = M002_INTEGERS.map((c) => (set.has(c) ? `toUInt32(${c})` : "toUInt32(0)"));
+  const texts = M002_TEXTS.map((c) => (set.has(c) ? c : "''"));
+  return `INSERT INTO events_local (day, insert_id, distinct_id, workspace_folder, extversion, cell_dim, cell_key, cell_value, props_int, props_text)
+SELECT day, insert_id, distinct_id, workspace_folder, extversion, ${cellsExpression()}, [${ints.join(", ")}], [${texts.join(", ")}]
+FROM (${generatedColumns(from, n, first)}) WHERE ${SHARDING_KEY} % ${shards} = ${shard}`;
 }
 
 async function time(fn) {
@@ -198,10 +213,10 @@ async function time(fn) {
   return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
-/** Checks on 3 000 generated events that `cellsExpression` gives what the table's DEFAULT gives. */
+/** Checks on 3 000 generated events that `cellsExpression` gives what migration 1's DEFAULT gives. */
 async function checkCells(cluster, db) {
   const shard = cluster.shards[0];
-  await sql(shard, db, "CREATE TABLE cells_check AS events_local ENGINE = MergeTree() ORDER BY insert_id");
+  await sql(shard, db, CLICKHOUSE_MIGRATIONS[0].up[0].replace("IF NOT EXISTS events_local", "cells_check"));
   await sql(shard, db, `INSERT INTO cells_check (${GENERATED.join(", ")}) ${generatedColumns(0, 3000, 0)}`);
   const listed = (q) => `SELECT insert_id, cell_dim, cell_key, cell_value FROM (${q}) ORDER BY insert_id FORMAT TSV`;
   const expected = await sql(shard, db, listed("SELECT * FROM cells_check"));
@@ -296,4 +311,29 @@ export async function clickhouseQueries(cluster, sizes) {
   rows.push(purgeRow);
   await store.close();
   return rows;
+}
+
+/**
+ * Where the ingest's time went on the cluster, from each shard's `system.query_log` (the bench
+ * cluster logs queries): per kind of query run since `since` (ms; the collector's: the `$insert_id`
+ * lookup, the insert a shard was sent, and the inserts forwarded by a Distributed table), how many
+ * ran, their mean and p95 duration and their mean rows.
+ */
+export async function ingestProfile(cluster, since) {
+  const out = [];
+  for (const [i, shard] of cluster.shards.entries()) {
+    await sql(shard, "system", "SYSTEM FLUSH LOGS");
+    const text = await sql(
+      shard,
+      "system",
+      `SELECT multiIf(NOT is_initial_query AND query LIKE 'INSERT%', 'insert forwarded by Distributed',
+query LIKE 'INSERT%', 'insert', query LIKE 'SELECT%insert_id IN%', 'insert_id lookup', 'other') AS kind,
+count() AS queries, round(avg(query_duration_ms), 1) AS mean_ms, quantile(0.95)(query_duration_ms) AS p95_ms,
+round(avg(written_rows + read_rows), 1) AS mean_rows, round(avg(written_rows), 1) AS mean_written
+FROM system.query_log WHERE type = 2 AND event_time >= toDateTime(${Math.floor(since / 1000)})
+GROUP BY kind ORDER BY kind FORMAT JSONEachRow`,
+    );
+    for (const line of text.split("\n").filter(Boolean)) out.push({ shard: i + 1, ...JSON.parse(line) });
+  }
+  return out;
 }

@@ -1,73 +1,26 @@
 /**
  * The ClickHouse cluster backend of the collector's storage (`EventStore`): events in a
  * `ReplacingMergeTree` per shard, day partitions, a `Distributed` table sharded by a hash of
- * `distinct_id` (see `migrations.ts`), and figures computed from the events at read time
- * (`reader.ts`).
- *
- * Exactly once: a batch's `$insert_id`s already stored anywhere in the cluster are skipped before
- * inserting (one lookup by the sorting key); what two concurrent deliveries of the same batch
- * still store twice lands on the same shard (same `distinct_id`) and is collapsed at read time,
- * so no figure counts it twice, merged or not.
- *
- * All or nothing: the batch is one insert through the `Distributed` table with
- * `insert_distributed_sync=1` (together with the batches that arrived meanwhile: group commit),
- * acknowledged once every shard has its rows. A shard stores its
- * part of a batch atomically (one block); a batch spanning shards (several users: Mixpanel's
- * clients send one user's events) that fails on one shard has its new rows deleted again from
- * the others before the error is answered, and a retry stores what is missing.
+ * `distinct_id` (see `migrations.ts`, `shard.ts`), and figures computed from the events at read
+ * time (`reader.ts`). Batches are stored by `writer.ts` (exactly once, all or nothing, each
+ * shard's rows straight into its table); what two concurrent deliveries of the same batch still
+ * store twice lands on the same shard (same `distinct_id`) and is collapsed at read time, so no
+ * figure counts it twice, merged or not.
  */
 import type { ClickHouseClient } from "@clickhouse/client";
-import type { EventProperties, ValidEvent } from "@polar-ide/telemetry";
+import type { ValidEvent } from "@polar-ide/telemetry";
 import type { EventStore, RollupReader } from "../backend.js";
-import { COLUMNS, encodeSet } from "../columns.js";
 import { n } from "../queries.js";
 import { connect, rows } from "./client.js";
 import { CLICKHOUSE_MIGRATIONS, LATEST_CLICKHOUSE_MIGRATION, ddl } from "./migrations.js";
 import { ClickHouseReader, computeSnapshot, type Cluster, type SetState } from "./reader.js";
+import { discoverShards, type ShardMap } from "./shard.js";
 import { bind, bindDay, uniqueEvents } from "./sql.js";
 import { parseClickHouseUrl, type ClickHouseTarget } from "./url.js";
+import { ShardWriter } from "./writer.js";
 
 const MIGRATIONS_TABLE =
   "CREATE TABLE IF NOT EXISTS schema_migrations (id UInt32, name String) ENGINE = MergeTree() ORDER BY id";
-
-/** The columns a batch's rows give: the arrival day and a column per stored property. */
-const INSERTED: [string, ...string[]] = ["day", ...COLUMNS.map((c) => c.name)];
-
-/** One stored row: the arrival day and a column per stored property. */
-type EventRow = Record<string, string | number>;
-
-function encodeRow(day: string, p: EventProperties): EventRow {
-  const row: EventRow = { day };
-  for (const c of COLUMNS) {
-    const v = p[c.property.name];
-    row[c.name] =
-      c.sqlType === "integer"
-        ? typeof v === "number"
-          ? v
-          : 0
-        : c.sqlType === "boolean"
-          ? v === true
-            ? 1
-            : 0
-          : c.sqlType === "set"
-            ? encodeSet(Array.isArray(v) ? v : [])
-            : typeof v === "string"
-              ? v
-              : "";
-  }
-  return row;
-}
-
-/** Most events one group insert takes. */
-const GROUP_EVENTS = 20_000;
-
-/** A batch waiting for its group's insert. */
-interface Pending {
-  readonly day: string;
-  readonly events: readonly ValidEvent[];
-  resolve(stored: number): void;
-  reject(error: unknown): void;
-}
 
 /** A set's state (its snapshot and lookups) and the events it was computed from. */
 interface Cached {
@@ -81,6 +34,9 @@ export class ClickHouseStore implements EventStore {
   private readonly cluster: Cluster;
   private readonly cache = new Map<string, Cached>();
 
+  private readonly writer: ShardWriter;
+  private layout: Promise<ShardMap> | null = null;
+
   constructor(url: string) {
     this.target = parseClickHouseUrl(url);
     const db = this.target.database;
@@ -88,6 +44,19 @@ export class ClickHouseStore implements EventStore {
       entry: connect(this.target, this.target.url, db),
       shards: this.target.shards.map((s) => connect(this.target, s, db)),
     };
+    this.writer = new ShardWriter(this.cluster.shards, () => this.shardMap());
+  }
+
+  /** Which shard stores whose events: read from the cluster once (again after a failure). */
+  private shardMap(): Promise<ShardMap> {
+    if (this.layout === null) {
+      const layout = discoverShards(this.cluster.shards, this.target.shards, this.target.cluster);
+      this.layout = layout;
+      layout.catch(() => {
+        if (this.layout === layout) this.layout = null;
+      });
+    }
+    return this.layout;
   }
 
   /** Creates the database and applies pending migrations on every shard (up to `target`). */
@@ -130,90 +99,14 @@ export class ClickHouseStore implements EventStore {
     return [...reverted].sort((a, b) => b - a);
   }
 
-  /** Batches waiting for the insert in flight to finish (group commit). */
-  private waiting: Pending[] = [];
-  private draining = false;
-
   /**
-   * Stores a batch. Batches arriving while an insert is in flight wait and then go together in
-   * the next one (one lookup, one insert): with ClickHouse, one insert per request would make a
-   * part per request and wait on the shards each time. A group that fails fails every batch of it
-   * (each is answered with an error and stores nothing it did not already have).
+   * Stores a batch (`writer.ts`: straight into each shard's `events_local`, grouped with the
+   * batches arriving meanwhile).
    */
   insertBatch(day: string, events: readonly ValidEvent[]): Promise<number> {
     bindDay(day);
     this.lastWriteAt = Date.now();
-    return new Promise<number>((resolve, reject) => {
-      this.waiting.push({ day, events, resolve, reject });
-      if (!this.draining) void this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    this.draining = true;
-    try {
-      while (this.waiting.length > 0) {
-        const group: Pending[] = [];
-        let size = 0;
-        while (
-          this.waiting.length > 0 &&
-          (group.length === 0 || size + this.waiting[0]!.events.length <= GROUP_EVENTS)
-        ) {
-          const next = this.waiting.shift()!;
-          group.push(next);
-          size += next.events.length;
-        }
-        try {
-          const counts = await this.storeGroup(group);
-          group.forEach((b, i) => b.resolve(counts[i]!));
-        } catch (e) {
-          for (const b of group) b.reject(e);
-        }
-      }
-    } finally {
-      this.draining = false;
-    }
-  }
-
-  /** Stores a group of batches in one insert; resolves with each batch's newly stored events. */
-  private async storeGroup(group: readonly Pending[]): Promise<number[]> {
-    // The first event of an `$insert_id` wins (as on SQL), within a batch and across the group.
-    const fresh = new Map<string, { batch: number; row: EventRow }>();
-    group.forEach((b, batch) => {
-      for (const e of b.events) {
-        const id = String(e.properties.$insert_id);
-        if (!fresh.has(id)) fresh.set(id, { batch, row: encodeRow(b.day, e.properties) });
-      }
-    });
-    const counts = group.map(() => 0);
-    if (fresh.size === 0) return counts;
-    const known = await rows(
-      this.cluster.entry,
-      `SELECT DISTINCT insert_id FROM events WHERE insert_id IN (${[...fresh.keys()].map(bind).join(", ")})`,
-    );
-    for (const r of known) fresh.delete(String(r.insert_id));
-    if (fresh.size === 0) return counts;
-    const values = [...fresh.values()].map((f) => f.row);
-    try {
-      // The column list leaves out the cells, which ClickHouse computes (their DEFAULT): 18.16
-      // fills a field a JSON row omits with the type's default instead.
-      await this.cluster.entry.insert({ table: "events", values, format: "JSONEachRow", columns: INSERTED });
-    } catch (e) {
-      if (new Set(values.map((v) => v.distinct_id)).size > 1) await this.undo([...fresh.keys()]);
-      throw e;
-    }
-    for (const f of fresh.values()) counts[f.batch]!++;
-    return counts;
-  }
-
-  /** Deletes a failed batch's new rows from the shards that took them (best effort). */
-  private async undo(ids: readonly string[]): Promise<void> {
-    const list = ids.map(bind).join(", ");
-    await Promise.allSettled(
-      this.cluster.shards.map((s) =>
-        s.command({ query: `ALTER TABLE events_local DELETE WHERE insert_id IN (${list})` }),
-      ),
-    );
+    return this.writer.insert(day, events);
   }
 
   /**
@@ -304,22 +197,31 @@ WHERE database = currentDatabase() AND table = 'events_local' AND active GROUP B
   /**
    * Merges each day partition that has several parts into one (`OPTIMIZE … FINAL`): a retried
    * event is then kept once at rest, and the day's rows sit in one part ordered by `$insert_id`
-   * instead of one part per insert numbered in arrival order. Then waits until the servers have
-   * deleted the files of the replaced parts and of dropped partitions (`waitForRemovedParts`).
+   * instead of one part per insert numbered in arrival order. 18.16's `OPTIMIZE` does nothing
+   * for a partition a background merge is working on: such partitions get another pass once
+   * that merge is done (up to three passes; ingest may go on meanwhile). Then waits until the
+   * servers have deleted the files of the replaced parts and of dropped partitions
+   * (`waitForRemovedParts`).
    */
   async compact(): Promise<void> {
-    for (const shard of this.cluster.shards) {
-      const days = await rows(
-        shard,
-        `SELECT toString(min_date) AS day FROM system.parts WHERE database = currentDatabase() AND table = 'events_local' AND active
+    await Promise.all(
+      this.cluster.shards.map(async (shard) => {
+        for (let pass = 0; pass < 3; pass++) {
+          if (pass > 0) await waitForMerges(shard);
+          const days = await rows(
+            shard,
+            `SELECT toString(min_date) AS day FROM system.parts WHERE database = currentDatabase() AND table = 'events_local' AND active
 GROUP BY min_date HAVING count() > 1 ORDER BY min_date`,
-      );
-      for (const d of days) {
-        const day = String(d.day);
-        bindDay(day);
-        await shard.command({ query: `OPTIMIZE TABLE events_local PARTITION '${day}' FINAL` });
-      }
-    }
+          );
+          if (days.length === 0) break;
+          for (const d of days) {
+            const day = String(d.day);
+            bindDay(day);
+            await shard.command({ query: `OPTIMIZE TABLE events_local PARTITION '${day}' FINAL` });
+          }
+        }
+      }),
+    );
     await this.waitForRemovedParts();
   }
 
@@ -377,5 +279,18 @@ FROM system.merge_tree_settings WHERE name IN ('old_parts_lifetime', 'cleanup_de
 
   async close(): Promise<void> {
     await Promise.all([this.cluster.entry, ...this.cluster.shards].map((c: ClickHouseClient) => c.close()));
+  }
+}
+
+/** Waits (up to 60 s) until no merge of `events_local` runs on `shard`. */
+async function waitForMerges(shard: ClickHouseClient): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const [r] = await rows(
+      shard,
+      "SELECT count() AS c FROM system.merges WHERE database = currentDatabase() AND table = 'events_local'",
+    );
+    if (n(r?.c) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
