@@ -242,7 +242,24 @@ export class KnowledgeBase {
     this.rules.set(name, shared);
   }
 
-  /** Lists taken over by `addRules`, never changed in place. */
+  /**
+   * `addRule` for each of `rules` (all named `name`, a list nobody changes: it is taken over while
+   * the name is new, like `addRules`, and copied before anything is added to it).
+   */
+  appendRules(name: string, rules: readonly Rule[]): void {
+    const list = this.rules.get(name);
+    if (list === undefined) {
+      const shared = rules as Rule[];
+      (this.sharedLists ??= new Set()).add(shared);
+      this.rules.set(name, shared);
+    } else if (this.sharedLists?.has(list) === true) {
+      this.rules.set(name, list.concat(rules));
+    } else {
+      for (const rule of rules) list.push(rule);
+    }
+  }
+
+  /** Lists taken over by `addRules` and `appendRules`, never changed in place. */
   private sharedLists: Set<Rule[]> | undefined;
 
   /** polar-core `add_rule_type`. */

@@ -13,41 +13,33 @@
  *    one error), then undefined rule calls;
  * 6. MissingAllowRule, MissingHasPermissionRule.
  *
- * The result is unfiltered: the caller drops the app-dependent kinds for the editor view.
+ * The result is unfiltered unless the loader was told which codes to keep: the editor view drops
+ * the app-dependent kinds, and a loader that knows it never makes them.
  *
  * A {@link Loader} runs this pipeline repeatedly on a changing set of files (the editor re-loads
- * the whole policy after every edit) and reuses the work of unchanged files: phase-1 results per
- * parsed line, shorthand translations, generated rule types, rule-type checks, call sites. Every
+ * the whole policy after every edit) and reuses the work of unchanged items: phase-1 results per
+ * parsed line and per segment of lines (load-segments.ts), shorthand translations, generated rule types, rule-type checks, call sites. Every
  * reuse is guarded by the exact inputs that result depends on, so a load gives the same
  * diagnostics as a fresh one; {@link diagnosticLoad} is simply a load by a fresh loader.
  */
-import type { Line, Rule, SourceFile, Term } from "./ast.js";
+import type { Rule, SourceFile, Term } from "./ast.js";
 import { contextOf, error, type Diagnostic } from "./diagnostics.js";
 import type { LoadOptions } from "./environment.js";
 import { ClassTable, KnowledgeBase, type RuleType } from "./kb.js";
+import { Phase1Cache, type KeepCode, type Segment } from "./load-segments.js";
 import { parseFile, type ParseResult } from "./parser.js";
 import {
-  prepareBlock,
-  readResourceBlock,
   resourceSpecificRuleTypes,
   BlockPhaseCache,
   type BlockRegistry,
   type PreparedBlock,
+  type ShorthandOutput,
 } from "./resource-blocks/index.js";
-import { err, ok, type Result } from "./result.js";
-import { rewriteRule, type Gensym } from "./rewrite.js";
 import { invalidRuleMessage, RuleTypeGroup, type RuleCheck } from "./rule-types.js";
 import { ruleToPolar } from "./printer.js";
-import { checkAmbiguousPrecedence } from "./validations/ambiguous-precedence.js";
 import { checkNoAllowRule, missingHasPermissionRule, ruleCallsHasPermission } from "./validations/missing-rules.js";
-import { checkSingletons } from "./validations/singletons.js";
 import { spansOf, type FileSpans } from "./spans.js";
-import {
-  addCalledNames,
-  collectRuleCallSites,
-  undefinedRuleCall,
-  type CallSite,
-} from "./validations/undefined-rule-calls.js";
+import { collectRuleCallSites, undefinedRuleCall, type CallSite } from "./validations/undefined-rule-calls.js";
 
 /** One file of a load with its (cached) parse result. */
 export interface LoadSource {
@@ -60,7 +52,7 @@ export type LoadStage = "complete" | "stopped-after-files" | "stopped-after-shor
 
 /** Everything a load produced: the diagnostics plus what editor features need. */
 export interface LoadResult {
-  /** All diagnostics, in engine order, unfiltered. */
+  /** All diagnostics, in engine order: unfiltered, unless the loader was made to keep only some codes (see {@link Loader}). */
   readonly diagnostics: Diagnostic[];
   /** Where the load stopped (unrecoverable diagnostics stop it early, as in the engine). */
   readonly stage: LoadStage;
@@ -74,92 +66,6 @@ export interface LoadResult {
   readonly blocks: BlockRegistry;
   /** Files that were loaded (not rejected by FileLoading and parsed successfully), in load order. */
   readonly loadedFiles: readonly SourceFile[];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Phase 1, per line
-// ---------------------------------------------------------------------------------------------
-
-/**
- * Phase-1 results of one parsed line. Everything but the rewrite depends only on the line and the
- * class environment; the rewrite also depends on where the load's gensym counter stands when the
- * line is reached (`base`), so it is redone when that moves and the rewrite used the counter.
- */
-type LineRecord =
-  | {
-      readonly kind: "rule";
-      readonly parsed: Rule;
-      /** SingletonVariable / UnknownSpecializer, then AmbiguousPrecedence (empty array when none). */
-      readonly diagnostics: readonly Diagnostic[];
-      /** Made when the line is first loaded, where the counter stands then. */
-      rewrite: Rewrite | null;
-    }
-  | {
-      readonly kind: "ruleType";
-      readonly parsed: Rule;
-      rewrite: Rewrite | null;
-      /** Made with `rewrite`: the rule type, or InvalidRuleType when the rewrite left something in the body (a dot lookup). */
-      type: Result<RuleType> | null;
-    }
-  | { readonly kind: "query"; readonly term: Term }
-  | {
-      readonly kind: "block";
-      /** The block's read errors, then its UnregisteredClass error. */
-      readonly diagnostics: readonly Diagnostic[];
-      readonly prepared: PreparedBlock;
-    };
-
-/** A rewritten rule and the gensym numbers its rewrite took, `base` .. `base + used - 1`. */
-interface Rewrite {
-  readonly rule: Rule;
-  readonly base: number;
-  /** How many fresh names the rewrite made; it does not depend on `base`. */
-  readonly used: number;
-}
-
-/** polar-core `rewrite_rule` with the load's gensym counter at `base`. */
-function rewriteAt(rule: Rule, base: number): Rewrite {
-  let next = base;
-  const gensym: Gensym = (prefix) => `${prefix === "_" ? "_" : `_${prefix}_`}${next++}`;
-  const rewritten = rewriteRule(rule, gensym);
-  return { rule: rewritten, base, used: next - base };
-}
-
-/** The rule type of a `type` line, or the InvalidRuleType error when its rewrite needed temporaries. */
-function ruleTypeOf(rewritten: Rule): Result<RuleType> {
-  // A rule type's head must not need rewriting; whatever the rewrite hoisted lands in its body.
-  const body = rewritten.body.value;
-  if (body.type === "Expression" && body.operator === "And" && body.args.length === 0) {
-    return ok({ rule: rewritten, required: false, builtin: false });
-  }
-  return err(
-    error(
-      "ValidationError::InvalidRuleType",
-      `Invalid rule type: ${ruleToPolar(rewritten)}\n\tRule types cannot contain dot lookups.`,
-      contextOf(rewritten),
-    ),
-  );
-}
-
-function lineRecord(line: Line, isConstant: (name: string) => boolean): LineRecord {
-  switch (line.kind) {
-    case "rule": {
-      const singletons = checkSingletons(line.rule, isConstant);
-      const precedence = checkAmbiguousPrecedence(line.rule);
-      const diagnostics = precedence.length === 0 ? singletons : [...singletons, ...precedence];
-      return { kind: "rule", parsed: line.rule, diagnostics, rewrite: null };
-    }
-    case "ruleType":
-      return { kind: "ruleType", parsed: line.rule, rewrite: null, type: null };
-    case "query":
-      return { kind: "query", term: line.term };
-    case "resourceBlock": {
-      const { block, diagnostics } = readResourceBlock(line);
-      const prepared = prepareBlock(block, isConstant);
-      if (prepared.unregistered !== null) diagnostics.push(prepared.unregistered);
-      return { kind: "block", diagnostics, prepared };
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,10 +159,11 @@ export class Loader {
   private readonly classes: ClassTable;
   private readonly isConstant: (name: string) => boolean;
   /**
-   * Phase-1 records by parsed line. A re-parse reuses the lines an edit did not touch (see
-   * spans.ts), so an edit in a big file redoes the phase-1 work of the items it touched only.
+   * Phase-1 records by parsed line and summaries by segment of lines (load-segments.ts). A re-parse
+   * reuses the lines an edit did not touch (see spans.ts), so an edit in a big file redoes the
+   * phase-1 work of the items it touched only, and merges the summaries of the other segments.
    */
-  private readonly lineRecords = new WeakMap<Line, LineRecord>();
+  private readonly phase1: Phase1Cache;
   private readonly blockPhases: BlockPhaseCache;
   /** Rule-type indexes by name, as of the previous load. */
   private groups = new Map<string, GroupMemo>();
@@ -265,13 +172,23 @@ export class Loader {
   private resources: string[] | undefined;
   private readonly callSites = new WeakMap<Rule, readonly CallSite[]>();
   private readonly undefinedCalls = new WeakMap<Term, Diagnostic>();
-  private readonly recordCalls = new WeakMap<LineRecord, readonly string[]>();
-  private readonly permissionCallers = new WeakMap<Rule, boolean>();
+  /** Whether some rule generated by a phase-3 output calls `has_permission`. */
+  private readonly generatedPermissionCalls = new WeakMap<ShorthandOutput, boolean>();
 
-  constructor(readonly options: LoadOptions = {}) {
+  /**
+   * @param keep which diagnostics to report, by code (null: all, as the engine). The editor view
+   *   drops the app-dependent kinds: a loader told so never makes them (nor runs the checks that
+   *   make nothing else), so `diagnostics` holds only the kept ones. Unrecoverable diagnostics are
+   *   always kept (they stop the load).
+   */
+  constructor(
+    readonly options: LoadOptions = {},
+    private readonly keep: KeepCode = null,
+  ) {
     this.classes = new ClassTable(options.environment ?? null);
     this.isConstant = (name) => this.classes.isConstant(name);
-    this.blockPhases = new BlockPhaseCache(this.isConstant);
+    this.phase1 = new Phase1Cache(this.isConstant, keep);
+    this.blockPhases = new BlockPhaseCache(this.isConstant, keep);
   }
 
   /** `diagnostic_load` of `sources`, in the given order. Never throws on user input. */
@@ -298,6 +215,11 @@ export class Loader {
       diagnostics.push(d);
       if (d.unrecoverable) unrecoverable = true;
     };
+    const keep = this.keep;
+    /** `report` for diagnostics made by this load (phase-1 summaries hold kept ones only). */
+    const reportKept = (d: Diagnostic): void => {
+      if (keep === null || d.unrecoverable || keep(d.code)) report(d);
+    };
 
     const result = (stage: LoadStage): LoadResult => {
       const out = {
@@ -312,8 +234,8 @@ export class Loader {
       return withPlacedDiagnostics(out, diagnostics, place);
     };
 
-    // Phase 1: files in order.
-    const loadedRecords: LineRecord[][] = [];
+    // Phase 1: files in order, by segments of items (load-segments.ts).
+    const segments: Segment[] = [];
     let gensym = 1;
     for (const source of sources) {
       const { file, parsed } = "parsed" in source ? source : { file: source, parsed: parseFile(source) };
@@ -329,45 +251,24 @@ export class Loader {
       loadedFiles.push(file);
       const fileSpans = spansOf(file, parsed.value);
       if (!fileSpans.isIdentity) spans.set(file.name, fileSpans);
-      const records = this.records(parsed.value);
-      loadedRecords.push(records);
-      for (const record of records) {
-        switch (record.kind) {
-          case "rule": {
-            for (const d of record.diagnostics) report(d);
-            let rewrite = record.rewrite;
-            if (rewrite === null || (rewrite.base !== gensym && rewrite.used > 0)) {
-              rewrite = record.rewrite = rewriteAt(record.parsed, gensym);
-            }
-            gensym += rewrite.used;
-            kb.addRule(rewrite.rule);
-            break;
-          }
-          case "ruleType": {
-            let rewrite = record.rewrite;
-            if (rewrite === null || (rewrite.base !== gensym && rewrite.used > 0)) {
-              rewrite = record.rewrite = rewriteAt(record.parsed, gensym);
-              record.type = ruleTypeOf(rewrite.rule);
-            }
-            gensym += rewrite.used;
-            const type = record.type;
-            if (type !== null) {
-              if (type.ok) kb.addRuleTypeEntry(type.value);
-              else report(type.error);
-            }
-            break;
-          }
-          case "query":
-            kb.inlineQueries.push(record.term);
-            break;
-          case "block": {
-            for (const d of record.diagnostics) report(d);
-            const clashes = kb.blocks.addPrepared(record.prepared);
-            if (clashes !== null) for (const d of clashes) report(d);
-            break;
-          }
+      const records = this.phase1.records(parsed.value);
+      gensym = this.phase1.forEachSegment(records, gensym, (segment) => {
+        segments.push(segment);
+        const { diagnostics: found, blocks, blockAt } = segment;
+        // The blocks' clashes depend on the blocks before them: found now, reported in place.
+        let k = 0;
+        for (let b = 0; b < blocks.length; b++) {
+          for (const at = blockAt[b] as number; k < at; k++) report(found[k] as Diagnostic);
+          const clashes = kb.blocks.addPrepared(blocks[b] as PreparedBlock);
+          if (clashes !== null) for (const d of clashes) reportKept(d);
         }
-      }
+        for (; k < found.length; k++) report(found[k] as Diagnostic);
+        if (segment.unrecoverable) unrecoverable = true;
+        const { names, lists } = segment;
+        for (let i = 0; i < names.length; i++) kb.appendRules(names[i] as string, lists[i] as readonly Rule[]);
+        for (const t of segment.ruleTypes) kb.addRuleTypeEntry(t);
+        for (const q of segment.queries) kb.inlineQueries.push(q);
+      });
     }
 
     // Phase 2: an invalid declaration would only cause distracting shorthand errors.
@@ -375,7 +276,7 @@ export class Loader {
 
     // Phase 3: shorthand rules become ordinary rules (reused while no block's phase-3 inputs changed).
     const shorthand = this.blockPhases.shorthandOutput(kb.blocks);
-    for (const d of shorthand.diagnostics) report(d);
+    for (const d of shorthand.diagnostics) reportKept(d);
     for (const [name, list] of shorthand.rules) kb.addRules(name, list);
     const generatedRules = shorthand.generatedRules;
 
@@ -385,34 +286,23 @@ export class Loader {
     // Phase 5: resource-specific rule types, then rule-type validation and undefined calls.
     for (const t of resourceSpecificRuleTypes(kb.blocks, this.blockPhases)) kb.addRuleTypeEntry(t);
     const invalid = this.validateRuleTypes(kb);
-    if (invalid !== null) report(invalid);
-    this.checkUndefinedRuleCalls(kb, loadedRecords, generatedRules > 0, (d) => diagnostics.push(d));
+    if (invalid !== null) reportKept(invalid);
+    this.checkUndefinedRuleCalls(kb, segments, generatedRules > 0, reportKept);
 
     // Phase 6: whole-policy warnings.
     if (this.options.ignoreNoAllowWarning !== true) {
       const noAllow = checkNoAllowRule((name) => kb.hasRule(name));
-      if (noAllow !== null) report(noAllow);
+      if (noAllow !== null) reportKept(noAllow);
     }
-    if (!kb.blocks.isEmpty && !this.anyRuleCallsHasPermission(kb)) {
-      report(missingHasPermissionRule());
+    if (
+      !kb.blocks.isEmpty &&
+      !segments.some((s) => s.callsHasPermission) &&
+      !this.generatedCallsHasPermission(shorthand)
+    ) {
+      reportKept(missingHasPermissionRule());
     }
 
     return result("complete");
-  }
-
-  /** The phase-1 records of a parsed file (each line's computed on its first use). */
-  private records(lines: readonly Line[]): LineRecord[] {
-    const records = new Array<LineRecord>(lines.length);
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i] as Line;
-      let record = this.lineRecords.get(line);
-      if (record === undefined) {
-        record = lineRecord(line, this.isConstant);
-        this.lineRecords.set(line, record);
-      }
-      records[i] = record;
-    }
-    return records;
   }
 
   /**
@@ -505,21 +395,18 @@ export class Loader {
    */
   private checkUndefinedRuleCalls(
     kb: KnowledgeBase,
-    files: readonly LineRecord[][],
+    segments: readonly Segment[],
     generated: boolean,
     out: (d: Diagnostic) => void,
   ): void {
     const defined = (name: string): boolean => kb.hasRule(name);
     if (!generated || GENERATED_CALLS.every(defined)) {
       let allDefined = true;
-      check: for (const records of files) {
-        for (const record of records) {
-          if (record.kind !== "rule") continue;
-          for (const name of this.calledNames(record)) {
-            if (!defined(name)) {
-              allDefined = false;
-              break check;
-            }
+      check: for (const segment of segments) {
+        for (const name of segment.called) {
+          if (!defined(name)) {
+            allDefined = false;
+            break check;
           }
         }
       }
@@ -551,34 +438,14 @@ export class Loader {
     return sites;
   }
 
-  /**
-   * The distinct names a rule line calls. Rewriting moves calls but never adds, removes or
-   * renames them, so the names do not depend on where the gensym counter stood.
-   */
-  private calledNames(record: Extract<LineRecord, { kind: "rule" }>): readonly string[] {
-    let names = this.recordCalls.get(record);
-    if (names === undefined) {
-      const set = new Set<string>();
-      addCalledNames(record.rewrite?.rule ?? record.parsed, set);
-      names = [...set];
-      this.recordCalls.set(record, names);
+  /** Whether any rule generated from shorthand rules calls `has_permission` (once per phase-3 output). */
+  private generatedCallsHasPermission(shorthand: ShorthandOutput): boolean {
+    let calls = this.generatedPermissionCalls.get(shorthand);
+    if (calls === undefined) {
+      calls = shorthand.rules.some(([, rules]) => rules.some(ruleCallsHasPermission));
+      this.generatedPermissionCalls.set(shorthand, calls);
     }
-    return names;
-  }
-
-  /** Whether any rule (generated ones included) calls `has_permission`. */
-  private anyRuleCallsHasPermission(kb: KnowledgeBase): boolean {
-    for (const rules of kb.rules.values()) {
-      for (const rule of rules) {
-        let calls = this.permissionCallers.get(rule);
-        if (calls === undefined) {
-          calls = ruleCallsHasPermission(rule);
-          this.permissionCallers.set(rule, calls);
-        }
-        if (calls) return true;
-      }
-    }
-    return false;
+    return calls;
   }
 }
 

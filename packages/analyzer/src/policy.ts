@@ -9,6 +9,7 @@ import { EDITOR_DROPPED_CODES, error, type Diagnostic, type Severity } from "./d
 import type { LoadOptions } from "./environment.js";
 import { reparseFile } from "./incremental-parse.js";
 import { diagnosticLoad, keptDiagnostics, Loader, type LoadResult, type LoadSource } from "./load.js";
+import type { KeepCode } from "./load-segments.js";
 import { parseFile, type ParseResult } from "./parser.js";
 import { lineIndexOf, type Range } from "./positions.js";
 import { spansOf, type FileSpans } from "./spans.js";
@@ -92,6 +93,9 @@ export function publishDiagnostics(
 /** How many option sets keep an incremental loader. */
 const MAX_LOADERS = 4;
 
+/** The diagnostics the editor view publishes: Oso's language server drops the app-dependent kinds. */
+const keptInEditor = (code: string): boolean => !EDITOR_DROPPED_CODES.has(code);
+
 /** Key identifying the options a cached analysis was computed with. */
 function optionsKey(options: LoadOptions): string {
   const env = options.environment;
@@ -154,7 +158,15 @@ function safeLoad(
 export class Policy {
   private readonly entries = new Map<string, Entry>();
   private sortedNames: string[] | null = null;
-  private cached: { key: string; diagnostics: readonly PublishedDiagnostic[]; load: LoadResult } | null = null;
+  private cached: {
+    readonly key: string;
+    readonly diagnostics: readonly PublishedDiagnostic[];
+    readonly load: LoadResult;
+    /** The load that keeps every diagnostic (the published one outside the editor view; else made when read). */
+    all: LoadResult | null;
+    readonly sources: readonly LoadSource[];
+    readonly options: LoadOptions;
+  } | null = null;
   /** Sum of the tracked files' counters, updated per changed file. */
   private readonly totals: PolicyStatistics = emptyStats();
   /**
@@ -255,32 +267,50 @@ export class Policy {
     let cached = this.cached;
     if (cached === null || cached.key !== key) {
       const sources = this.names().flatMap((n) => this.entries.get(n) ?? []);
-      let loader = this.loaders.get(key);
-      if (loader === undefined) {
-        // Keep a few option sets warm; an unbounded number of environments must not pin memory.
-        if (this.loaders.size >= MAX_LOADERS) this.loaders.clear();
-        loader = new Loader(options);
-        this.loaders.set(key, loader);
-      }
-      const load = safeLoad(loader, sources, options, () => this.loaders.delete(key));
-      // Only the kept diagnostics are placed in their files' texts (see keptDiagnostics).
+      // The editor view publishes without the app-dependent kinds: its loader never makes them.
       const editorView = options.environment === null || options.environment === undefined;
-      const kept = keptDiagnostics(load, (d) => !editorView || !EDITOR_DROPPED_CODES.has(d.code));
-      cached = { key, load, diagnostics: publishDiagnostics(kept, options.environment) };
+      const load = this.load(key, options, sources, editorView ? keptInEditor : null);
+      cached = {
+        key,
+        load,
+        diagnostics: publishDiagnostics(
+          keptDiagnostics(load, () => true),
+          options.environment,
+        ),
+        all: editorView ? null : load,
+        sources,
+        options,
+      };
       this.cached = cached;
     }
     const deleted = options.deletedFiles ?? 0;
     const stats = sumStats([this.totals], { deletedFiles: deleted });
-    const load = cached.load;
-    // `all` is read through the load (placed on first read), not placed on every analysis.
+    const { load } = cached;
+    const analysed = cached;
+    const loadAll = (): LoadResult => this.load(`${analysed.key}\u0000all`, analysed.options, analysed.sources, null);
+    // `all` is read through a load that keeps everything (placed on first read), only when asked:
+    // in the editor view that is a second loader, which the editor never needs.
     return {
       diagnostics: cached.diagnostics,
       get all(): readonly Diagnostic[] {
-        return load.diagnostics;
+        analysed.all ??= loadAll();
+        return analysed.all.diagnostics;
       },
       stats,
       load,
     };
+  }
+
+  /** A load of `sources` by the incremental loader of `key` (made with `keep` when new). */
+  private load(key: string, options: LoadOptions, sources: readonly LoadSource[], keep: KeepCode): LoadResult {
+    let loader = this.loaders.get(key);
+    if (loader === undefined) {
+      // Keep a few option sets warm; an unbounded number of environments must not pin memory.
+      if (this.loaders.size >= MAX_LOADERS) this.loaders.clear();
+      loader = new Loader(options, keep);
+      this.loaders.set(key, loader);
+    }
+    return safeLoad(loader, sources, options, () => this.loaders.delete(key));
   }
 
   private invalidate(): void {

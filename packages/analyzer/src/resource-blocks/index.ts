@@ -37,5 +37,5 @@ export {
   type StoredDeclaration,
 } from "./registry.js";
 export { resourceNameAsVar } from "./shorthand.js";
-export { BlockPhaseCache, forEachShorthandResult, rewriteShorthandRules } from "./phases.js";
+export { BlockPhaseCache, forEachShorthandResult, rewriteShorthandRules, type ShorthandOutput } from "./phases.js";
 export { resourceSpecificRuleTypes, type GeneratedRuleType } from "./generated-rule-types.js";

@@ -61,7 +61,18 @@ export class BlockPhaseCache {
    */
   private readonly previous = new Map<string, BlockMemo>();
 
-  constructor(private readonly isConstant: (name: string) => boolean) {}
+  /**
+   * @param keep which diagnostic codes the caller reports (null: all): UnregisteredClass errors for
+   *   relation types are not made when they would be dropped.
+   */
+  constructor(
+    private readonly isConstant: (name: string) => boolean,
+    keep: ((code: string) => boolean) | null = null,
+  ) {
+    this.reportsUnregistered = keep === null || keep("ValidationError::UnregisteredClass");
+  }
+
+  private readonly reportsUnregistered: boolean;
 
   /** The memo of a registered block, recomputed when its inputs changed. */
   block(registry: BlockRegistry, block: RegisteredBlock): BlockMemo {
@@ -96,7 +107,8 @@ export class BlockPhaseCache {
       if (d.declaration.kind !== "relation") continue;
       const subject = d.declaration.type;
       const subjectName = symbolName(subject);
-      if (!this.isConstant(subjectName)) unregistered.push(unregisteredClass(subjectName, contextOf(subject)));
+      if (this.reportsUnregistered && !this.isConstant(subjectName))
+        unregistered.push(unregisteredClass(subjectName, contextOf(subject)));
       relations.push({ key: relationKey(subjectName, d.key, objectName), subject, name: d.key, object: resource });
     }
 

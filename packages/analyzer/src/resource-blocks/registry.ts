@@ -93,11 +93,19 @@ export interface PreparedBlock {
   readonly index: Result<ReadonlyMap<string, StoredDeclaration>>;
 }
 
-/** Prepares a block for {@link BlockRegistry.addPrepared}. */
-export function prepareBlock(block: ResourceBlock, isConstant: (name: string) => boolean): PreparedBlock {
+/**
+ * Prepares a block for {@link BlockRegistry.addPrepared}. `keep` tells which diagnostic codes the
+ * caller reports (null: all): the UnregisteredClass error is not made when it would be dropped.
+ */
+export function prepareBlock(
+  block: ResourceBlock,
+  isConstant: (name: string) => boolean,
+  keep: ((code: string) => boolean) | null = null,
+): PreparedBlock {
+  const report = keep === null || keep("ValidationError::UnregisteredClass");
   return {
     block,
-    unregistered: isConstant(block.name) ? null : unregisteredClass(block.name, contextOf(block.resource)),
+    unregistered: !report || isConstant(block.name) ? null : unregisteredClass(block.name, contextOf(block.resource)),
     index: indexDeclarations(block),
   };
 }

@@ -1,0 +1,311 @@
+/**
+ * Phase 1 of a load (see load.ts), per item and per segment of items, so that an edit redoes the
+ * work of the items it touched and merges summaries for the rest (issue 13).
+ *
+ * - A {@link LineRecord} holds what phase 1 derives from one parsed top-level item: its
+ *   diagnostics, its rewrite (with the gensym numbers it took), its rule type, its prepared block.
+ *   Records are memoized per parsed line, and an incremental re-parse reuses the lines an edit did
+ *   not touch, so only re-parsed items get new records.
+ * - Consecutive records of a file form {@link Segment}s, cut where a record is a boundary (one
+ *   record in {@link SEGMENT_SIZE}, chosen when the record is made, so that cuts move with the
+ *   items: inserting or removing an item changes only its own segment). A segment summarises what
+ *   its items define and use: its diagnostics, its rules grouped by name, rule types, queries,
+ *   blocks, the names it calls and whether it calls `has_permission`. The loader merges segment
+ *   summaries instead of visiting every item; a segment is reused while its records are the same
+ *   objects and its rewrites cannot have moved (the same gensym base, or no rewrite took a number).
+ *
+ * Diagnostics the caller will drop (the editor view drops the app-dependent kinds) are never made:
+ * a loader built with a `keep` predicate skips the checks whose every diagnostic it would drop
+ * (singletons and unknown specializers) and leaves the others out of the summaries.
+ */
+import type { Line, Rule, Term } from "./ast.js";
+import { contextOf, error, type Diagnostic } from "./diagnostics.js";
+import type { RuleType } from "./kb.js";
+import { prepareBlock, readResourceBlock, type PreparedBlock } from "./resource-blocks/index.js";
+import { err, ok, type Result } from "./result.js";
+import { rewriteRule, type Gensym } from "./rewrite.js";
+import { ruleToPolar } from "./printer.js";
+import { checkAmbiguousPrecedence } from "./validations/ambiguous-precedence.js";
+import { ruleCallsHasPermission } from "./validations/missing-rules.js";
+import { checkSingletons } from "./validations/singletons.js";
+import { addCalledNames } from "./validations/undefined-rule-calls.js";
+
+/** Which diagnostics a loader reports (by code); null: all of them. */
+export type KeepCode = ((code: string) => boolean) | null;
+
+/** Codes whose every diagnostic comes from `checkSingletons`. */
+const SINGLETON_CODES = ["ValidationError::SingletonVariable", "ValidationWarning::UnknownSpecializer"];
+
+/**
+ * Phase-1 results of one parsed line. Everything but the rewrite depends only on the line and the
+ * class environment; the rewrite also depends on where the load's gensym counter stands when the
+ * line is reached (`base`), so it is redone when that moves and the rewrite used the counter.
+ */
+export type LineRecord =
+  | {
+      readonly kind: "rule";
+      readonly parsed: Rule;
+      /** SingletonVariable / UnknownSpecializer, then AmbiguousPrecedence (empty array when none), kept ones only. */
+      readonly diagnostics: readonly Diagnostic[];
+      /** Made when the line is first loaded, where the counter stands then. */
+      rewrite: Rewrite | null;
+      readonly boundary: boolean;
+    }
+  | {
+      readonly kind: "ruleType";
+      readonly parsed: Rule;
+      rewrite: Rewrite | null;
+      /** Made with `rewrite`: the rule type, or InvalidRuleType when the rewrite left something in the body (a dot lookup). */
+      type: Result<RuleType> | null;
+      readonly boundary: boolean;
+    }
+  | { readonly kind: "query"; readonly term: Term; readonly boundary: boolean }
+  | {
+      readonly kind: "block";
+      /** The block's read errors, then its UnregisteredClass error (kept ones only). */
+      readonly diagnostics: readonly Diagnostic[];
+      readonly prepared: PreparedBlock;
+      readonly boundary: boolean;
+    };
+
+/** A rewritten rule and the gensym numbers its rewrite took, `base` .. `base + used - 1`. */
+interface Rewrite {
+  readonly rule: Rule;
+  readonly base: number;
+  /** How many fresh names the rewrite made; it does not depend on `base`. */
+  readonly used: number;
+}
+
+/** polar-core `rewrite_rule` with the load's gensym counter at `base`. */
+function rewriteAt(rule: Rule, base: number): Rewrite {
+  let next = base;
+  const gensym: Gensym = (prefix) => `${prefix === "_" ? "_" : `_${prefix}_`}${next++}`;
+  const rewritten = rewriteRule(rule, gensym);
+  return { rule: rewritten, base, used: next - base };
+}
+
+/** The rule type of a `type` line, or the InvalidRuleType error when its rewrite needed temporaries. */
+function ruleTypeOf(rewritten: Rule): Result<RuleType> {
+  // A rule type's head must not need rewriting; whatever the rewrite hoisted lands in its body.
+  const body = rewritten.body.value;
+  if (body.type === "Expression" && body.operator === "And" && body.args.length === 0) {
+    return ok({ rule: rewritten, required: false, builtin: false });
+  }
+  return err(
+    error(
+      "ValidationError::InvalidRuleType",
+      `Invalid rule type: ${ruleToPolar(rewritten)}\n\tRule types cannot contain dot lookups.`,
+      contextOf(rewritten),
+    ),
+  );
+}
+
+/** The record's rewrite with the counter at `base` (reused when it took no number or `base` did not move). */
+function rewriteOf(record: Extract<LineRecord, { kind: "rule" | "ruleType" }>, base: number): Rewrite {
+  let rewrite = record.rewrite;
+  if (rewrite === null || (rewrite.base !== base && rewrite.used > 0)) {
+    rewrite = record.rewrite = rewriteAt(record.parsed, base);
+    if (record.kind === "ruleType") record.type = ruleTypeOf(rewrite.rule);
+  }
+  return rewrite;
+}
+
+/** About one record in this many is a segment boundary. */
+export const SEGMENT_SIZE = 64;
+
+/** What phase 1 derives from a run of consecutive records of one file (see the module comment). */
+export interface Segment {
+  readonly records: readonly LineRecord[];
+  /** The gensym counter at the segment's start when it was made, and the numbers its rewrites took. */
+  readonly base: number;
+  readonly used: number;
+  /** Kept diagnostics of the records, in order, without the blocks' clashes (they depend on earlier blocks). */
+  readonly diagnostics: readonly Diagnostic[];
+  readonly unrecoverable: boolean;
+  /** The prepared blocks, and for each how many of `diagnostics` come before its clashes. */
+  readonly blocks: readonly PreparedBlock[];
+  readonly blockAt: readonly number[];
+  /** Rewritten rules grouped by name, names in order of first appearance (lists never change). */
+  readonly names: readonly string[];
+  readonly lists: readonly (readonly Rule[])[];
+  readonly ruleTypes: readonly RuleType[];
+  readonly queries: readonly Term[];
+  /** Distinct names the rules call (rewriting moves calls, never adds or removes them). */
+  readonly called: readonly string[];
+  readonly callsHasPermission: boolean;
+}
+
+/**
+ * Phase-1 memos of one loader: a record per parsed line, a segment summary per run of records.
+ * Weak by syntax objects, so replaced items are collected.
+ */
+export class Phase1Cache {
+  private readonly lineRecords = new WeakMap<Line, LineRecord>();
+  /** Segments by their first record (one per record: the latest one made). */
+  private readonly segments = new WeakMap<LineRecord, Segment>();
+  /** A deterministic xorshift stream picks the boundaries. */
+  private seed = 0x2545f491;
+
+  constructor(
+    private readonly isConstant: (name: string) => boolean,
+    private readonly keep: KeepCode,
+  ) {}
+
+  /** The phase-1 records of a parsed file (each line's made on its first use). */
+  records(lines: readonly Line[]): LineRecord[] {
+    const records = new Array<LineRecord>(lines.length);
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] as Line;
+      let record = this.lineRecords.get(line);
+      if (record === undefined) {
+        record = this.lineRecord(line);
+        this.lineRecords.set(line, record);
+      }
+      records[i] = record;
+    }
+    return records;
+  }
+
+  /**
+   * Calls `each` with the segments of one file's records, in order, starting with the gensym
+   * counter at `gensym`; returns the counter after the file.
+   */
+  forEachSegment(records: readonly LineRecord[], gensym: number, each: (segment: Segment) => void): number {
+    let start = 0;
+    while (start < records.length) {
+      let end = start;
+      while (end < records.length && !(records[end] as LineRecord).boundary) end++;
+      end = Math.min(end + 1, records.length);
+      const segment = this.segment(records, start, end, gensym);
+      gensym += segment.used;
+      each(segment);
+      start = end;
+    }
+    return gensym;
+  }
+
+  private segment(records: readonly LineRecord[], start: number, end: number, base: number): Segment {
+    const first = records[start] as LineRecord;
+    const old = this.segments.get(first);
+    if (old !== undefined && old.records.length === end - start && (old.base === base || old.used === 0)) {
+      let same = true;
+      for (let i = start + 1; i < end; i++) {
+        if (old.records[i - start] !== records[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return old;
+    }
+    const segment = this.makeSegment(records.slice(start, end), base);
+    this.segments.set(first, segment);
+    return segment;
+  }
+
+  private makeSegment(records: readonly LineRecord[], base: number): Segment {
+    let gensym = base;
+    const diagnostics: Diagnostic[] = [];
+    let unrecoverable = false;
+    const blocks: PreparedBlock[] = [];
+    const blockAt: number[] = [];
+    const byName = new Map<string, Rule[]>();
+    const ruleTypes: RuleType[] = [];
+    const queries: Term[] = [];
+    const called = new Set<string>();
+    let callsHasPermission = false;
+    const report = (d: Diagnostic): void => {
+      diagnostics.push(d);
+      if (d.unrecoverable) unrecoverable = true;
+    };
+    for (const record of records) {
+      switch (record.kind) {
+        case "rule": {
+          for (const d of record.diagnostics) report(d);
+          const rewrite = rewriteOf(record, gensym);
+          gensym += rewrite.used;
+          const rule = rewrite.rule;
+          const list = byName.get(rule.name);
+          if (list === undefined) byName.set(rule.name, [rule]);
+          else list.push(rule);
+          addCalledNames(rule, called);
+          if (!callsHasPermission && ruleCallsHasPermission(rule)) callsHasPermission = true;
+          break;
+        }
+        case "ruleType": {
+          const rewrite = rewriteOf(record, gensym);
+          gensym += rewrite.used;
+          const type = record.type;
+          if (type !== null) {
+            if (type.ok) ruleTypes.push(type.value);
+            else if (this.kept(type.error)) report(type.error);
+          }
+          break;
+        }
+        case "query":
+          queries.push(record.term);
+          break;
+        case "block":
+          for (const d of record.diagnostics) report(d);
+          blocks.push(record.prepared);
+          blockAt.push(diagnostics.length);
+          break;
+      }
+    }
+    return {
+      records,
+      base,
+      used: gensym - base,
+      diagnostics,
+      unrecoverable,
+      blocks,
+      blockAt,
+      names: [...byName.keys()],
+      lists: [...byName.values()],
+      ruleTypes,
+      queries,
+      called: [...called],
+      callsHasPermission,
+    };
+  }
+
+  private kept(d: Diagnostic): boolean {
+    return this.keep === null || this.keep(d.code);
+  }
+
+  private keptOnly(diagnostics: Diagnostic[]): Diagnostic[] {
+    return this.keep === null ? diagnostics : diagnostics.filter((d) => this.kept(d));
+  }
+
+  private lineRecord(line: Line): LineRecord {
+    // xorshift32: about one record in SEGMENT_SIZE ends a segment.
+    let x = this.seed;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.seed = x >>> 0;
+    const boundary = this.seed % SEGMENT_SIZE === 0;
+    switch (line.kind) {
+      case "rule": {
+        const keep = this.keep;
+        // The editor view drops every diagnostic of the singleton check: it is not run there.
+        const singletons =
+          keep !== null && !SINGLETON_CODES.some(keep)
+            ? []
+            : this.keptOnly(checkSingletons(line.rule, this.isConstant));
+        const precedence = this.keptOnly(checkAmbiguousPrecedence(line.rule));
+        const diagnostics = precedence.length === 0 ? singletons : [...singletons, ...precedence];
+        return { kind: "rule", parsed: line.rule, diagnostics, rewrite: null, boundary };
+      }
+      case "ruleType":
+        return { kind: "ruleType", parsed: line.rule, rewrite: null, type: null, boundary };
+      case "query":
+        return { kind: "query", term: line.term, boundary };
+      case "resourceBlock": {
+        const { block, diagnostics } = readResourceBlock(line);
+        const prepared = prepareBlock(block, this.isConstant, this.keep);
+        if (prepared.unregistered !== null) diagnostics.push(prepared.unregistered);
+        return { kind: "block", diagnostics: this.keptOnly(diagnostics), prepared, boundary };
+      }
+    }
+  }
+}
