@@ -25,6 +25,7 @@ import type { Position } from "vscode-languageserver";
 import { trackSpans, type ParsedDocument } from "./features.js";
 import { isPosition, isString } from "./params.js";
 import { isSameOrUnder } from "./uris.js";
+import { lineStartsOf, offsetAt, spliceLineStarts, type LineStarts } from "./line-starts.js";
 
 /** One tracked document. */
 export interface Tracked {
@@ -327,19 +328,39 @@ export function applyChanges(current: TextDocument | null, changes: readonly unk
     } else {
       const r = change.range as { start?: Position; end?: Position };
       if (!isPosition(r.start) || !isPosition(r.end)) return null;
-      // Spliced by offsets, then a fresh document (its line table is built lazily, only if another
-      // ranged change follows): TextDocument.update's incremental line table counts a "\r" and a
-      // "\n" inserted right after it as two line ends, and places the next change wrongly.
-      const text = doc.getText();
-      const start = doc.offsetAt(r.start);
-      const end = Math.max(start, doc.offsetAt(r.end));
-      doc = TextDocument.create(
-        doc.uri,
-        "polar",
-        doc.version + 1,
-        text.slice(0, start) + change.text + text.slice(end),
-      );
+      // Spliced by offsets, with our own line starts (line-starts.ts): TextDocument.update's
+      // incremental line table counts a "\r" and a "\n" inserted right after it as two line ends,
+      // and a fresh document's table is a scan of the whole text.
+      const lines = lineStartsFor(doc);
+      const start = offsetAt(lines, r.start);
+      const end = Math.max(start, offsetAt(lines, r.end));
+      const next = spliceLineStarts(lines, start, end, change.text);
+      doc = TextDocument.create(doc.uri, "polar", doc.version + 1, next.text);
+      rememberLineStarts(doc.uri, next);
     }
   }
   return doc.getText();
+}
+
+/** The line starts of the latest text of a few recently changed documents, by URI. */
+const LINE_STARTS = new Map<string, LineStarts>();
+const MAX_LINE_STARTS = 16;
+
+function rememberLineStarts(uri: string, lines: LineStarts): void {
+  LINE_STARTS.delete(uri);
+  if (LINE_STARTS.size >= MAX_LINE_STARTS) {
+    const oldest = LINE_STARTS.keys().next();
+    if (oldest.done !== true) LINE_STARTS.delete(oldest.value);
+  }
+  LINE_STARTS.set(uri, lines);
+}
+
+/** A document's line starts: remembered when its text is the one the last change made (the same string), else scanned. */
+function lineStartsFor(doc: TextDocument): LineStarts {
+  const text = doc.getText();
+  const known = LINE_STARTS.get(doc.uri);
+  if (known !== undefined && known.text === text) return known;
+  const lines = lineStartsOf(text);
+  rememberLineStarts(doc.uri, lines);
+  return lines;
 }
