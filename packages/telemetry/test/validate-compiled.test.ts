@@ -85,7 +85,8 @@ const VALID = fc
         requiredKeys: [],
       },
     ),
-    order: fc.array(fc.nat(), { minLength: 80, maxLength: 80 }),
+    // Half the events keep one order (senders repeat theirs: the fast path reuses its plan).
+    order: fc.option(fc.array(fc.nat(), { minLength: 80, maxLength: 80 }), { freq: 2 }),
     id: fc.integer({ min: 0, max: 2 ** 30 }),
   })
   .map(({ errors, warnings, codeSlots, success, failure, lspSlots, drop, dropAny, extra, order, id }) => {
@@ -105,7 +106,7 @@ const VALID = fc
     p.$insert_id = id.toString(16).padStart(32, "f");
     const keys = Object.keys(p);
     const shuffled = keys
-      .map((k, i) => [k, order[i] ?? i] as const)
+      .map((k, i) => [k, order?.[i] ?? i] as const)
       .sort((a, b) => a[1] - b[1])
       .map(([k]) => k);
     return { event: EXAMPLE.event, properties: Object.fromEntries(shuffled.map((k) => [k, p[k]])) };
