@@ -118,6 +118,8 @@ async function run(store: Store, s: Scenario): Promise<void> {
   const byDay = new Map<string, ValidEvent[]>();
   for (const e of s.events) byDay.set(DAYS[e.day]!, [...(byDay.get(DAYS[e.day]!) ?? []), validEvent(CODES, e)]);
   for (const [day, events] of byDay) expect(await store.insertBatch(day, events)).toBe(events.length);
+  // Out of the inbox into events and the queues (reads and purges do this themselves).
+  await store.materialiseInbox();
 
   // Stepwise, in the scenario's chunk sizes.
   const steps = await foldInChunks(store, LIVE, s.chunks);

@@ -53,6 +53,8 @@ async function run(store: Store, s: Scenario): Promise<void> {
     byDay.set(day, [...(byDay.get(day) ?? []), validEvent(CODES, e)]);
   }
   for (const [day, events] of byDay) expect(await store.insertBatch(day, events)).toBe(events.length);
+  // Out of the inbox into events and the queues (reads and purges do this themselves).
+  await store.materialiseInbox();
   // Fold part of the events into each set: the rest stays queued through the purge.
   const live = Math.floor((s.events.length * s.liveFolded) / 100);
   for (let done = 0; done < live; done += 7) await store.refresh(Math.min(7, live - done));

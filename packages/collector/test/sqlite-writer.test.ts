@@ -123,9 +123,9 @@ describe("the SQLite writer thread", () => {
   });
 
   it("answers 503 when the database refuses a group, and keeps nothing of it", async () => {
-    // The events insert succeeds, the queue insert after it fails: the whole transaction must go.
+    // The group's inbox row is refused: nothing of the group may be acknowledged.
     const other = otherConnection(url);
-    other.exec(`CREATE TRIGGER refuse BEFORE INSERT ON pending_shared BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+    other.exec(`CREATE TRIGGER refuse BEFORE INSERT ON inbox BEGIN SELECT RAISE(ABORT, 'refused'); END`);
     const batches = [[makeEvent({ user: 1 })], [makeEvent({ user: 2 }), makeEvent({ user: 3 })]];
     const refused = await Promise.all(batches.map((b) => post(b)));
     for (const r of refused) {
@@ -136,7 +136,7 @@ describe("the SQLite writer thread", () => {
       });
     }
     expect(await h.store.countEvents()).toBe(0);
-    expect(other.prepare("SELECT COUNT(*) AS n FROM pending_rollup").get()).toEqual({ n: 0 });
+    expect(other.prepare("SELECT COUNT(*) AS n FROM inbox").get()).toEqual({ n: 0 });
     other.exec("DROP TRIGGER refuse");
     other.close();
     for (const b of batches) expect((await post(b)).json()).toEqual({ status: 1, error: null });

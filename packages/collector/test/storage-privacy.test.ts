@@ -46,7 +46,9 @@ describe.each(databases.backends)("storage on %s", (name, makeDb) => {
         );
         expect(defaults).toEqual([]);
       }
-      // No column of the events, nor of the queues, follows the arrival order.
+      // No column of the events, nor of the queues, follows the arrival order (the inbox's
+      // rows: inbox.test.ts). Acknowledged batches wait in the inbox until materialised.
+      await h.store.materialiseInbox();
       const events = await db.all("SELECT * FROM events");
       expect(events).toHaveLength(N);
       const rankOfId = new Map(events.map((r) => [String(r.id), arrival.get(String(r.insert_id))!]));

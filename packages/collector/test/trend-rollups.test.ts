@@ -9,9 +9,12 @@ import { describe, expect, it } from "vitest";
 import type { ValidEvent } from "@polar-ide/telemetry";
 import type { SetReader } from "../src/db/queries.js";
 import { weekOf } from "../src/db/trend-sql.js";
+import { COLUMNS } from "../src/db/columns.js";
+import type { SqlValue } from "../src/db/driver.js";
+import { encodeEvents } from "../src/db/insert.js";
 import { MIGRATIONS, Store, openDb } from "../src/index.js";
 import { Harness } from "./harness.js";
-import { makeEvent, withDatabases } from "./helpers.js";
+import { hex, makeEvent, withDatabases } from "./helpers.js";
 
 const databases = withDatabases();
 
@@ -127,9 +130,19 @@ describe.each(databases.backends)("trend rollups on %s", (_name, makeDb) => {
     try {
       expect(await store.migrate(3)).toEqual([1, 2, 3]);
       const events = [1, 2, 3].map((user) => makeEvent({ user }) as unknown as ValidEvent);
-      // Stored the way migration 3's collector stored them, and folded: its rollups counted them.
-      expect(await store.insertBatch("2026-11-03", events)).toBe(3);
-      await store.db.run("DELETE FROM pending_rollup");
+      // Stored the way migration 3's collector stored them (events and the shared queue; it had
+      // no inbox), and folded: its rollups counted them.
+      const values = JSON.parse(encodeEvents(events)) as SqlValue[][];
+      await store.db.transaction(async (tx) => {
+        for (const row of values) {
+          const id = hex(16);
+          await tx.run(
+            `INSERT INTO events (id, day, ${COLUMNS.map((c) => c.name).join(", ")}) VALUES (?, ?, ${row.map(() => "?").join(", ")})`,
+            [id, "2026-11-03", ...row],
+          );
+          await tx.run("INSERT INTO pending_shared (day, id) VALUES (?, ?)", ["2026-11-03", id]);
+        }
+      });
       await store.db.run(
         "INSERT INTO rollup_key (dim, key, users, total, events, workspaces) VALUES ('all', '', 3, 3, 3, 3)",
       );

@@ -38,7 +38,8 @@ describe("scratch tables on PostgreSQL", () => {
       expect(await store.refresh()).toBe(0);
       expect(await store.totals()).toEqual({ events: 0, users: 0, workspaces: 0 });
 
-      expect(await migrateDown(store.db, 5)).toEqual([6]);
+      // Migration 7 (the inbox, empty here) is reverted on the way.
+      expect(await migrateDown(store.db, 5)).toEqual([7, 6]);
       const after = await persistence(store);
       for (const t of SCRATCH) expect(after.get(t), t).toBe("p");
     } finally {

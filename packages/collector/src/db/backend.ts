@@ -48,7 +48,8 @@ export interface EventStore {
   /**
    * Stores a validated batch that arrived on `day` (`YYYY-MM-DD`), all or nothing, skipping (or
    * never counting) events whose `$insert_id` is already stored. Resolves once the batch is
-   * durable, with the number of events newly stored.
+   * durable, with the number of its events accepted (the SQL store deduplicates when it
+   * materialises its inbox, after the answer: duplicates are accepted, and counted nowhere).
    */
   insertBatch(day: string, events: readonly ValidEvent[]): Promise<number>;
   /** Brings the live set up to date (`chunk`: events per step where the backend folds in steps). */

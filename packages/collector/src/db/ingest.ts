@@ -1,6 +1,6 @@
 /**
  * Writing: folding queued events into the rollups, purging and compacting (storing batches is
- * `insert.ts`). Nothing written orders events by arrival: events are keyed by a random id, the
+ * `inbox.ts` and `insert.ts`). Nothing written orders events by arrival: events are keyed by a random id, the
  * queues by the same id, and the finest time kept is the UTC arrival day.
  */
 import { COLUMNS, decodeSet } from "./columns.js";
@@ -150,4 +150,4 @@ export async function compact(db: Db): Promise<void> {
 }
 
 /** The tables `compact` rewrites on PostgreSQL besides `events`. */
-const REWRITTEN = ["pending_rollup", "pending_shared", ...SCRATCH, ...setTables(LIVE), ...setTables(SHARED)];
+const REWRITTEN = ["inbox", "pending_rollup", "pending_shared", ...SCRATCH, ...setTables(LIVE), ...setTables(SHARED)];

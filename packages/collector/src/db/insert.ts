@@ -1,23 +1,32 @@
 /**
- * Storing validated batches: a group of batches (see `group-commit.ts`) in one transaction, with
- * prepared multi-row statements, skipping events whose `$insert_id` is already stored (or
- * appears earlier in the group) and queueing the new ones for both rollup sets. Each event gets
- * a fresh random id (`newEventId`): nothing stored orders events by arrival.
+ * The stored form of validated events, and storing them into `events` and the rollup queues.
+ *
+ * Ingest does not insert events: it encodes each validated batch once, on the thread that
+ * validated it, into one compact string (`encodeEvents`: a JSON array with one array of column
+ * values per event, in `COLUMNS` order — what reaches the SQLite writer thread is that string,
+ * not event objects to clone), and the batch is acknowledged once it is durable in the inbox
+ * (`inbox.ts`). Materialising inbox rows inserts their events here, in large transactions:
+ * every event gets a fresh random id (`newEventIds`: nothing stored orders events by arrival),
+ * events whose `$insert_id` is already stored (or appears earlier in the same step) are skipped,
+ * and the new ones are queued for both rollup sets.
  *
  * SQLite: `INSERT … VALUES (…), (…) … RETURNING` in slices of at most 64 rows (one prepared
- * statement per slice size, cached by the driver), then the two queues, in one transaction. PostgreSQL: one statement per group (its own transaction: one round trip), the
- * rows sent as one JSON parameter and read back with the `events` row type, the queues filled
- * from the insert's `RETURNING` in the same statement.
+ * statement per slice size, cached by the driver), then the two queues. PostgreSQL: one
+ * statement that deletes the picked inbox rows, expands their bodies with `json_array_elements`
+ * and inserts the events and both queues (`materialisePostgresSql`).
  */
 import { randomBytes } from "node:crypto";
 import type { EventProperties, ValidEvent } from "@polar-ide/telemetry";
 import { COLUMNS, encodeSet } from "./columns.js";
-import type { Db, Queryable, SqlValue } from "./driver.js";
+import type { Queryable, SqlValue } from "./driver.js";
 
-/** A validated batch and the UTC day it arrived. */
+/** A validated batch in its stored form (`encodeEvents`) and the UTC day it arrived. */
 export interface DayBatch {
   readonly day: string;
-  readonly events: readonly ValidEvent[];
+  /** `encodeEvents` of the batch. */
+  readonly rows: string;
+  /** How many events `rows` holds. */
+  readonly events: number;
 }
 
 /** `n` fresh event ids: 128 random bits each, hex, from one call to the generator. Carry no order. */
@@ -28,10 +37,64 @@ export function newEventIds(n: number): string[] {
   return ids;
 }
 
+/** A value the validator let through that its column cannot hold (refused before the inbox). */
+export class UnstorableEvent extends Error {
+  override readonly name = "UnstorableEvent";
+}
+
+/** How each stored column is encoded: its property name and its kind (0 integer, 1 boolean, 2 set, 3 text). */
+const KINDS = { integer: 0, boolean: 1, set: 2, text: 3 } as const;
+const PROPERTY_NAMES = COLUMNS.map((c) => c.property.name);
+const COLUMN_KINDS = COLUMNS.map((c) => KINDS[c.sqlType]);
+
+/** The width of an encoded event: one value per stored column. */
+export const ROW_WIDTH = COLUMNS.length;
+
+/** One event's JSON array of column values. */
+function encodeRow(p: EventProperties, index: number): string {
+  let out = "[";
+  for (let j = 0; j < ROW_WIDTH; j++) {
+    const v = p[PROPERTY_NAMES[j]!];
+    if (j > 0) out += ",";
+    switch (COLUMN_KINDS[j]) {
+      case 0:
+        if (v === undefined) out += "0";
+        // A value the database would refuse must be refused now: once in the inbox, a batch is
+        // acknowledged, and a row that could not be materialised would block every one after it.
+        else if (typeof v === "number" && Number.isFinite(v)) out += String(v);
+        else throw new UnstorableEvent(`event ${index}: ${PROPERTY_NAMES[j]!} is not a finite number`);
+        break;
+      case 1:
+        out += v === true ? "1" : "0";
+        break;
+      case 2:
+        out += JSON.stringify(encodeSet(Array.isArray(v) ? (v as string[]) : []));
+        break;
+      default:
+        out += typeof v === "string" ? JSON.stringify(v) : '""';
+    }
+  }
+  return `${out}]`;
+}
+
 /**
- * Row counts of the multi-row statements on SQLite: a group of n rows is written in slices of
- * these sizes (n's binary digits, 64 at most), so that few distinct statements are ever
- * prepared (the driver caches them by text) whatever the group sizes.
+ * A batch's stored form: a JSON array holding, per event, the array of its column values in
+ * `COLUMNS` order (written directly, without building the arrays first). Throws
+ * `UnstorableEvent` for a value its column cannot hold.
+ */
+export function encodeEvents(events: readonly ValidEvent[]): string {
+  let out = "[";
+  for (let i = 0; i < events.length; i++) {
+    if (i > 0) out += ",";
+    out += encodeRow(events[i]!.properties, i);
+  }
+  return `${out}]`;
+}
+
+/**
+ * Row counts of the multi-row statements on SQLite: n rows are written in slices of these sizes
+ * (n's binary digits, 64 at most), so that few distinct statements are ever prepared (the
+ * driver caches them by text) whatever the step sizes.
  */
 const SLICE_SIZES = [64, 32, 16, 8, 4, 2, 1];
 
@@ -49,22 +112,9 @@ function slices<T>(items: readonly T[]): T[][] {
   return out;
 }
 
-function encode(p: EventProperties, name: string, type: "integer" | "text" | "boolean" | "set"): SqlValue {
-  const v = p[name];
-  switch (type) {
-    case "integer":
-      return typeof v === "number" ? v : 0;
-    case "boolean":
-      return v === true ? 1 : 0;
-    case "set":
-      return encodeSet(Array.isArray(v) ? v : []);
-    case "text":
-      return typeof v === "string" ? v : "";
-  }
-}
-
-const COLUMN_LIST = `id, day, ${COLUMNS.map((c) => c.name).join(", ")}`;
-const WIDTH = COLUMNS.length + 2;
+const NAMES = COLUMNS.map((c) => c.name);
+const COLUMN_LIST = `id, day, ${NAMES.join(", ")}`;
+const WIDTH = ROW_WIDTH + 2;
 
 function repeat(n: number, item: string): string {
   return new Array<string>(n).fill(item).join(", ");
@@ -73,48 +123,34 @@ function repeat(n: number, item: string): string {
 const ROW_PLACEHOLDERS = `(${repeat(WIDTH, "?")})`;
 
 function insertEventsSql(rows: number): string {
-  return `INSERT INTO events (${COLUMN_LIST}) VALUES ${repeat(rows, ROW_PLACEHOLDERS)} ON CONFLICT (insert_id) DO NOTHING RETURNING id, day, insert_id`;
+  return `INSERT INTO events (${COLUMN_LIST}) VALUES ${repeat(rows, ROW_PLACEHOLDERS)} ON CONFLICT (insert_id) DO NOTHING RETURNING id, day`;
 }
 
-/** One stored row: random id, day, then the columns in `COLUMNS` order. */
-function rowOf(id: string, day: string, ev: ValidEvent): SqlValue[] {
-  const row: SqlValue[] = [id, day];
-  for (const c of COLUMNS) row.push(encode(ev.properties, c.property.name, c.sqlType));
-  return row;
+/** Encoded events of one day (decoded inbox bodies). */
+export interface DayRows {
+  readonly day: string;
+  readonly rows: readonly (readonly SqlValue[])[];
 }
 
-/** Every row of a group, each with a fresh random id. */
-function rowsOf(batches: readonly DayBatch[]): SqlValue[][] {
-  const ids = newEventIds(batches.reduce((n, b) => n + b.events.length, 0));
-  const rows: SqlValue[][] = [];
-  for (const b of batches) for (const ev of b.events) rows.push(rowOf(ids[rows.length]!, b.day, ev));
-  return rows;
-}
-
-/** How many events of each batch were newly stored, from the `$insert_id`s the insert stored. */
-function countPerBatch(batches: readonly DayBatch[], stored: ReadonlySet<string>): number[] {
-  // A stored `$insert_id` counts for the first batch (and event) that carries it.
-  const claimed = new Set<string>();
-  return batches.map((b) => {
-    let n = 0;
-    for (const ev of b.events) {
-      const id = ev.properties.$insert_id;
-      if (typeof id === "string" && stored.has(id) && !claimed.has(id)) {
-        claimed.add(id);
-        n++;
+/**
+ * SQLite: inserts the events (fresh random ids; a stored `$insert_id` is skipped) and queues the
+ * new ones for both rollup sets, inside the caller's transaction. Resolves with how many were
+ * new.
+ */
+export async function storeRowsSqlite(tx: Queryable, days: readonly DayRows[]): Promise<number> {
+  const ids = newEventIds(days.reduce((n, d) => n + d.rows.length, 0));
+  const flat: SqlValue[][] = [];
+  for (const d of days) {
+    for (const values of d.rows) {
+      if (values.length !== ROW_WIDTH) {
+        throw new Error(`an inbox row holds ${values.length} values per event, the events table ${ROW_WIDTH}`);
       }
+      flat.push([ids[flat.length]!, d.day, ...values]);
     }
-    return n;
-  });
-}
-
-async function insertSqlite(tx: Queryable, batches: readonly DayBatch[]): Promise<Set<string>> {
-  const rows = rowsOf(batches);
-  const stored = new Set<string>();
+  }
   const queued: { id: string; day: string }[] = [];
-  for (const slice of slices(rows)) {
+  for (const slice of slices(flat)) {
     for (const r of await tx.all(insertEventsSql(slice.length), slice.flat())) {
-      stored.add(String(r.insert_id));
       queued.push({ id: String(r.id), day: String(r.day) });
     }
   }
@@ -128,38 +164,33 @@ async function insertSqlite(tx: Queryable, batches: readonly DayBatch[]): Promis
       slice.flatMap((q) => [q.day, q.id]),
     );
   }
-  return stored;
-}
-
-/** PostgreSQL: the whole group in one statement (one transaction, one round trip). */
-const PG_INSERT = `WITH ins AS (
-  INSERT INTO events (${COLUMN_LIST})
-  SELECT ${COLUMN_LIST} FROM json_populate_recordset(NULL::events, ?::json)
-  ON CONFLICT (insert_id) DO NOTHING RETURNING id, day, insert_id
-), queued AS (INSERT INTO pending_rollup (id) SELECT id FROM ins),
-shared AS (INSERT INTO pending_shared (day, id) SELECT day, id FROM ins)
-SELECT insert_id FROM ins`;
-
-async function insertPostgres(db: Db, batches: readonly DayBatch[]): Promise<Set<string>> {
-  const names = ["id", "day", ...COLUMNS.map((c) => c.name)];
-  const rows = rowsOf(batches).map((values) => {
-    const row: Record<string, SqlValue> = {};
-    names.forEach((n, i) => (row[n] = values[i]!));
-    return row;
-  });
-  const result = await db.all(PG_INSERT, [JSON.stringify(rows)]);
-  return new Set(result.map((r) => String(r.insert_id)));
+  return queued.length;
 }
 
 /**
- * Stores a group of batches in one transaction (all of them or none); resolves after commit
- * with the number of events newly stored per batch.
+ * PostgreSQL: one statement that deletes the inbox rows whose ids are given (a JSON array, the
+ * one parameter), expands their bodies, inserts the events (fresh random ids from
+ * `gen_random_uuid`, 122 random bits; a stored `$insert_id` is skipped) and queues the new ones
+ * for both rollup sets; rows are inserted in day order, so that of two copies of an event the
+ * earliest day's is stored (`inbox.ts`). Answers one row: `events` (expanded) and `stored` (new).
  */
-export async function insertGroup(db: Db, batches: readonly DayBatch[]): Promise<number[]> {
-  if (batches.every((b) => b.events.length === 0)) return batches.map(() => 0);
-  const stored =
-    db.dialect.name === "postgres"
-      ? await insertPostgres(db, batches)
-      : await db.transaction((tx) => insertSqlite(tx, batches));
-  return countPerBatch(batches, stored);
+export function materialisePostgresSql(): string {
+  const values = COLUMNS.map((c, i) =>
+    c.sqlType === "integer" || c.sqlType === "boolean" ? `(r.v->>${i})::bigint` : `r.v->>${i}`,
+  );
+  return `WITH picked AS (
+  DELETE FROM inbox WHERE id IN (SELECT json_array_elements_text(?::json)) RETURNING day, body
+), r AS (
+  SELECT p.day AS day, e.value AS v FROM picked p CROSS JOIN LATERAL json_array_elements(p.body::json) AS e(value)
+  WHERE json_array_length(e.value) = ${ROW_WIDTH}
+), bad AS (
+  SELECT COUNT(*) AS n FROM picked p CROSS JOIN LATERAL json_array_elements(p.body::json) AS e(value)
+  WHERE json_array_length(e.value) <> ${ROW_WIDTH}
+), ins AS (
+  INSERT INTO events (${COLUMN_LIST})
+  SELECT replace(gen_random_uuid()::text, '-', ''), r.day, ${values.join(", ")} FROM r ORDER BY r.day
+  ON CONFLICT (insert_id) DO NOTHING RETURNING id, day
+), queued AS (INSERT INTO pending_rollup (id) SELECT id FROM ins),
+shared AS (INSERT INTO pending_shared (day, id) SELECT day, id FROM ins)
+SELECT (SELECT COUNT(*) FROM r) AS events, (SELECT COUNT(*) FROM ins) AS stored, (SELECT n FROM bad) AS bad`;
 }

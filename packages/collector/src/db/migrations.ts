@@ -18,6 +18,7 @@ import { M003_NO_ARRIVAL_ORDER } from "./migrations/003-no-arrival-order.js";
 import { M004_TRENDS } from "./migrations/004-trends.js";
 import { M005_WORKSPACE_COUNTS } from "./migrations/005-workspace-counts.js";
 import { M006_UNLOGGED_SCRATCH } from "./migrations/006-unlogged-scratch.js";
+import { M007_INBOX } from "./migrations/007-inbox.js";
 
 export type { Migration } from "./migrations/migration.js";
 
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
   M004_TRENDS,
   M005_WORKSPACE_COUNTS,
   M006_UNLOGGED_SCRATCH,
+  M007_INBOX,
 ];
 
 /** The newest migration's id. */
@@ -63,6 +65,15 @@ export async function migrateDown(db: Db, target: number): Promise<number[]> {
     const reverted: number[] = [];
     for (const m of [...MIGRATIONS].reverse()) {
       if (m.id <= target || !done.has(m.id)) continue;
+      for (const table of m.mustBeEmptyToRevert ?? []) {
+        const [held] = await tx.all(`SELECT COUNT(*) AS n FROM ${table}`);
+        const n = Number(held?.n ?? 0);
+        if (n > 0) {
+          throw new Error(
+            `cannot revert migration ${m.id} (${m.name}): ${table} holds ${n} row(s) of acknowledged data that reverting would lose; read the summary once (reads materialise them), then revert`,
+          );
+        }
+      }
       for (const sql of m.down[db.dialect.name]) await tx.run(sql);
       await tx.run("DELETE FROM schema_migrations WHERE id = ?", [m.id]);
       reverted.push(m.id);

@@ -4,9 +4,13 @@
  * which keeps answering HTTP and validating batches.
  *
  * Batches are grouped here: every batch posted while a group was committing (or in the same turn
- * of this thread's event loop) joins the next group, one transaction (`GroupCommit`); a group is
- * answered after an fsync of the log that began after its commit (`wal-sync.ts`), and groups
- * committed during one fsync share the next.
+ * of this thread's event loop) joins the next group, one transaction (`GroupCommit`) writing one
+ * inbox row per day (`inbox.ts`); a group is answered after an fsync of the log that began after
+ * its commit (`wal-sync.ts`), and groups committed during one fsync share the next.
+ * Materialising the inbox into `events` runs here too, in steps of `MATERIALISE_CHUNK` events:
+ * when the main thread asks (every read, purge and rebuild materialises everything first), and
+ * on its own once the inbox holds more than `inboxHighWater` events (then down to half of it,
+ * one step between groups), so that a flood cannot grow the inbox without bound.
  * Each batch is answered only after the commit that holds it; a group the database refuses is
  * retried batch by batch, so a failing batch fails alone. Rollup steps, purges and compactions
  * run on the same connection, between groups (better-sqlite3 is synchronous: one at a time).
@@ -15,7 +19,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import { openDb } from "./driver.js";
 import { GroupCommit } from "./group-commit.js";
 import { compact, requeueAll, rollupStep } from "./ingest.js";
-import { insertGroup, type DayBatch } from "./insert.js";
+import { inboxEvents, materialise, writeInbox } from "./inbox.js";
+import type { DayBatch } from "./insert.js";
 import { purgeBefore } from "./purge.js";
 import { LIVE, SHARED } from "./rollup-sql.js";
 import { WalSync } from "./wal-sync.js";
@@ -38,13 +43,54 @@ async function durable<T>(write: Promise<T>): Promise<T> {
   return result;
 }
 
-// While a group waits for its fsync, the next one is inserted (SQLite runs one at a time). Not
-// more: every commit writes each page it changed to the log, and events land on random pages,
-// so smaller groups write more; with 4 groups at once ingest measured slower than with 1 or 2.
-const groups = new GroupCommit<DayBatch, number>((batches) => durable(insertGroup(db, batches)), {
-  concurrency: 2,
-  maxEvents: data.maxEvents,
-});
+/** Events per materialisation step (one transaction): large, so each dirty page is written once. */
+const MATERIALISE_CHUNK = 5_000;
+
+/** Events in the inbox, as this thread knows it (it is the only writer of the file). */
+let backlog = 0;
+// What an earlier thread left (a crash, or a restart): counted once the schema is there.
+void inboxEvents(db).then(
+  (n) => (backlog += n),
+  () => undefined,
+);
+let materialising = false;
+
+/** One step; keeps `backlog` right. */
+async function materialiseStep(chunk: number): Promise<number> {
+  const m = await materialise(db, chunk);
+  backlog = m.rows === 0 ? 0 : Math.max(0, backlog - m.events);
+  return m.events;
+}
+
+/** Past the high-water mark: materialise down to half of it, one step between groups. */
+function keepInboxBounded(): void {
+  if (materialising || backlog <= data.inboxHighWater) return;
+  materialising = true;
+  void (async () => {
+    try {
+      while (backlog > data.inboxHighWater / 2) {
+        if ((await materialiseStep(MATERIALISE_CHUNK)) === 0) break;
+        // Let the groups waiting meanwhile commit before the next step.
+        await new Promise((r) => setImmediate(r));
+      }
+    } catch {
+      // Nothing is lost (the step rolled back); the next read materialises and reports the error.
+    } finally {
+      materialising = false;
+    }
+  })();
+}
+
+// While a group waits for its fsync, the next one is written (SQLite runs one at a time).
+const groups = new GroupCommit<DayBatch, number>(
+  async (batches) => {
+    const counts = await durable(writeInbox(db, batches));
+    for (const n of counts) backlog += n;
+    keepInboxBounded();
+    return counts;
+  },
+  { concurrency: 2, maxEvents: data.maxEvents },
+);
 
 function answer(id: number, work: Promise<number>): void {
   work.then(
@@ -74,7 +120,9 @@ function answer(id: number, work: Promise<number>): void {
 function handle(request: WriterRequest): Promise<number> {
   switch (request.op) {
     case "insert":
-      return groups.submit({ day: request.day, events: request.events }, request.events.length);
+      return groups.submit({ day: request.day, rows: request.rows, events: request.events }, request.events);
+    case "materialise":
+      return materialiseStep(request.chunk);
     case "fold":
       return durable(rollupStep(db, request.set === "live" ? LIVE : SHARED, request.chunk, request.before));
     case "purge":

@@ -11,7 +11,6 @@
  * is rolled back by SQLite.
  */
 import { Worker } from "node:worker_threads";
-import type { ValidEvent } from "@polar-ide/telemetry";
 import type { GroupStats, WriterData, WriterRequest, WriterResponse } from "./writer-protocol.js";
 
 /** The storage could not answer (the writer thread stopped): the caller may retry. */
@@ -66,11 +65,12 @@ export class SqliteWriter {
   constructor(
     private readonly file: string,
     private readonly maxEvents: number,
+    private readonly inboxHighWater: number,
   ) {}
 
   private start(): Worker {
     if (this.worker !== null) return this.worker;
-    const data: WriterData = { file: this.file, maxEvents: this.maxEvents };
+    const data: WriterData = { file: this.file, maxEvents: this.maxEvents, inboxHighWater: this.inboxHighWater };
     const w = new Worker(workerScript(), { workerData: data });
     this.stats.started++;
     this.exited = new Promise((r) => w.once("exit", r));
@@ -122,9 +122,17 @@ export class SqliteWriter {
     if (requests.length > 0) this.start().postMessage(requests);
   }
 
-  /** Stores a batch (grouped with others); resolves after the commit holding it. */
-  insert(day: string, events: readonly ValidEvent[]): Promise<number> {
-    return this.call({ op: "insert", day, events });
+  /**
+   * Stores a batch in the inbox (grouped with others); resolves after the commit holding it is
+   * durable. `rows` is the batch's stored form (`encodeEvents`).
+   */
+  insert(day: string, rows: string, events: number): Promise<number> {
+    return this.call({ op: "insert", day, rows, events });
+  }
+
+  /** One materialisation step of the inbox; resolves with the number of events taken (0: empty). */
+  materialise(chunk: number): Promise<number> {
+    return this.call({ op: "materialise", chunk });
   }
 
   /** One rollup step of a set; resolves with the number of events folded. */

@@ -1,7 +1,8 @@
 /**
  * The collector's storage facade: one object per database (or per collector sharing one
  * PostgreSQL) over the query layer, written once for SQLite and PostgreSQL:
- * - `insert.ts`, `group-commit.ts` — storing batches, many per transaction;
+ * - `inbox.ts`, `insert.ts`, `group-commit.ts` — storing batches, many per transaction, in the
+ *   inbox, and materialising the inbox into `events` and the rollup queues;
  * - `ingest.ts` — rollup steps, compaction;
  * - `purge.ts` — purge by subtraction;
  * - `rollup-sql.ts` — the generated unpivot and fold statements;
@@ -10,15 +11,17 @@
  *
  * Two rollup sets are kept, each a fold of `events`: the live set (every stored event, the
  * operator's view) and the shared set (only events of complete UTC days, the shared view).
- * Reads fold what is queued first, so they never see stale figures; purging subtracts the purged
- * events from both sets.
+ * Reads materialise the inbox and fold what is queued first, so they never see stale figures;
+ * purging, rebuilding and compacting materialise the inbox first too; purging subtracts the
+ * purged events from both sets.
  */
 import type { ValidEvent } from "@polar-ide/telemetry";
 import type { EventStore } from "./backend.js";
 import { sharedSqliteFile, type Db } from "./driver.js";
 import { GroupCommit } from "./group-commit.js";
 import { compact, hasPending, requeueAll, rollupStep } from "./ingest.js";
-import { insertGroup, type DayBatch } from "./insert.js";
+import { inboxHasRows, materialise, writeInbox } from "./inbox.js";
+import { encodeEvents, type DayBatch } from "./insert.js";
 import { migrate } from "./migrations.js";
 import { purgeBefore } from "./purge.js";
 import { SetReader, type BreakdownRow, type CodeRow, type Totals } from "./queries.js";
@@ -32,6 +35,16 @@ export { FEATURES, ENVIRONMENT, POLAR_CHARS_BUCKETS, POLAR_FILES_BUCKETS } from 
 const ROLLUP_CHUNK = 20_000;
 /** Most events in one group commit. */
 const GROUP_MAX_EVENTS = 5_000;
+/** Events per inbox materialisation step (one transaction). */
+const MATERIALISE_CHUNK = 5_000;
+/** Inbox events past which the writer materialises some on its own, between groups. */
+const INBOX_HIGH_WATER = 20_000;
+
+/** Settings of a `Store` (tests and benchmarks; the defaults serve). */
+export interface StoreOptions {
+  /** Inbox events past which materialisation starts without waiting for a read. */
+  readonly inboxHighWater?: number;
+}
 
 /** The storage of one collector (or of many sharing one PostgreSQL). */
 export class Store implements EventStore {
@@ -48,14 +61,32 @@ export class Store implements EventStore {
    */
   readonly writer: SqliteWriter | null;
 
-  constructor(readonly db: Db) {
+  /** One materialisation of the inbox at a time per process. */
+  private materialising: Promise<number> | null = null;
+  /** Events this process wrote to the inbox since it last materialised it (no writer thread). */
+  private unmaterialised = 0;
+
+  constructor(
+    readonly db: Db,
+    options: StoreOptions = {},
+  ) {
     const file = sharedSqliteFile(db);
-    this.writer = file === null ? null : new SqliteWriter(file, GROUP_MAX_EVENTS);
-    this.writes = new GroupCommit((batches) => insertGroup(db, batches), {
-      // SQLite has one writer; PostgreSQL commits a few groups at once (from its pool).
-      concurrency: db.dialect.name === "sqlite" ? 1 : 4,
-      maxEvents: GROUP_MAX_EVENTS,
-    });
+    const highWater = options.inboxHighWater ?? INBOX_HIGH_WATER;
+    this.writer = file === null ? null : new SqliteWriter(file, GROUP_MAX_EVENTS, highWater);
+    this.writes = new GroupCommit(
+      async (batches) => {
+        const counts = await writeInbox(db, batches);
+        for (const n of counts) this.unmaterialised += n;
+        // Keep the inbox bounded under a flood (the writer thread does the same for SQLite files).
+        if (this.unmaterialised > highWater) void this.materialiseInbox().catch(() => undefined);
+        return counts;
+      },
+      {
+        // SQLite has one writer; PostgreSQL commits a few groups at once (from its pool).
+        concurrency: db.dialect.name === "sqlite" ? 1 : 4,
+        maxEvents: GROUP_MAX_EVENTS,
+      },
+    );
   }
 
   /** Applies pending migrations (up to `target`, default all). */
@@ -64,15 +95,48 @@ export class Store implements EventStore {
   }
 
   /**
-   * Stores a validated batch, all or nothing, skipping events whose `$insert_id` is already
-   * stored. Batches arriving together share one transaction (`group-commit.ts`); resolves after
-   * the commit that holds this batch, with the number of its events newly stored.
+   * Stores a validated batch in the inbox, all or nothing; batches arriving together share one
+   * transaction (`group-commit.ts`). Resolves once the commit that holds this batch is durable,
+   * with the number of its events accepted; an event whose `$insert_id` is already stored is
+   * dropped when the inbox is materialised, and counts in no figure.
    */
   insertBatch(day: string, events: readonly ValidEvent[]): Promise<number> {
     this.lastWriteAt = Date.now();
     if (events.length === 0) return Promise.resolve(0);
-    if (this.writer !== null) return this.writer.insert(day, events);
-    return this.writes.submit({ day, events }, events.length);
+    let rows: string;
+    try {
+      rows = encodeEvents(events);
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    if (this.writer !== null) return this.writer.insert(day, rows, events.length);
+    return this.writes.submit({ day, rows, events: events.length }, events.length);
+  }
+
+  /**
+   * Materialises the whole inbox into `events` and the rollup queues, `MATERIALISE_CHUNK` events
+   * per transaction; resolves with the number of events taken from it.
+   */
+  materialiseInbox(): Promise<number> {
+    if (this.materialising !== null) return this.materialising;
+    const run = (async () => {
+      let total = 0;
+      // Cheap check first: most reads find the inbox empty.
+      while (await inboxHasRows(this.db)) {
+        this.unmaterialised = 0;
+        const done =
+          this.writer === null
+            ? (await materialise(this.db, MATERIALISE_CHUNK)).events
+            : await this.writer.materialise(MATERIALISE_CHUNK);
+        total += done;
+        if (done === 0) break;
+        // Let requests in between steps.
+        await new Promise((r) => setImmediate(r));
+      }
+      return total;
+    })();
+    this.materialising = run.finally(() => (this.materialising = null));
+    return this.materialising;
   }
 
   /** Groups committed so far and the batches they held (the benchmark prints them). */
@@ -86,6 +150,8 @@ export class Store implements EventStore {
     if (running !== undefined) return running;
     const run = (async () => {
       let total = 0;
+      // Acknowledged batches still in the inbox count too.
+      await this.materialiseInbox();
       for (;;) {
         // Cheap check first: most reads find nothing queued and need no lock.
         if (!(await hasPending(this.db, set, before))) return total;
@@ -139,17 +205,22 @@ export class Store implements EventStore {
   }
 
   /** The purge without the compaction (the benchmark times them apart). */
-  purgeEvents(cutoffDay: string): Promise<number> {
+  async purgeEvents(cutoffDay: string): Promise<number> {
+    // Events of the purged days may still be in the inbox: they go too.
+    await this.materialiseInbox();
     return this.writer?.purge(cutoffDay) ?? purgeBefore(this.db, cutoffDay);
   }
 
   /** Leaves neither deleted rows nor arrival order where the database engine keeps them (see `ingest.ts`). */
-  compact(): Promise<void> {
-    return this.writer?.compact() ?? compact(this.db);
+  async compact(): Promise<void> {
+    // The inbox empty first: its deleted rows are then what compaction clears.
+    await this.materialiseInbox();
+    await (this.writer?.compact() ?? compact(this.db));
   }
 
   /** Empties the rollups and queues every event again (after a bulk load that bypassed ingest). */
   async rebuildRollups(): Promise<void> {
+    await this.materialiseInbox();
     if (this.writer !== null) await this.writer.requeue();
     else await this.db.transaction((tx) => requeueAll(tx));
   }
@@ -169,14 +240,16 @@ export class Store implements EventStore {
     return this.live().codes();
   }
 
-  /** Number of stored events (tests and the benchmark). */
+  /** Number of stored events, the inbox materialised first (tests and the benchmark). */
   async countEvents(): Promise<number> {
+    await this.materialiseInbox();
     const [r] = await this.db.all("SELECT COUNT(*) AS c FROM events");
     return Number(r?.c ?? 0);
   }
 
   /** Every stored `$insert_id` (tests). */
   async insertIds(): Promise<Set<string>> {
+    await this.materialiseInbox();
     return new Set((await this.db.all("SELECT insert_id FROM events")).map((r) => String(r.insert_id)));
   }
 

@@ -2,12 +2,16 @@
  * The messages between the collector's main thread and its SQLite writer thread
  * (`sqlite-writer.ts` posts requests, `sqlite-writer-worker.ts` answers each by its id).
  */
-import type { ValidEvent } from "@polar-ide/telemetry";
-
 /** What the writer thread does: every write of the collector to an SQLite file. */
 export type WriterRequest =
-  /** Store a validated batch (grouped with whatever else is waiting into one transaction). */
-  | { readonly id: number; readonly op: "insert"; readonly day: string; readonly events: readonly ValidEvent[] }
+  /**
+   * Store a validated batch in the inbox (grouped with whatever else is waiting into one
+   * transaction): `rows` is its stored form (`encodeEvents`), one string, so that posting it
+   * copies a string instead of cloning event objects.
+   */
+  | { readonly id: number; readonly op: "insert"; readonly day: string; readonly rows: string; readonly events: number }
+  /** One materialisation step of the inbox (`inbox.ts`); answers the number of events taken. */
+  | { readonly id: number; readonly op: "materialise"; readonly chunk: number }
   /** One rollup step of a set (`ingest.ts`); answers the number of events folded. */
   | {
       readonly id: number;
@@ -53,4 +57,9 @@ export interface WriterData {
   readonly file: string;
   /** Most events in one group commit. */
   readonly maxEvents: number;
+  /**
+   * Most events the inbox holds before the writer materialises some between groups, whatever
+   * else is waiting (reads materialise everything first anyway).
+   */
+  readonly inboxHighWater: number;
 }

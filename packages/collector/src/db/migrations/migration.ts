@@ -7,4 +7,9 @@ export interface Migration {
   readonly name: string;
   readonly up: Readonly<Record<Dialect["name"], readonly string[]>>;
   readonly down: Readonly<Record<Dialect["name"], readonly string[]>>;
+  /**
+   * Tables whose rows reverting would lose (acknowledged data not yet materialised elsewhere):
+   * `migrateDown` refuses, with a clear error, while one of them holds a row.
+   */
+  readonly mustBeEmptyToRevert?: readonly string[];
 }
