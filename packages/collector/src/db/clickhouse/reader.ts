@@ -66,7 +66,7 @@ export async function computeSnapshot(cluster: Cluster, where: string): Promise<
   const keyQuery = `SELECT dim, key, uniqExact(distinct_id) AS users, sum(value) AS total, count() AS events
 FROM ${UNIQUE_CELLS(where)} ${CELLS} GROUP BY dim, key`;
   const histQuery = `SELECT key, total AS value, count() AS users FROM (
-SELECT key, distinct_id, sum(value) AS total FROM ${UNIQUE_CELLS(where)} ${CELLS} WHERE dim = 'code' GROUP BY key, distinct_id
+SELECT key, distinct_id, sum(value) AS total FROM ${UNIQUE_CELLS(`${where} AND has(cell_dim, 'code')`)} ${CELLS} WHERE dim = 'code' GROUP BY key, distinct_id
 ) GROUP BY key, value`;
   // A workspace folder could (in hostile data) appear under users of two shards: count it once.
   const workspaceQuery = `SELECT dim, key, uniqExact(workspace_folder) AS workspaces
@@ -113,9 +113,18 @@ FROM events ${CELLS} WHERE ${where} AND (dim = 'all' OR dim = 'code') GROUP BY d
   return { keys, hist };
 }
 
-/** Matches a union of cells. */
+/** Matches a union of cells (a condition on `dim` and `key`, after `CELLS`). */
 function anyCell(cells: readonly CellRef[]): string {
   return cells.map((c) => `(dim = ${bind(c.dim)} AND key = ${bind(c.key)})`).join(" OR ");
+}
+
+/**
+ * Whether an event has any of `cells` (a condition on its cell arrays, before `CELLS`): the
+ * lookups keep only such events before unpivoting them, instead of unpivoting every event. An
+ * event holds each cell at most once.
+ */
+function hasAnyCell(cells: readonly CellRef[]): string {
+  return `arrayExists((d_, k_) -> ${cells.map((c) => `(d_ = ${bind(c.dim)} AND k_ = ${bind(c.key)})`).join(" OR ")}, cell_dim, cell_key)`;
 }
 
 /**
@@ -123,10 +132,10 @@ function anyCell(cells: readonly CellRef[]): string {
  * cell, grain (the day; the ISO week, named by its Monday) and version (all versions `''`, and
  * the event's extension version).
  */
-function trendRows(where: string, cells: string): string {
+function trendRows(where: string, cells: readonly CellRef[]): string {
   const columns = [...CELL_COLUMNS, "day", "extversion"];
   return `SELECT distinct_id, dim, key, v, t.1 AS grain, t.2 AS period, t.3 AS version FROM (
-SELECT distinct_id, day, extversion, dim, key, value AS v FROM ${uniqueEvents(where, columns)} ${CELLS} WHERE ${cells}
+SELECT distinct_id, day, extversion, dim, key, value AS v FROM ${uniqueEvents(`${where} AND ${hasAnyCell(cells)}`, columns)} ${CELLS} WHERE ${anyCell(cells)}
 ) ARRAY JOIN [('day', toString(day), ''), ('day', toString(day), extversion), ('week', toString(toMonday(day)), ''), ('week', toString(toMonday(day)), extversion)] AS t`;
 }
 
@@ -232,7 +241,7 @@ export class ClickHouseReader implements RollupReader {
     if (cells.length === 0) return 0;
     const [answer] = await this.lookup(
       "entry",
-      `SELECT uniqExact(${column}) AS n FROM events ${CELLS} WHERE ${this.where} AND (${anyCell(cells)})`,
+      `SELECT uniqExact(${column}) AS n FROM events WHERE ${this.where} AND ${hasAnyCell(cells)}`,
     );
     const r = answer?.[0];
     return n(r?.n);
@@ -247,13 +256,15 @@ export class ClickHouseReader implements RollupReader {
   }
 
   async usersAlsoOutside(cell: CellRef, limit: number): Promise<number> {
-    const inCell = `(dim = ${bind(cell.dim)} AND key = ${bind(cell.key)})`;
+    const inCell = hasAnyCell([cell]);
     const cap = Math.max(1, Math.floor(limit));
+    // Per user of the cell: their events, and those in the cell (no unpivot: an event is in
+    // the cell or not).
     const counts = await this.lookup(
       "shards",
       `SELECT count() AS n FROM (
-SELECT distinct_id, countIf(dim = 'all') AS everywhere, countIf(${inCell}) AS inside
-FROM ${UNIQUE_CELLS(this.where)} ${CELLS} WHERE dim = 'all' OR ${inCell}
+SELECT distinct_id, count() AS everywhere, countIf(${inCell}) AS inside
+FROM ${UNIQUE_CELLS(`${this.where} AND distinct_id IN (SELECT distinct_id FROM events_local WHERE ${this.where} AND ${inCell})`)}
 GROUP BY distinct_id HAVING inside > 0 AND inside < everywhere LIMIT ${cap})`,
     );
     return Math.min(
@@ -266,7 +277,7 @@ GROUP BY distinct_id HAVING inside > 0 AND inside < everywhere LIMIT ${cap})`,
     const perShard = await this.lookup(
       "shards",
       `SELECT grain, period, version, uniqExact(distinct_id) AS users, sum(v) AS total, count() AS events
-FROM (${trendRows(this.where, `dim = ${bind(dim)} AND key = ${bind(key)}`)}) GROUP BY grain, period, version`,
+FROM (${trendRows(this.where, [{ dim, key }])}) GROUP BY grain, period, version`,
     );
     return addUp(
       perShard,
@@ -300,7 +311,7 @@ FROM (${trendRows(this.where, `dim = ${bind(dim)} AND key = ${bind(key)}`)}) GRO
       ({ ref, periods }) =>
         `(dim = ${bind(ref.dim)} AND key = ${bind(ref.key)} AND grain = ${bind(ref.grain)} AND version = ${bind(ref.version)} AND period IN (${[...periods].map((p) => `toString(${bindDay(p)})`).join(", ")}))`,
     );
-    const series = [...new Set(cells.map((c) => `(dim = ${bind(c.dim)} AND key = ${bind(c.key)})`))].join(" OR ");
+    const series = [...new Map(cells.map((c) => [`${c.dim}\u0000${c.key}`, { dim: c.dim, key: c.key }])).values()];
     const perShard = await this.lookup(
       "shards",
       `SELECT uniqExact(distinct_id) AS n FROM (${trendRows(this.where, series)}) WHERE ${terms.join(" OR ")}`,
@@ -312,7 +323,7 @@ FROM (${trendRows(this.where, `dim = ${bind(dim)} AND key = ${bind(key)}`)}) GRO
     const excluded = ["", ...listed].map(bind).join(", ");
     const perShard = await this.lookup(
       "shards",
-      `SELECT grain, period, uniqExact(distinct_id) AS users FROM (${trendRows(this.where, `dim = ${bind(dim)} AND key = ${bind(key)}`)})
+      `SELECT grain, period, uniqExact(distinct_id) AS users FROM (${trendRows(this.where, [{ dim, key }])})
 WHERE version NOT IN (${excluded}) GROUP BY grain, period`,
     );
     return addUp(
@@ -327,12 +338,11 @@ WHERE version NOT IN (${excluded}) GROUP BY grain, period`,
 
   async trendUsersAlsoOutside(cell: TrendRef, limit: number): Promise<number> {
     const cap = Math.max(1, Math.floor(limit));
-    const inCell = `(dim = ${bind(cell.dim)} AND key = ${bind(cell.key)})`;
     const perShard = await this.lookup(
       "shards",
       `SELECT count() AS n FROM (
 SELECT distinct_id, countIf(dim = 'all') AS everywhere, countIf(dim = ${bind(cell.dim)} AND key = ${bind(cell.key)}) AS inside
-FROM (${trendRows(this.where, `dim = 'all' OR ${inCell}`)})
+FROM (${trendRows(this.where, [{ dim: "all", key: "" }, cell])})
 WHERE grain = ${bind(cell.grain)} AND period = toString(${bindDay(cell.period)}) AND version = ${bind(cell.version)}
 GROUP BY distinct_id HAVING inside > 0 AND inside < everywhere LIMIT ${cap})`,
     );
