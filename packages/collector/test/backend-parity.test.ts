@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DIAGNOSTIC_CODES, LSP_METHODS, type DiagnosticCode, type LspMethod } from "@polar-ide/telemetry";
 import type { EventStore } from "../src/index.js";
 import { Harness } from "./harness.js";
-import { READ_TOKEN, makeEvent, sqliteUrl, withDatabases } from "./helpers.js";
+import { READ_TOKEN, makeEvent, seededRandom, sqliteUrl, withDatabases } from "./helpers.js";
 
 /**
  * Events sent to each backend: 5k by default, so that the three folds fit the suite's time on a
@@ -22,23 +22,11 @@ const BATCH = 250;
 const DAYS = ["2026-10-27", "2026-10-28", "2026-10-29", "2026-10-30", "2026-10-31", "2026-11-01"];
 const K = 5;
 
-/** A seeded generator (mulberry32), so every run sends the same mix. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Ev = ReturnType<typeof makeEvent>;
 
 /** The batches to send, in order, each with its arrival day (retries included). */
 function generate(): { day: string; events: Ev[] }[] {
-  const r = random(12);
+  const r = seededRandom(12);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
   // Skewed: a few heavy users, a long tail; rare codes and versions make suppressed cells.
   const user = (): number => Math.floor(USERS * r() ** 2.5);

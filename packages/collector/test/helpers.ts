@@ -181,6 +181,21 @@ export function kendallTau(pairs: readonly (readonly [number, string | number])[
 }
 
 /**
+ * A seeded generator of numbers in [0, 1) (mulberry32): the same sequence for a seed on every run,
+ * for tests that draw a large mix (events, bodies) without fast-check.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
  * A fixed shuffle of 0..n-1 from `seed` (a linear congruential generator driving Fisher-Yates):
  * the same every run, so that user numbers sent in arrival order do not follow arrival either.
  */

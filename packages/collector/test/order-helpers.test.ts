@@ -1,10 +1,11 @@
 /**
  * The order measures the storage-privacy suites rely on (`kendallTau`, `fixedShuffle` in
  * `helpers.ts`): if tau stopped telling an ordered column from a shuffled one, those suites would
- * pass on a store that keeps arrival order.
+ * pass on a store that keeps arrival order. And the seeded generator (`seededRandom`) the parity
+ * and payload suites draw their mixes from: a stuck one would send one event shape again and again.
  */
 import { describe, expect, it } from "vitest";
-import { fixedShuffle, kendallTau } from "./helpers.js";
+import { fixedShuffle, kendallTau, seededRandom } from "./helpers.js";
 
 describe("kendallTau", () => {
   it("is 1 for the same order, -1 for the reverse, for numbers and strings", () => {
@@ -38,5 +39,22 @@ describe("fixedShuffle", () => {
     expect(fixedShuffle(40, 7)).toEqual(a);
     expect(fixedShuffle(40, 11)).not.toEqual(a);
     expect(a.filter((v, i) => v === i).length).toBeLessThan(10);
+  });
+});
+
+describe("seededRandom", () => {
+  it("repeats its sequence for a seed, differs across seeds, and spreads over [0, 1)", () => {
+    const draw = (seed: number, n: number): number[] => {
+      const r = seededRandom(seed);
+      return Array.from({ length: n }, () => r());
+    };
+    const a = draw(12, 2000);
+    expect(draw(12, 2000)).toEqual(a);
+    expect(draw(13, 2000)).not.toEqual(a);
+    expect(a.every((x) => x >= 0 && x < 1)).toBe(true);
+    expect(new Set(a).size).toBeGreaterThan(1990);
+    // Every tenth of [0, 1) gets its share (200 expected each).
+    const tenths = Array.from({ length: 10 }, (_, i) => a.filter((x) => Math.floor(x * 10) === i).length);
+    for (const n of tenths) expect(n).toBeGreaterThan(140);
   });
 });

@@ -12,7 +12,7 @@ import { encodeTrackBody } from "@polar-ide/telemetry/client";
 import { describe, expect, it } from "vitest";
 import { HttpError } from "../src/http-error.js";
 import { decodeData, decodeFormBody, formValue } from "../src/routes/track-payload.js";
-import { makeEvent } from "./helpers.js";
+import { makeEvent, seededRandom } from "./helpers.js";
 
 /**
  * The reference: the form decoded by `URLSearchParams` (its first `data`), then Mixpanel's base64
@@ -47,19 +47,7 @@ function outcome(f: () => unknown): unknown {
   }
 }
 
-/** A small seeded generator (mulberry32): the same bodies on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const rnd = random(12);
+const rnd = seededRandom(12);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 const chance = (p: number): boolean => rnd() < p;
 
