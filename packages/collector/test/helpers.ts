@@ -148,10 +148,10 @@ export async function onMigratedStore(url: string, body: (store: Store) => Promi
   }
 }
 
-/** Empties the events, both queues, the scratch tables and every rollup table (one transaction). */
+/** Empties the inbox, the events, both queues, the scratch tables and every rollup table (one transaction). */
 export async function emptyStore(store: Store): Promise<void> {
   await store.db.transaction(async (tx) => {
-    for (const t of ["events", "pending_rollup", "pending_shared", ...SCRATCH, ...ROLLUP_TABLES])
+    for (const t of ["inbox", "events", "pending_rollup", "pending_shared", ...SCRATCH, ...ROLLUP_TABLES])
       await tx.run(`DELETE FROM ${t}`);
   });
 }

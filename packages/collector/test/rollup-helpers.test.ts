@@ -68,10 +68,12 @@ describe("rollupSnapshot and emptyStore", () => {
         expect(two[LIVE.user]!.join("\n")).toContain(id64("user", 7));
         expect(two[SHARED.user]).toEqual(one[SHARED.user]);
 
+        // One more batch acknowledged but not yet out of the inbox: emptied too.
+        await store.insertBatch("2026-11-02", [event(9)]);
         await emptyStore(store);
         expect(await store.countEvents()).toBe(0);
         expect(await rollupSnapshot(store)).toEqual(empty);
-        for (const q of ["pending_rollup", "pending_shared"])
+        for (const q of ["inbox", "pending_rollup", "pending_shared"])
           expect(await store.db.all(`SELECT * FROM ${q}`)).toEqual([]);
       });
     } finally {
