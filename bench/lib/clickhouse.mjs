@@ -277,6 +277,25 @@ export async function clickhouseQueries(cluster, sizes) {
       operatorTrends(store, 5, today, { grain: "day", code: "ParseError::UnrecognizedEOF", split: "version" }),
     );
     const t = await store.live().totals();
+    // BENCH_CLICKHOUSE_BASE=<other build>/dist/main.js: that build's reads of the same events,
+    // measured after this build's (the servers' caches are then warm for it, not for this one).
+    let baseRow = {};
+    if (process.env.BENCH_CLICKHOUSE_BASE !== undefined) {
+      const dist = process.env.BENCH_CLICKHOUSE_BASE.replace(/main\.js$/, "");
+      const base = await import(`${dist}index.js`);
+      const baseTrends = (await import(`${dist}read/trends.js`)).operatorTrends;
+      const baseStore = new base.ClickHouseStore(cluster.url(db));
+      const baseFirst = await time(() => base.dashboardData(baseStore, 5));
+      const baseWeekly = await time(() => baseTrends(baseStore, 5, today, { grain: "week", code: null, split: null }));
+      const same =
+        JSON.stringify(await base.dashboardData(baseStore, 5)) === JSON.stringify(await dashboardData(store, 5));
+      await baseStore.close();
+      baseRow = {
+        "base: first /api/dashboard ms": +baseFirst.toFixed(0),
+        "base: /api/trends weekly ms": +baseWeekly.toFixed(0),
+        "same dashboard": same,
+      };
+    }
     const row = {
       backend: "ClickHouse, 2 shards",
       events: t.events,
@@ -287,6 +306,7 @@ export async function clickhouseQueries(cluster, sizes) {
       "/api/dashboard median ms (cached figures)": +dd[1].toFixed(1),
       "/api/trends weekly ms": +trendsMs.toFixed(0),
       "/api/trends daily, one code, by version ms": +codeTrendsMs.toFixed(0),
+      ...baseRow,
       load: (await import("node:os"))
         .loadavg()
         .map((l) => l.toFixed(1))
