@@ -220,9 +220,9 @@ export class KnowledgeBase {
   /** polar-core `add_rule`. */
   addRule(rule: Rule): void {
     const list = this.rules.get(rule.name);
-    if (list === undefined) this.rules.set(rule.name, [rule]);
-    else if (this.sharedLists?.has(list) === true) this.rules.set(rule.name, [...list, rule]);
-    else list.push(rule);
+    if (list === undefined) this.setOwned(rule.name, [rule]);
+    else if (this.ownLists.has(list)) list.push(rule);
+    else this.setOwned(rule.name, [...list, rule]);
   }
 
   /**
@@ -232,14 +232,9 @@ export class KnowledgeBase {
    */
   addRules(name: string, rules: readonly Rule[]): void {
     const list = this.rules.get(name);
-    if (list !== undefined) {
-      this.rules.set(name, list.concat(rules));
-      return;
-    }
-    // Typed mutable for the map only: `addRule` copies a shared list before adding to it.
-    const shared = rules as Rule[];
-    (this.sharedLists ??= new Set()).add(shared);
-    this.rules.set(name, shared);
+    if (list !== undefined) this.setOwned(name, list.concat(rules));
+    // Typed mutable for the map only: a list this knowledge base did not make is copied before anything is added.
+    else this.rules.set(name, rules as Rule[]);
   }
 
   /**
@@ -248,19 +243,22 @@ export class KnowledgeBase {
    */
   appendRules(name: string, rules: readonly Rule[]): void {
     const list = this.rules.get(name);
-    if (list === undefined) {
-      const shared = rules as Rule[];
-      (this.sharedLists ??= new Set()).add(shared);
-      this.rules.set(name, shared);
-    } else if (this.sharedLists?.has(list) === true) {
-      this.rules.set(name, list.concat(rules));
-    } else {
-      for (const rule of rules) list.push(rule);
-    }
+    if (list === undefined) this.rules.set(name, rules as Rule[]);
+    else if (this.ownLists.has(list)) for (const rule of rules) list.push(rule);
+    else this.setOwned(name, list.concat(rules));
   }
 
-  /** Lists taken over by `addRules` and `appendRules`, never changed in place. */
-  private sharedLists: Set<Rule[]> | undefined;
+  /**
+   * Lists this knowledge base made, which it may change in place; every other list in `rules` is
+   * taken over from a caller (shared with other loads) and never changed. Few names need one: a
+   * set of those is cheaper than a set of the thousands of shared ones.
+   */
+  private readonly ownLists = new Set<Rule[]>();
+
+  private setOwned(name: string, list: Rule[]): void {
+    this.ownLists.add(list);
+    this.rules.set(name, list);
+  }
 
   /** polar-core `add_rule_type`. */
   addRuleType(rule: Rule, required: boolean, builtin = false): void {

@@ -151,8 +151,10 @@ export class Phase1Cache {
     private readonly keep: KeepCode,
   ) {}
 
-  /** The phase-1 records of a parsed file (each line's made on its first use). */
-  records(lines: readonly Line[]): LineRecord[] {
+  /** The phase-1 records of a parsed file (each line's made on its first use; the same array for the same lines). */
+  records(lines: readonly Line[]): readonly LineRecord[] {
+    const known = this.fileRecords.get(lines);
+    if (known !== undefined) return known;
     const records = new Array<LineRecord>(lines.length);
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i] as Line;
@@ -163,14 +165,31 @@ export class Phase1Cache {
       }
       records[i] = record;
     }
+    this.fileRecords.set(lines, records);
     return records;
   }
+
+  /** Records by parsed file (an unchanged file of a workspace keeps its parse). */
+  private readonly fileRecords = new WeakMap<readonly Line[], readonly LineRecord[]>();
+  /** The segments of a file's records, as of the last load that had them. */
+  private readonly fileSegments = new WeakMap<
+    readonly LineRecord[],
+    { readonly base: number; readonly used: number; readonly segments: readonly Segment[] }
+  >();
 
   /**
    * Calls `each` with the segments of one file's records, in order, starting with the gensym
    * counter at `gensym`; returns the counter after the file.
    */
   forEachSegment(records: readonly LineRecord[], gensym: number, each: (segment: Segment) => void): number {
+    // An unchanged file whose rewrites cannot have moved: its segments as they were.
+    const known = this.fileSegments.get(records);
+    if (known !== undefined && (known.base === gensym || known.used === 0)) {
+      for (const segment of known.segments) each(segment);
+      return gensym + known.used;
+    }
+    const base = gensym;
+    const segments: Segment[] = [];
     let start = 0;
     while (start < records.length) {
       let end = start;
@@ -178,9 +197,11 @@ export class Phase1Cache {
       end = Math.min(end + 1, records.length);
       const segment = this.segment(records, start, end, gensym);
       gensym += segment.used;
+      segments.push(segment);
       each(segment);
       start = end;
     }
+    this.fileSegments.set(records, { base, used: gensym - base, segments });
     return gensym;
   }
 
@@ -268,8 +289,9 @@ export class Phase1Cache {
     };
   }
 
+  /** Whether this cache's loader reports `d` (an unrecoverable diagnostic stops the load: always kept). */
   private kept(d: Diagnostic): boolean {
-    return this.keep === null || this.keep(d.code);
+    return this.keep === null || d.unrecoverable || this.keep(d.code);
   }
 
   private keptOnly(diagnostics: Diagnostic[]): Diagnostic[] {

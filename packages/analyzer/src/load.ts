@@ -123,6 +123,12 @@ interface GroupMemo {
    */
   lastRules: readonly Rule[];
   readonly lastChecks: (RuleCheck | undefined)[];
+  /**
+   * The outcome for the previous load's list of this name's rules when every check ran (a list
+   * nobody changes: a segment's or phase 3's, shared between loads): its error, or the types it
+   * matched. The same list gives the same outcome while this memo stands.
+   */
+  outcome: { readonly rules: readonly Rule[]; readonly error: Diagnostic | null; readonly seen: Uint8Array } | null;
 }
 
 /**
@@ -329,6 +335,7 @@ export class Loader {
           results: new WeakMap(),
           lastRules: [],
           lastChecks: [],
+          outcome: null,
         });
       }
     }
@@ -339,6 +346,12 @@ export class Loader {
     for (const [name, rules] of kb.rules) {
       const memo = groups.get(name);
       if (memo === undefined) continue;
+      const outcome = memo.outcome;
+      if (outcome !== null && outcome.rules === rules) {
+        matched.set(name, outcome.seen);
+        if (outcome.error !== null) return outcome.error;
+        continue;
+      }
       const seen = new Uint8Array(memo.group.types.length);
       matched.set(name, seen);
       // `checks[j]` is the check of `lastRules[j]` (or undefined): updated in place, so that
@@ -361,11 +374,16 @@ export class Loader {
         if (r.kind === "error" || r.matched.length === 0) {
           // Validation stops here: later entries would not belong to `rules`.
           checks.length = k + 1;
-          if (r.kind === "error") return r.error;
-          return error("ValidationError::InvalidRule", invalidRuleMessage(kb, rule, memo.group.types), contextOf(rule));
+          const stop =
+            r.kind === "error"
+              ? r.error
+              : error("ValidationError::InvalidRule", invalidRuleMessage(kb, rule, memo.group.types), contextOf(rule));
+          memo.outcome = { rules, error: stop, seen };
+          return stop;
         }
         for (const i of r.matched) seen[i] = 1;
       }
+      memo.outcome = { rules, error: null, seen };
     }
 
     // Every rule of a required type's name was checked against it above without error, so a

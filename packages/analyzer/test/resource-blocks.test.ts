@@ -25,7 +25,7 @@ function analyze(
 ): {
   diagnostics: Diagnostic[];
   rules: Rule[];
-  ruleTypes: GeneratedRuleType[];
+  ruleTypes: readonly GeneratedRuleType[];
   registry: BlockRegistry;
 } {
   const registry = new BlockRegistry();

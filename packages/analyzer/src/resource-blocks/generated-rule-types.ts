@@ -71,8 +71,16 @@ const HAS_ROLE_RULE_TYPE: GeneratedRuleType = {
 export function resourceSpecificRuleTypes(
   registry: BlockRegistry,
   cache: BlockPhaseCache = new BlockPhaseCache(() => false),
-): GeneratedRuleType[] {
+): readonly GeneratedRuleType[] {
   const memos = cache.memos(registry);
+  const hasRoles = registry.hasRoles();
+  // The rule types depend on each block's relations and required relations only: reused while
+  // every block has the same memo, or one with no relation and no requirement either way.
+  const last = LAST_RULE_TYPES.get(cache);
+  if (last !== undefined && last.hasRoles === hasRoles && sameRelations(last.memos, memos)) {
+    LAST_RULE_TYPES.set(cache, { memos, hasRoles, ruleTypes: last.ruleTypes });
+    return last.ruleTypes;
+  }
   // Rule types are keyed by (subject, relation, object) names. Every relation declaration gives
   // a distinct key (blocks have distinct names, relations within a block too), and every key a
   // shorthand rule requires is one of them: it is built from a relation declaration found in a
@@ -86,6 +94,25 @@ export function resourceSpecificRuleTypes(
     }
   }
 
-  if (registry.hasRoles()) ruleTypes.push(HAS_ROLE_RULE_TYPE);
+  if (hasRoles) ruleTypes.push(HAS_ROLE_RULE_TYPE);
+  LAST_RULE_TYPES.set(cache, { memos, hasRoles, ruleTypes });
   return ruleTypes;
+}
+
+/** The last rule types computed with each cache, and what they were computed from. */
+const LAST_RULE_TYPES = new WeakMap<
+  BlockPhaseCache,
+  { readonly memos: readonly BlockMemo[]; readonly hasRoles: boolean; readonly ruleTypes: readonly GeneratedRuleType[] }
+>();
+
+function sameRelations(a: readonly BlockMemo[], b: readonly BlockMemo[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as BlockMemo;
+    const y = b[i] as BlockMemo;
+    if (x === y) continue;
+    const empty = (m: BlockMemo): boolean => m.relations.length === 0 && m.required.length === 0;
+    if (!empty(x) || !empty(y)) return false;
+  }
+  return true;
 }

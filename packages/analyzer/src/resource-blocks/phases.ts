@@ -217,7 +217,10 @@ export class BlockPhaseCache {
   shorthandOutput(registry: BlockRegistry): ShorthandOutput {
     const memos = this.memos(registry);
     const last = this.lastOutput;
-    if (last !== null && sameItems(last.memos, memos)) return last.output;
+    if (last !== null && sameOutputs(last.memos, memos)) {
+      this.lastOutput = { memos, output: last.output };
+      return last.output;
+    }
     // Each block's rules grouped by name (memoized per block memo): merging the groups is a copy
     // per name, not a map update per rule.
     const groups = memos.map(blockGroups);
@@ -294,6 +297,28 @@ function blockGroups(memo: BlockMemo): BlockGroups {
     BLOCK_GROUPS.set(memo, groups);
   }
   return groups;
+}
+
+/**
+ * Whether two lists of block memos give the same phase-3 output: the same memos, or memos whose
+ * UnregisteredClass errors and grouped translations are the same objects (a block re-read without
+ * a change to its shorthand rules, such as an edited `actor User {}`, keeps its translations).
+ */
+function sameOutputs(a: readonly BlockMemo[], b: readonly BlockMemo[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as BlockMemo;
+    const y = b[i] as BlockMemo;
+    if (x === y) continue;
+    if (!sameItems(x.unregistered, y.unregistered)) return false;
+    const gx = blockGroups(x);
+    const gy = blockGroups(y);
+    if (!sameItems(gx.errors, gy.errors) || !sameItems(gx.names, gy.names)) return false;
+    for (let j = 0; j < gx.lists.length; j++) {
+      if (!sameItems(gx.lists[j] as readonly Rule[], gy.lists[j] as readonly Rule[])) return false;
+    }
+  }
+  return true;
 }
 
 function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
