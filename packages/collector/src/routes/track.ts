@@ -26,6 +26,9 @@ interface TrackDeps {
   readonly bodyLimit: number;
 }
 
+/** Mixpanel's verbose answer to a stored batch, serialised once. */
+const STORED_VERBOSE = JSON.stringify({ status: 1, error: null });
+
 /** A query parameter given once (`?data=a&data=b` is refused, not a 500). */
 function param(request: FastifyRequest, name: string): string | undefined {
   const v = (request.query as Record<string, unknown>)[name];
@@ -79,7 +82,8 @@ export async function trackPlugin(app: FastifyInstance, deps: TrackDeps): Promis
     return v ? { status: 0, error: message } : "0";
   });
 
-  const handler = async (request: FastifyRequest): Promise<unknown> => {
+  /** Stores the request's batch; throws an HttpError for anything else. */
+  const store = async (request: FastifyRequest): Promise<void> => {
     const payload = payloadOf(request);
     const list = Array.isArray(payload) ? (payload as unknown[]) : [payload];
     if (list.length > MAX_BATCH_EVENTS) {
@@ -111,16 +115,13 @@ export async function trackPlugin(app: FastifyInstance, deps: TrackDeps): Promis
           : "the batch could not be stored (nothing of it was kept); retry later",
       );
     }
-    return verbose(request) ? { status: 1, error: null } : "1";
   };
 
-  app.post("/track", async (request, reply) => {
-    const r = await handler(request);
-    return reply.type(typeof r === "string" ? "text/plain" : "application/json").send(r);
-  });
+  const answer = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    await store(request);
+    return verbose(request) ? reply.type("application/json").send(STORED_VERBOSE) : reply.type("text/plain").send("1");
+  };
+  app.post("/track", answer);
   // GET stores (Mixpanel's track() sends GET); HEAD must not, so it gets no route.
-  app.get("/track", { exposeHeadRoute: false }, async (request, reply) => {
-    const r = await handler(request);
-    return reply.type(typeof r === "string" ? "text/plain" : "application/json").send(r);
-  });
+  app.get("/track", { exposeHeadRoute: false }, answer);
 }
