@@ -9,10 +9,13 @@
  */
 import type { Position } from "vscode-languageserver";
 
-/** A text with its line starts (offsets; the first is 0). */
+/**
+ * A text with its line starts (offsets; the first is 0). A typed array: a 50k-line file's table is
+ * copied on every change, and a typed array's elements are never scanned by the garbage collector.
+ */
 export interface LineStarts {
   readonly text: string;
-  readonly starts: readonly number[];
+  readonly starts: Uint32Array;
 }
 
 const CR = 13;
@@ -31,7 +34,7 @@ export function lineStartsOf(text: string): LineStarts {
     const ch = text.charCodeAt(i);
     if (ch === LF || (ch === CR && text.charCodeAt(i + 1) !== LF)) starts.push(i + 1);
   }
-  return { text, starts };
+  return { text, starts: Uint32Array.from(starts) };
 }
 
 /** The offset of an LSP position, clamped as `TextDocument.offsetAt` clamps it. */
@@ -60,15 +63,29 @@ export function spliceLineStarts(lines: LineStarts, start: number, end: number, 
   const { text: old, starts: oldStarts } = lines;
   const text = old.slice(0, start) + insert + old.slice(end);
   const delta = insert.length - (end - start);
-  const starts: number[] = [];
-  // A start p < start depends on text[p - 1] and text[p] only, both before the change.
-  let i = 0;
-  while (i < oldStarts.length && (oldStarts[i] ?? 0) < start) starts.push(oldStarts[i++] ?? 0);
-  if (starts.length === 0) starts.push(0);
-  const newEnd = start + insert.length;
-  for (let p = Math.max(1, start); p <= newEnd && p <= text.length; p++) if (startsLine(text, p)) starts.push(p);
+  // A start p < start depends on text[p - 1] and text[p] only, both before the change: kept.
+  const kept = Math.max(1, firstAtOrAfter(oldStarts, start));
   // An old start p > end depends on old[p - 1] and old[p], both after the change: it moves by delta.
-  while (i < oldStarts.length && (oldStarts[i] ?? 0) <= end) i++;
-  for (; i < oldStarts.length; i++) starts.push((oldStarts[i] ?? 0) + delta);
+  const moved = firstAtOrAfter(oldStarts, end + 1);
+  const scanned: number[] = [];
+  const newEnd = start + insert.length;
+  for (let p = Math.max(1, start); p <= newEnd && p <= text.length; p++) if (startsLine(text, p)) scanned.push(p);
+  const starts = new Uint32Array(kept + scanned.length + (oldStarts.length - moved));
+  starts.set(oldStarts.subarray(0, kept));
+  starts.set(scanned, kept);
+  let at = kept + scanned.length;
+  for (let i = moved; i < oldStarts.length; i++) starts[at++] = (oldStarts[i] ?? 0) + delta;
   return { text, starts };
+}
+
+/** Index of the first of the sorted `xs` that is ≥ x. */
+function firstAtOrAfter(xs: Uint32Array, x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((xs[mid] ?? 0) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -41,6 +41,6 @@ describe("line starts across changes", () => {
   it("joins a CR and an LF inserted after it into one line end", () => {
     const lines = spliceLineStarts(lineStartsOf("a\rb"), 2, 2, "\n");
     expect(lines.text).toBe("a\r\nb");
-    expect(lines.starts).toEqual([0, 3]);
+    expect([...lines.starts]).toEqual([0, 3]);
   });
 });
