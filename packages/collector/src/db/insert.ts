@@ -50,45 +50,46 @@ const COLUMN_KINDS = COLUMNS.map((c) => KINDS[c.sqlType]);
 /** The width of an encoded event: one value per stored column. */
 export const ROW_WIDTH = COLUMNS.length;
 
-/** One event's JSON array of column values. */
-function encodeRow(p: EventProperties, index: number): string {
-  let out = "[";
+/** One event's JSON array of column values, as parts of the batch's text (joined once). */
+function encodeRow(p: EventProperties, index: number, out: string[]): void {
   for (let j = 0; j < ROW_WIDTH; j++) {
     const v = p[PROPERTY_NAMES[j]!];
-    if (j > 0) out += ",";
+    let text: string;
     switch (COLUMN_KINDS[j]) {
       case 0:
-        if (v === undefined) out += "0";
+        if (v === undefined) text = "0";
         // A value the database would refuse must be refused now: once in the inbox, a batch is
         // acknowledged, and a row that could not be materialised would block every one after it.
-        else if (typeof v === "number" && Number.isFinite(v)) out += String(v);
+        else if (typeof v === "number" && Number.isFinite(v)) text = String(v);
         else throw new UnstorableEvent(`event ${index}: ${PROPERTY_NAMES[j]!} is not a finite number`);
         break;
       case 1:
-        out += v === true ? "1" : "0";
+        text = v === true ? "1" : "0";
         break;
       case 2:
-        out += JSON.stringify(encodeSet(Array.isArray(v) ? (v as string[]) : []));
+        text = JSON.stringify(encodeSet(Array.isArray(v) ? (v as string[]) : []));
         break;
       default:
-        out += typeof v === "string" ? JSON.stringify(v) : '""';
+        text = typeof v === "string" ? JSON.stringify(v) : '""';
     }
+    out.push(j === 0 ? `[${text}` : text);
   }
-  return `${out}]`;
+  out[out.length - 1] += "]";
 }
 
 /**
  * A batch's stored form: a JSON array holding, per event, the array of its column values in
- * `COLUMNS` order (written directly, without building the arrays first). Throws
- * `UnstorableEvent` for a value its column cannot hold.
+ * `COLUMNS` order, written directly. Throws `UnstorableEvent` for a value its column cannot
+ * hold. The text is made by one `join`, so it is a flat string: a string built by `+=` is a
+ * rope, which `postMessage` clones ten times slower (2 ms for a message of 14 batches).
  */
 export function encodeEvents(events: readonly ValidEvent[]): string {
-  let out = "[";
-  for (let i = 0; i < events.length; i++) {
-    if (i > 0) out += ",";
-    out += encodeRow(events[i]!.properties, i);
-  }
-  return `${out}]`;
+  const out: string[] = [];
+  for (let i = 0; i < events.length; i++) encodeRow(events[i]!.properties, i, out);
+  if (out.length === 0) return "[]";
+  out[0] = `[${out[0]!}`;
+  out[out.length - 1] += "]";
+  return out.join(",");
 }
 
 /**

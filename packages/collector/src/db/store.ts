@@ -37,8 +37,11 @@ const ROLLUP_CHUNK = 20_000;
 const GROUP_MAX_EVENTS = 5_000;
 /** Events per inbox materialisation step (one transaction). */
 const MATERIALISE_CHUNK = 5_000;
-/** Inbox events past which the writer materialises some on its own, between groups. */
-const INBOX_HIGH_WATER = 20_000;
+/**
+ * Inbox events past which the writer materialises some on its own, between groups: a bound on
+ * what a read may have to materialise first, ~10 s of a flood at 5 000 events/s.
+ */
+const INBOX_HIGH_WATER = 50_000;
 
 /** Settings of a `Store` (tests and benchmarks; the defaults serve). */
 export interface StoreOptions {

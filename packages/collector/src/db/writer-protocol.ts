@@ -37,9 +37,10 @@ export interface GroupStats {
 }
 
 /**
- * The answer to one request, with the writer's group-commit figures at that moment. The main
- * thread posts the requests of one turn of its event loop as one message (an array), so that
- * batches that arrived together reach the writer together.
+ * The answer to one request, with the writer's group-commit figures at that moment. Both sides
+ * post arrays: the main thread the requests gathered while the writer held two messages (or of
+ * one turn of its loop), so that batches that arrived together reach the writer together; the
+ * writer the answers of one turn of its loop (a group's batches are answered together).
  */
 export type WriterResponse = {
   readonly id: number;
