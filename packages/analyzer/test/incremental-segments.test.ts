@@ -12,10 +12,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compareCodePoints } from "../src/code-points.js";
 import type { LoadOptions } from "../src/environment.js";
-import { diagnosticLoad, type LoadResult } from "../src/load.js";
+import { diagnosticLoad } from "../src/load.js";
 import { parseFile } from "../src/parser.js";
 import { Policy, publishDiagnostics } from "../src/policy.js";
-import { ruleToPolar } from "../src/printer.js";
+import { loadShape } from "./load-shape.js";
 
 const NAME = "big.polar";
 
@@ -87,19 +87,6 @@ function applyItemEdit(items: string[], e: ItemEdit): void {
   else if (items.length > 0 && e.op === "replace") items[at] = (ITEM_KINDS[e.kind] as (n: number) => string)(e.n);
 }
 
-function shape(load: LoadResult): unknown {
-  return {
-    stage: load.stage,
-    rules: [...load.rules].map(([name, rules]) => [name, rules.map(ruleToPolar)]),
-    ruleTypes: [...load.ruleTypes].map(([name, types]) => [
-      name,
-      types.map((t) => `${t.required ? "required " : ""}${ruleToPolar(t.rule)}`),
-    ]),
-    blocks: load.blocks.allBlocks.map((b) => b.name),
-    inlineQueries: load.inlineQueries.length,
-  };
-}
-
 function expectFresh(policy: Policy, text: string, where: string): void {
   const file = { name: NAME, text };
   const fresh = parseFile(file);
@@ -109,7 +96,7 @@ function expectFresh(policy: Policy, text: string, where: string): void {
     // The published diagnostics first: in the editor view they come from a loader that never makes the dropped kinds.
     const actual = policy.analyze(options);
     expect(actual.diagnostics, at).toEqual(publishDiagnostics(expected.diagnostics, options.environment));
-    expect(shape(actual.load), at).toEqual(shape(expected));
+    expect(loadShape(actual.load), at).toEqual(loadShape(expected));
     expect(actual.all, at).toEqual(expected.diagnostics);
   }
 }
@@ -160,7 +147,7 @@ describe("per-segment summaries equal a fresh load", () => {
             const at = `step ${step} ${JSON.stringify(options)}`;
             expect(actual.diagnostics, at).toEqual(publishDiagnostics(expected.diagnostics, options.environment));
             expect(actual.all, at).toEqual(expected.diagnostics);
-            expect(shape(actual.load), at).toEqual(shape(expected));
+            expect(loadShape(actual.load), at).toEqual(loadShape(expected));
           }
         });
       }),

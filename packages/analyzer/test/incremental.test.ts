@@ -12,10 +12,9 @@ import { describe, expect, it } from "vitest";
 import { generateRbacPolicy } from "../../../bench/lib/rbac.mjs";
 import { compareCodePoints } from "../src/code-points.js";
 import type { LoadOptions } from "../src/environment.js";
-import { diagnosticLoad, type LoadResult } from "../src/load.js";
+import { diagnosticLoad } from "../src/load.js";
 import { parseFile } from "../src/parser.js";
 import { Policy, publishDiagnostics } from "../src/policy.js";
-import { ruleToPolar } from "../src/printer.js";
 import {
   applyMutations,
   CLASS_NAMES,
@@ -25,6 +24,7 @@ import {
   polarPolicy,
   roughTokens,
 } from "./generators.js";
+import { loadShape } from "./load-shape.js";
 
 const SEED = 20240611;
 const RBAC = generateRbacPolicy(160, 4);
@@ -173,19 +173,6 @@ function applyEdit(files: Map<string, string>, e: Edit, fresh: () => string): vo
   }
 }
 
-/** What must agree between two loads besides the diagnostics. */
-function shape(load: LoadResult): unknown {
-  return {
-    stage: load.stage,
-    rules: [...load.rules].map(([name, rules]) => [name, rules.map(ruleToPolar)]),
-    ruleTypes: [...load.ruleTypes].map(([name, types]) => [
-      name,
-      types.map((t) => `${t.required ? "required " : ""}${ruleToPolar(t.rule)}`),
-    ]),
-    loadedFiles: load.loadedFiles.map((f) => f.name),
-  };
-}
-
 /** Applies the edits one by one, checking every view after each. */
 function checkSequence(initial: readonly { name: string; text: string }[], edits: readonly Edit[]): void {
   const files = new Map(initial.map((f) => [f.name, f.text]));
@@ -208,7 +195,7 @@ function checkSequence(initial: readonly { name: string; text: string }[], edits
       const where = `step ${step}, view ${JSON.stringify(options)}`;
       expect(actual.all, where).toEqual(expected.diagnostics);
       expect(actual.diagnostics, where).toEqual(publishDiagnostics(expected.diagnostics, options.environment));
-      expect(shape(actual.load), where).toEqual(shape(expected));
+      expect(loadShape(actual.load), where).toEqual(loadShape(expected));
     }
   };
   sync();
