@@ -1,16 +1,15 @@
 /**
  * The connections of the ClickHouse backend (the official `@clickhouse/client`, over HTTP): one
- * to the entry point (writes and cluster-wide reads through the `Distributed` table) and one per
- * shard (DDL, per-user figures).
+ * to the entry point (cluster-wide reads through the `Distributed` table) and one per shard (DDL,
+ * each shard's writes, per-user figures).
  */
 import { createClient, type ClickHouseClient } from "@clickhouse/client";
 import type { ClickHouseTarget } from "./url.js";
 
 /** Settings of every query. */
 const SETTINGS = {
-  // A batch is acknowledged once every shard has its rows (not queued on the entry point).
-  insert_distributed_sync: 1,
-  // Long reads (dashboards over 100M events) keep the connection alive with progress headers.
+  // Nothing is inserted through the Distributed table (`writer.ts` writes to each shard), so no
+  // insert_distributed_sync. Long reads (dashboards over 100M events) keep the connection alive with progress headers.
   send_progress_in_http_headers: 1,
   http_headers_progress_interval_ms: "10000",
 } as const;
