@@ -25,6 +25,7 @@ import type { Fields, Line, Parameter, Production, Rule, SourceFile, SourceInfo,
 import { ITEM_ENDS, parseFile, parseItems, type ParseResult } from "./parser.js";
 import { ok } from "./result.js";
 import { FILE_SPANS, FileSpans, spansOf } from "./spans.js";
+import { lowerBound, upperBound } from "./sorted.js";
 
 /** Characters compared at once when looking for the common prefix and suffix of two texts. */
 const CHUNK = 65536;
@@ -106,30 +107,6 @@ export function materialize(file: SourceFile, lines: readonly Line[]): Line[] {
   const out = new Relocation(file, spans).lines(lines);
   ITEM_ENDS.set(out, ITEM_ENDS.get(lines) ?? []);
   return out;
-}
-
-/** Number of entries of the sorted `xs` that are ≤ x. */
-function upperBound(xs: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((xs[mid] ?? 0) <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Index of the first entry of the sorted `xs` that is ≥ x. */
-function lowerBound(xs: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((xs[mid] ?? 0) < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Copies parsed lines into their snapshot's file, each offset placed by the snapshot's table. */

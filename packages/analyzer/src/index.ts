@@ -31,6 +31,7 @@ export type { LoadResult, LoadSource } from "./load.js";
 export { diagnosticLoad } from "./load.js";
 export type { Position, Range } from "./positions.js";
 export { LineIndex, lineIndexOf } from "./positions.js";
+export { lowerBound, upperBound } from "./sorted.js";
 export type { Span } from "./spans.js";
 export { FileSpans, spansOf } from "./spans.js";
 export { materialize } from "./incremental-parse.js";

@@ -20,6 +20,7 @@
 import type { Line, SourceFile, SourceInfo } from "./ast.js";
 import type { DiagnosticContext } from "./diagnostics.js";
 import { ITEM_ENDS } from "./parser.js";
+import { upperBound } from "./sorted.js";
 
 /** A start/end pair of UTF-16 offsets. */
 export interface Span {
@@ -84,15 +85,8 @@ export class FileSpans {
     const items = this.generations.get(file);
     if (items === undefined) return 0;
     // The item holding `at`: the first whose end lies after it (a term ends before its item does).
-    const ends = items.ends;
-    let lo = 0;
-    let hi = ends.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((ends[mid] ?? 0) <= at) lo = mid + 1;
-      else hi = mid;
-    }
-    return items.shifts[lo] ?? 0;
+    // (Past the last end: the last item.)
+    return items.shifts[Math.min(upperBound(items.ends, at), items.ends.length - 1)] ?? 0;
   }
 
   /** Whether a term's source belongs to this snapshot (its own file or one of its generations). */

@@ -7,6 +7,7 @@
  * Lines end at "\n", "\r\n" or a lone "\r", as `TextDocument` counts them; {@link offsetAt}
  * clamps exactly as `TextDocument.offsetAt` does, so the two always agree.
  */
+import { lowerBound } from "@polar-ide/analyzer";
 import type { Position } from "vscode-languageserver";
 
 /**
@@ -64,9 +65,9 @@ export function spliceLineStarts(lines: LineStarts, start: number, end: number, 
   const text = old.slice(0, start) + insert + old.slice(end);
   const delta = insert.length - (end - start);
   // A start p < start depends on text[p - 1] and text[p] only, both before the change: kept.
-  const kept = Math.max(1, firstAtOrAfter(oldStarts, start));
+  const kept = Math.max(1, lowerBound(oldStarts, start));
   // An old start p > end depends on old[p - 1] and old[p], both after the change: it moves by delta.
-  const moved = firstAtOrAfter(oldStarts, end + 1);
+  const moved = lowerBound(oldStarts, end + 1);
   const scanned: number[] = [];
   const newEnd = start + insert.length;
   for (let p = Math.max(1, start); p <= newEnd && p <= text.length; p++) if (startsLine(text, p)) scanned.push(p);
@@ -76,16 +77,4 @@ export function spliceLineStarts(lines: LineStarts, start: number, end: number, 
   let at = kept + scanned.length;
   for (let i = moved; i < oldStarts.length; i++) starts[at++] = (oldStarts[i] ?? 0) + delta;
   return { text, starts };
-}
-
-/** Index of the first of the sorted `xs` that is ≥ x. */
-function firstAtOrAfter(xs: Uint32Array, x: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((xs[mid] ?? 0) < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
