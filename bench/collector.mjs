@@ -25,7 +25,7 @@ import autocannon from "autocannon";
 import { openDb, Store, summary, dashboardData, sharedDashboard } from "../packages/collector/dist/index.js";
 import { COLUMNS } from "../packages/collector/dist/db/columns.js";
 import { clickhouseQueries, ingestProfile, startClickHouseCluster } from "./lib/clickhouse.mjs";
-import { freePort } from "./lib/free-port.mjs";
+import { freePort } from "@polar-ide/testing";
 import { startPostgres } from "./lib/postgres.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

@@ -7,7 +7,7 @@
 // migration 1's DEFAULT (which costs ~200 µs per row on 18.16: 10M events would take hours).
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { freePort } from "./free-port.mjs";
+import { freePort } from "@polar-ide/testing";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -2,7 +2,7 @@
 // durable commits (fsync on).
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { freePort } from "./free-port.mjs";
+import { freePort } from "@polar-ide/testing";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll } from "vitest";
-import { freePort } from "./free-port.js";
+import { freePort } from "@polar-ide/testing";
 
 /** The at-rest settings the README tells operators to install on every shard (`config.d/`). */
 const SHIPPED_CONFIG = fileURLToPath(new URL("../clickhouse/polar.xml", import.meta.url));

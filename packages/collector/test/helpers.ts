@@ -22,7 +22,7 @@ import { afterAll, beforeAll } from "vitest";
 import { openDb, Store } from "../src/index.js";
 import { LIVE, SCRATCH, SHARED, setTables } from "../src/db/rollup-sql.js";
 import { startClickHouse, withClickHouse, type ClickHouseCluster } from "./clickhouse-harness.js";
-import { freePort } from "./free-port.js";
+import { freePort } from "@polar-ide/testing";
 
 export const EXAMPLE = JSON.parse(
   readFileSync(new URL("../../../examples/telemetry/diagnostic_load.json", import.meta.url), "utf8"),

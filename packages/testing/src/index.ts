@@ -3,3 +3,4 @@ export * from "./corpus.js";
 export * from "./chromium.js";
 export * from "./random-edits.js";
 export * from "./big-policy.js";
+export * from "./free-port.js";

@@ -2,7 +2,6 @@
 // it starts (each in its own process group, stopped at the end).
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import { createServer } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -71,15 +70,7 @@ export async function stopAll(which = () => true) {
   }
 }
 
-export function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "@polar-ide/testing";
 
 export function sortKeys(o) {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
