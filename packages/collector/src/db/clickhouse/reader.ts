@@ -1,10 +1,11 @@
 /**
- * Reading one set (live or shared) from the ClickHouse cluster. The per-key figures and the
- * per-code distributions are computed at read time from the events (no rollup tables: the first
- * read after a change scans the events, see the README's measurements) and kept as a snapshot
- * until the events change; the union and complement lookups the suppression asks for, and the
- * trends' queries, run as queries whose answers are kept with the snapshot. Summed figures read
- * each `$insert_id` once (`uniqueEvents`); distinct counts are indifferent to repeats.
+ * Reading one set (live or shared) from the ClickHouse cluster. The per-key figures, the
+ * per-code distributions and the suppression's lookups read the newest generation of rolled-up
+ * complete days (`rollup.ts`) where one covers part of the set, merged per user with the set's
+ * other events (today's, for the live set), or the events alone otherwise; the trends read the
+ * events. What is computed is kept as a snapshot until the events change, and the lookups'
+ * and the trends' answers with it. Summed figures read each `$insert_id` once (`uniqueEvents`,
+ * `Source.rest`); distinct counts are indifferent to repeats.
  */
 import type { ClickHouseClient } from "@clickhouse/client";
 import type {
@@ -20,9 +21,8 @@ import type {
 import { n, percentile } from "../queries.js";
 import { rows } from "./client.js";
 import type { Grain } from "../trend-sql.js";
+import type { Generation } from "./rollup.js";
 import { CELLS, CELL_COLUMNS, bind, bindDay, uniqueEvents } from "./sql.js";
-
-const UNIQUE_CELLS = (where: string): string => uniqueEvents(where, CELL_COLUMNS);
 
 /** One key's figures. */
 interface KeyFigures {
@@ -44,6 +44,7 @@ export interface Snapshot {
  * or trends again runs no query over the events.
  */
 export interface SetState {
+  readonly source: Source;
   readonly snapshot: Promise<Snapshot>;
   readonly lookups: Map<string, Promise<Record<string, unknown>[][]>>;
 }
@@ -61,19 +62,71 @@ async function onShards(cluster: Cluster, query: string): Promise<Record<string,
   return Promise.all(cluster.shards.map((s) => rows(s, query)));
 }
 
-/** Computes the snapshot of the events matching `where`. */
-export async function computeSnapshot(cluster: Cluster, where: string): Promise<Snapshot> {
-  const keyQuery = `SELECT dim, key, uniqExact(distinct_id) AS users, sum(value) AS total, count() AS events
-FROM ${UNIQUE_CELLS(where)} ${CELLS} GROUP BY dim, key`;
-  const histQuery = `SELECT key, total AS value, count() AS users FROM (
-SELECT key, distinct_id, sum(value) AS total FROM ${UNIQUE_CELLS(`${where} AND has(cell_dim, 'code')`)} ${CELLS} WHERE dim = 'code' GROUP BY key, distinct_id
-) GROUP BY key, value`;
+/**
+ * Where a set's figures come from: a generation of rolled-up days (`rollup.ts`), if one covers
+ * part of the set, and the set's other events.
+ */
+export interface Source {
+  /** The set's events (a condition on `events_local`/`events` columns): what trends read. */
+  readonly where: string;
+  /** The rolled tables and the last day they cover, or null. */
+  readonly rolled: Generation | null;
+  /**
+   * The set's events not in `rolled` (all of them without it), minus those whose `$insert_id`
+   * the rolled days hold: what summed figures add to the rolled ones. Two copies of an event
+   * exist only where two deliveries raced past the insert-time lookup (`writer.ts`), seconds
+   * apart, so on the same day or on two consecutive ones: a copy after the rolled days can
+   * only repeat one on their last day, which is all this looks up.
+   */
+  readonly rest: string;
+  /** The same events, repeats included: what distinct counts read. */
+  readonly restAny: string;
+  /** The cluster's name (for `cluster()` over every shard's rolled workspaces). */
+  readonly cluster: string;
+}
+
+/** The source of the events matching `where`, with `rolled` covering part of them (or none). */
+export function sourceOf(where: string, rolled: Generation | null, cluster: string): Source {
+  if (rolled === null) return { where, rolled, rest: where, restAny: where, cluster };
+  const last = bindDay(rolled.through);
+  const restAny = `${where} AND day > ${last}`;
+  return {
+    where,
+    rolled,
+    restAny,
+    rest: `${restAny} AND insert_id NOT IN (SELECT insert_id FROM events_local WHERE day = ${last})`,
+    cluster,
+  };
+}
+
+/**
+ * Per (dim, key, user) of a shard: events and summed value (`e`, `t`), over the rolled days and
+ * the set's other events, restricted to the cells matching `cells` (a condition on `dim` and
+ * `key`).
+ */
+function userCells(source: Source, cells = "1 = 1"): string {
+  const fresh = `SELECT dim, key, distinct_id, toUInt64(1) AS e, value AS t FROM ${uniqueEvents(source.rest, CELL_COLUMNS)} ${CELLS} WHERE ${cells}`;
+  if (source.rolled === null) return fresh;
+  return `SELECT dim, key, distinct_id, events AS e, total AS t FROM ${source.rolled.users} WHERE ${cells}
+UNION ALL ${fresh}`;
+}
+
+/** Computes the snapshot of a set's events. */
+export async function computeSnapshot(cluster: Cluster, source: Source): Promise<Snapshot> {
+  // One pass: per user and cell, then per cell (and, for codes, per user total: the histogram).
+  const keyQuery = `SELECT dim, key, if(dim = 'code', t, 0) AS v, count() AS users, sum(e) AS events, sum(t) AS total FROM (
+SELECT dim, key, distinct_id, sum(e) AS e, sum(t) AS t FROM (${userCells(source)}) GROUP BY dim, key, distinct_id
+) GROUP BY dim, key, v`;
   // A workspace folder could (in hostile data) appear under users of two shards: count it once.
-  const workspaceQuery = `SELECT dim, key, uniqExact(workspace_folder) AS workspaces
-FROM events ${CELLS} WHERE ${where} AND (dim = 'all' OR dim = 'code') GROUP BY dim, key`;
-  const [perShardKeys, perShardHist, workspaces] = await Promise.all([
+  const freshWorkspaces = `SELECT dim, key, workspace_folder FROM events ${CELLS} WHERE ${source.restAny} AND (dim = 'all' OR dim = 'code')`;
+  const workspaceQuery = `SELECT dim, key, uniqExact(workspace_folder) AS workspaces FROM (${
+    source.rolled === null
+      ? freshWorkspaces
+      : `SELECT dim, key, workspace_folder FROM cluster('${source.cluster}', currentDatabase(), '${source.rolled.workspaces}')
+UNION ALL ${freshWorkspaces}`
+  }) GROUP BY dim, key`;
+  const [perShardKeys, workspaces] = await Promise.all([
     onShards(cluster, keyQuery),
-    onShards(cluster, histQuery),
     rows(cluster.entry, workspaceQuery),
   ]);
   const keys = new Map<string, Map<string, KeyFigures>>();
@@ -85,24 +138,21 @@ FROM events ${CELLS} WHERE ${where} AND (dim = 'all' OR dim = 'code') GROUP BY d
     return f;
   };
   // A user's events all live on one shard: users, totals and events add up over shards.
+  const byValue = new Map<string, Map<number, number>>();
   for (const shard of perShardKeys) {
     for (const r of shard) {
       const f = cell(String(r.dim), String(r.key));
       f.users += n(r.users);
       f.total += n(r.total);
       f.events += n(r.events);
-    }
-  }
-  for (const r of workspaces) cell(String(r.dim), String(r.key)).workspaces = n(r.workspaces);
-  const byValue = new Map<string, Map<number, number>>();
-  for (const shard of perShardHist) {
-    for (const r of shard) {
+      if (String(r.dim) !== "code") continue;
       const key = String(r.key);
       let m = byValue.get(key);
       if (m === undefined) byValue.set(key, (m = new Map()));
-      m.set(n(r.value), (m.get(n(r.value)) ?? 0) + n(r.users));
+      m.set(n(r.v), (m.get(n(r.v)) ?? 0) + n(r.users));
     }
   }
+  for (const r of workspaces) cell(String(r.dim), String(r.key)).workspaces = n(r.workspaces);
   const hist = new Map<string, { value: number; users: number }[]>();
   for (const [key, m] of byValue) {
     hist.set(
@@ -237,34 +287,43 @@ export class ClickHouseReader implements RollupReader {
     return out;
   }
 
-  private async distinct(column: "distinct_id" | "workspace_folder", cells: readonly CellRef[]): Promise<number> {
+  async unionUsers(cells: readonly CellRef[]): Promise<number> {
     if (cells.length === 0) return 0;
+    const { source } = await this.current();
+    const rolled =
+      source.rolled === null ? "" : `SELECT distinct_id FROM ${source.rolled.users} WHERE ${anyCell(cells)} UNION ALL `;
+    // A user's events all live on one shard: the shards' counts add up.
+    const perShard = await this.lookup(
+      "shards",
+      `SELECT uniqExact(distinct_id) AS n FROM (${rolled}SELECT distinct_id FROM events_local WHERE ${source.restAny} AND ${hasAnyCell(cells)})`,
+    );
+    return perShard.reduce((sum, r) => sum + n(r[0]?.n), 0);
+  }
+
+  async unionWorkspaces(cells: readonly CellRef[]): Promise<number> {
+    if (cells.length === 0) return 0;
+    const { source } = await this.current();
+    const rolled =
+      source.rolled === null
+        ? ""
+        : `SELECT workspace_folder FROM cluster('${source.cluster}', currentDatabase(), '${source.rolled.workspaces}') WHERE ${anyCell(cells)} UNION ALL `;
     const [answer] = await this.lookup(
       "entry",
-      `SELECT uniqExact(${column}) AS n FROM events WHERE ${this.where} AND ${hasAnyCell(cells)}`,
+      `SELECT uniqExact(workspace_folder) AS n FROM (${rolled}SELECT workspace_folder FROM events WHERE ${source.restAny} AND ${hasAnyCell(cells)})`,
     );
-    const r = answer?.[0];
-    return n(r?.n);
-  }
-
-  unionUsers(cells: readonly CellRef[]): Promise<number> {
-    return this.distinct("distinct_id", cells);
-  }
-
-  unionWorkspaces(cells: readonly CellRef[]): Promise<number> {
-    return this.distinct("workspace_folder", cells);
+    return n(answer?.[0]?.n);
   }
 
   async usersAlsoOutside(cell: CellRef, limit: number): Promise<number> {
-    const inCell = hasAnyCell([cell]);
+    const { source } = await this.current();
     const cap = Math.max(1, Math.floor(limit));
-    // Per user of the cell: their events, and those in the cell (no unpivot: an event is in
-    // the cell or not).
+    const inCell = `dim = ${bind(cell.dim)} AND key = ${bind(cell.key)}`;
+    // Per user of the cell: their events (those of the cell `all`), and those in the cell.
     const counts = await this.lookup(
       "shards",
       `SELECT count() AS n FROM (
-SELECT distinct_id, count() AS everywhere, countIf(${inCell}) AS inside
-FROM ${UNIQUE_CELLS(`${this.where} AND distinct_id IN (SELECT distinct_id FROM events_local WHERE ${this.where} AND ${inCell})`)}
+SELECT distinct_id, sumIf(e, dim = 'all') AS everywhere, sumIf(e, ${inCell}) AS inside
+FROM (${userCells(source, `(dim = 'all' OR (${inCell}))`)})
 GROUP BY distinct_id HAVING inside > 0 AND inside < everywhere LIMIT ${cap})`,
     );
     return Math.min(

@@ -13,7 +13,9 @@ import type { EventStore, RollupReader } from "../backend.js";
 import { n } from "../queries.js";
 import { connect, rows } from "./client.js";
 import { CLICKHOUSE_MIGRATIONS, LATEST_CLICKHOUSE_MIGRATION, ddl } from "./migrations.js";
-import { ClickHouseReader, computeSnapshot, type Cluster, type SetState } from "./reader.js";
+import { addDays } from "../trend-sql.js";
+import { ClickHouseReader, computeSnapshot, sourceOf, type Cluster, type SetState } from "./reader.js";
+import { buildGeneration, currentGeneration, dropGenerations, partitionStates } from "./rollup.js";
 import { discoverShards, type ShardMap } from "./shard.js";
 import { bind, bindDay, uniqueEvents } from "./sql.js";
 import { parseClickHouseUrl, type ClickHouseTarget } from "./url.js";
@@ -110,31 +112,21 @@ export class ClickHouseStore implements EventStore {
   }
 
   /**
-   * What the events are now: per shard and day partition, the newest block number and the rows.
-   * A stored batch is a new block, a purge drops partitions; a background merge changes
-   * neither (unless it collapses a retried event, which is a change).
+   * The state of a set for the events as they are now: cached until they change. What the
+   * events are: per shard and day partition, the newest block number and the rows (a stored
+   * batch is a new block, a purge drops partitions; a background merge changes neither, unless
+   * it collapses a retried event, which is a change), and which generation of rolled-up days
+   * (`rollup.ts`) covers a part of the set: the newest one with unchanged partitions, covering
+   * no day after `latest` (null: any).
    */
-  private async fingerprint(): Promise<string> {
-    const perShard = await Promise.all(
-      this.cluster.shards.map((s) =>
-        rows(
-          s,
-          `SELECT partition_id, max(max_block_number) AS block, sum(rows) AS rows FROM system.parts
-WHERE database = currentDatabase() AND table = 'events_local' AND active GROUP BY partition_id ORDER BY partition_id`,
-        ),
-      ),
-    );
-    return perShard
-      .map((list) => list.map((r) => `${String(r.partition_id)}:${String(r.block)}:${String(r.rows)}`).join(","))
-      .join(";");
-  }
-
-  /** The state of a set for the events as they are now: cached until they change. */
-  private async snapshot(name: string, where: string): Promise<SetState> {
-    const fingerprint = await this.fingerprint();
+  private async snapshot(name: string, where: string, latest: string | null): Promise<SetState> {
+    const states = await partitionStates(this.cluster.shards);
+    const rolled = await currentGeneration(this.cluster.shards, states, latest);
+    const fingerprint = `${JSON.stringify(states)}|${rolled?.users ?? ""}`;
     const cached = this.cache.get(name);
     if (cached !== undefined && cached.fingerprint === fingerprint) return cached.state;
-    const state: SetState = { snapshot: computeSnapshot(this.cluster, where), lookups: new Map() };
+    const source = sourceOf(where, rolled, this.target.cluster);
+    const state: SetState = { source, snapshot: computeSnapshot(this.cluster, source), lookups: new Map() };
     this.cache.set(name, { fingerprint, state });
     state.snapshot.catch(() => {
       if (this.cache.get(name)?.state === state) this.cache.delete(name);
@@ -146,26 +138,41 @@ WHERE database = currentDatabase() AND table = 'events_local' AND active GROUP B
 
   async refresh(): Promise<number> {
     await (
-      await this.snapshot("live", "1 = 1")
+      await this.snapshot("live", "1 = 1", null)
     ).snapshot;
     return 0;
   }
 
+  /**
+   * Rolls up the complete days (every day before `today`) unless the newest generation covers
+   * them already and is unchanged, then computes the shared set's state.
+   */
   async refreshShared(today: string): Promise<number> {
+    const through = addDays(today, -1);
+    bindDay(through);
+    const states = await partitionStates(this.cluster.shards);
+    const last = through.replaceAll("-", "");
+    const rolled = await currentGeneration(this.cluster.shards, states, through);
+    if (rolled?.through !== through && states.some((list) => list.some((p) => p.id <= last))) {
+      await buildGeneration(this.cluster.shards, through);
+    }
     this.sharedDay = today;
     await (
-      await this.snapshot(`shared:${today}`, `day < ${bindDay(today)}`)
+      await this.snapshot(`shared:${today}`, `day < ${bindDay(today)}`, through)
     ).snapshot;
     return 0;
   }
 
   live(): RollupReader {
-    return new ClickHouseReader(this.cluster, "1 = 1", () => this.snapshot("live", "1 = 1"));
+    return new ClickHouseReader(this.cluster, "1 = 1", () => this.snapshot("live", "1 = 1", null));
   }
 
   shared(): RollupReader {
-    const where = `day < ${bindDay(this.sharedDay === "" ? "1970-01-01" : this.sharedDay)}`;
-    return new ClickHouseReader(this.cluster, where, () => this.snapshot(`shared:${this.sharedDay}`, where));
+    const today = this.sharedDay === "" ? "1970-01-01" : this.sharedDay;
+    const where = `day < ${bindDay(today)}`;
+    return new ClickHouseReader(this.cluster, where, () =>
+      this.snapshot(`shared:${this.sharedDay}`, where, addDays(today, -1)),
+    );
   }
 
   /**
@@ -190,6 +197,8 @@ WHERE database = currentDatabase() AND table = 'events_local' AND active GROUP B
         await shard.command({ query: `ALTER TABLE events_local DROP PARTITION '${day}'` });
       }
     }
+    // Every generation of rolled-up days holds the purged days (their users' ids): gone too.
+    await dropGenerations(this.cluster.shards, null);
     await this.compact();
     return deleted;
   }
