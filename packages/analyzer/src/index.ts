@@ -30,7 +30,7 @@ export { parseFile, MAX_NESTING } from "./parser.js";
 export type { LoadResult, LoadSource } from "./load.js";
 export { diagnosticLoad } from "./load.js";
 export type { Position, Range } from "./positions.js";
-export { LineIndex, lineIndexOf } from "./positions.js";
+export { LineIndex, lineIndexOf, lineStartOffsets } from "./positions.js";
 export { lowerBound, upperBound } from "./sorted.js";
 export type { Span } from "./spans.js";
 export { FileSpans, spansOf } from "./spans.js";

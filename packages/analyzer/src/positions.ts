@@ -13,21 +13,26 @@ export interface Range {
   readonly end: Position;
 }
 
+/**
+ * The offset of every line start of `text` (the first is 0): a line ends at "\n", at "\r\n" or at
+ * a lone "\r". The one line-start scan, shared by {@link LineIndex} and the language server's
+ * line starts (which clamp offsets as `TextDocument` does, differently from {@link LineIndex.offset}).
+ */
+export function lineStartOffsets(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
+  }
+  return starts;
+}
+
 /** Line-start table of one text, built once and queried in O(log lines). */
 export class LineIndex {
-  private readonly starts: number[];
+  private readonly starts: readonly number[];
 
   constructor(private readonly text: string) {
-    const starts = [0];
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10) starts.push(i + 1);
-      else if (c === 13) {
-        if (text.charCodeAt(i + 1) === 10) i++;
-        starts.push(i + 1);
-      }
-    }
-    this.starts = starts;
+    this.starts = lineStartOffsets(text);
   }
 
   /** Position of a UTF-16 offset (clamped to the text). */

@@ -7,7 +7,7 @@
  * Lines end at "\n", "\r\n" or a lone "\r", as `TextDocument` counts them; {@link offsetAt}
  * clamps exactly as `TextDocument.offsetAt` does, so the two always agree.
  */
-import { lowerBound } from "@polar-ide/analyzer";
+import { lineStartOffsets, lowerBound } from "@polar-ide/analyzer";
 import type { Position } from "vscode-languageserver";
 
 /**
@@ -30,12 +30,7 @@ function startsLine(text: string, p: number): boolean {
 
 /** The line starts of a whole text. */
 export function lineStartsOf(text: string): LineStarts {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (ch === LF || (ch === CR && text.charCodeAt(i + 1) !== LF)) starts.push(i + 1);
-  }
-  return { text, starts: Uint32Array.from(starts) };
+  return { text, starts: Uint32Array.from(lineStartOffsets(text)) };
 }
 
 /** The offset of an LSP position, clamped as `TextDocument.offsetAt` clamps it. */
