@@ -163,6 +163,10 @@ const RES_WORD_TEXT: Partial<Record<T, string>> = {
   [T.Matches]: "matches",
 };
 
+/** The two Boolean values: values are immutable, so every Boolean term shares one of them. */
+const TRUE: Value = { type: "Boolean", value: true };
+const FALSE: Value = { type: "Boolean", value: false };
+
 /** Thrown inside the parser only; `parseFile` turns it into a diagnostic. */
 class Failure {
   constructor(readonly diagnostic: Diagnostic) {}
@@ -175,6 +179,13 @@ class Parser {
   /** End offset of the last consumed token. */
   private prevEnd = 0;
   private depth = 0;
+  /**
+   * Symbol and string values of this parse by name: values are immutable, so every occurrence of
+   * a name shares one value object (and one name string) instead of keeping its own. Most terms
+   * of a policy are such leaves, and a load keeps every term it parsed.
+   */
+  private readonly variables = new Map<string, Value>();
+  private readonly strings = new Map<string, Value>();
 
   constructor(
     private readonly file: SourceFile,
@@ -296,6 +307,26 @@ class Parser {
     return { value, source: { kind: "parser", file: this.file, start, end } };
   }
 
+  /** The (shared) Variable value of `name`. */
+  private variable(name: string): Value {
+    let v = this.variables.get(name);
+    if (v === undefined) {
+      v = { type: "Variable", name };
+      this.variables.set(name, v);
+    }
+    return v;
+  }
+
+  /** The (shared) String value of `value`. */
+  private string(value: string): Value {
+    let v = this.strings.get(value);
+    if (v === undefined) {
+      v = { type: "String", value };
+      this.strings.set(value, v);
+    }
+    return v;
+  }
+
   private node(value: Value, kind: K, start: number, end = this.prevEnd): Node {
     return { term: this.term(value, start, end), kind, start, end };
   }
@@ -378,7 +409,7 @@ class Parser {
     let left: Node;
     if (this.at(T.Symbol) && this.peek().kind === T.Assign) {
       const v = this.advance();
-      const variable = this.term({ type: "Variable", name: v.text }, v.start, v.end);
+      const variable = this.term(this.variable(v.text), v.start, v.end);
       this.advance();
       const right = this.exp(5, mode, f);
       const r = this.expectValue(right);
@@ -459,14 +490,14 @@ class Parser {
         return this.callRest(name, t.start);
       }
       this.advance();
-      return this.term({ type: "String", value: name }, t.start, t.end);
+      return this.term(this.string(name), t.start, t.end);
     }
     if (t.kind === T.LP) {
       this.advance();
       const inner = this.cur;
       let value: Value;
-      if (inner.kind === T.Symbol) value = { type: "Variable", name: inner.text };
-      else if (inner.kind === T.String) value = { type: "String", value: inner.text };
+      if (inner.kind === T.Symbol) value = this.variable(inner.text);
+      else if (inner.kind === T.String) value = this.string(inner.text);
       else this.unexpected();
       this.advance();
       this.expect(T.RP);
@@ -491,7 +522,7 @@ class Parser {
     switch (t.kind) {
       case T.Boolean:
         this.advance();
-        return this.node({ type: "Boolean", value: t.bool }, K.Either, t.start);
+        return this.node(t.bool ? TRUE : FALSE, K.Either, t.start);
       case T.Symbol:
         if (this.peek().kind === T.LP) {
           this.advance();
@@ -499,7 +530,7 @@ class Parser {
           return { term: call, kind: K.Logical, start: t.start, end: this.prevEnd };
         }
         this.advance();
-        return this.node({ type: "Variable", name: t.text }, K.Either, t.start);
+        return this.node(this.variable(t.text), K.Either, t.start);
       case T.Integer:
       case T.Float:
       case T.Add:
@@ -507,7 +538,7 @@ class Parser {
         return this.node(this.number(), K.Value, t.start);
       case T.String:
         this.advance();
-        return this.node({ type: "String", value: t.text }, K.Value, t.start);
+        return this.node(this.string(t.text), K.Value, t.start);
       case T.LB:
         return this.node(this.list(Mode.Term), K.Value, t.start);
       case T.LCB:
@@ -677,13 +708,7 @@ class Parser {
             this.advance();
             this.addField(fields, t.text, value.call(this), firstStart, first);
           } else {
-            this.addField(
-              fields,
-              t.text,
-              this.term({ type: "Variable", name: t.text }, t.start, t.end),
-              firstStart,
-              first,
-            );
+            this.addField(fields, t.text, this.term(this.variable(t.text), t.start, t.end), firstStart, first);
           }
         } else if (isResWord(t.kind)) {
           this.advance();
@@ -724,7 +749,7 @@ class Parser {
 
   private declarationValue(this: Parser): Term {
     const t = this.expect(T.Symbol);
-    return this.term({ type: "Variable", name: t.text }, t.start, t.end);
+    return this.term(this.variable(t.text), t.start, t.end);
   }
 
   /** `List<T>`: `[]`, `[*r]`, `[a, b]`, `[a, b, *r]`, extra commas allowed after an element. `cur` is `[`. */
@@ -786,17 +811,17 @@ class Parser {
         return this.term(this.number(), t.start, this.prevEnd);
       case T.String:
         this.advance();
-        return this.term({ type: "String", value: t.text }, t.start, t.end);
+        return this.term(this.string(t.text), t.start, t.end);
       case T.Boolean:
         this.advance();
-        return this.term({ type: "Boolean", value: t.bool }, t.start, t.end);
+        return this.term(t.bool ? TRUE : FALSE, t.start, t.end);
       case T.Symbol:
         this.advance();
         if (this.at(T.LCB)) {
           const fields = this.object(this.dictPatternValue);
           return this.term({ type: "InstancePattern", tag: t.text, fields }, t.start, this.prevEnd);
         }
-        return this.term({ type: "Variable", name: t.text }, t.start, t.end);
+        return this.term(this.variable(t.text), t.start, t.end);
       case T.LCB:
         return this.term(
           { type: "DictionaryPattern", fields: this.object(this.dictPatternValue) },
@@ -900,7 +925,7 @@ class Parser {
     if (t.kind === T.Symbol && this.peek().kind === T.Colon) {
       this.advance();
       this.advance();
-      const parameter = this.term({ type: "Variable", name: t.text }, t.start, t.end);
+      const parameter = this.term(this.variable(t.text), t.start, t.end);
       const specializer = this.classPattern(this.pattern());
       return { parameter, specializer };
     }
@@ -952,9 +977,8 @@ class Parser {
     const start = keyword?.start ?? name.start;
     return {
       kind: "resourceBlock",
-      keyword:
-        keyword === null ? null : this.term({ type: "Variable", name: keyword.text }, keyword.start, keyword.end),
-      resource: this.term({ type: "Variable", name: name.text }, start, this.prevEnd),
+      keyword: keyword === null ? null : this.term(this.variable(keyword.text), keyword.start, keyword.end),
+      resource: this.term(this.variable(name.text), start, this.prevEnd),
       nameStart: name.start,
       nameEnd: name.end,
       productions,
@@ -963,7 +987,7 @@ class Parser {
 
   private declaration(t: Token): Production {
     this.advance();
-    const name = this.term({ type: "Variable", name: t.text }, t.start, t.end);
+    const name = this.term(this.variable(t.text), t.start, t.end);
     this.expect(T.Unify);
     const start = this.cur.start;
     let value: Value;
@@ -980,13 +1004,13 @@ class Parser {
     const elements: Term[] = [];
     if (!this.at(T.RB)) {
       const first = this.expect(T.String);
-      elements.push(this.term({ type: "String", value: first.text }, first.start, first.end));
+      elements.push(this.term(this.string(first.text), first.start, first.end));
       for (;;) {
         if (this.at(T.Comma)) {
           this.advance();
           if (this.at(T.String)) {
             const s = this.advance();
-            elements.push(this.term({ type: "String", value: s.text }, s.start, s.end));
+            elements.push(this.term(this.string(s.text), s.start, s.end));
           }
           continue;
         }
@@ -1000,17 +1024,17 @@ class Parser {
 
   private shorthand(t: Token): Production {
     this.advance();
-    const head = this.term({ type: "String", value: t.text }, t.start, t.end);
+    const head = this.term(this.string(t.text), t.start, t.end);
     this.expect(T.If);
     const i = this.expect(T.String);
-    const implier = this.term({ type: "String", value: i.text }, i.start, i.end);
+    const implier = this.term(this.string(i.text), i.start, i.end);
     let relation: { keyword: Term; name: Term } | null = null;
     if (this.at(T.Symbol)) {
       const kw = this.advance();
       const rel = this.expect(T.String);
       relation = {
-        keyword: this.term({ type: "Variable", name: kw.text }, kw.start, kw.end),
-        name: this.term({ type: "String", value: rel.text }, rel.start, rel.end),
+        keyword: this.term(this.variable(kw.text), kw.start, kw.end),
+        name: this.term(this.string(rel.text), rel.start, rel.end),
       };
     }
     this.expect(T.SemiColon);

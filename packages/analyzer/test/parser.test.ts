@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseFile } from "../src/parser.js";
 import { toPolar } from "../src/printer.js";
-import type { Line } from "../src/ast.js";
+import type { Line, Term, Value } from "../src/ast.js";
+import { pushChildren } from "../src/walk.js";
 
 /** First parse error of `text`: [code, message, start, end], or "ok". */
 function firstError(text: string): "ok" | [string, string, number, number] {
@@ -197,5 +198,66 @@ describe("syntax trees", () => {
       text: "f() if " + Array.from({ length: 100_000 }, (_, i) => `x${i} = 1`).join(" and ") + ";",
     });
     expect(chain.ok).toBe(true);
+  });
+});
+
+describe("leaf values", () => {
+  /** Every term of `ls` (parameters, specializers, bodies, queries, block terms), in any order. */
+  function allTerms(ls: readonly Line[]): Term[] {
+    const stack: Term[] = [];
+    for (const l of ls) {
+      if (l.kind === "rule" || l.kind === "ruleType") {
+        stack.push(l.rule.body);
+        for (const p of l.rule.params) stack.push(p.parameter, ...(p.specializer === null ? [] : [p.specializer]));
+      } else if (l.kind === "query") stack.push(l.term);
+      else {
+        stack.push(l.resource, ...(l.keyword === null ? [] : [l.keyword]));
+        for (const p of l.productions) {
+          if (p.kind === "declaration") stack.push(p.name, p.value);
+          else stack.push(p.head, p.implier, ...(p.relation === null ? [] : [p.relation.keyword, p.relation.name]));
+        }
+      }
+    }
+    const out: Term[] = [];
+    while (stack.length > 0) {
+      const t = stack.pop() as Term;
+      out.push(t);
+      pushChildren(stack, t.value);
+    }
+    return out;
+  }
+
+  it("share one value object per symbol name, string and boolean within a parse", () => {
+    const text = [
+      'actor User {}\nresource Repo { roles = ["reader", "writer"]; "reader" if "writer"; }',
+      'f(x, y: Repo) if x = "reader" and y.owner = x and g(x, "writer", true) and h(true, {reader: x});',
+      'g(a, "writer", _b) if a matches User and [a, "reader"] = [a, "reader"];',
+      'h(true, d) if d.reader = "reader" or false;',
+    ].join("\n");
+    const terms = allTerms(lines(text));
+    const byKey = new Map<string, Value>();
+    let leaves = 0;
+    for (const t of terms) {
+      const v = t.value;
+      if (v.type !== "Variable" && v.type !== "String" && v.type !== "Boolean") continue;
+      leaves++;
+      const key = `${v.type}:${String(v.type === "Variable" ? v.name : v.value)}`;
+      const seen = byKey.get(key);
+      if (seen === undefined) byKey.set(key, v);
+      else expect(v, key).toBe(seen);
+    }
+    expect(byKey.get("Variable:x")).toEqual({ type: "Variable", name: "x" });
+    expect(byKey.get("String:reader")).toEqual({ type: "String", value: "reader" });
+    expect(byKey.get("Boolean:true")).toEqual({ type: "Boolean", value: true });
+    // The policy repeats its names: far fewer value objects than leaf terms.
+    expect(byKey.size).toBeLessThan(leaves / 2);
+  });
+
+  it("keeps the values of different parses apart", () => {
+    const [a] = lines("f(x);");
+    const [b] = lines("f(x);");
+    if (a?.kind !== "rule" || b?.kind !== "rule") throw new Error("not a rule");
+    expect(a.rule.params[0]?.parameter.value).toEqual(b.rule.params[0]?.parameter.value);
+    expect(a.rule.params[0]?.parameter.value).not.toBe(b.rule.params[0]?.parameter.value);
   });
 });

@@ -22,6 +22,7 @@ import { compact, requeueAll, rollupStep } from "./ingest.js";
 import { inboxEvents, materialise, writeInbox } from "./inbox.js";
 import type { DayBatch } from "./insert.js";
 import { purgeBefore } from "./purge.js";
+import { rebuildSets } from "./rebuild.js";
 import { LIVE, SHARED } from "./rollup-sql.js";
 import { WalSync } from "./wal-sync.js";
 import type { WriterData, WriterRequest, WriterResponse } from "./writer-protocol.js";
@@ -152,6 +153,8 @@ function handle(request: WriterRequest): Promise<number> {
       return durable(compact(db).then(() => 0));
     case "requeue":
       return durable(db.transaction((tx) => requeueAll(tx)).then(() => 0));
+    case "rebuild":
+      return durable(rebuildSets(db, request.before).then(() => 0));
     case "close":
       // Ends the thread once every batch is answered (the main thread waits for its exit).
       return groups

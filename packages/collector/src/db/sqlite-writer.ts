@@ -185,6 +185,11 @@ export class SqliteWriter {
     await this.call({ op: "requeue" });
   }
 
+  /** Rebuilds both rollup sets from the events, set-based; the shared set from the days before `before`. */
+  async rebuild(before: string): Promise<void> {
+    await this.call({ op: "rebuild", before });
+  }
+
   /** Stops the thread at once, as a crash would (tests; what it held is rejected). */
   async terminate(): Promise<void> {
     await this.worker?.terminate();

@@ -26,6 +26,8 @@ export type WriterRequest =
   | { readonly id: number; readonly op: "compact" }
   /** Empties the rollups and queues every event again. */
   | { readonly id: number; readonly op: "requeue" }
+  /** Rebuilds both rollup sets from the events, set-based (`rebuild.ts`); the shared set up to `before`. */
+  | { readonly id: number; readonly op: "rebuild"; readonly before: string }
   /** Answers once every batch is answered, closes the connection and ends the thread. */
   | { readonly id: number; readonly op: "close" };
 
