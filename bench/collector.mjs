@@ -15,9 +15,10 @@
 //
 //    node bench/collector.mjs [--events 10000000] [--duration 10]
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { performance } from "node:perf_hooks";
+import { clearInterval, setInterval } from "node:timers";
 import http from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,6 +39,9 @@ const DURATION = Number(flag("duration") ?? process.env.BENCH_DURATION ?? 10);
 const SIZES = (flag("events") ?? process.env.BENCH_SIZES ?? "1000000,10000000").split(",").map(Number);
 // BENCH_ONLY=clickhouse: raw node:http and the ClickHouse cluster only (no SQLite, no PostgreSQL).
 const ONLY_CLICKHOUSE = process.env.BENCH_ONLY === "clickhouse";
+// BENCH_SKIP_PG=1: no PostgreSQL in the ingest run nor in the queries (with BENCH_SKIP_SCALE=1, no
+// PostgreSQL server at all).
+const SKIP_PG = process.env.BENCH_SKIP_PG === "1";
 const TOKEN = "polar-ide";
 const READ = "bench-read-token-0123456789";
 
@@ -124,7 +128,25 @@ async function catchUp(port, row, started, acked) {
   row["stored"] = body.events >= acked ? "every ack" : `${body.events} of ${acked} acked!`;
 }
 
-async function load(name, port) {
+/** Samples the size of an SQLite file's write-ahead log every 100 ms until stopped: its largest, MiB. */
+function walWatch(db) {
+  if (!db?.startsWith("sqlite:")) return () => undefined;
+  let max = 0;
+  const timer = setInterval(() => {
+    try {
+      max = Math.max(max, statSync(`${db.slice("sqlite:".length)}-wal`).size);
+    } catch {
+      // No log yet.
+    }
+  }, 100);
+  return () => {
+    clearInterval(timer);
+    return Math.round(max / 2 ** 20);
+  };
+}
+
+async function load(name, port, db) {
+  const wal = walWatch(db);
   // Warm up, then measure.
   const opts = (duration) => ({
     url: `http://127.0.0.1:${port}`,
@@ -151,7 +173,9 @@ async function load(name, port) {
     non2xx: r.non2xx,
     errors: r.errors,
   };
-  if (name.startsWith("collector")) await catchUp(port, row, started, 5 * (warm["2xx"] + r["2xx"]));
+  const walMiB = wal();
+  if (walMiB !== undefined) row["max log MiB"] = walMiB;
+  if (name.includes("collector")) await catchUp(port, row, started, 5 * (warm["2xx"] + r["2xx"]));
   console.log(JSON.stringify(row));
   return row;
 }
@@ -177,8 +201,15 @@ async function ingest(pgUrl, chUrl, chCluster) {
     ...(ONLY_CLICKHOUSE
       ? []
       : [
-          ["collector, SQLite", `sqlite:${join(dir, "t.db")}`],
-          ["collector, PostgreSQL", pgUrl],
+          // BENCH_SQLITE_BASE=<other build>/dist/main.js: a base collector on SQLite too, alternated
+          // with this one BENCH_SQLITE_RUNS times (default 1), each on a fresh file.
+          ...Array.from({ length: Number(process.env.BENCH_SQLITE_RUNS ?? 1) }, (_, i) => [
+            ["collector, SQLite", `sqlite:${join(dir, `t${i}.db`)}`],
+            ...(process.env.BENCH_SQLITE_BASE === undefined
+              ? []
+              : [["base collector, SQLite", `sqlite:${join(dir, `b${i}.db`)}`, process.env.BENCH_SQLITE_BASE]]),
+          ]).flat(),
+          ...(SKIP_PG ? [] : [["collector, PostgreSQL", pgUrl]]),
         ]),
     // The ClickHouse cluster (bench/lib/clickhouse.mjs), when clickhouse-server is installed;
     // BENCH_CLICKHOUSE_BASE=<other build>/dist/main.js times a base collector on it in the same run.
@@ -213,7 +244,7 @@ async function ingest(pgUrl, chUrl, chCluster) {
       "0",
     ]);
     const since = Date.now();
-    rows.push(await load(name, port));
+    rows.push(await load(name, port, db));
     child.kill();
     await new Promise((r) => child.once("exit", r));
     if (name.includes("ClickHouse")) {
@@ -355,7 +386,7 @@ async function queries(name, url) {
   return rows;
 }
 
-const pgServer = ONLY_CLICKHOUSE ? null : await startPostgres();
+const pgServer = ONLY_CLICKHOUSE || (SKIP_PG && process.env.BENCH_SKIP_SCALE === "1") ? null : await startPostgres();
 const chCluster = process.env.BENCH_SKIP_CLICKHOUSE === "1" ? null : await startClickHouseCluster();
 try {
   if (process.env.BENCH_SKIP_INGEST !== "1")
@@ -366,12 +397,13 @@ try {
     if (process.env.BENCH_SKIP_SQLITE !== "1") rows.push(...(await queries("SQLite", `sqlite:${join(dir, "q.db")}`)));
     // A fresh database for the query benchmark (the ingest run left events in `postgres`).
     const admin = (await import("pg")).default;
-    const c = new admin.Client({ connectionString: pgServer.url });
-    await c.connect();
-    await c.query("CREATE DATABASE bench_queries");
-    await c.end();
-    if (process.env.BENCH_SKIP_PG !== "1")
+    if (!SKIP_PG) {
+      const c = new admin.Client({ connectionString: pgServer.url });
+      await c.connect();
+      await c.query("CREATE DATABASE bench_queries");
+      await c.end();
       rows.push(...(await queries("PostgreSQL", pgServer.url.replace(/\/postgres$/, "/bench_queries"))));
+    }
     console.log("\nRollups, dashboard queries and purge:");
     console.table(rows);
     rmSync(dir, { recursive: true, force: true });

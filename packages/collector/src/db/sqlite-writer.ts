@@ -79,11 +79,17 @@ export class SqliteWriter {
     private readonly file: string,
     private readonly maxEvents: number,
     private readonly inboxHighWater: number,
+    private readonly walRestartFrames: number,
   ) {}
 
   private start(): Worker {
     if (this.worker !== null) return this.worker;
-    const data: WriterData = { file: this.file, maxEvents: this.maxEvents, inboxHighWater: this.inboxHighWater };
+    const data: WriterData = {
+      file: this.file,
+      maxEvents: this.maxEvents,
+      inboxHighWater: this.inboxHighWater,
+      walRestartFrames: this.walRestartFrames,
+    };
     const w = new Worker(workerScript(), { workerData: data });
     this.stats.started++;
     this.exited = new Promise((r) => w.once("exit", r));

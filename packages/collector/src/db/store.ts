@@ -24,6 +24,7 @@ import { inboxHasRows, materialise, writeInbox } from "./inbox.js";
 import { encodeEvents, type DayBatch } from "./insert.js";
 import { migrate } from "./migrations.js";
 import { purgeBefore } from "./purge.js";
+import { rebuildSets } from "./rebuild.js";
 import { SetReader, type BreakdownRow, type CodeRow, type Totals } from "./queries.js";
 import { SqliteWriter } from "./sqlite-writer.js";
 import { LIVE, SHARED, type RollupSet } from "./rollup-sql.js";
@@ -43,10 +44,18 @@ const MATERIALISE_CHUNK = 5_000;
  */
 const INBOX_HIGH_WATER = 50_000;
 
+/**
+ * Frames in an SQLite file's log past which the checkpointer makes the writer start it over:
+ * ~40 MiB of 4 KiB pages (where SQLite's automatic checkpoint of the writer used to run).
+ */
+const WAL_RESTART_FRAMES = 10_000;
+
 /** Settings of a `Store` (tests and benchmarks; the defaults serve). */
 export interface StoreOptions {
   /** Inbox events past which materialisation starts without waiting for a read. */
   readonly inboxHighWater?: number;
+  /** SQLite file: frames in the log past which the checkpointer makes it start over (`WriterData`). */
+  readonly walRestartFrames?: number;
 }
 
 /** The storage of one collector (or of many sharing one PostgreSQL). */
@@ -75,7 +84,10 @@ export class Store implements EventStore {
   ) {
     const file = sharedSqliteFile(db);
     const highWater = options.inboxHighWater ?? INBOX_HIGH_WATER;
-    this.writer = file === null ? null : new SqliteWriter(file, GROUP_MAX_EVENTS, highWater);
+    this.writer =
+      file === null
+        ? null
+        : new SqliteWriter(file, GROUP_MAX_EVENTS, highWater, options.walRestartFrames ?? WAL_RESTART_FRAMES);
     this.writes = new GroupCommit(
       async (batches) => {
         const counts = await writeInbox(db, batches);
@@ -226,6 +238,17 @@ export class Store implements EventStore {
     await this.materialiseInbox();
     if (this.writer !== null) await this.writer.requeue();
     else await this.db.transaction((tx) => requeueAll(tx));
+  }
+
+  /**
+   * Rebuilds both rollup sets from the stored events, set-based (`rebuild.ts`: a few grouped
+   * scans instead of the fold): the live set from every event, the shared set from the days
+   * before `today` (`YYYY-MM-DD`); later days stay queued for the shared set.
+   */
+  async rebuild(today: string): Promise<void> {
+    await this.materialiseInbox();
+    if (this.writer !== null) await this.writer.rebuild(today);
+    else await rebuildSets(this.db, today);
   }
 
   /** Events, distinct users and distinct workspace folders (live set). */

@@ -9,7 +9,8 @@
  * Safe because the log is append-only between checkpoints and its frames are chained by
  * checksums: after a crash SQLite replays the log up to the first frame that did not reach the
  * disk, so what an fsync covered is kept, and what follows is dropped whole, never half
- * (checkpoints fsync the log and the database themselves, also under NORMAL).
+ * (checkpoints, which the checkpointer thread runs from its own connection,
+ * `sqlite-checkpoint-worker.ts`, fsync the log before copying it and the database after).
  */
 import { open } from "node:fs/promises";
 import { dirname } from "node:path";

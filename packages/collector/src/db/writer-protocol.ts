@@ -65,4 +65,16 @@ export interface WriterData {
    * else is waiting (reads materialise everything first anyway).
    */
   readonly inboxHighWater: number;
+  /** Frames in the log past which the checkpointer makes the writer start it over. */
+  readonly walRestartFrames: number;
+}
+
+/** What the checkpointer thread (`sqlite-checkpoint-worker.ts`) is started with. */
+export interface CheckpointerData {
+  /** The SQLite file whose log is checkpointed. */
+  readonly file: string;
+  /** Milliseconds between checkpoints. */
+  readonly intervalMs: number;
+  /** Frames in the log past which a checkpoint makes the writer start the log over. */
+  readonly restartFrames: number;
 }
