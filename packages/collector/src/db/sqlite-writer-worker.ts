@@ -180,7 +180,7 @@ function handle(request: WriterRequest): Promise<number> {
     case "requeue":
       return durable(db.transaction((tx) => requeueAll(tx)).then(() => 0));
     case "rebuild":
-      return durable(Promise.resolve(0));
+      return durable(rebuildSets(db, request.before).then(() => 0));
     case "close":
       // Ends the thread once every batch is answered (the main thread waits for its exit).
       return groups
