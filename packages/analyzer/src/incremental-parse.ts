@@ -21,21 +21,88 @@
  * of the file; {@link materialize} turns a snapshot into what a fresh {@link parseFile} of its text
  * gives (for tests and tools that want absolute offsets).
  */
-import type { Fields, Line, Parameter, Production, Rule, SourceFile, SourceInfo, Term, Value } from "./ast.js";
+import {
+  ParsedTerm,
+  type Fields,
+  type Line,
+  type Parameter,
+  type Production,
+  type Rule,
+  type SourceFile,
+  type SourceInfo,
+  type Term,
+  type Value,
+} from "./ast.js";
 import { ITEM_ENDS, parseFile, parseItems, type ParseResult } from "./parser.js";
 import { ok } from "./result.js";
+import type { PieceText } from "./piece-text.js";
 import { FILE_SPANS, FileSpans, spansOf } from "./spans.js";
 import { lowerBound, upperBound } from "./sorted.js";
 
 /** Characters compared at once when looking for the common prefix and suffix of two texts. */
 const CHUNK = 65536;
 
-/** Parses `file`, reusing the items of `old` (a parse of `oldFile`) that the edit did not touch. */
-export function reparseFile(oldFile: SourceFile, old: ParseResult, file: SourceFile): ParseResult {
+/**
+ * What is known of an edit without reading the new text as a whole: a common prefix `p` and a
+ * common suffix `s` of the old and new texts (any, not necessarily the longest), and the new text
+ * as pieces, from which the re-parse reads only the window it parses.
+ */
+export interface KnownEdit {
+  readonly p: number;
+  readonly s: number;
+  readonly text: PieceText;
+}
+
+/**
+ * Parses `file`, reusing the items of `old` (a parse of `oldFile`) that the edit did not touch.
+ * With `edit`, only the window of the new text from the first re-parsed item to the end of the
+ * first old item in the common suffix is read (a window generation, see spans.ts): V8 never copies
+ * the new text into one string for it. When the parse of that window does not come back to an old
+ * item boundary (the edit merged items or broke one), the new text is parsed as a whole, as
+ * without `edit`.
+ */
+export function reparseFile(oldFile: SourceFile, old: ParseResult, file: SourceFile, edit?: KnownEdit): ParseResult {
   const oldEnds = old.ok ? ITEM_ENDS.get(old.value) : undefined;
   if (!old.ok || oldEnds === undefined) return parseFile(file);
-  const a = oldFile.text;
-  const b = file.text;
+  const la = oldFile.text.length;
+  const lb = file.text.length;
+  const [p, s] = edit === undefined ? commonEnds(oldFile.text, file.text) : [edit.p, edit.s];
+  const delta = lb - la;
+
+  // Old items kept as they are: those ending at or before p.
+  const kept = upperBound(oldEnds, p);
+  const start = kept === 0 ? 0 : (oldEnds[kept - 1] ?? 0);
+  const suffixStart = lb - s;
+  let resume = -1;
+  const stop = (end: number): boolean => {
+    if (end < suffixStart) return false;
+    const j = lowerBound(oldEnds, end - delta);
+    if (j >= oldEnds.length || oldEnds[j] !== end - delta) return false;
+    resume = j + 1;
+    return true;
+  };
+  if (edit !== undefined) {
+    // The window ends where the first old item in the common suffix now ends (or at the text's end).
+    const j = lowerBound(oldEnds, la - s);
+    const windowEnd = j < oldEnds.length ? (oldEnds[j] ?? 0) + delta : lb;
+    const window: SourceFile = { name: file.name, text: edit.text.slice(start, windowEnd) };
+    const windowEnds: number[] = [];
+    const parsed = parseItems(window, 0, windowEnds, (end) => stop(end + start));
+    if (parsed.ok && (resume >= 0 || windowEnd === lb)) {
+      const ends = oldEnds.slice(0, kept);
+      for (const end of windowEnds) ends.push(end + start);
+      return assemble(oldFile, old.value, oldEnds, kept, file, ends, parsed.value, window, windowEnds, resume, delta);
+    }
+    resume = -1;
+  }
+  const ends = oldEnds.slice(0, kept);
+  const middle = parseItems(file, start, ends, stop);
+  if (!middle.ok) return middle;
+  return assemble(oldFile, old.value, oldEnds, kept, file, ends, middle.value, file, ends.slice(kept), resume, delta);
+}
+
+/** The lengths of the common prefix and of the common suffix (not overlapping it) of two texts. */
+function commonEnds(a: string, b: string): [number, number] {
   const max = Math.min(a.length, b.length);
   // Common prefix and suffix by chunks of decreasing size. Slices compared with `===` are a memory
   // comparison; `startsWith`/`endsWith` compare character by character (15× slower: 1.5 ms for a
@@ -48,41 +115,44 @@ export function reparseFile(oldFile: SourceFile, old: ParseResult, file: SourceF
   for (let c = CHUNK; c >= 1; c >>= 4) {
     while (s + c <= max - p && a.slice(la - s - c, la - s) === b.slice(lb - s - c, lb - s)) s += c;
   }
-  const delta = b.length - a.length;
+  return [p, s];
+}
 
-  // Old items kept as they are: those ending at or before p.
-  const kept = upperBound(oldEnds, p);
-  const start = kept === 0 ? 0 : (oldEnds[kept - 1] ?? 0);
-  const suffixStart = b.length - s;
-  let resume = -1;
-  const ends = oldEnds.slice(0, kept);
-  const stop = (end: number): boolean => {
-    if (end < suffixStart) return false;
-    const j = lowerBound(oldEnds, end - delta);
-    if (j >= oldEnds.length || oldEnds[j] !== end - delta) return false;
-    resume = j + 1;
-    return true;
-  };
-  const middle = parseItems(file, start, ends, stop);
-  if (!middle.ok) return middle;
-
-  // Where each line came from: the old snapshot's origins for reused lines, this file for the rest.
-  const oldSpans = spansOf(oldFile, old.value);
+/**
+ * The new snapshot: the old lines before the edit (`kept` of them), the re-parsed ones (parsed from
+ * `generation`, a window of the new text or the new file itself, where they end at `genEndsOfNew`),
+ * and the old lines from `resume` on (-1: none), shifted by `delta`. `ends` holds the item ends in
+ * the new text up to the re-parsed ones; the shifted old ones are added here.
+ */
+function assemble(
+  oldFile: SourceFile,
+  oldLines: readonly Line[],
+  oldEnds: readonly number[],
+  kept: number,
+  file: SourceFile,
+  ends: number[],
+  reparsed: readonly Line[],
+  generation: SourceFile,
+  genEndsOfNew: readonly number[],
+  resume: number,
+  delta: number,
+): ParseResult {
+  // Where each line came from: the old snapshot's origins for reused lines, `generation` for the rest.
+  const oldSpans = spansOf(oldFile, oldLines);
   const oldOrigins = oldSpans.origins;
   const genOf = (i: number): SourceFile => (oldOrigins === null ? oldFile : (oldOrigins.files[i] as SourceFile));
   const genEndOf = (i: number): number => (oldOrigins === null ? (oldEnds[i] ?? 0) : (oldOrigins.ends[i] ?? 0));
   const files: SourceFile[] = [];
   const genEnds: number[] = [];
-  const oldLines = old.value;
   const lines: Line[] = oldLines.slice(0, kept);
   for (let i = 0; i < kept; i++) {
     files.push(genOf(i));
     genEnds.push(genEndOf(i));
   }
-  for (let k = 0; k < middle.value.length; k++) {
-    lines.push(middle.value[k] as Line);
-    files.push(file);
-    genEnds.push(ends[kept + k] ?? 0);
+  for (let k = 0; k < reparsed.length; k++) {
+    lines.push(reparsed[k] as Line);
+    files.push(generation);
+    genEnds.push(genEndsOfNew[k] ?? 0);
   }
   if (resume >= 0) {
     for (let i = resume; i < oldLines.length; i++) {
@@ -171,7 +241,12 @@ class Relocation {
   }
 
   private term(term: Term): Term {
-    return { value: this.value(term.value), source: this.source(term.source) };
+    const value = this.value(term.value);
+    const source = this.source(term.source);
+    // A parsed term is its own source info, as a fresh parse makes it.
+    return term instanceof ParsedTerm && source.kind === "parser"
+      ? new ParsedTerm(value, source.file, source.start, source.end)
+      : { value, source };
   }
 
   private fields(fields: Fields): Fields {

@@ -11,6 +11,7 @@ import { reparseFile } from "./incremental-parse.js";
 import { diagnosticLoad, keptDiagnostics, Loader, type LoadResult, type LoadSource } from "./load.js";
 import type { KeepCode } from "./load-segments.js";
 import { parseFile, type ParseResult } from "./parser.js";
+import { PieceText } from "./piece-text.js";
 import { lineIndexOf, type Range } from "./positions.js";
 import { spansOf, type FileSpans } from "./spans.js";
 import { accumulateStats, emptyStats, fileStats, sumStats, updatedFileStats, type PolicyStatistics } from "./stats.js";
@@ -49,9 +50,25 @@ export interface AnalyzeOptions extends LoadOptions {
 
 interface Entry {
   readonly file: SourceFile;
+  /** The same text as `file.text`, as pieces: an edit reads the windows it needs from them. */
+  readonly pieces: PieceText;
   readonly parsed: ParseResult;
   readonly stats: PolicyStatistics;
 }
+
+/** A change of a tracked file's text: `[start, end)` of its previous text replaced by `text`. */
+export interface TextEdit {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+/** Surrogate pairs whose high half lies in `[from, to)` (a pair is counted once by `countChars`). */
+function surrogatePairs(text: PieceText, from: number, to: number): number {
+  return text.slice(from, to + 1).match(SURROGATE_PAIR)?.length ?? 0;
+}
+
+const SURROGATE_PAIR = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
 
 const ZERO_RANGE: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
@@ -88,6 +105,19 @@ export function publishDiagnostics(
     out.push(p);
   }
   return out;
+}
+
+/** Whether `edit` can be what turned a text of `oldLength` characters into one of `newLength`. */
+function fits(edit: TextEdit, oldLength: number, newLength: number): boolean {
+  const { start, end } = edit;
+  return (
+    Number.isInteger(start) &&
+    Number.isInteger(end) &&
+    0 <= start &&
+    start <= end &&
+    end <= oldLength &&
+    newLength === oldLength - (end - start) + edit.text.length
+  );
 }
 
 /** How many option sets keep an incremental loader. */
@@ -175,18 +205,49 @@ export class Policy {
    */
   private readonly loaders = new Map<string, Loader>();
 
-  /** Adds or replaces a file; returns false (and keeps every cache) when the text is unchanged. */
-  set(name: string, text: string): boolean {
+  /**
+   * Adds or replaces a file; returns false (and keeps every cache) when the text is unchanged.
+   *
+   * `edit`, when the caller knows it, is the change that turned the file's previous text into
+   * `text`: then the whole of `text` is never read (a 2 MB file is not copied into one string on
+   * every keystroke, see piece-text.ts), only the window of it that is parsed again. It is ignored
+   * when it does not fit the lengths of the two texts.
+   */
+  set(name: string, text: string, edit?: TextEdit): boolean {
     const old = this.entries.get(name);
-    if (old !== undefined && old.file.text === text) return false;
     const file: SourceFile = { name, text };
-    // Only the items the edit touched are parsed again (the result equals a fresh parse).
-    const parsed = old === undefined ? parseFile(file) : reparseFile(old.file, old.parsed, file);
-    // Only the lines the re-parse did not reuse are recounted.
-    const stats = old === undefined ? fileStats(parsed, text) : updatedFileStats(old.stats, old.parsed, parsed, text);
+    let entry: Entry;
+    if (old === undefined) {
+      const parsed = parseFile(file);
+      entry = { file, pieces: PieceText.of(text), parsed, stats: fileStats(parsed, text) };
+    } else if (edit !== undefined && fits(edit, old.file.text.length, text.length)) {
+      const { start, end } = edit;
+      if (end - start === edit.text.length && old.pieces.slice(start, end) === edit.text) return false;
+      const pieces = old.pieces.splice(start, end, edit.text);
+      const s = old.file.text.length - end;
+      // Only the items the edit touched are parsed again (the result equals a fresh parse).
+      const parsed = reparseFile(old.file, old.parsed, file, { p: start, s, text: pieces });
+      // The character count changes by the surrogate pairs that start between the common ends.
+      const pairs =
+        surrogatePairs(pieces, start - 1, text.length - s) -
+        surrogatePairs(old.pieces, start - 1, old.pieces.length - s);
+      const oldPairs = old.file.text.length - old.stats.policy_stats.polar_chars;
+      const chars = text.length - (oldPairs + pairs);
+      entry = { file, pieces, parsed, stats: updatedFileStats(old.stats, old.parsed, parsed, text, chars) };
+    } else {
+      if (old.file.text === text) return false;
+      const parsed = reparseFile(old.file, old.parsed, file);
+      // Only the lines the re-parse did not reuse are recounted.
+      entry = {
+        file,
+        pieces: PieceText.of(text),
+        parsed,
+        stats: updatedFileStats(old.stats, old.parsed, parsed, text),
+      };
+    }
     if (old !== undefined) accumulateStats(this.totals, old.stats, -1);
-    accumulateStats(this.totals, stats, 1);
-    this.entries.set(name, { file, parsed, stats });
+    accumulateStats(this.totals, entry.stats, 1);
+    this.entries.set(name, entry);
     if (old === undefined) this.sortedNames = null;
     this.invalidate();
     return true;

@@ -96,13 +96,15 @@ export function fileStats(parsed: ParsedLines, text: string): PolicyStatistics {
  * `fileStats(parsed, text)` given the counters of a previous parse of the same file: an
  * incremental re-parse keeps the lines an edit did not touch (the same objects, see spans.ts), so
  * only the lines between the common first and last ones are recounted (issue 13: walking every
- * item of a 50k-line file on each keystroke). Equal to `fileStats(parsed, text)`.
+ * item of a 50k-line file on each keystroke). Equal to `fileStats(parsed, text)`. `chars`: the
+ * text's `countChars` when the caller knows it (without reading the whole text).
  */
 export function updatedFileStats(
   previous: PolicyStatistics,
   oldParsed: ParsedLines,
   parsed: ParsedLines,
   text: string,
+  chars?: number,
 ): PolicyStatistics {
   if (!oldParsed.ok || !parsed.ok) return fileStats(parsed, text);
   const before = oldParsed.value;
@@ -116,7 +118,7 @@ export function updatedFileStats(
   accumulateStats(stats, previous, 1);
   for (let i = head; i < before.length - tail; i++) countLine(stats, before[i] as Line, -1);
   for (let i = head; i < after.length - tail; i++) countLine(stats, after[i] as Line, 1);
-  stats.policy_stats.polar_chars = countChars(text);
+  stats.policy_stats.polar_chars = chars ?? countChars(text);
   return stats;
 }
 

@@ -6,14 +6,15 @@
  * published, in both views) equals a fresh load's, and a fork's edits never show in its parent.
  */
 import fc from "fast-check";
-import { applyEdit, bigPolicy, randomEdit } from "@polar-ide/testing";
+import { applyEdit, bigPolicy, randomEdit, type RandomEdit } from "@polar-ide/testing";
 import { describe, expect, it } from "vitest";
 import type { Rule } from "../src/ast.js";
 import type { LoadOptions } from "../src/environment.js";
 import { materialize } from "../src/incremental-parse.js";
 import { diagnosticLoad } from "../src/load.js";
 import { parseFile } from "../src/parser.js";
-import { Policy, publishDiagnostics } from "../src/policy.js";
+import { Policy, publishDiagnostics, type TextEdit } from "../src/policy.js";
+import { fileStats } from "../src/stats.js";
 
 const NAME = "big.polar";
 
@@ -55,6 +56,17 @@ function expectFresh(policy: Policy, text: string, where: string): void {
   }
 }
 
+/** The offsets `applyEdit(text, e)` replaces, as the language server hands them to `Policy.set`. */
+function textEditOf(text: string, e: RandomEdit): TextEdit {
+  const start = Math.floor(e.at * (text.length + 1));
+  return { start, end: Math.min(text.length, start + e.remove), text: e.text };
+}
+
+/** Whether some item of the file's parse was parsed from a window of its text, not from the whole. */
+function parsedFromWindow(policy: Policy, text: string): boolean {
+  return (policy.spans(NAME)?.sources() ?? []).some((f) => f.text.length < text.length);
+}
+
 /** Every rule object of a load, by name and position. */
 function ruleObjects(policy: Policy, options: LoadOptions): Rule[] {
   return [...policy.analyze(options).load.rules.values()].flat();
@@ -93,6 +105,61 @@ describe("edits inside one big file", () => {
       }),
       { seed: 20261313, numRuns: 30 },
     );
+  });
+
+  it("with the edit's offsets given (the new text never read whole), every view and count equals a fresh one", () => {
+    // Astral characters too: the character count is updated from the edited window only.
+    const withEdit = randomEdit([...SNIPPETS, "😀", "\uD83D", "\uDE00", "é"]);
+    let windows = 0;
+    fc.assert(
+      fc.property(fc.array(withEdit, { minLength: 1, maxLength: 8 }), (edits) => {
+        const policy = new Policy();
+        policy.set(NAME, BIG);
+        let text = BIG;
+        edits.forEach((e, step) => {
+          const change = textEditOf(text, e);
+          text = applyEdit(text, e);
+          policy.set(NAME, text, change);
+          expectFresh(policy, text, `step ${step}`);
+          expect(policy.analyze().stats, `step ${step}`).toEqual(fileStats(parseFile({ name: NAME, text }), text));
+          if (parsedFromWindow(policy, text)) windows++;
+        });
+      }),
+      { seed: 20261315, numRuns: 30 },
+    );
+    // Most edits were parsed from a window of the text (the others fell back to the whole text).
+    expect(windows).toBeGreaterThan(30);
+  });
+
+  it("a one-character edit is parsed from a window around the edited item", () => {
+    const policy = new Policy();
+    policy.set(NAME, BIG);
+    const at = BIG.indexOf("# section 40\n") + "# section 40".length;
+    const text = BIG.slice(0, at) + "x" + BIG.slice(at);
+    expect(policy.set(NAME, text, { start: at, end: at, text: "x" })).toBe(true);
+    expect(parsedFromWindow(policy, text)).toBe(true);
+    expectFresh(policy, text, "one character");
+    // The same character again: nothing changed.
+    expect(policy.set(NAME, text, { start: at, end: at + 1, text: "x" })).toBe(false);
+    // Halves of a surrogate pair joined and parted by edits next to them: counted once when joined.
+    let paired = text;
+    for (const [start, end, insert] of [
+      [at, at, "\uD83D"],
+      [at + 1, at + 1, "\uDE00"],
+      [at + 1, at + 1, "y"],
+      [at + 1, at + 2, ""],
+      [at, at + 1, ""],
+    ] as const) {
+      paired = paired.slice(0, start) + insert + paired.slice(end);
+      policy.set(NAME, paired, { start, end, text: insert });
+      expect(policy.analyze().stats, JSON.stringify(insert)).toEqual(
+        fileStats(parseFile({ name: NAME, text: paired }), paired),
+      );
+    }
+    // An edit that does not fit the texts' lengths is ignored: the text is compared as a whole.
+    const back = BIG;
+    expect(policy.set(NAME, back, { start: at, end: at, text: "yy" })).toBe(true);
+    expectFresh(policy, back, "ill-fitting edit");
   });
 
   it("reuses the untouched items and their rewritten rules instead of copying them", () => {
