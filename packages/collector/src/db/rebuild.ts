@@ -21,17 +21,7 @@
 import { columnName, decodeSet } from "./columns.js";
 import type { Db, Queryable, SqlValue } from "./driver.js";
 import { LOCK_ROLLUP } from "./ingest.js";
-import {
-  LIVE,
-  SCRATCH,
-  SHARED,
-  lit,
-  rollupParts,
-  setTables,
-  type DialectName,
-  type Part,
-  type RollupSet,
-} from "./rollup-sql.js";
+import { LIVE, SCRATCH, SHARED, lit, rollupParts, setTables, type Part, type RollupSet } from "./rollup-sql.js";
 import { ALL_VERSIONS, TREND_DIMS, weekOf } from "./trend-sql.js";
 
 /** A part's key is a constant (`'…'`): the same for every event. */
@@ -70,42 +60,13 @@ class Aggregates {
   }
 }
 
-/** One row of an unpivot over a grouped copy: dimension, key expression, value and events columns. */
+/** A part with the aliases of its summed value and events in a grouped copy. */
 interface Cell {
   readonly dim: string;
+  /** SQL of the key: a constant, or a column of the grouped copy. */
   readonly key: string;
   readonly total: string;
   readonly events: string;
-}
-
-/** `exprs[i]` for the row numbered `i` (`b.n`), as nested CASEs that halve the range. */
-function pick(exprs: readonly string[], lo = 0, hi = exprs.length): string {
-  if (exprs.slice(lo, hi).every((x) => x === exprs[lo])) return exprs[lo]!;
-  if (hi - lo <= 6) {
-    const whens = [];
-    for (let i = lo; i < hi; i++) whens.push(`WHEN ${i} THEN ${exprs[i]}`);
-    return `CASE b.n ${whens.join(" ")} END`;
-  }
-  const mid = (lo + hi) >> 1;
-  return `CASE WHEN b.n < ${mid} THEN ${pick(exprs, lo, mid)} ELSE ${pick(exprs, mid, hi)} END`;
-}
-
-/**
- * The rows of grouped copy `u` unpivoted into `cells` (columns `dim`, `key`, `total`, `events`,
- * then `extra`), only those with events: PostgreSQL a lateral `VALUES`, SQLite a cross join with
- * the cells' numbers (as `unpivotSql` in `rollup-sql.ts`).
- */
-function unpivot(table: string, cells: readonly Cell[], dialect: DialectName, extra: string, where: string): string {
-  const col = (c: string): string => `u.${c}`;
-  if (dialect === "postgres") {
-    const rows = cells.map((c) => `(${lit(c.dim)}, ${c.key}, ${col(c.total)}, ${col(c.events)})`).join(", ");
-    return `SELECT v.dim AS dim, v.key AS key, v.total AS total, v.events AS events, ${extra} FROM ${table} u
-CROSS JOIN LATERAL (VALUES ${rows}) AS v (dim, key, total, events) WHERE v.events > 0 AND ${where}`;
-  }
-  const branches = cells.map((c, i) => `SELECT ${i} AS n, ${lit(c.dim)} AS dim`).join(" UNION ALL ");
-  const events = pick(cells.map((c) => col(c.events)));
-  return `SELECT b.dim AS dim, ${pick(cells.map((c) => c.key))} AS key, ${pick(cells.map((c) => col(c.total)))} AS total, ${events} AS events, ${extra}
-FROM ${table} u CROSS JOIN (${branches}) b WHERE ${events} > 0 AND ${where}`;
 }
 
 /** The shared set's events: arrived before the day bound as the only parameter. */
@@ -123,9 +84,23 @@ export interface RebuildSql {
   readonly rest: (s: RollupSet) => readonly string[];
   /** The file-extension sets per user (shared flag as the only parameter's filter). */
   readonly extensions: (s: RollupSet) => string;
+  /** Drops the temporary tables of one set's statements. */
+  readonly drop: readonly string[];
 }
 
-export function rebuildSql(dialect: DialectName): RebuildSql {
+/** Sums of `aliases` per `keys` of `from` (filtered), as a temporary table in key order. */
+function regroup(
+  table: string,
+  from: string,
+  keys: readonly string[],
+  aliases: readonly string[],
+  where: string,
+): string {
+  const sums = aliases.map((a) => `SUM(${a}) AS ${a}`).join(", ");
+  return `CREATE TEMP TABLE ${table} AS SELECT ${keys.join(", ")}, ${sums} FROM ${from} WHERE ${where} GROUP BY ${keys.join(", ")} ORDER BY ${keys.join(", ")}`;
+}
+
+export function rebuildSql(): RebuildSql {
   const parts = rollupParts();
   const constant = parts.filter(constantKey);
   const variable = parts.filter((p) => !constantKey(p));
@@ -137,7 +112,7 @@ FROM events e GROUP BY e.distinct_id, e.workspace_folder, e.day, e.extversion`;
 
   const a2 = new Aggregates();
   a2.alias("COUNT(*)");
-  const ukCells: Cell[] = variable.map((p, i) => ({ dim: p.dim, key: `u.k${i}`, ...a2.part(p) }));
+  const ukCells: Cell[] = variable.map((p, i) => ({ dim: p.dim, key: `k${i}`, ...a2.part(p) }));
   const keys = variable.map((p, i) => `${p.key} AS k${i}`).join(", ");
   const extensions = columnName("LSP_file_extensions");
   const uk = `CREATE TEMP TABLE rebuild_uk AS SELECT e.distinct_id AS distinct_id, ${SHARED_FLAG} AS shared, e.${extensions} AS exts, ${keys}, ${a2.select()}
@@ -145,32 +120,51 @@ FROM events e GROUP BY ${variable.map((_, i) => i + 4).reduce((s, n) => `${s}, $
 
   const workspaceCells = udvCells.filter((c) => c.dim === "all" || c.dim === "code");
   const trendCells = udvCells.filter((c) => (TREND_DIMS as readonly string[]).includes(c.dim));
-  // The shared set reads the groups of days before the bound (one parameter per statement).
-  const udvWhere = (s: RollupSet): string => (s.name === "shared" ? "u.day < ?" : "1 = 1");
-  const ukWhere = (s: RollupSet): string => (s.name === "shared" ? "u.shared = 1" : "1 = 1");
+  const aliases = (cells: readonly Cell[]): string[] => [...new Set(cells.flatMap((c) => [c.total, c.events]))];
+  // The shared set reads the groups of days before the bound (the statements' one parameter).
+  const udvWhere = (s: RollupSet): string => (s.name === "shared" ? "day < ?" : "1 = 1");
+  const ukWhere = (s: RollupSet): string => (s.name === "shared" ? "shared = 1" : "1 = 1");
 
+  // Each per-user row is read off a per-user (per-folder, per-period) regrouping of the grouped
+  // copies, one statement per part, in the tables' key order: no unpivot of every group.
   const users = (s: RollupSet): string[] => [
-    `INSERT INTO ${s.user} (dim, key, distinct_id, total, events)
-SELECT dim, key, distinct_id, SUM(total), SUM(events) FROM (${unpivot("rebuild_udv", udvCells, dialect, "u.distinct_id AS distinct_id", udvWhere(s))}) x
-GROUP BY dim, key, distinct_id`,
-    `INSERT INTO ${s.user} (dim, key, distinct_id, total, events)
-SELECT dim, key, distinct_id, SUM(total), SUM(events) FROM (${unpivot("rebuild_uk", ukCells, dialect, "u.distinct_id AS distinct_id", ukWhere(s))}) x
-GROUP BY dim, key, distinct_id`,
+    regroup("rebuild_u", "rebuild_udv", ["distinct_id"], aliases(udvCells), udvWhere(s)),
+    ...udvCells.map(
+      (c) =>
+        `INSERT INTO ${s.user} (dim, key, distinct_id, total, events) SELECT ${lit(c.dim)}, ${c.key}, distinct_id, ${c.total}, ${c.events} FROM rebuild_u WHERE ${c.events} > 0`,
+    ),
+    ...ukCells.map(
+      (c) =>
+        `INSERT INTO ${s.user} (dim, key, distinct_id, total, events) SELECT ${lit(c.dim)}, ${c.key}, distinct_id, SUM(${c.total}), SUM(${c.events}) FROM rebuild_uk
+WHERE ${ukWhere(s)} GROUP BY ${c.key}, distinct_id HAVING SUM(${c.events}) > 0 ORDER BY ${c.key}, distinct_id`,
+    ),
   ];
+  const trendRows = (s: RollupSet, c: Cell): string[] => {
+    const insert = `INSERT INTO ${s.trendUser} (dim, key, grain, period, version, distinct_id, total, events) SELECT ${lit(c.dim)}, ${c.key}`;
+    const sums = `SUM(${c.total}), SUM(${c.events})`;
+    const having = `HAVING SUM(${c.events}) > 0`;
+    const weeks = "rebuild_p u JOIN trend_days t ON t.day = u.day AND t.grain = 'week'";
+    const all = lit(ALL_VERSIONS);
+    return [
+      `${insert}, 'day', day, version, distinct_id, ${c.total}, ${c.events} FROM rebuild_p WHERE ${c.events} > 0 ORDER BY day, version, distinct_id`,
+      `${insert}, 'day', day, ${all}, distinct_id, ${sums} FROM rebuild_p GROUP BY day, distinct_id ${having} ORDER BY day, distinct_id`,
+      `${insert}, 'week', t.period, u.version, u.distinct_id, ${sums} FROM ${weeks} GROUP BY t.period, u.version, u.distinct_id ${having} ORDER BY t.period, u.version, u.distinct_id`,
+      `${insert}, 'week', t.period, ${all}, u.distinct_id, ${sums} FROM ${weeks} GROUP BY t.period, u.distinct_id ${having} ORDER BY t.period, u.distinct_id`,
+    ];
+  };
   const rest = (s: RollupSet): string[] => [
-    `INSERT INTO ${s.workspace} (dim, key, workspace_folder, events)
-SELECT dim, key, workspace_folder, SUM(events) FROM (${unpivot("rebuild_udv", workspaceCells, dialect, "u.workspace_folder AS workspace_folder", udvWhere(s))}) x
-GROUP BY dim, key, workspace_folder`,
+    regroup("rebuild_w", "rebuild_udv", ["workspace_folder"], aliases(workspaceCells), udvWhere(s)),
+    ...workspaceCells.map(
+      (c) =>
+        `INSERT INTO ${s.workspace} (dim, key, workspace_folder, events) SELECT ${lit(c.dim)}, ${c.key}, workspace_folder, ${c.events} FROM rebuild_w WHERE ${c.events} > 0`,
+    ),
     `INSERT INTO ${s.key} (dim, key, users, total, events, workspaces)
 SELECT u.dim, u.key, u.users, u.total, u.events, COALESCE(w.workspaces, 0) FROM
 (SELECT dim, key, COUNT(*) AS users, SUM(total) AS total, SUM(events) AS events FROM ${s.user} GROUP BY dim, key) u
 LEFT JOIN (SELECT dim, key, COUNT(*) AS workspaces FROM ${s.workspace} GROUP BY dim, key) w ON w.dim = u.dim AND w.key = u.key`,
     `INSERT INTO ${s.hist} (dim, key, value, users) SELECT dim, key, total, COUNT(*) FROM ${s.user} WHERE dim = 'code' GROUP BY dim, key, total`,
-    `INSERT INTO ${s.trendUser} (dim, key, grain, period, version, distinct_id, total, events)
-SELECT dim, key, t.grain, t.period, CASE WHEN s.split = 1 THEN x.version ELSE ${lit(ALL_VERSIONS)} END, distinct_id, SUM(total), SUM(events)
-FROM (${unpivot("rebuild_udv", trendCells, dialect, "u.distinct_id AS distinct_id, u.day AS day, u.version AS version", udvWhere(s))}) x
-JOIN trend_days t ON t.day = x.day CROSS JOIN (SELECT 0 AS split UNION ALL SELECT 1 AS split) s
-GROUP BY 1, 2, 3, 4, 5, 6`,
+    regroup("rebuild_p", "rebuild_udv", ["distinct_id", "day", "version"], aliases(trendCells), udvWhere(s)),
+    ...trendCells.flatMap((c) => trendRows(s, c)),
     `INSERT INTO ${s.trendKey} (dim, key, grain, period, version, users, total, events)
 SELECT dim, key, grain, period, version, COUNT(*), SUM(total), SUM(events) FROM ${s.trendUser} GROUP BY dim, key, grain, period, version`,
   ];
@@ -180,11 +174,12 @@ SELECT dim, key, grain, period, version, COUNT(*), SUM(total), SUM(events) FROM 
     users,
     rest,
     extensions: (s) =>
-      `SELECT distinct_id, exts, SUM(a0) AS n FROM rebuild_uk u WHERE u.exts <> '' AND ${ukWhere(s)} GROUP BY distinct_id, exts`,
+      `SELECT distinct_id, exts, SUM(a0) AS n FROM rebuild_uk WHERE exts <> '' AND ${ukWhere(s)} GROUP BY distinct_id, exts`,
+    drop: ["DROP TABLE rebuild_u", "DROP TABLE rebuild_w", "DROP TABLE rebuild_p"],
   };
 }
 
-const SQL = { sqlite: rebuildSql("sqlite"), postgres: rebuildSql("postgres") };
+const SQL = rebuildSql();
 
 /** The parameters of a statement whose only parameters are the day bound. */
 function bound(sql: string, before: string): SqlValue[] {
@@ -234,7 +229,7 @@ async function fillDays(tx: Queryable): Promise<void> {
  * `before` (`YYYY-MM-DD`, normally today); the events of later days stay queued for the shared set.
  */
 export async function rebuildSets(db: Db, before: string): Promise<void> {
-  const sql = SQL[db.dialect.name];
+  const sql = SQL;
   await db.exclusive(LOCK_ROLLUP, async (tx) => {
     if (db.dialect.name === "postgres") await tx.run("SET LOCAL work_mem = '256MB'");
     for (const t of [...SCRATCH, "pending_rollup", "pending_shared", ...setTables(LIVE), ...setTables(SHARED)])
@@ -247,6 +242,7 @@ export async function rebuildSets(db: Db, before: string): Promise<void> {
       for (const statement of sql.users(s)) await tx.run(statement, bound(statement, before));
       await fillExtensions(tx, sql, s);
       for (const statement of sql.rest(s)) await tx.run(statement, bound(statement, before));
+      for (const statement of sql.drop) await tx.run(statement);
     }
     await tx.run("DELETE FROM trend_days");
     await tx.run("DROP TABLE rebuild_udv");
