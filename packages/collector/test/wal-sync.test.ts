@@ -2,11 +2,11 @@
  * `src/db/wal-sync.ts`: a commit is answered only after an fsync of the log that STARTED after
  * the commit; commits waiting together share one fsync; a failed fsync fails its waiters only.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { WalSync, fsyncPath } from "../src/db/wal-sync.js";
+import { WalSync, fsyncPath, keptOpenFsync } from "../src/db/wal-sync.js";
 
 /** An fsync the test finishes by hand, recording when each started. */
 function manualFsync(): { fsync: (path: string) => Promise<void>; started: string[]; finish: (ok?: boolean) => void } {
@@ -85,5 +85,28 @@ describe("fsyncPath", () => {
     await expect(fsyncPath(file)).resolves.toBeUndefined();
     await expect(fsyncPath(dir)).resolves.toBeUndefined();
     await expect(fsyncPath(join(dir, "missing"))).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe("keptOpenFsync", () => {
+  const dir = mkdtempSync(join(tmpdir(), "polar-walsync-kept-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("opens a file once and fsyncs it through the same descriptor after", async () => {
+    const fsync = keptOpenFsync();
+    const file = join(dir, "t.db-wal");
+    writeFileSync(file, "frames");
+    await expect(fsync(file)).resolves.toBeUndefined();
+    appendFileSync(file, " more frames");
+    await expect(fsync(file)).resolves.toBeUndefined();
+    expect(readFileSync(file, "utf8")).toBe("frames more frames");
+    // Its name gone, the file is still reachable through the kept descriptor: no second open.
+    unlinkSync(file);
+    await expect(fsync(file)).resolves.toBeUndefined();
+    // A fresh one opens by name, and refuses a missing file (then opens again next time).
+    const other = keptOpenFsync();
+    await expect(other(file)).rejects.toThrow(/ENOENT/);
+    writeFileSync(file, "again");
+    await expect(other(file)).resolves.toBeUndefined();
   });
 });
