@@ -5,6 +5,9 @@
 //    then on PostgreSQL (a throw-away Debian cluster), in this one run. After each collector's
 //    load, the catch-up (GET /api/summary: the inbox materialised and every queued event folded)
 //    is timed, and the sustained rate is the events acknowledged over load + catch-up time.
+//    Beside each rate, the CPU time per request of the server's HTTP thread ("main µs/req") and
+//    of all its threads ("CPU µs/req", from /proc): on a loaded machine the rates follow the
+//    neighbours, the CPU times much less.
 // 2. At 1M and 10M stored events (`--events N` or BENCH_SIZES=1000000,… to change), rows generated
 //    in SQL: the rollups built from scratch by the collector's own rollup step, dashboard query
 //    times, then the purge (delete + subtraction from both rollup sets) of the oldest day (the
@@ -15,7 +18,7 @@
 //
 //    node bench/collector.mjs [--events 10000000] [--duration 10]
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { performance } from "node:perf_hooks";
 import { clearInterval, setInterval } from "node:timers";
@@ -145,7 +148,26 @@ function walWatch(db) {
   };
 }
 
-async function load(name, port, db) {
+/**
+ * CPU time (ms) of each thread of process `pid` so far, from /proc (Linux; empty elsewhere): the
+ * measure that holds on a loaded machine, where requests per second follow the neighbours.
+ */
+function threadCpu(pid) {
+  const out = new Map();
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // utime and stime, in clock ticks (100 per second on Linux).
+      out.set(t, (Number(f[11]) + Number(f[12])) * 10);
+    }
+  } catch {
+    // No /proc, or the process is gone.
+  }
+  return out;
+}
+
+async function load(name, port, db, pid) {
   const wal = walWatch(db);
   // Warm up, then measure.
   const opts = (duration) => ({
@@ -163,7 +185,9 @@ async function load(name, port, db) {
   });
   const started = performance.now();
   const warm = await autocannon(opts(2));
+  const cpuBefore = threadCpu(pid);
   const r = await autocannon(opts(DURATION));
+  const cpuAfter = threadCpu(pid);
   const row = {
     target: name,
     "req/s": Math.round(r.requests.average),
@@ -173,6 +197,13 @@ async function load(name, port, db) {
     non2xx: r.non2xx,
     errors: r.errors,
   };
+  if (cpuAfter.size > 0 && r.requests.total > 0) {
+    // Per request: the thread answering HTTP (its id is the process id), and every thread.
+    const spent = (t) => (cpuAfter.get(t) ?? 0) - (cpuBefore.get(t) ?? 0);
+    const all = [...cpuAfter.keys()].reduce((sum, t) => sum + spent(t), 0);
+    row["main µs/req"] = Math.round((1000 * spent(String(pid))) / r.requests.total);
+    row["CPU µs/req"] = Math.round((1000 * all) / r.requests.total);
+  }
   const walMiB = wal();
   if (walMiB !== undefined) row["max log MiB"] = walMiB;
   if (name.includes("collector")) await catchUp(port, row, started, 5 * (warm["2xx"] + r["2xx"]));
@@ -183,7 +214,7 @@ async function load(name, port, db) {
 async function raw() {
   const port = await freePort();
   const child = await spawnReady(["-e", RAW_SERVER, String(port)]);
-  const row = await load("raw node:http (parse only)", port);
+  const row = await load("raw node:http (parse only)", port, undefined, child.pid);
   child.kill();
   await new Promise((r) => child.once("exit", r));
   return row;
@@ -244,7 +275,7 @@ async function ingest(pgUrl, chUrl, chCluster) {
       "0",
     ]);
     const since = Date.now();
-    rows.push(await load(name, port, db));
+    rows.push(await load(name, port, db, child.pid));
     child.kill();
     await new Promise((r) => child.once("exit", r));
     if (name.includes("ClickHouse")) {
