@@ -111,12 +111,56 @@ function userCells(source: Source, cells = "1 = 1"): string {
 UNION ALL ${fresh}`;
 }
 
-/** Computes the snapshot of a set's events. */
-export async function computeSnapshot(cluster: Cluster, source: Source): Promise<Snapshot> {
-  // One pass: per user and cell, then per cell (and, for codes, per user total: the histogram).
-  const keyQuery = `SELECT dim, key, if(dim = 'code', t, 0) AS v, count() AS users, sum(e) AS events, sum(t) AS total FROM (
-SELECT dim, key, distinct_id, sum(e) AS e, sum(t) AS t FROM (${userCells(source)}) GROUP BY dim, key, distinct_id
+/**
+ * Per shard, the per-cell figures of a generation (per cell and, for codes, per user total: the
+ * histogram), in the rows `computeSnapshot` adds up: computed once per generation.
+ */
+export function rolledFigures(cluster: Cluster, rolled: Generation): Promise<Record<string, unknown>[][]> {
+  return onShards(
+    cluster,
+    `SELECT dim, key, v, count() AS users, sum(e) AS events, sum(t) AS total FROM (
+SELECT dim, key, if(dim = 'code', total, 0) AS v, events AS e, total AS t FROM ${rolled.users}
+) GROUP BY dim, key, v`,
+  );
+}
+
+/**
+ * What the set's events after the rolled days change in the generation's figures (rows as
+ * `rolledFigures`', added to them): per (cell, user) of those events, as if the user were new in
+ * the cell (one more user, at the user's new total); then, for each pair the generation already
+ * holds (the generation's rows of those users only, joined with the small side), that user is
+ * taken out again at both totals and put back at their sum.
+ */
+function deltaQuery(source: Source, rolled: Generation): string {
+  const fresh = `(SELECT dim, key, distinct_id, count() AS e, sum(value) AS t FROM ${uniqueEvents(source.rest, CELL_COLUMNS)} ${CELLS}
+GROUP BY dim, key, distinct_id)`;
+  return `SELECT dim, key, v, sum(d) AS users, sum(de) AS events, sum(dt) AS total FROM (
+SELECT dim, key, if(dim = 'code', t, 0) AS v, toInt64(1) AS d, e AS de, t AS dt FROM ${fresh}
+UNION ALL
+SELECT dim, key, x.1 AS v, x.2 AS d, toUInt64(0) AS de, toInt64(0) AS dt FROM (
+SELECT dim, key, pt, t FROM (
+SELECT dim, key, distinct_id, total AS pt FROM ${rolled.users} WHERE distinct_id IN (SELECT distinct_id FROM events_local WHERE ${source.rest})
+) ANY INNER JOIN ${fresh} USING (dim, key, distinct_id)
+) ARRAY JOIN [(if(dim = 'code', t, 0), toInt64(-1)), (if(dim = 'code', pt, 0), toInt64(-1)), (if(dim = 'code', pt + t, 0), toInt64(1))] AS x
 ) GROUP BY dim, key, v`;
+}
+
+/**
+ * Computes the snapshot of a set's events: from the events alone, or the generation's figures
+ * (`figuresOf`: `rolledFigures`, kept per generation) changed by the later events.
+ */
+export async function computeSnapshot(
+  cluster: Cluster,
+  source: Source,
+  figuresOf: (rolled: Generation) => Promise<Record<string, unknown>[][]>,
+): Promise<Snapshot> {
+  // One pass: per user and cell, then per cell (and, for codes, per user total: the histogram).
+  const keyQuery =
+    source.rolled === null
+      ? `SELECT dim, key, if(dim = 'code', t, 0) AS v, count() AS users, sum(e) AS events, sum(t) AS total FROM (
+SELECT dim, key, distinct_id, sum(e) AS e, sum(t) AS t FROM (${userCells(source)}) GROUP BY dim, key, distinct_id
+) GROUP BY dim, key, v`
+      : deltaQuery(source, source.rolled);
   // A workspace folder could (in hostile data) appear under users of two shards: count it once.
   const freshWorkspaces = `SELECT dim, key, workspace_folder FROM events ${CELLS} WHERE ${source.restAny} AND (dim = 'all' OR dim = 'code')`;
   const workspaceQuery = `SELECT dim, key, uniqExact(workspace_folder) AS workspaces FROM (${
@@ -125,10 +169,12 @@ SELECT dim, key, distinct_id, sum(e) AS e, sum(t) AS t FROM (${userCells(source)
       : `SELECT dim, key, workspace_folder FROM cluster('${source.cluster}', currentDatabase(), '${source.rolled.workspaces}')
 UNION ALL ${freshWorkspaces}`
   }) GROUP BY dim, key`;
-  const [perShardKeys, workspaces] = await Promise.all([
+  const [perShardDelta, perShardRolled, workspaces] = await Promise.all([
     onShards(cluster, keyQuery),
+    source.rolled === null ? [] : figuresOf(source.rolled),
     rows(cluster.entry, workspaceQuery),
   ]);
+  const perShardKeys = [...perShardRolled, ...perShardDelta];
   const keys = new Map<string, Map<string, KeyFigures>>();
   const cell = (dim: string, key: string): KeyFigures => {
     let byKey = keys.get(dim);
@@ -157,7 +203,10 @@ UNION ALL ${freshWorkspaces}`
   for (const [key, m] of byValue) {
     hist.set(
       key,
-      [...m].map(([value, users]) => ({ value, users })).sort((a, b) => a.value - b.value),
+      [...m]
+        .filter(([, users]) => users !== 0)
+        .map(([value, users]) => ({ value, users }))
+        .sort((a, b) => a.value - b.value),
     );
   }
   return { keys, hist };

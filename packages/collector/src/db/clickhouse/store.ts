@@ -14,8 +14,8 @@ import { n } from "../queries.js";
 import { connect, rows } from "./client.js";
 import { CLICKHOUSE_MIGRATIONS, LATEST_CLICKHOUSE_MIGRATION, ddl } from "./migrations.js";
 import { addDays } from "../trend-sql.js";
-import { ClickHouseReader, computeSnapshot, sourceOf, type Cluster, type SetState } from "./reader.js";
-import { buildGeneration, currentGeneration, dropGenerations, partitionStates } from "./rollup.js";
+import { ClickHouseReader, computeSnapshot, rolledFigures, sourceOf, type Cluster, type SetState } from "./reader.js";
+import { buildGeneration, currentGeneration, dropGenerations, partitionStates, type Generation } from "./rollup.js";
 import { discoverShards, type ShardMap } from "./shard.js";
 import { bind, bindDay, uniqueEvents } from "./sql.js";
 import { parseClickHouseUrl, type ClickHouseTarget } from "./url.js";
@@ -126,7 +126,11 @@ export class ClickHouseStore implements EventStore {
     const cached = this.cache.get(name);
     if (cached !== undefined && cached.fingerprint === fingerprint) return cached.state;
     const source = sourceOf(where, rolled, this.target.cluster);
-    const state: SetState = { source, snapshot: computeSnapshot(this.cluster, source), lookups: new Map() };
+    const state: SetState = {
+      source,
+      snapshot: computeSnapshot(this.cluster, source, (g) => this.figuresOf(g)),
+      lookups: new Map(),
+    };
     this.cache.set(name, { fingerprint, state });
     state.snapshot.catch(() => {
       if (this.cache.get(name)?.state === state) this.cache.delete(name);
@@ -135,6 +139,21 @@ export class ClickHouseStore implements EventStore {
   }
 
   private sharedDay = "";
+
+  /** The per-cell figures of the newest generation read (it never changes: a change is a new one). */
+  private rolled: { readonly name: string; readonly figures: Promise<Record<string, unknown>[][]> } | null = null;
+
+  private figuresOf(g: Generation): Promise<Record<string, unknown>[][]> {
+    if (this.rolled?.name !== g.users) {
+      const figures = rolledFigures(this.cluster, g);
+      const kept = { name: g.users, figures };
+      this.rolled = kept;
+      figures.catch(() => {
+        if (this.rolled === kept) this.rolled = null;
+      });
+    }
+    return this.rolled!.figures;
+  }
 
   async refresh(): Promise<number> {
     await (
