@@ -77,6 +77,28 @@ export interface Term {
   readonly source: SourceInfo;
 }
 
+/**
+ * A term made by the parser. It is its own source info (`term.source === term`: `kind`, `file`,
+ * `start`, `end`), so that a parsed term is one object instead of a term and its source, which
+ * is most of what a load keeps. Only `value`, `file`, `start` and `end` are own properties.
+ */
+export class ParsedTerm implements Term {
+  /** Always "parser": a property of the prototype, not of each term. */
+  declare readonly kind: "parser";
+
+  constructor(
+    readonly value: Value,
+    readonly file: SourceFile,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+
+  get source(): SourceInfo {
+    return this;
+  }
+}
+Object.defineProperty(ParsedTerm.prototype, "kind", { value: "parser" });
+
 export interface Parameter {
   readonly parameter: Term;
   readonly specializer: Term | null;

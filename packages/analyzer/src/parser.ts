@@ -15,7 +15,18 @@
  * Right-recursive `and`/`or` chains are parsed with loops so that long bodies do not grow the
  * stack; bracket nesting is bounded (see MAX_NESTING).
  */
-import type { Fields, Line, Operator, Parameter, Production, Rule, SourceFile, Term, Value } from "./ast.js";
+import {
+  ParsedTerm,
+  type Fields,
+  type Line,
+  type Operator,
+  type Parameter,
+  type Production,
+  type Rule,
+  type SourceFile,
+  type Term,
+  type Value,
+} from "./ast.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { error } from "./diagnostics.js";
 import { escapeDebug } from "./escape.js";
@@ -304,7 +315,7 @@ class Parser {
   // ---- terms ----------------------------------------------------------------------------------
 
   private term(value: Value, start: number, end: number): Term {
-    return { value, source: { kind: "parser", file: this.file, start, end } };
+    return new ParsedTerm(value, this.file, start, end);
   }
 
   /** The (shared) Variable value of `name`. */
@@ -846,7 +857,9 @@ class Parser {
   /** A bare class name used as a pattern means an instance pattern without fields. */
   private classPattern(pattern: Term): Term {
     if (pattern.value.type !== "Variable") return pattern;
-    return { value: { type: "InstancePattern", tag: pattern.value.name, fields: new Map() }, source: pattern.source };
+    const source = pattern.source;
+    const value: Value = { type: "InstancePattern", tag: pattern.value.name, fields: new Map() };
+    return source.kind === "parser" ? new ParsedTerm(value, source.file, source.start, source.end) : { value, source };
   }
 
   // ---- lines ----------------------------------------------------------------------------------
@@ -940,10 +953,14 @@ class Parser {
     const body = this.exp(1, Mode.Term, F_SEMI).term;
     this.expect(T.SemiColon);
     const bv = body.value;
+    const bs = body.source;
+    const and: Value = { type: "Expression", operator: "And", args: [body] };
     const wrapped: Term =
       bv.type === "Expression" && bv.operator === "And"
         ? body
-        : { value: { type: "Expression", operator: "And", args: [body] }, source: body.source };
+        : bs.kind === "parser"
+          ? this.term(and, bs.start, bs.end)
+          : { value: and, source: bs };
     return {
       name: name.text,
       params,

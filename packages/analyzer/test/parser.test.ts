@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseFile } from "../src/parser.js";
 import { toPolar } from "../src/printer.js";
-import type { Line, Term, Value } from "../src/ast.js";
+import { spanOf, type Line, type Term, type Value } from "../src/ast.js";
 import { pushChildren } from "../src/walk.js";
 
 /** First parse error of `text`: [code, message, start, end], or "ok". */
@@ -251,6 +251,21 @@ describe("leaf values", () => {
     expect(byKey.get("Boolean:true")).toEqual({ type: "Boolean", value: true });
     // The policy repeats its names: far fewer value objects than leaf terms.
     expect(byKey.size).toBeLessThan(leaves / 2);
+  });
+
+  it("makes each parsed term its own source info: one object per term", () => {
+    const text = 'f(x: Repo, "s") if x.owner = [1, {a: _}] and not g(x) or h(new Foo(x));\n?= f(_, "s");';
+    const ls = lines(text);
+    const terms = allTerms(ls);
+    expect(terms.length).toBeGreaterThan(20);
+    for (const t of terms) {
+      expect(t.source).toBe(t);
+      expect(t.source.kind).toBe("parser");
+      // Own properties are the value and the span only (no separate source object).
+      expect(Object.keys(t).sort()).toEqual(["end", "file", "start", "value"]);
+      const s = spanOf(t);
+      expect(s !== null && s.start <= s.end && s.end <= text.length).toBe(true);
+    }
   });
 
   it("keeps the values of different parses apart", () => {
