@@ -6,14 +6,14 @@
  * published, in both views) equals a fresh load's, and a fork's edits never show in its parent.
  */
 import fc from "fast-check";
-import { applyEdit, bigPolicy, randomEdit, type RandomEdit } from "@polar-ide/testing";
+import { applyEdit, bigPolicy, editOffsets, randomEdit } from "@polar-ide/testing";
 import { describe, expect, it } from "vitest";
 import type { Rule } from "../src/ast.js";
 import type { LoadOptions } from "../src/environment.js";
 import { materialize } from "../src/incremental-parse.js";
 import { diagnosticLoad } from "../src/load.js";
 import { parseFile } from "../src/parser.js";
-import { Policy, publishDiagnostics, type TextEdit } from "../src/policy.js";
+import { Policy, publishDiagnostics } from "../src/policy.js";
 import { fileStats } from "../src/stats.js";
 
 const NAME = "big.polar";
@@ -54,12 +54,6 @@ function expectFresh(policy: Policy, text: string, where: string): void {
     );
     expect(actual.all, `${where} ${JSON.stringify(options)}`).toEqual(expected.diagnostics);
   }
-}
-
-/** The offsets `applyEdit(text, e)` replaces, as the language server hands them to `Policy.set`. */
-function textEditOf(text: string, e: RandomEdit): TextEdit {
-  const start = Math.floor(e.at * (text.length + 1));
-  return { start, end: Math.min(text.length, start + e.remove), text: e.text };
 }
 
 /** Whether some item of the file's parse was parsed from a window of its text, not from the whole. */
@@ -117,7 +111,7 @@ describe("edits inside one big file", () => {
         policy.set(NAME, BIG);
         let text = BIG;
         edits.forEach((e, step) => {
-          const change = textEditOf(text, e);
+          const change = editOffsets(text, e);
           text = applyEdit(text, e);
           policy.set(NAME, text, change);
           expectFresh(policy, text, `step ${step}`);

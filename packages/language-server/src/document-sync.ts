@@ -5,7 +5,8 @@
  * changes nothing (the tracked text is already up to date: every change was sent).
  */
 import type { ServerContext } from "./context.js";
-import { applyChanges } from "./documents.js";
+import type { TextEdit } from "@polar-ide/analyzer";
+import { applyContentChanges } from "./documents.js";
 import { isInteger, isString } from "./params.js";
 import { runSafeNotification } from "./run-safe.js";
 
@@ -13,8 +14,8 @@ export function registerDocumentSync(context: ServerContext): void {
   const { connection, documents, loads, existence, logger, log } = context;
 
   /** Tracks a text; a document seen for the first time is checked for being on disk. */
-  const track = (uri: string, version: number | null, text: string): void => {
-    if (documents.upsert(uri, version, text)) void existence.noteOnDisk(uri);
+  const track = (uri: string, version: number | null, text: string, edit: TextEdit | null = null): void => {
+    if (documents.upsert(uri, version, text, edit)) void existence.noteOnDisk(uri);
   };
 
   connection.onDidOpenTextDocument((params) =>
@@ -51,13 +52,14 @@ export function registerDocumentSync(context: ServerContext): void {
           log(`didChange: stale version ${version} < ${current.version} of ${id.uri} ignored`);
           return;
         }
-        const text = applyChanges(current?.document ?? null, changes);
-        if (text === null) {
+        const changed = applyContentChanges(current?.document ?? null, changes);
+        if (changed === null) {
           log("didChange: malformed content changes ignored");
           return;
         }
         if (current === undefined) log(`updated untracked document ${id.uri}`);
-        track(id.uri, version, text);
+        // The change's offsets, when it was one ranged change of the tracked text: the analyzer re-reads only around it.
+        track(id.uri, version, changed.text, current === undefined ? null : changed.edit);
         loads.request("textDocument/didChange", [id.uri]);
       },
       "didChange",

@@ -19,6 +19,7 @@ import {
   type PolicyAnalysis,
   type PolicyStatistics,
   type PublishedDiagnostic,
+  type TextEdit,
 } from "@polar-ide/analyzer";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Position } from "vscode-languageserver";
@@ -168,8 +169,11 @@ export class Documents {
     return [...this.docs.values()];
   }
 
-  /** Tracks a new text for `uri` (a new document or a new version); returns whether the document is new. */
-  upsert(uri: string, version: number | null, text: string): boolean {
+  /**
+   * Tracks a new text for `uri` (a new document or a new version); returns whether the document is
+   * new. `edit`: the change from the tracked text to `text`, when known (see {@link applyContentChanges}).
+   */
+  upsert(uri: string, version: number | null, text: string, edit: TextEdit | null = null): boolean {
     const existing = this.docs.get(uri);
     this.revisions++;
     let added = false;
@@ -191,7 +195,7 @@ export class Documents {
       existing.document = TextDocument.create(uri, "polar", version ?? 0, text);
       existing.revision = this.revisions;
     }
-    this.setText(uri, text);
+    this.setText(uri, text, added ? null : edit);
     return added;
   }
 
@@ -228,9 +232,9 @@ export class Documents {
   }
 
   /** Hands a document's text to its policy and registers where its parse's terms now lie. */
-  private setText(uri: string, text: string): void {
+  private setText(uri: string, text: string, edit: TextEdit | null = null): void {
     const policy = this.policyFor(uri);
-    if (policy.set(uri, text)) trackSpans(policy.spans(uri));
+    if (policy.set(uri, text, edit ?? undefined)) trackSpans(policy.spans(uri));
   }
 
   /**
@@ -319,7 +323,19 @@ export class Documents {
  * Returns null when a change is malformed.
  */
 export function applyChanges(current: TextDocument | null, changes: readonly unknown[]): string | null {
+  return applyContentChanges(current, changes)?.text ?? null;
+}
+
+/**
+ * {@link applyChanges}, with the offsets of the change when there was one ranged change: the
+ * analyzer then reads only the text around it (`Policy.set`), never the new text as a whole.
+ */
+export function applyContentChanges(
+  current: TextDocument | null,
+  changes: readonly unknown[],
+): { readonly text: string; readonly edit: TextEdit | null } | null {
   let doc = current ?? TextDocument.create("polar:tmp", "polar", 0, "");
+  let edit: TextEdit | null = null;
   for (const c of changes) {
     const change = c as { text?: unknown; range?: unknown } | null;
     if (change === null || typeof change !== "object" || !isString(change.text)) return null;
@@ -337,9 +353,10 @@ export function applyChanges(current: TextDocument | null, changes: readonly unk
       const next = spliceLineStarts(lines, start, end, change.text);
       doc = TextDocument.create(doc.uri, "polar", doc.version + 1, next.text);
       rememberLineStarts(doc.uri, next);
+      if (changes.length === 1) edit = { start, end, text: change.text };
     }
   }
-  return doc.getText();
+  return { text: doc.getText(), edit };
 }
 
 /** The line starts of the latest text of a few recently changed documents, by URI. */

@@ -4,10 +4,14 @@
  * text (issue 13: 13% of the server's time per keystroke in a 50k-line file). Here a change
  * rescans only the text it inserted and shifts the starts after it.
  *
+ * The text is kept as pieces too (the analyzer's `PieceText`): a change reads only the characters
+ * around it, so the new text, a rope of the old one's pieces, is never copied into one string on
+ * the way to the analyzer (which is handed the change's offsets: `Policy.set`).
+ *
  * Lines end at "\n", "\r\n" or a lone "\r", as `TextDocument` counts them; {@link offsetAt}
  * clamps exactly as `TextDocument.offsetAt` does, so the two always agree.
  */
-import { lineStartOffsets, lowerBound } from "@polar-ide/analyzer";
+import { lineStartOffsets, lowerBound, PieceText } from "@polar-ide/analyzer";
 import type { Position } from "vscode-languageserver";
 
 /**
@@ -16,6 +20,8 @@ import type { Position } from "vscode-languageserver";
  */
 export interface LineStarts {
   readonly text: string;
+  /** The same text as pieces, read instead of `text` (reading a rope copies it whole). */
+  readonly pieces: PieceText;
   readonly starts: Uint32Array;
 }
 
@@ -23,19 +29,19 @@ const CR = 13;
 const LF = 10;
 
 /** Whether offset `p` (1 ≤ p ≤ text.length) starts a line. */
-function startsLine(text: string, p: number): boolean {
+function startsLine(text: PieceText, p: number): boolean {
   const before = text.charCodeAt(p - 1);
   return before === LF || (before === CR && text.charCodeAt(p) !== LF);
 }
 
 /** The line starts of a whole text. */
 export function lineStartsOf(text: string): LineStarts {
-  return { text, starts: Uint32Array.from(lineStartOffsets(text)) };
+  return { text, pieces: PieceText.of(text), starts: Uint32Array.from(lineStartOffsets(text)) };
 }
 
 /** The offset of an LSP position, clamped as `TextDocument.offsetAt` clamps it. */
 export function offsetAt(lines: LineStarts, position: Position): number {
-  const { text, starts } = lines;
+  const { pieces: text, starts } = lines;
   if (position.line >= starts.length) return text.length;
   if (position.line < 0) return 0;
   const lineOffset = starts[position.line] ?? 0;
@@ -56,8 +62,8 @@ export function offsetAt(lines: LineStarts, position: Position): number {
  * "\r" and a "\n" may join or part) is scanned, and the starts after it are shifted.
  */
 export function spliceLineStarts(lines: LineStarts, start: number, end: number, insert: string): LineStarts {
-  const { text: old, starts: oldStarts } = lines;
-  const text = old.slice(0, start) + insert + old.slice(end);
+  const { pieces: old, starts: oldStarts } = lines;
+  const pieces = old.splice(start, end, insert);
   const delta = insert.length - (end - start);
   // A start p < start depends on text[p - 1] and text[p] only, both before the change: kept.
   const kept = Math.max(1, lowerBound(oldStarts, start));
@@ -65,11 +71,11 @@ export function spliceLineStarts(lines: LineStarts, start: number, end: number, 
   const moved = lowerBound(oldStarts, end + 1);
   const scanned: number[] = [];
   const newEnd = start + insert.length;
-  for (let p = Math.max(1, start); p <= newEnd && p <= text.length; p++) if (startsLine(text, p)) scanned.push(p);
+  for (let p = Math.max(1, start); p <= newEnd && p <= pieces.length; p++) if (startsLine(pieces, p)) scanned.push(p);
   const starts = new Uint32Array(kept + scanned.length + (oldStarts.length - moved));
   starts.set(oldStarts.subarray(0, kept));
   starts.set(scanned, kept);
   let at = kept + scanned.length;
   for (let i = moved; i < oldStarts.length; i++) starts[at++] = (oldStarts[i] ?? 0) + delta;
-  return { text, starts };
+  return { text: pieces.toString(), pieces, starts };
 }

@@ -7,7 +7,7 @@ import { LineIndex } from "@polar-ide/analyzer";
 import fc from "fast-check";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { describe, expect, it } from "vitest";
-import { applyChanges } from "../src/documents.js";
+import { applyChanges, applyContentChanges } from "../src/documents.js";
 
 /** Text made of Polar-ish pieces and every kind of line end, with astral characters. */
 const piece = fc.constantFrom("f(1);", "allow(a, b) if", " ", "\n", "\r\n", "\r", "é", "😀", '"s"', "#c", "x");
@@ -34,11 +34,18 @@ describe("incremental sync", () => {
             const end = snap(expected, Math.max(start, b % (expected.length + 1)));
             const index = new LineIndex(expected);
             const change = { range: index.range(start, end), text: insert };
+            const before = expected;
             expected = expected.slice(0, start) + insert + expected.slice(end);
             if (oneNotification) pending.push(change);
             else {
               const next = applyChanges(doc, [change]);
               expect(next).toBe(expected);
+              // The offsets handed to the analyzer (Policy.set) make the same text of the one before.
+              const edit = applyContentChanges(doc, [change])?.edit;
+              expect(edit === null || edit === undefined).toBe(false);
+              if (edit !== null && edit !== undefined) {
+                expect(before.slice(0, edit.start) + edit.text + before.slice(edit.end)).toBe(expected);
+              }
               doc = TextDocument.create("file:///p/a.polar", "polar", 1, next ?? "");
             }
           }

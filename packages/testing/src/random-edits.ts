@@ -31,7 +31,19 @@ export function randomEdit(snippets: readonly string[], maxRemove = 12): fc.Arbi
 
 /** `text` with `edit` applied. */
 export function applyEdit(text: string, edit: RandomEdit): string {
+  const { start, end } = editOffsets(text, edit);
+  return text.slice(0, start) + edit.text + text.slice(end);
+}
+
+/**
+ * The offsets `edit` replaces in `text` (`[start, end)`) and the text it inserts there: the shape
+ * of the change the language server hands to the analyzer (`Policy.set`).
+ */
+export function editOffsets(
+  text: string,
+  edit: RandomEdit,
+): { readonly start: number; readonly end: number; readonly text: string } {
   if (!(edit.at >= 0 && edit.at < 1)) throw new Error(`an edit's place is a fraction in [0, 1), not ${edit.at}`);
-  const i = Math.floor(edit.at * (text.length + 1));
-  return text.slice(0, i) + edit.text + text.slice(i + edit.remove);
+  const start = Math.floor(edit.at * (text.length + 1));
+  return { start, end: Math.min(text.length, start + edit.remove), text: edit.text };
 }
