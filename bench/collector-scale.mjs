@@ -6,11 +6,13 @@
 // queues; no HTTP), then timed:
 // - the fold of everything ingest queued, as the background job does it (20k-event steps), live
 //   set then shared set: events/s is what ingest may sustain without the fold falling behind;
-// - a rebuild from scratch of both sets (`rebuildRollups` + 500k-event steps);
+// - a rebuild from scratch of both sets by the fold (`rebuildRollups` + 500k-event steps), then
+//   by the set-based rebuild (`Store.rebuild`, `src/db/rebuild.ts`), which gives the same rollups;
 // - /api/summary, /api/dashboard and /api/trends (day grain, split by version): p50 / p95;
 // - the purge of the oldest day, then of the 29 days after it (30 in all), and the compaction.
 //
 // node bench/collector-scale.mjs [--events 20000,1000000] [--reads 20] [--skip-rebuild]
+// (--skip-rebuild skips the fold's rebuild only)
 // Also called from bench/collector.mjs (its "at scale" part).
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -149,6 +151,8 @@ export async function scale(name, url, sizes, options = {}) {
         });
         row["rebuild both sets s"] = +(rebuildMs / 1000).toFixed(1);
       }
+      const setBasedMs = await time(() => store.rebuild("9999-12-31"));
+      row["set-based rebuild both sets s"] = +(setBasedMs / 1000).toFixed(1);
       Object.assign(row, await reads(store, nReads));
       let day = 0;
       let month = 0;
