@@ -14,13 +14,23 @@ const SETTINGS = {
   http_headers_progress_interval_ms: "10000",
 } as const;
 
-export function connect(target: ClickHouseTarget, url: string, database: string | null): ClickHouseClient {
+/**
+ * A connection to `url`. `requestTimeoutMs` bounds a request's silence: 18.16 sends no progress
+ * headers for an `INSERT … SELECT`, so the roll-up's (`rollup.ts`: minutes at 10M events) needs
+ * a longer one than reads.
+ */
+export function connect(
+  target: ClickHouseTarget,
+  url: string,
+  database: string | null,
+  requestTimeoutMs = 300_000,
+): ClickHouseClient {
   return createClient({
     url,
     username: target.username,
     password: target.password,
     ...(database === null ? {} : { database }),
-    request_timeout: 300_000,
+    request_timeout: requestTimeoutMs,
     clickhouse_settings: SETTINGS,
     // 18.16 predates the HTTP compression negotiation the client would try.
     compression: { request: false, response: false },

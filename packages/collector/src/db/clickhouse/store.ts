@@ -21,6 +21,9 @@ import { bind, bindDay, uniqueEvents } from "./sql.js";
 import { parseClickHouseUrl, type ClickHouseTarget } from "./url.js";
 import { ShardWriter } from "./writer.js";
 
+/** How long a roll-up statement may run without a byte of answer. */
+const BUILD_TIMEOUT_MS = 3_600_000;
+
 const MIGRATIONS_TABLE =
   "CREATE TABLE IF NOT EXISTS schema_migrations (id UInt32, name String) ENGINE = MergeTree() ORDER BY id";
 
@@ -46,8 +49,12 @@ export class ClickHouseStore implements EventStore {
       entry: connect(this.target, this.target.url, db),
       shards: this.target.shards.map((s) => connect(this.target, s, db)),
     };
+    this.builders = this.target.shards.map((s) => connect(this.target, s, db, BUILD_TIMEOUT_MS));
     this.writer = new ShardWriter(this.cluster.shards, () => this.shardMap());
   }
+
+  /** Every shard, for the roll-up's statements (minutes long at 10M events). */
+  private readonly builders: readonly ClickHouseClient[];
 
   /** Which shard stores whose events: read from the cluster once (again after a failure). */
   private shardMap(): Promise<ShardMap> {
@@ -173,7 +180,7 @@ export class ClickHouseStore implements EventStore {
     const last = through.replaceAll("-", "");
     const rolled = await currentGeneration(this.cluster.shards, states, through);
     if (rolled?.through !== through && states.some((list) => list.some((p) => p.id <= last))) {
-      await buildGeneration(this.cluster.shards, through);
+      await buildGeneration(this.builders, through);
     }
     this.sharedDay = today;
     await (
@@ -306,7 +313,9 @@ FROM system.merge_tree_settings WHERE name IN ('old_parts_lifetime', 'cleanup_de
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.cluster.entry, ...this.cluster.shards].map((c: ClickHouseClient) => c.close()));
+    await Promise.all(
+      [this.cluster.entry, ...this.cluster.shards, ...this.builders].map((c: ClickHouseClient) => c.close()),
+    );
   }
 }
 
