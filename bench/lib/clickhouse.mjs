@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ClickHouseStore, dashboardData, summary } from "../../packages/collector/dist/index.js";
 import { operatorTrends } from "../../packages/collector/dist/read/trends.js";
+import { sharedDashboard } from "../../packages/collector/dist/read/views.js";
 import {
   CLICKHOUSE_MIGRATIONS,
   M002_INTEGERS,
@@ -263,6 +264,11 @@ export async function clickhouseQueries(cluster, sizes) {
       }
     });
     have = size;
+    // The roll-up of the complete days (what the server's background refresh and the first
+    // shared read after midnight run), then the shared dashboard from it.
+    const rollMs = await time(() => store.refreshShared(today));
+    const sharedMs = await time(() => sharedDashboard(store, 5, today));
+    // The live set: the rolled days merged with today's events.
     const first = await time(() => dashboardData(store, 5));
     const s = [];
     const dd = [];
@@ -272,10 +278,42 @@ export async function clickhouseQueries(cluster, sizes) {
     }
     s.sort((a, b) => a - b);
     dd.sort((a, b) => a - b);
-    const trendsMs = await time(() => operatorTrends(store, 5, today, { grain: "week", code: null, split: null }));
-    const codeTrendsMs = await time(() =>
-      operatorTrends(store, 5, today, { grain: "day", code: "ParseError::UnrecognizedEOF", split: "version" }),
-    );
+    // A batch arrives (5 rows of today's copied under new ids on the first shard): the live set
+    // changed, so the next read computes it again (summary, then dashboard: the suppression's lookups).
+    const afterInsert = [];
+    for (let i = 0; i < 3; i++) {
+      await sql(
+        cluster.shards[0],
+        db,
+        `INSERT INTO events_local SELECT day, concat('${size}-${i}-', insert_id), distinct_id, workspace_folder, extversion, cell_dim, cell_key, cell_value, props_int, props_text FROM events_local WHERE day = today() LIMIT 5`,
+      );
+      afterInsert.push(await time(() => dashboardData(store, 5)));
+    }
+    afterInsert.sort((a, b) => a - b);
+    // Trends still read the events: at 10M and more they take minutes (BENCH_CLICKHOUSE_TRENDS=1 runs them anyway).
+    const trends = size <= 1_000_000 || process.env.BENCH_CLICKHOUSE_TRENDS === "1";
+    const trendsMs = trends
+      ? await time(() => operatorTrends(store, 5, today, { grain: "week", code: null, split: null }))
+      : NaN;
+    const codeTrendsMs = trends
+      ? await time(() =>
+          operatorTrends(store, 5, today, { grain: "day", code: "ParseError::UnrecognizedEOF", split: "version" }),
+        )
+      : NaN;
+    // Same run, the events alone (the generation dropped behind the store's back), as before the
+    // roll-up: only where it takes less than minutes.
+    let eventsOnlyMs = NaN;
+    if (trends) {
+      for (const shard of cluster.shards) {
+        const names = await sql(
+          shard,
+          db,
+          "SELECT name FROM system.tables WHERE database = currentDatabase() AND startsWith(name, 'rolled_') FORMAT TSV",
+        );
+        for (const name of names.split("\n").filter(Boolean)) await sql(shard, db, `DROP TABLE ${name}`);
+      }
+      eventsOnlyMs = await time(() => dashboardData(store, 5));
+    }
     const t = await store.live().totals();
     // BENCH_CLICKHOUSE_BASE=<other build>/dist/main.js: that build's reads of the same events,
     // measured after this build's (the servers' caches are then warm for it, not for this one).
@@ -285,6 +323,7 @@ export async function clickhouseQueries(cluster, sizes) {
       const base = await import(`${dist}index.js`);
       const baseTrends = (await import(`${dist}read/trends.js`)).operatorTrends;
       const baseStore = new base.ClickHouseStore(cluster.url(db));
+      await baseStore.refreshShared(today);
       const baseFirst = await time(() => base.dashboardData(baseStore, 5));
       const baseWeekly = await time(() => baseTrends(baseStore, 5, today, { grain: "week", code: null, split: null }));
       const same =
@@ -301,7 +340,11 @@ export async function clickhouseQueries(cluster, sizes) {
       events: t.events,
       users: t.users,
       "load s": +(loadMs / 1000).toFixed(1),
-      "first /api/dashboard ms (computes the figures)": +first.toFixed(0),
+      "roll-up of the complete days + shared figures s": +(rollMs / 1000).toFixed(1),
+      "/api/shared/dashboard ms": +sharedMs.toFixed(0),
+      "first /api/dashboard ms (live: rolled days + today)": +first.toFixed(0),
+      "/api/dashboard after a batch, median ms": +afterInsert[1].toFixed(0),
+      "same run, events only: first /api/dashboard ms": +eventsOnlyMs.toFixed(0),
       "/api/summary median ms (cached figures)": +s[1].toFixed(1),
       "/api/dashboard median ms (cached figures)": +dd[1].toFixed(1),
       "/api/trends weekly ms": +trendsMs.toFixed(0),
