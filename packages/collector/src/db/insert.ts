@@ -127,6 +127,10 @@ function insertEventsSql(rows: number): string {
   return `INSERT INTO events (${COLUMN_LIST}) VALUES ${repeat(rows, ROW_PLACEHOLDERS)} ON CONFLICT (insert_id) DO NOTHING RETURNING id, day`;
 }
 
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Encoded events of one day (decoded inbox bodies). */
 export interface DayRows {
   readonly day: string;
@@ -149,6 +153,12 @@ export async function storeRowsSqlite(tx: Queryable, days: readonly DayRows[]): 
       flat.push([ids[flat.length]!, d.day, ...values]);
     }
   }
+  // In key order (day, then the fresh random id): each insert lands next to the previous one in
+  // `events` and its day index instead of on a random page (~20% less writer CPU per event,
+  // `collector.mjs`-style loads of 15k events). Days stay in order, so of two copies of an event
+  // in different days the earliest is still inserted first and wins; copies of one day were in
+  // shuffled order already.
+  flat.sort((a, b) => compareText(a[1] as string, b[1] as string) || compareText(a[0] as string, b[0] as string));
   const queued: { id: string; day: string }[] = [];
   for (const slice of slices(flat)) {
     for (const r of await tx.all(insertEventsSql(slice.length), slice.flat())) {
