@@ -33,6 +33,7 @@ import { escapeDebug } from "./escape.js";
 import { Lexer, T, isLexError, tokenText } from "./lexer.js";
 import type { LexError, Token } from "./lexer.js";
 import { toPolar } from "./printer.js";
+import { instancePattern } from "./terms.js";
 import { err, ok, type Result } from "./result.js";
 
 /** The lines of a file, or its first parse error. */
@@ -177,6 +178,15 @@ const RES_WORD_TEXT: Partial<Record<T, string>> = {
 /** The two Boolean values: values are immutable, so every Boolean term shares one of them. */
 const TRUE: Value = { type: "Boolean", value: true };
 const FALSE: Value = { type: "Boolean", value: false };
+
+/**
+ * `items` at its exact length. An array grown by `push` keeps spare capacity (17 slots after the
+ * first push), and a load keeps every argument list it parsed: a copy of a short list costs less
+ * than its slack. Lists that stayed empty have no storage and are returned as they are.
+ */
+function fit<T>(items: T[]): T[] {
+  return items.length === 0 ? items : items.slice();
+}
 
 /** Thrown inside the parser only; `parseFile` turns it into a diagnostic. */
 class Failure {
@@ -400,10 +410,13 @@ class Parser {
     }
     const last = operands[operands.length - 1] as Node;
     this.expectLogical(last);
-    const args: Term[] = operands.slice(0, -1).map((n) => n.term);
     const lv = last.term.value;
-    if (lv.type === "Expression" && lv.operator === operator) args.push(...lv.args);
-    else args.push(last.term);
+    const tail = lv.type === "Expression" && lv.operator === operator ? lv.args : [last.term];
+    // concat, not push: the list is kept at its exact length (see `fit`).
+    const args: Term[] = operands
+      .slice(0, -1)
+      .map((n) => n.term)
+      .concat(tail);
     return this.node({ type: "Expression", operator, args }, K.Logical, first.start, last.end);
   }
 
@@ -614,7 +627,7 @@ class Parser {
     }
     this.expect(T.RP);
     this.leave();
-    return this.node({ type: "Expression", operator, args }, K.Logical, start);
+    return this.node({ type: "Expression", operator, args: fit(args) }, K.Logical, start);
   }
 
   /** `print(…)`/`debug(…)` arguments: values, trailing comma allowed. */
@@ -631,7 +644,7 @@ class Parser {
     }
     this.expect(T.RP);
     this.leave();
-    return args;
+    return fit(args);
   }
 
   /** A call after its name: `(` positional values, then optional keyword arguments `)`. `cur` is `(`. */
@@ -656,7 +669,7 @@ class Parser {
     }
     this.expect(T.RP);
     this.leave();
-    return this.term({ type: "Call", name, args, kwargs }, start, this.prevEnd);
+    return this.term({ type: "Call", name, args: fit(args), kwargs }, start, this.prevEnd);
   }
 
   private isKwargStart(): boolean {
@@ -784,7 +797,7 @@ class Parser {
     }
     this.expect(T.RB);
     this.leave();
-    return { type: "List", elements };
+    return { type: "List", elements: fit(elements) };
   }
 
   private restVar(): Term {
@@ -858,7 +871,7 @@ class Parser {
   private classPattern(pattern: Term): Term {
     if (pattern.value.type !== "Variable") return pattern;
     const source = pattern.source;
-    const value: Value = { type: "InstancePattern", tag: pattern.value.name, fields: new Map() };
+    const value: Value = instancePattern(pattern.value.name);
     return source.kind === "parser" ? new ParsedTerm(value, source.file, source.start, source.end) : { value, source };
   }
 
@@ -930,7 +943,7 @@ class Parser {
       }
     }
     this.expect(T.RP);
-    return { params, headEnd: this.prevEnd };
+    return { params: fit(params), headEnd: this.prevEnd };
   }
 
   private parameter(): Parameter {
@@ -998,7 +1011,7 @@ class Parser {
       resource: this.term(this.variable(name.text), start, this.prevEnd),
       nameStart: name.start,
       nameEnd: name.end,
-      productions,
+      productions: fit(productions),
     };
   }
 
@@ -1036,7 +1049,7 @@ class Parser {
       }
     }
     this.expect(T.RB);
-    return { type: "List", elements };
+    return { type: "List", elements: fit(elements) };
   }
 
   private shorthand(t: Token): Production {
