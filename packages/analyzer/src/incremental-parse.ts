@@ -138,29 +138,32 @@ function assemble(
   delta: number,
 ): ParseResult {
   // Where each line came from: the old snapshot's origins for reused lines, `generation` for the rest.
-  const oldSpans = spansOf(oldFile, oldLines);
-  const oldOrigins = oldSpans.origins;
-  const genOf = (i: number): SourceFile => (oldOrigins === null ? oldFile : (oldOrigins.files[i] as SourceFile));
-  const genEndOf = (i: number): number => (oldOrigins === null ? (oldEnds[i] ?? 0) : (oldOrigins.ends[i] ?? 0));
-  const files: SourceFile[] = [];
-  const genEnds: number[] = [];
-  const lines: Line[] = oldLines.slice(0, kept);
-  for (let i = 0; i < kept; i++) {
-    files.push(genOf(i));
-    genEnds.push(genEndOf(i));
-  }
+  // Arrays of their final size (a 50k-line file has ~10k items: grown by pushes, these tables were
+  // over half of what an edit allocated), the generation ends in a typed array.
+  const oldOrigins = spansOf(oldFile, oldLines).origins;
+  const tail = resume >= 0 ? oldLines.length - resume : 0;
+  const n = kept + reparsed.length + tail;
+  const lines = new Array<Line>(n);
+  const files = new Array<SourceFile>(n);
+  const genEnds = new Uint32Array(n);
+  const copyOld = (from: number, to: number, at: number): void => {
+    for (let i = from; i < to; i++, at++) {
+      lines[at] = oldLines[i] as Line;
+      files[at] = oldOrigins === null ? oldFile : (oldOrigins.files[i] as SourceFile);
+      genEnds[at] = oldOrigins === null ? (oldEnds[i] ?? 0) : (oldOrigins.ends[i] ?? 0);
+    }
+  };
+  copyOld(0, kept, 0);
   for (let k = 0; k < reparsed.length; k++) {
-    lines.push(reparsed[k] as Line);
-    files.push(generation);
-    genEnds.push(genEndsOfNew[k] ?? 0);
+    lines[kept + k] = reparsed[k] as Line;
+    files[kept + k] = generation;
+    genEnds[kept + k] = genEndsOfNew[k] ?? 0;
   }
   if (resume >= 0) {
-    for (let i = resume; i < oldLines.length; i++) {
-      lines.push(oldLines[i] as Line);
-      ends.push((oldEnds[i] ?? 0) + delta);
-      files.push(genOf(i));
-      genEnds.push(genEndOf(i));
-    }
+    copyOld(resume, oldLines.length, kept + reparsed.length);
+    const at = ends.length;
+    ends.length = at + tail;
+    for (let i = 0; i < tail; i++) ends[at + i] = (oldEnds[resume + i] ?? 0) + delta;
   }
   ITEM_ENDS.set(lines, ends);
   FILE_SPANS.set(lines, new FileSpans(file, { files, ends: genEnds }, ends));

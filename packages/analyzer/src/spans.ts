@@ -30,8 +30,8 @@ export interface Span {
 
 /** The items of one generation held by a snapshot: their ends in the generation's text and their shifts. */
 interface GenerationItems {
-  readonly ends: number[];
-  readonly shifts: number[];
+  readonly ends: Uint32Array;
+  readonly shifts: Int32Array;
 }
 
 /** Positions of the terms of one parsed snapshot in its text ({@link FileSpans.file}). */
@@ -46,22 +46,33 @@ export class FileSpans {
    */
   constructor(
     readonly file: SourceFile,
-    readonly origins: { readonly files: readonly SourceFile[]; readonly ends: readonly number[] } | null,
-    ends: readonly number[],
+    readonly origins: { readonly files: readonly SourceFile[]; readonly ends: ArrayLike<number> } | null,
+    ends: ArrayLike<number>,
   ) {
     this.generations = new Map();
     if (origins === null) return;
+    // Typed arrays of their final size: counted first (they are rebuilt on every edit of a big file).
+    const counts = new Map<SourceFile, number>();
+    for (const g of origins.files) if (g !== file) counts.set(g, (counts.get(g) ?? 0) + 1);
+    const filled = new Map<SourceFile, { items: GenerationItems; k: number }>();
+    for (const [g, count] of counts) {
+      const items = { ends: new Uint32Array(count), shifts: new Int32Array(count) };
+      this.generations.set(g, items);
+      filled.set(g, { items, k: 0 });
+    }
+    // Neighbouring items mostly share their generation: looked up when it changes.
+    let last: SourceFile | null = null;
+    let at: { items: GenerationItems; k: number } | undefined;
     for (let i = 0; i < origins.files.length; i++) {
       const g = origins.files[i] as SourceFile;
-      if (g === file) continue;
-      let items = this.generations.get(g);
-      if (items === undefined) {
-        items = { ends: [], shifts: [] };
-        this.generations.set(g, items);
+      if (g !== last) {
+        last = g;
+        at = filled.get(g);
       }
+      if (at === undefined) continue;
       const end = origins.ends[i] ?? 0;
-      items.ends.push(end);
-      items.shifts.push((ends[i] ?? 0) - end);
+      at.items.ends[at.k] = end;
+      at.items.shifts[at.k++] = (ends[i] ?? 0) - end;
     }
   }
 
