@@ -30,7 +30,7 @@
  * ids of the workspaces to run: `10k`, `50k`, `1k`, `50k-1file`, e.g. `10k,1k`; default all).
  * BENCH_SERVER_BASE: the dist/main.js of another build of the server, measured first in the same
  * run (edit latencies and their ratios printed to stderr). BENCH_OSO_RUNS=0 skips Oso entirely (reloads and memory). BENCH_SERVER_NODE_FLAGS: extra node
- * flags for the server process (space-separated), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+ * flags for the server process (space-separated, after the shipped SERVER_NODE_FLAGS), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -38,6 +38,7 @@ import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node.js";
+import { SERVER_NODE_FLAGS } from "@polar-ide/language-server/node-flags";
 import { positionOf, timeRequest } from "./lib/lsp-features.mjs";
 import { osoMemory } from "./lib/oso-memory.mjs";
 import { generateRbacPolicy } from "./lib/rbac.mjs";
@@ -52,8 +53,12 @@ const FEATURE_RUNS = Number(process.env.BENCH_FEATURE_RUNS ?? 100);
 const OUTLINE_RUNS = Number(process.env.BENCH_OUTLINE_RUNS ?? 30);
 /** Another build of the server (its dist/main.js) to measure in the same run, before ours: an A/B of a change. */
 const BASE_SERVER = process.env.BENCH_SERVER_BASE;
-/** Extra node flags for the server process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
-const NODE_FLAGS = process.env.BENCH_SERVER_NODE_FLAGS?.split(/\s+/).filter((f) => f !== "") ?? [];
+/** Node flags for the server process: SERVER_NODE_FLAGS, then BENCH_SERVER_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
+const NODE_FLAGS = [
+  // The flags the server ships with (its launcher and the extension use them), then the run's own.
+  ...SERVER_NODE_FLAGS,
+  ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(/\s+/).filter((f) => f !== "") ?? []),
+];
 const ONLY = process.env.BENCH_WORKSPACES?.split(",").map((s) => s.trim());
 const WORKSPACES = [
   { id: "10k", label: "10k lines, 100 files", lines: 10_000, files: 100, osoRuns: OSO_RUNS ?? 3, features: "all" },

@@ -18,6 +18,7 @@ import { config, CONFIG_SECTION } from "./config.js";
 import { PROJECT_ROOTS_SETTING } from "./roots.js";
 import { exclusiveMiddleware, isSingleFile, SINGLE_FILE_SELECTOR, type Matcher } from "./single-files.js";
 import type { PolarInitializationOptions } from "@polar-ide/language-server";
+import { SERVER_NODE_FLAGS } from "@polar-ide/language-server/node-flags";
 
 /** Name of the language clients (and of their output channel), as in Oso. */
 export const CLIENT_NAME = "Polar Language Server";
@@ -226,11 +227,11 @@ export class ClientManager implements vscode.Disposable {
     );
 
     const serverOptions: ServerOptions = {
-      run: { module: this.serverModule, transport: TransportKind.ipc },
+      run: { module: this.serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS] } },
       debug: {
         module: this.serverModule,
         transport: TransportKind.ipc,
-        options: { execArgv: ["--nolazy", "--inspect=6009"] },
+        options: { execArgv: [...SERVER_NODE_FLAGS, "--nolazy", "--inspect=6009"] },
       },
     };
     const selector = [{ scheme: "file", language: "polar", pattern: underPattern(root) }];
@@ -289,8 +290,12 @@ export class ClientManager implements vscode.Disposable {
     if (!vscode.workspace.textDocuments.some((d) => isSingleFile(d, selectors, match))) return;
 
     const serverOptions: ServerOptions = {
-      run: { module: this.serverModule, transport: TransportKind.ipc },
-      debug: { module: this.serverModule, transport: TransportKind.ipc, options: { execArgv: ["--nolazy"] } },
+      run: { module: this.serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS] } },
+      debug: {
+        module: this.serverModule,
+        transport: TransportKind.ipc,
+        options: { execArgv: [...SERVER_NODE_FLAGS, "--nolazy"] },
+      },
     };
     // No project root: every document the server is given is a one-file policy.
     const initializationOptions: PolarInitializationOptions = { projectRoots: [] };
