@@ -125,10 +125,29 @@ export async function requeueAll(tx: Queryable): Promise<void> {
  * in one transaction in id order (random; one `xmin` for all rows; deleted rows left behind in
  * the old file, which is removed), then rewrite every other table in key order (CLUSTER).
  */
+/**
+ * SQLite: copy the whole write-ahead log into the database and truncate it to zero bytes, so the
+ * pre-deletion pages it held are gone. A TRUNCATE checkpoint answers `busy` (no error) when it
+ * could not finish: a reader still using the log, or the checkpointer thread's own checkpoint in
+ * progress (`sqlite-checkpoint-worker.ts`). Then the log would keep purged rows; so retry, and
+ * fail loudly rather than report a purge whose bytes are still on disk.
+ */
+async function truncateLog(db: Db): Promise<void> {
+  const ATTEMPTS = 10;
+  for (let attempt = 1; ; attempt++) {
+    const [r] = await db.all("PRAGMA wal_checkpoint(TRUNCATE)");
+    if (r === undefined || Number(r.busy) === 0) return;
+    if (attempt === ATTEMPTS) {
+      throw new Error(`the write-ahead log could not be truncated after ${ATTEMPTS} attempts (busy readers)`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export async function compact(db: Db): Promise<void> {
   if (db.dialect.name === "sqlite") {
     await refreshStatistics(db, []);
-    await db.all("PRAGMA wal_checkpoint(TRUNCATE)");
+    await truncateLog(db);
     return;
   }
   await db.exclusive(LOCK_ROLLUP, async (tx) => {
