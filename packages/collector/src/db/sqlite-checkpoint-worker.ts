@@ -1,8 +1,8 @@
 /**
  * The SQLite checkpointer thread, started by the writer thread (`sqlite-writer-worker.ts`): it
  * copies the write-ahead log into the database file with PASSIVE checkpoints from its own
- * connection, so that the writer never stops to checkpoint (its connection runs with
- * `wal_autocheckpoint = 0`).
+ * connection, so that the writer does not stop to checkpoint (its connection checkpoints only
+ * past ~100 MiB of log, a backstop for when this thread cannot keep up: driver.ts).
  *
  * Why (issue 12): with SQLite's automatic checkpoints, the commit that crossed the threshold
  * copied ~40 MiB of log into the database and fsynced it on the writer thread, while every group

@@ -37,9 +37,9 @@ const wal = new WalSync(`${data.file}-wal`);
 const CHECKPOINT_INTERVAL_MS = 100;
 
 /**
- * The checkpointer thread (`sqlite-checkpoint-worker.ts`): this thread's connection never
- * checkpoints (`wal_autocheckpoint = 0`), so no commit waits for the log to be copied into the
- * database. It ends with this thread (a crash or `terminate` included).
+ * The checkpointer thread (`sqlite-checkpoint-worker.ts`): this thread's connection checkpoints
+ * only past ~100 MiB of log (`wal_autocheckpoint = 25000`, a backstop: driver.ts), so no commit
+ * waits for the log to be copied into the database while the checkpointer keeps up. It ends with this thread (a crash or `terminate` included).
  */
 const checkpointerData: CheckpointerData = {
   file: data.file,
