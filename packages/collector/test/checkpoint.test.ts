@@ -7,19 +7,14 @@
  *
  * The writer and checkpointer threads run the built code (`dist/db/…`): built first.
  */
-import { execFileSync } from "node:child_process";
 import { openSync, readSync, closeSync, statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { validateBatch, type ValidEvent } from "@polar-ide/telemetry";
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { Store, openDb } from "../src/index.js";
-import { makeEvent, sqliteUrl } from "./helpers.js";
+import { makeEvent, sqliteUrl, buildCollectorFirst } from "./helpers.js";
 
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-beforeAll(() => {
-  execFileSync("npx", ["tsc", "-b", "packages/collector"], { cwd: ROOT, stdio: "inherit" });
-});
+buildCollectorFirst();
 
 const cleanups: (() => void)[] = [];
 afterAll(() => {

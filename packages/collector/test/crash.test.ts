@@ -3,19 +3,15 @@
  * after a restart every acknowledged event is stored (and counted once). On SQLite, PostgreSQL and
  * a two-shard ClickHouse cluster.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openStore } from "../src/index.js";
-import { PROJECT_TOKEN, READ_TOKEN, freePort, makeEvent, withDatabases } from "./helpers.js";
+import { PROJECT_TOKEN, READ_TOKEN, freePort, makeEvent, withDatabases, buildCollectorFirst } from "./helpers.js";
 
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 
-beforeAll(() => {
-  // The child runs the built CLI: build it (a no-op when up to date).
-  execFileSync("npx", ["tsc", "-b", "packages/collector"], { cwd: ROOT, stdio: "inherit" });
-});
+buildCollectorFirst();
 const databases = withDatabases({ clickhouse: true });
 
 async function startChild(db: string, port: number): Promise<ChildProcess> {

@@ -373,3 +373,14 @@ export function withDatabases(options: DatabaseOptions = {}): Databases {
     },
   };
 }
+
+/**
+ * Builds the collector before the file's tests (a no-op when up to date): the SQLite writer and
+ * checkpointer threads, and the CLI the crash test starts, run the built `dist/`, not the source.
+ */
+export function buildCollectorFirst(): void {
+  const root = new URL("../../..", import.meta.url);
+  beforeAll(() => {
+    execFileSync("npx", ["tsc", "-b", "packages/collector"], { cwd: root, stdio: "inherit" });
+  });
+}

@@ -7,19 +7,14 @@
  *
  * The SQLite writer thread runs the built code (`dist/db/sqlite-writer-worker.js`): built first.
  */
-import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { validateBatch, type ValidEvent } from "@polar-ide/telemetry";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Store, migrateDown, openDb } from "../src/index.js";
 import { Harness } from "./harness.js";
-import { kendallTau, makeEvent, sqliteUrl, withDatabases } from "./helpers.js";
+import { kendallTau, makeEvent, sqliteUrl, withDatabases, buildCollectorFirst } from "./helpers.js";
 
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-beforeAll(() => {
-  execFileSync("npx", ["tsc", "-b", "packages/collector"], { cwd: ROOT, stdio: "inherit" });
-});
+buildCollectorFirst();
 
 const databases = withDatabases();
 

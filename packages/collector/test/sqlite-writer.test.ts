@@ -6,17 +6,12 @@
  *
  * The writer thread runs the built code (`dist/db/sqlite-writer-worker.js`): built first.
  */
-import { execFileSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Harness, form } from "./harness.js";
-import { makeEvent, sqliteUrl } from "./helpers.js";
+import { makeEvent, sqliteUrl, buildCollectorFirst } from "./helpers.js";
 
-const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-beforeAll(() => {
-  execFileSync("npx", ["tsc", "-b", "packages/collector"], { cwd: ROOT, stdio: "inherit" });
-});
+buildCollectorFirst();
 
 const cleanups: (() => void)[] = [];
 afterAll(() => {
