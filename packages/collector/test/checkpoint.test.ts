@@ -1,6 +1,6 @@
 /**
  * The SQLite checkpointer thread (`src/db/sqlite-checkpoint-worker.ts`): the writer's connection
- * checkpoints only past ~100 MiB of log (`wal_autocheckpoint = 25000`, a backstop), so without
+ * checkpoints only past ~100 MiB of log (`WRITER_WAL_BACKSTOP_PAGES`, a backstop), so without
  * the checkpointer these tests' log would only grow. These tests write through the writer thread with nobody else touching the file, and
  * require that the log is copied into the database file and starts over (its header's
  * checkpoint sequence number moves) while writes go on, and that nothing acknowledged is lost.

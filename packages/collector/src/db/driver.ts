@@ -53,6 +53,13 @@ const POSTGRES: Dialect = {
   maxParams: 60_000,
 };
 
+/**
+ * Pages of log past which the SQLite writer's connection checkpoints itself after a commit
+ * (~100 MiB of 4 KiB pages): the one bound on the log when the checkpointer thread cannot keep
+ * up, or has stopped (`sqlite-writer-worker.ts` sets nothing else).
+ */
+export const WRITER_WAL_BACKSTOP_PAGES = 25_000;
+
 /** Settings of an SQLite connection. */
 export interface SqliteOptions {
   /** The connection of the writer thread, which does every write (see `SqliteDb`). */
@@ -87,12 +94,12 @@ class SqliteDb implements Db {
       // checkpoints: a checkpoint copies the log into the database and fsyncs it, and every
       // group behind the commit that ran it waited (the burst's tail). The checkpointer thread
       // (`sqlite-checkpoint-worker.ts`) runs PASSIVE checkpoints beside it instead. Backstop:
-      // past 25 000 pages (~100 MiB) of log the writer checkpoints itself after a commit. The
+      // past `WRITER_WAL_BACKSTOP_PAGES` of log the writer checkpoints itself after a commit. The
       // checkpointer's RESTART waits 10 ms at most for the write lock, so during the long
       // transactions of a catch-up (materialising, folding) it never got it and the log grew to
       // 464 MiB in one bench run (41 MiB with SQLite's default checkpoints).
       this.db.pragma("cache_size = -65536");
-      this.db.pragma("wal_autocheckpoint = 25000");
+      this.db.pragma(`wal_autocheckpoint = ${WRITER_WAL_BACKSTOP_PAGES}`);
       // When the log starts over, its file is cut back to 64 MiB (a flood may have grown it).
       this.db.pragma("journal_size_limit = 67108864");
       // Its commits are not fsynced by SQLite: the writer fsyncs the log itself, off its thread,

@@ -38,8 +38,11 @@ const CHECKPOINT_INTERVAL_MS = 100;
 
 /**
  * The checkpointer thread (`sqlite-checkpoint-worker.ts`): this thread's connection checkpoints
- * only past ~100 MiB of log (`wal_autocheckpoint = 25000`, a backstop: driver.ts), so no commit
- * waits for the log to be copied into the database while the checkpointer keeps up. It ends with this thread (a crash or `terminate` included).
+ * only past ~100 MiB of log (the writer's backstop, `WRITER_WAL_BACKSTOP_PAGES` in driver.ts), so
+ * no commit waits for the log to be copied into the database while the checkpointer keeps up.
+ * Should the checkpointer stop or never start, that same backstop bounds the log: one rule, one
+ * threshold (no second setting is switched on here). It ends with this thread (a crash or
+ * `terminate` included).
  */
 const checkpointerData: CheckpointerData = {
   file: data.file,
@@ -50,14 +53,8 @@ const checkpointer = new Worker(new URL("./sqlite-checkpoint-worker.js", import.
   workerData: checkpointerData,
 });
 checkpointer.unref();
-let closing = false;
 const checkpointerExited = new Promise((r) => checkpointer.once("exit", r));
-// Should it ever stop on its own, this connection checkpoints again (every ~40 MiB of log), so
-// that the log stays bounded.
 checkpointer.on("error", () => undefined);
-void checkpointerExited.then(() => {
-  if (!closing) void db.all("PRAGMA wal_autocheckpoint = 10000").catch(() => undefined);
-});
 
 /**
  * Runs a write (committed with `synchronous = NORMAL`), then waits for an fsync of the log that
@@ -186,7 +183,6 @@ function handle(request: WriterRequest): Promise<number> {
       return groups
         .drain()
         .then(() => {
-          closing = true;
           checkpointer.postMessage("close");
           return checkpointerExited;
         })
