@@ -68,6 +68,9 @@ describe("the SQLite checkpointer thread", () => {
         generations.add(logGeneration(`${file}-wal`));
         await sleep(5);
       }
+      // The checkpointer started and still runs (without it the writer's backstop would still
+      // bound the log, and a long enough run would see the log start over all the same).
+      expect(store.writer?.checkpointer).toBe(true);
       expect(generations.size).toBeGreaterThanOrEqual(3);
       // The pages reached the database file (nothing but the checkpointer copies them there).
       expect(statSync(file).size).toBeGreaterThan(before);

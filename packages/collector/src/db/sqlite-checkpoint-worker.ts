@@ -20,7 +20,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
-import type { CheckpointerData } from "./writer-protocol.js";
+import { CHECKPOINTER_READY, type CheckpointerData } from "./writer-protocol.js";
 
 /** One checkpoint's result (`PRAGMA wal_checkpoint`). */
 interface CheckpointResult {
@@ -60,6 +60,9 @@ function tick(): void {
   setTimeout(tick, data.intervalMs);
 }
 setTimeout(tick, data.intervalMs);
+// The writer reports whether this thread runs (tests require it: without this thread the log
+// would still be bounded, by the writer's backstop, so only this message tells them apart).
+port.postMessage(CHECKPOINTER_READY);
 
 port.on("message", (message: unknown) => {
   if (message === "close") {

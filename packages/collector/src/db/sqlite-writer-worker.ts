@@ -25,7 +25,13 @@ import { purgeBefore } from "./purge.js";
 import { rebuildSets } from "./rebuild.js";
 import { LIVE, SHARED } from "./rollup-sql.js";
 import { WalSync } from "./wal-sync.js";
-import type { CheckpointerData, WriterData, WriterRequest, WriterResponse } from "./writer-protocol.js";
+import {
+  CHECKPOINTER_READY,
+  type CheckpointerData,
+  type WriterData,
+  type WriterRequest,
+  type WriterResponse,
+} from "./writer-protocol.js";
 
 const port = parentPort;
 if (port === null) throw new Error("sqlite-writer-worker.js runs as a worker thread only");
@@ -54,7 +60,21 @@ const checkpointer = new Worker(new URL("./sqlite-checkpoint-worker.js", import.
 });
 checkpointer.unref();
 const checkpointerExited = new Promise((r) => checkpointer.once("exit", r));
-checkpointer.on("error", () => undefined);
+/** Whether the checkpointer has opened its connection and not stopped since (in every answer). */
+let checkpointerRunning = false;
+let closing = false;
+checkpointer.on("message", (m: unknown) => {
+  if (m === CHECKPOINTER_READY) checkpointerRunning = true;
+});
+checkpointer.on("error", (e: Error) => {
+  if (closing) return;
+  process.stderr.write(
+    `polar-collector: warning: the SQLite checkpointer thread failed (${e.message}); the writer checkpoints past ~100 MiB of log instead\n`,
+  );
+});
+void checkpointerExited.then(() => {
+  checkpointerRunning = false;
+});
 
 /**
  * Runs a write (committed with `synchronous = NORMAL`), then waits for an fsync of the log that
@@ -146,6 +166,7 @@ function answer(id: number, work: Promise<number>): void {
         value,
         groups: { ...groups.stats },
         syncs: wal.stats.syncs,
+        checkpointer: checkpointerRunning,
       }),
     (e: unknown) => {
       const err = e as { message?: unknown; code?: unknown };
@@ -153,6 +174,7 @@ function answer(id: number, work: Promise<number>): void {
         id,
         groups: { ...groups.stats },
         syncs: wal.stats.syncs,
+        checkpointer: checkpointerRunning,
         ok: false,
         message: typeof err.message === "string" ? err.message : String(e),
         ...(typeof err.code === "string" ? { code: err.code } : {}),
@@ -183,6 +205,7 @@ function handle(request: WriterRequest): Promise<number> {
       return groups
         .drain()
         .then(() => {
+          closing = true;
           checkpointer.postMessage("close");
           return checkpointerExited;
         })

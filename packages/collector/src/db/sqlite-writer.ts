@@ -74,6 +74,8 @@ export class SqliteWriter {
   groups: GroupStats = { groups: 0, batches: 0, fallbacks: 0 };
   /** fsyncs of the log the writer made, as of its last answer. */
   syncs = 0;
+  /** Whether the writer's checkpointer thread was running, as of its last answer. */
+  checkpointer = false;
 
   constructor(
     private readonly file: string,
@@ -101,6 +103,7 @@ export class SqliteWriter {
         this.answered(p.message);
         this.groups = r.groups;
         this.syncs = r.syncs;
+        this.checkpointer = r.checkpointer;
         if (r.ok) p.resolve(r.value);
         else p.reject(new WriterError(r.message, r.code));
       }

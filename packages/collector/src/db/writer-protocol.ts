@@ -49,6 +49,8 @@ export type WriterResponse = {
   readonly groups: GroupStats;
   /** fsyncs of the log so far (`wal-sync.ts`). */
   readonly syncs: number;
+  /** Whether the checkpointer thread has opened its connection and not stopped since. */
+  readonly checkpointer: boolean;
 } & (
   | { readonly ok: true; readonly value: number }
   | { readonly ok: false; readonly message: string; readonly code?: string }
@@ -68,6 +70,9 @@ export interface WriterData {
   /** Frames in the log past which the checkpointer makes the writer start it over. */
   readonly walRestartFrames: number;
 }
+
+/** The one message the checkpointer thread posts: its connection is open, its timer set. */
+export const CHECKPOINTER_READY = "ready";
 
 /** What the checkpointer thread (`sqlite-checkpoint-worker.ts`) is started with. */
 export interface CheckpointerData {
