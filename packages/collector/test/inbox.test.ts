@@ -249,11 +249,10 @@ describe.each(databases.backends)("the inbox on %s", (name, makeDb) => {
   });
 });
 
-describe("the inbox on an SQLite file", () => {
-  it("is materialised by the writer on its own past its high-water mark", async () => {
-    const db = sqliteUrl();
-    databases.cleanup(db.cleanup);
-    const store = new Store(openDb(db.url), { inboxHighWater: 20 });
+describe.each(databases.backends)("the inbox's flood rule on %s", (_name, makeDb) => {
+  // SQLite file: the writer thread applies it; PostgreSQL: `Store` itself (one rule, `InboxBacklog`).
+  it("materialises the inbox on its own past its high-water mark, down to half of it", async () => {
+    const store = new Store(openDb(await makeDb()), { inboxHighWater: 20 });
     try {
       await store.migrate();
       for (let i = 0; i < 12; i++) {
@@ -262,7 +261,7 @@ describe("the inbox on an SQLite file", () => {
           valid(Array.from({ length: 5 }, (_, j) => makeEvent({ user: i * 5 + j }))),
         );
       }
-      // No read asked: the writer materialised down to half of the mark (≤ 10 events left).
+      // No read asked: materialised down to half of the mark (≤ 10 events left).
       const deadline = Date.now() + 5_000;
       while ((await eventRows(store)) < 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(await eventRows(store)).toBeGreaterThanOrEqual(50);
@@ -271,7 +270,9 @@ describe("the inbox on an SQLite file", () => {
       await store.close();
     }
   });
+});
 
+describe("the inbox on an SQLite file", () => {
   it("leaves no byte of a materialised inbox row in the files", async () => {
     const db = sqliteUrl();
     databases.cleanup(db.cleanup);

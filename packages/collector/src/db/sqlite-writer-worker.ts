@@ -9,8 +9,8 @@
  * its commit (`wal-sync.ts`), and groups committed during one fsync share the next.
  * Materialising the inbox into `events` runs here too, in steps:
  * when the main thread asks (every read, purge and rebuild materialises everything first), and
- * on its own once the inbox holds more than `inboxHighWater` events (then down to half of it,
- * one step between groups), so that a flood cannot grow the inbox without bound.
+ * on its own past `inboxHighWater` events (`InboxBacklog`, the rule `Store` applies too when it
+ * writes the inbox itself), so that a flood cannot grow the inbox without bound.
  * Each batch is answered only after the commit that holds it; a group the database refuses is
  * retried batch by batch, so a failing batch fails alone. Rollup steps, purges and compactions
  * run on the same connection, between groups (better-sqlite3 is synchronous: one at a time).
@@ -19,7 +19,7 @@ import { Worker, parentPort, workerData } from "node:worker_threads";
 import { openDb } from "./driver.js";
 import { GroupCommit } from "./group-commit.js";
 import { compact, requeueAll, rollupStep } from "./ingest.js";
-import { inboxEvents, materialise, writeInbox } from "./inbox.js";
+import { InboxBacklog, inboxEvents, materialise, writeInbox } from "./inbox.js";
 import type { DayBatch } from "./insert.js";
 import { purgeBefore } from "./purge.js";
 import { rebuildSets } from "./rebuild.js";
@@ -87,57 +87,19 @@ async function durable<T>(write: Promise<T>): Promise<T> {
   return result;
 }
 
-/**
- * Events per materialisation step the writer takes on its own, between groups: small enough that
- * the groups waiting behind a step are not held up for long (a 5 000-event step held them for
- * seconds on a loaded machine: p99 4.5 s), large enough that pages are written once per step.
- * Quiet machine, bench:collector, SQLite (burst req/s, p99, sustained req/s): 1 000 events per
- * step 1 501, 929 ms, 494; 250: 1 245, 289 ms, 452; 100: 1 172, 233 ms, 471 — 250 keeps most of
- * the burst rate for a third of the tail.
- */
-const BACKGROUND_CHUNK = 250;
-
-/** Events in the inbox, as this thread knows it (it is the only writer of the file). */
-let backlog = 0;
+/** Events in the inbox: the flood rule (`inbox.ts`), and every step, the main thread's too. */
+const backlog = new InboxBacklog(data.inboxHighWater, (chunk) => materialise(db, chunk));
 // What an earlier thread left (a crash, or a restart): counted once the schema is there.
 void inboxEvents(db).then(
-  (n) => (backlog += n),
+  (n) => backlog.added(n),
   () => undefined,
 );
-let materialising = false;
-
-/** One step; keeps `backlog` right. */
-async function materialiseStep(chunk: number): Promise<number> {
-  const m = await materialise(db, chunk);
-  backlog = m.rows === 0 ? 0 : Math.max(0, backlog - m.events);
-  return m.events;
-}
-
-/** Past the high-water mark: materialise down to half of it, one step between groups. */
-function keepInboxBounded(): void {
-  if (materialising || backlog <= data.inboxHighWater) return;
-  materialising = true;
-  void (async () => {
-    try {
-      while (backlog > data.inboxHighWater / 2) {
-        if ((await materialiseStep(BACKGROUND_CHUNK)) === 0) break;
-        // Let the groups waiting meanwhile commit before the next step.
-        await new Promise((r) => setImmediate(r));
-      }
-    } catch {
-      // Nothing is lost (the step rolled back); the next read materialises and reports the error.
-    } finally {
-      materialising = false;
-    }
-  })();
-}
 
 // While a group waits for its fsync, the next one is written (SQLite runs one at a time).
 const groups = new GroupCommit<DayBatch, number>(
   async (batches) => {
     const counts = await durable(writeInbox(db, batches));
-    for (const n of counts) backlog += n;
-    keepInboxBounded();
+    backlog.added(counts.reduce((a, n) => a + n, 0));
     return counts;
   },
   { concurrency: 2, maxEvents: data.maxEvents },
@@ -189,7 +151,7 @@ function handle(request: WriterRequest): Promise<number> {
     case "insert":
       return groups.submit({ day: request.day, rows: request.rows, events: request.events }, request.events);
     case "materialise":
-      return materialiseStep(request.chunk);
+      return backlog.materialise(request.chunk).then((m) => m.events);
     case "fold":
       return durable(rollupStep(db, request.set === "live" ? LIVE : SHARED, request.chunk, request.before));
     case "purge":
