@@ -20,7 +20,7 @@ import type { EventStore } from "./backend.js";
 import { sharedSqliteFile, type Db } from "./driver.js";
 import { GroupCommit } from "./group-commit.js";
 import { compact, hasPending, requeueAll, rollupStep } from "./ingest.js";
-import { inboxHasRows, materialise, writeInbox } from "./inbox.js";
+import { InboxBacklog, inboxHasRows, materialise, writeInbox } from "./inbox.js";
 import { encodeEvents, type DayBatch } from "./insert.js";
 import { migrate } from "./migrations.js";
 import { purgeBefore } from "./purge.js";
@@ -75,8 +75,8 @@ export class Store implements EventStore {
 
   /** One materialisation of the inbox at a time per process. */
   private materialising: Promise<number> | null = null;
-  /** Events this process wrote to the inbox since it last materialised it (no writer thread). */
-  private unmaterialised = 0;
+  /** The inbox's flood rule when this thread writes it (no writer thread: `inbox.ts`). */
+  private readonly backlog: InboxBacklog;
 
   constructor(
     readonly db: Db,
@@ -88,12 +88,12 @@ export class Store implements EventStore {
       file === null
         ? null
         : new SqliteWriter(file, GROUP_MAX_EVENTS, highWater, options.walRestartFrames ?? WAL_RESTART_FRAMES);
+    this.backlog = new InboxBacklog(highWater, (chunk) => materialise(db, chunk));
     this.writes = new GroupCommit(
       async (batches) => {
         const counts = await writeInbox(db, batches);
-        for (const n of counts) this.unmaterialised += n;
-        // Keep the inbox bounded under a flood (the writer thread does the same for SQLite files).
-        if (this.unmaterialised > highWater) void this.materialiseInbox().catch(() => undefined);
+        // Keeps the inbox bounded under a flood (the writer thread applies the same rule).
+        this.backlog.added(counts.reduce((a, n) => a + n, 0));
         return counts;
       },
       {
@@ -138,10 +138,9 @@ export class Store implements EventStore {
       let total = 0;
       // Cheap check first: most reads find the inbox empty.
       while (await inboxHasRows(this.db)) {
-        this.unmaterialised = 0;
         const done =
           this.writer === null
-            ? (await materialise(this.db, MATERIALISE_CHUNK)).events
+            ? (await this.backlog.materialise(MATERIALISE_CHUNK)).events
             : await this.writer.materialise(MATERIALISE_CHUNK);
         total += done;
         if (done === 0) break;
