@@ -27,6 +27,7 @@ import { trackSpans, type ParsedDocument } from "./features.js";
 import { isPosition, isString } from "./params.js";
 import { isSameOrUnder } from "./uris.js";
 import { lineStartsOf, offsetAt, spliceLineStarts, type LineStarts } from "./line-starts.js";
+import { LineTableDocument } from "./line-table-document.js";
 
 /** One tracked document. */
 export interface Tracked {
@@ -181,7 +182,7 @@ export class Documents {
       this.docs.set(uri, {
         uri,
         version,
-        document: TextDocument.create(uri, "polar", version ?? 0, text),
+        document: documentOf(uri, version ?? 0, text),
         revision: this.revisions,
         seenOnDisk: false,
         missingChecks: 0,
@@ -192,7 +193,7 @@ export class Documents {
       added = true;
     } else {
       existing.version = version;
-      existing.document = TextDocument.create(uri, "polar", version ?? 0, text);
+      existing.document = documentOf(uri, version ?? 0, text);
       existing.revision = this.revisions;
     }
     this.setText(uri, text, added ? null : edit);
@@ -351,7 +352,7 @@ export function applyContentChanges(
       const start = offsetAt(lines, r.start);
       const end = Math.max(start, offsetAt(lines, r.end));
       const next = spliceLineStarts(lines, start, end, change.text);
-      doc = TextDocument.create(doc.uri, "polar", doc.version + 1, next.text);
+      doc = new LineTableDocument(doc.uri, "polar", doc.version + 1, next);
       rememberLineStarts(doc.uri, next);
       if (changes.length === 1) edit = { start, end, text: change.text };
     }
@@ -372,8 +373,20 @@ function rememberLineStarts(uri: string, lines: LineStarts): void {
   LINE_STARTS.set(uri, lines);
 }
 
+/**
+ * A tracked document's `TextDocument`: over the line starts the last ranged change made when
+ * `text` is that change's text (the same string), so that no feature scans the whole text for
+ * its line table again after a keystroke; else a plain one (its table is scanned when first used).
+ */
+function documentOf(uri: string, version: number, text: string): TextDocument {
+  const known = LINE_STARTS.get(uri);
+  if (known !== undefined && known.text === text) return new LineTableDocument(uri, "polar", version, known);
+  return TextDocument.create(uri, "polar", version, text);
+}
+
 /** A document's line starts: remembered when its text is the one the last change made (the same string), else scanned. */
 function lineStartsFor(doc: TextDocument): LineStarts {
+  if (doc instanceof LineTableDocument) return doc.lineStarts;
   const text = doc.getText();
   const known = LINE_STARTS.get(doc.uri);
   if (known !== undefined && known.text === text) return known;
