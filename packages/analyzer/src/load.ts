@@ -31,6 +31,7 @@ import { parseFile, type ParseResult } from "./parser.js";
 import {
   resourceSpecificRuleTypes,
   BlockPhaseCache,
+  GeneratedRule,
   type BlockRegistry,
   type PreparedBlock,
   type ShorthandOutput,
@@ -364,10 +365,15 @@ export class Loader {
         const rule = rules[k] as Rule;
         let r = lastRules[k] === rule ? checks[k] : undefined;
         if (r === undefined) {
-          r = memo.results.get(rule);
-          if (r === undefined) {
+          if (rule instanceof GeneratedRule) {
+            // Shared by resource and head inside the group: no weak-map entry per generated rule.
             r = memo.group.check(rule);
-            memo.results.set(rule, r);
+          } else {
+            r = memo.results.get(rule);
+            if (r === undefined) {
+              r = memo.group.check(rule);
+              memo.results.set(rule, r);
+            }
           }
           checks[k] = r;
         }

@@ -21,7 +21,7 @@ import {
   ruleToPolar,
   valueToPolar,
 } from "./printer.js";
-import { ACTOR_UNION_NAME, RESOURCE_UNION_NAME } from "./resource-blocks/index.js";
+import { ACTOR_UNION_NAME, GeneratedRule, RESOURCE_UNION_NAME } from "./resource-blocks/index.js";
 
 /** `RuleParamMatch` or the error that aborts validation. */
 export type MatchResult =
@@ -317,7 +317,7 @@ export function checkParam(
 }
 
 /** `rule_params_match`: every parameter is checked in order; an error aborts, else the first failure is the reason. */
-export function ruleParamsMatch(kb: KnowledgeBase, rule: Rule, ruleType: Rule): MatchResult {
+export function ruleParamsMatch(kb: KnowledgeBase, rule: Pick<Rule, "params">, ruleType: Rule): MatchResult {
   if (rule.params.length !== ruleType.params.length) {
     return mismatch(
       `Different number of parameters. Rule has ${rule.params.length} parameter(s) but rule type has ${ruleType.params.length}.`,
@@ -441,9 +441,37 @@ export class RuleTypeGroup {
     this.typeList = types;
   }
 
+  /**
+   * The checks of generated rules by resource name and head string. Every rule generated from a
+   * shorthand rule has the parameters `actor: Actor{}`, the head string and `<var>: Resource{}`
+   * (the block's class, no fields), and a check reads only parameters, where a variable's name
+   * shows only in mismatch reasons, which a {@link RuleCheck} drops; errors carry no rule
+   * context. So two generated rules with the same resource and head check alike, and the rule's
+   * terms are never built for the check (issue 13). Valid as long as the group is (see
+   * {@link retarget}).
+   */
+  private readonly generatedChecks = new Map<string, Map<string, RuleCheck>>();
+
   /** Check `rule` against every type of this name, as `validate_rule_types` does. */
   check(rule: Rule): RuleCheck {
-    const a = this.byArity.get(rule.params.length);
+    if (!(rule instanceof GeneratedRule)) return this.checkParams(rule.params);
+    let byHead = this.generatedChecks.get(rule.resourceName);
+    if (byHead === undefined) {
+      byHead = new Map();
+      this.generatedChecks.set(rule.resourceName, byHead);
+    }
+    let r = byHead.get(rule.headValue);
+    if (r === undefined) {
+      r = this.checkParams(rule.paramsForCheck());
+      byHead.set(rule.headValue, r);
+    }
+    return r;
+  }
+
+  /** {@link check} from the rule's parameters: what every rule's check is, without the generated rules' sharing. */
+  checkParams(params: readonly Parameter[]): RuleCheck {
+    const rule = { params };
+    const a = this.byArity.get(params.length);
     // No type of this arity: every type fails on the parameter count, none can error.
     if (a === undefined) return NOTHING_MATCHED;
     if (this.types.length === 1) {

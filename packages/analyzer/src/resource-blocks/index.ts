@@ -36,6 +36,6 @@ export {
   type RegisteredBlock,
   type StoredDeclaration,
 } from "./registry.js";
-export { resourceNameAsVar } from "./shorthand.js";
+export { GeneratedRule, resourceNameAsVar } from "./shorthand.js";
 export { BlockPhaseCache, forEachShorthandResult, rewriteShorthandRules, type ShorthandOutput } from "./phases.js";
 export { resourceSpecificRuleTypes, type GeneratedRuleType } from "./generated-rule-types.js";

@@ -3,13 +3,13 @@
  * it makes): what a translation reads from the registry ({@link ShorthandInputs}), and the
  * translation itself, a rule or its first error (ResourceBlock #8–#11, InvalidState).
  */
-import type { Parameter, Rule, Term, Value } from "../ast.js";
+import type { Parameter, Rule, SourceInfo, Term, Value } from "../ast.js";
 import { error } from "../diagnostics.js";
 import { err, ok, type Result } from "../result.js";
 import { resourceBlockError } from "./errors.js";
 import { ACTOR_UNION_NAME, type Declaration, type ShorthandRule } from "./read.js";
 import type { BlockRegistry, RegisteredBlock } from "./registry.js";
-import { and, call, instancePattern, stringValue, symbolName, variable, withValue } from "../terms.js";
+import { and, call, instancePattern, stringValue, symbolName, temporary, variable, withValue } from "../terms.js";
 
 /** The engine's Display of a shorthand string term: double-quoted, unescaped. */
 function termString(term: Term): string {
@@ -56,15 +56,23 @@ export interface SharedValues {
   readonly resourceVar: Value;
   /** `Name{}` with the block's resource term as source: the same in every rule of the block. */
   readonly resourceSpecializer: Term;
+  /** The third parameter's values, without the head's source: what a rule-type check reads. */
+  readonly resourceParameter: Parameter;
 }
 
 export function sharedValues(resource: Term): SharedValues {
   const name = symbolName(resource);
+  const resourceVar = variable(resourceNameAsVar(name, false));
+  const resourceSpecializer = withValue(resource, instancePattern(name));
   return {
-    resourceVar: variable(resourceNameAsVar(name, false)),
-    resourceSpecializer: withValue(resource, instancePattern(name)),
+    resourceVar,
+    resourceSpecializer,
+    resourceParameter: { parameter: temporary(resourceVar), specializer: resourceSpecializer },
   };
 }
+
+/** The first parameter's values, without the head's source: what a rule-type check reads. */
+const ACTOR_PARAMETER: Parameter = { parameter: temporary(ACTOR_VARIABLE), specializer: temporary(ACTOR_PATTERN) };
 
 export function shorthandInputs(
   registry: BlockRegistry,
@@ -104,8 +112,93 @@ function undeclared(declaration: Term, resourceName: string): Result<never> {
 }
 
 /**
- * polar-core `ShorthandRule::as_rule`: the generated rule, or the first error (#8–#11,
- * InvalidState), computed from the registry lookups gathered in `inputs`
+ * A rule generated from a shorthand rule (polar-core `ShorthandRule::as_rule`'s output), whose
+ * parameters and body are built when first read. A load keeps one per shorthand rule (~20k in a
+ * 50k-line policy), and its own checks never read them: rule-type validation keys its check on
+ * {@link resourceName} and {@link headValue} (see `RuleTypeGroup.check`), and the
+ * `has_permission` check reads {@link callsHasPermission}. So a load holds one small object per
+ * generated rule, not the ~20 objects of its terms (issue 13: they were the largest retainer).
+ * Its own enumerable properties are `name`, `source`, `generated`, `resourceName` and
+ * `headValue`; `params` and `body` are getters of the prototype.
+ */
+export class GeneratedRule implements Rule {
+  readonly generated = true;
+  /** The block's resource name: the class of the third parameter's specializer. */
+  readonly resourceName: string;
+  /** The head string: the second parameter's value. */
+  readonly headValue: string;
+  readonly #inputs: ShorthandInputs;
+  readonly #shorthand: ShorthandRule;
+  #built: { readonly params: readonly Parameter[]; readonly body: Term } | null = null;
+
+  constructor(
+    readonly name: string,
+    readonly source: SourceInfo,
+    inputs: ShorthandInputs,
+    shorthand: ShorthandRule,
+  ) {
+    this.resourceName = symbolName(inputs.resource);
+    this.headValue = stringValue(shorthand.head);
+    this.#inputs = inputs;
+    this.#shorthand = shorthand;
+  }
+
+  get params(): readonly Parameter[] {
+    return (this.#built ??= buildGenerated(this.#inputs, this.#shorthand)).params;
+  }
+
+  get body(): Term {
+    return (this.#built ??= buildGenerated(this.#inputs, this.#shorthand)).body;
+  }
+
+  /**
+   * The parameters' values as a rule-type check reads them: {@link params} once built, else the
+   * same values in shared terms without the head's source (made for the check, then dropped).
+   */
+  paramsForCheck(): readonly Parameter[] {
+    if (this.#built !== null) return this.#built.params;
+    const head = this.#shorthand.head;
+    return [ACTOR_PARAMETER, { parameter: head, specializer: null }, this.#inputs.shared.resourceParameter];
+  }
+
+  /** Whether the rule calls `has_permission` (only its body calls, and only the implier's rule). */
+  get callsHasPermission(): boolean {
+    return this.#inputs.implier !== undefined && ruleNameFor(this.#inputs.implier) === "has_permission";
+  }
+}
+
+/**
+ * The parameters and body of a generated rule whose translation succeeded (every declaration it
+ * reads is in `inputs`, of the right kind: see {@link shorthandAsRule}).
+ */
+function buildGenerated(
+  inputs: ShorthandInputs,
+  rule: ShorthandRule,
+): { readonly params: readonly Parameter[]; readonly body: Term } {
+  const { head, implier, relation } = rule;
+  const { resourceVar, resourceSpecializer } = inputs.shared;
+  const params: Parameter[] = [
+    { parameter: withValue(head, ACTOR_VARIABLE), specializer: withValue(head, ACTOR_PATTERN) },
+    { parameter: head, specializer: null },
+    { parameter: withValue(head, resourceVar), specializer: resourceSpecializer },
+  ];
+  const actor = withValue(implier, ACTOR_VARIABLE);
+  const resourceTerm = withValue(implier, resourceVar);
+  const implierName = ruleNameFor(inputs.implier as Declaration);
+  if (relation !== null && inputs.relation?.kind === "relation") {
+    const relatedName = symbolName(inputs.relation.type);
+    const relatedVar = withValue(relation.name, variable(resourceNameAsVar(relatedName, true)));
+    const relationCall = withValue(relation.name, call("has_relation", [relatedVar, relation.name, resourceTerm]));
+    const implierCall = withValue(implier, call(implierName, [actor, implier, relatedVar]));
+    return { params, body: withValue(implier, and([relationCall, implierCall])) };
+  }
+  const implierCall = withValue(implier, call(implierName, [actor, implier, resourceTerm]));
+  return { params, body: withValue(implier, and([implierCall])) };
+}
+
+/**
+ * polar-core `ShorthandRule::as_rule`: the generated rule (a {@link GeneratedRule}), or the first
+ * error (#8–#11, InvalidState), computed from the registry lookups gathered in `inputs`
  * (`get_declaration_in_resource_block`, `get_relation_type_in_resource_block`, …).
  */
 export function shorthandAsRule(inputs: ShorthandInputs, rule: ShorthandRule): Result<Rule> {
@@ -115,16 +208,6 @@ export function shorthandAsRule(inputs: ShorthandInputs, rule: ShorthandRule): R
 
   if (inputs.head === undefined) return undeclared(head, resourceName);
 
-  const { resourceVar, resourceSpecializer } = inputs.shared;
-  const params: Parameter[] = [
-    { parameter: withValue(head, ACTOR_VARIABLE), specializer: withValue(head, ACTOR_PATTERN) },
-    { parameter: head, specializer: null },
-    { parameter: withValue(head, resourceVar), specializer: resourceSpecializer },
-  ];
-
-  const actor = withValue(implier, ACTOR_VARIABLE);
-  const resourceTerm = withValue(implier, resourceVar);
-  let body: Term;
   if (relation !== null) {
     const keyword = symbolName(relation.keyword);
     if (keyword !== "on") {
@@ -139,8 +222,6 @@ export function shorthandAsRule(inputs: ShorthandInputs, rule: ShorthandRule): R
     }
     const relationType = relationDeclaration.type;
     const relatedName = symbolName(relationType);
-    const relatedVar = withValue(relation.name, variable(resourceNameAsVar(relatedName, true)));
-    const relationCall = withValue(relation.name, call("has_relation", [relatedVar, relation.name, resourceTerm]));
 
     // polar-core `get_rule_name_for_declaration_in_related_resource_block`: #10 / #11.
     if (!inputs.related) {
@@ -159,19 +240,9 @@ export function shorthandAsRule(inputs: ShorthandInputs, rule: ShorthandRule): R
         ),
       );
     }
-    const implierCall = withValue(implier, call(ruleNameFor(inputs.implier), [actor, implier, relatedVar]));
-    body = withValue(implier, and([relationCall, implierCall]));
-  } else {
-    if (inputs.implier === undefined) return undeclared(implier, resourceName);
-    const implierCall = withValue(implier, call(ruleNameFor(inputs.implier), [actor, implier, resourceTerm]));
-    body = withValue(implier, and([implierCall]));
+  } else if (inputs.implier === undefined) {
+    return undeclared(implier, resourceName);
   }
 
-  return ok({
-    name: ruleNameFor(inputs.head),
-    params,
-    body,
-    source: head.source,
-    generated: true,
-  });
+  return ok(new GeneratedRule(ruleNameFor(inputs.head), head.source, inputs, rule));
 }

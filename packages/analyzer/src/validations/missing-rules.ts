@@ -7,6 +7,7 @@
 import { pushChildren } from "../walk.js";
 import type { Rule, Term } from "../ast.js";
 import { warning, type Diagnostic } from "../diagnostics.js";
+import { GeneratedRule } from "../resource-blocks/shorthand.js";
 
 export const MISSING_ALLOW_RULE_MESSAGE =
   "Your policy does not contain an allow rule, which usually means\n" +
@@ -45,6 +46,8 @@ export function callsHasPermission(root: Term): boolean {
 
 /** Whether a rule calls `has_permission` anywhere (head or body). */
 export function ruleCallsHasPermission(rule: Rule): boolean {
+  // A generated rule knows without building its terms.
+  if (rule instanceof GeneratedRule) return rule.callsHasPermission;
   if (callsHasPermission(rule.body)) return true;
   for (const p of rule.params) {
     if (callsHasPermission(p.parameter)) return true;
