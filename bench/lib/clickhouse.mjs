@@ -11,7 +11,9 @@ import { freePort } from "@polar-ide/testing";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createClient } from "@clickhouse/client";
 import { ClickHouseStore, dashboardData, summary } from "../../packages/collector/dist/index.js";
+import { buildGeneration } from "../../packages/collector/dist/db/clickhouse/rollup.js";
 import { operatorTrends } from "../../packages/collector/dist/read/trends.js";
 import { sharedDashboard } from "../../packages/collector/dist/read/views.js";
 import {
@@ -250,6 +252,7 @@ export async function clickhouseQueries(cluster, sizes) {
   const rows = [];
   let have = 0;
   const today = new Date().toISOString().slice(0, 10);
+  const dayBefore = (n) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
   for (const size of sizes) {
     const add = size - have;
     // Ten statements per shard, each 30 days (an insert makes one part per day partition).
@@ -264,8 +267,20 @@ export async function clickhouseQueries(cluster, sizes) {
       }
     });
     have = size;
-    // The roll-up of the complete days (what the server's background refresh and the first
-    // shared read after midnight run), then the shared dashboard from it.
+    // Trends read the events: at 10M and more they take minutes (BENCH_CLICKHOUSE_TRENDS=1 runs
+    // them anyway, =0 skips them, and the events-only dashboard, at every size).
+    const trends =
+      process.env.BENCH_CLICKHOUSE_TRENDS !== "0" && (size <= 1_000_000 || process.env.BENCH_CLICKHOUSE_TRENDS === "1");
+    // Same run, the events alone (no valid generation yet: the new events changed the
+    // partitions), as before the roll-up: only where it takes less than minutes.
+    const eventsOnlyMs = trends ? await time(() => dashboardData(store, 5)) : NaN;
+    // The roll-up of the complete days: from the events up to the day before yesterday (as a
+    // first build), then yesterday added to it (as the server's background refresh and the first
+    // shared read after midnight do each day), then the shared dashboard from it.
+    const builders = cluster.shards.map((url) => createClient({ url, database: db, request_timeout: 3_600_000 }));
+    const fullMs = await time(() => buildGeneration(builders, dayBefore(2)));
+    const incrementalMs = await time(() => buildGeneration(builders, dayBefore(1)));
+    await Promise.all(builders.map((b) => b.close()));
     const rollMs = await time(() => store.refreshShared(today));
     const sharedMs = await time(() => sharedDashboard(store, 5, today));
     // The live set: the rolled days merged with today's events.
@@ -290,8 +305,6 @@ export async function clickhouseQueries(cluster, sizes) {
       afterInsert.push(await time(() => dashboardData(store, 5)));
     }
     afterInsert.sort((a, b) => a - b);
-    // Trends still read the events: at 10M and more they take minutes (BENCH_CLICKHOUSE_TRENDS=1 runs them anyway).
-    const trends = size <= 1_000_000 || process.env.BENCH_CLICKHOUSE_TRENDS === "1";
     const trendsMs = trends
       ? await time(() => operatorTrends(store, 5, today, { grain: "week", code: null, split: null }))
       : NaN;
@@ -300,20 +313,6 @@ export async function clickhouseQueries(cluster, sizes) {
           operatorTrends(store, 5, today, { grain: "day", code: "ParseError::UnrecognizedEOF", split: "version" }),
         )
       : NaN;
-    // Same run, the events alone (the generation dropped behind the store's back), as before the
-    // roll-up: only where it takes less than minutes.
-    let eventsOnlyMs = NaN;
-    if (trends) {
-      for (const shard of cluster.shards) {
-        const names = await sql(
-          shard,
-          db,
-          "SELECT name FROM system.tables WHERE database = currentDatabase() AND startsWith(name, 'rolled_') FORMAT TSV",
-        );
-        for (const name of names.split("\n").filter(Boolean)) await sql(shard, db, `DROP TABLE ${name}`);
-      }
-      eventsOnlyMs = await time(() => dashboardData(store, 5));
-    }
     const t = await store.live().totals();
     // BENCH_CLICKHOUSE_BASE=<other build>/dist/main.js: that build's reads of the same events,
     // measured after this build's (the servers' caches are then warm for it, not for this one).
@@ -340,7 +339,9 @@ export async function clickhouseQueries(cluster, sizes) {
       events: t.events,
       users: t.users,
       "load s": +(loadMs / 1000).toFixed(1),
-      "roll-up of the complete days + shared figures s": +(rollMs / 1000).toFixed(1),
+      "roll-up from the events (all days but yesterday) s": +(fullMs / 1000).toFixed(1),
+      "roll-up adding yesterday s": +(incrementalMs / 1000).toFixed(1),
+      "then the shared figures s": +(rollMs / 1000).toFixed(1),
       "/api/shared/dashboard ms": +sharedMs.toFixed(0),
       "first /api/dashboard ms (live: rolled days + today)": +first.toFixed(0),
       "/api/dashboard after a batch, median ms": +afterInsert[1].toFixed(0),
@@ -359,15 +360,17 @@ export async function clickhouseQueries(cluster, sizes) {
     rows.push(row);
   }
   // The daily purge: the oldest day, then (as after a longer outage) the next 29.
-  const dayBefore = (n) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
   const purgeMs = await time(() => store.purge(dayBefore(298)));
   const purge29Ms = await time(() => store.purge(dayBefore(269)));
+  // The purge left the generation minus the purged days: nothing to roll up again.
+  const rollAfterMs = await time(() => store.refreshShared(today));
   const after = await time(() => dashboardData(store, 5));
   const purgeRow = {
     backend: "ClickHouse, 2 shards",
     events: have,
     "purge oldest day s": +(purgeMs / 1000).toFixed(2),
     "purge next 29 days s": +(purge29Ms / 1000).toFixed(2),
+    "then the roll-up (none left to do) + shared figures s": +(rollAfterMs / 1000).toFixed(1),
     "then /api/dashboard ms": +after.toFixed(0),
   };
   console.log(JSON.stringify(purgeRow));

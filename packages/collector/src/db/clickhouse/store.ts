@@ -15,7 +15,15 @@ import { connect, rows } from "./client.js";
 import { CLICKHOUSE_MIGRATIONS, LATEST_CLICKHOUSE_MIGRATION, ddl } from "./migrations.js";
 import { addDays } from "../trend-sql.js";
 import { ClickHouseReader, computeSnapshot, rolledFigures, sourceOf, type Cluster, type SetState } from "./reader.js";
-import { buildGeneration, currentGeneration, dropGenerations, partitionStates, type Generation } from "./rollup.js";
+import {
+  buildGeneration,
+  currentGeneration,
+  dropGenerations,
+  partitionStates,
+  purgedStates,
+  subtractPurged,
+  type Generation,
+} from "./rollup.js";
 import { discoverShards, type ShardMap } from "./shard.js";
 import { bind, bindDay, uniqueEvents } from "./sql.js";
 import { parseClickHouseUrl, type ClickHouseTarget } from "./url.js";
@@ -202,16 +210,27 @@ export class ClickHouseStore implements EventStore {
   }
 
   /**
-   * Drops every day partition before `cutoffDay` on every shard, then compacts (`compact`: the
+   * Builds the newest generation of rolled-up days minus the days before `cutoffDay`
+   * (`subtractPurged`), drops those days' partitions on every shard and every other generation,
+   * then compacts (`compact`: the
    * dropped partitions' files are gone from the disks when it resolves); resolves with the events
    * dropped.
    */
   async purge(cutoffDay: string): Promise<number> {
     const cutoff = bindDay(cutoffDay);
+    // The newest generation minus the purged days, valid once they are dropped (`rollup.ts`).
+    let successor = await subtractPurged(this.builders, cutoffDay);
     let deleted = 0;
     for (const shard of this.cluster.shards) {
       const [c] = await rows(shard, `SELECT uniqExact(insert_id) AS c FROM events_local WHERE day < ${cutoff}`);
       deleted += n(c?.c);
+    }
+    // Unless the purged partitions changed since (a merge collapsing a retried event): then the
+    // successor subtracted other rows than those dropped, and no generation is kept.
+    if (successor !== null && (await purgedStates(this.cluster.shards, cutoffDay)) !== successor.purged) {
+      successor = null;
+    }
+    for (const shard of this.cluster.shards) {
       // Day partitions: a part's min_date and max_date are its day.
       const days = await rows(
         shard,
@@ -223,8 +242,9 @@ export class ClickHouseStore implements EventStore {
         await shard.command({ query: `ALTER TABLE events_local DROP PARTITION '${day}'` });
       }
     }
-    // Every generation of rolled-up days holds the purged days (their users' ids): gone too.
-    await dropGenerations(this.cluster.shards, null);
+    // Every other generation of rolled-up days holds the purged days (their users' ids): gone
+    // too, and so are other builds' temporary tables.
+    await dropGenerations(this.cluster.shards, successor?.generation ?? null, true);
     await this.compact();
     return deleted;
   }

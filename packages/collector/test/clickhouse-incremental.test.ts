@@ -1,0 +1,142 @@
+/**
+ * The incremental roll-up on the ClickHouse cluster (`src/db/clickhouse/rollup.ts`): a generation
+ * built from the previous one plus the later days, and the one a purge leaves (the previous
+ * generation minus the purged days), hold exactly the rows a build from the events alone holds.
+ * Random events over several days, retried batches, rows stored twice on the same day and (two
+ * deliveries racing over midnight) on the next one, purges in between.
+ */
+import { createClient, type ClickHouseClient } from "@clickhouse/client";
+import { DIAGNOSTIC_CODES, type DiagnosticCode } from "@polar-ide/telemetry";
+import { describe, expect, it } from "vitest";
+import type { ClickHouseStore } from "../src/index.js";
+import { buildGeneration, currentGeneration, partitionStates, type Generation } from "../src/db/clickhouse/rollup.js";
+import { withClickHouseCluster } from "./clickhouse-harness.js";
+import { Harness } from "./harness.js";
+import { makeEvent, seededRandom } from "./helpers.js";
+
+const cluster = withClickHouseCluster();
+
+const DAYS = ["2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07"];
+
+async function query(client: ClickHouseClient, sql: string): Promise<Record<string, unknown>[]> {
+  return (await client.query({ query: sql, format: "JSONEachRow" })).json<Record<string, unknown>>();
+}
+
+/** Every row of a generation, per shard, in key order. */
+async function contents(shards: readonly ClickHouseClient[], g: Generation): Promise<unknown> {
+  return Promise.all(
+    shards.map(async (s) => ({
+      users: await query(s, `SELECT * FROM ${g.users} ORDER BY dim, key, distinct_id`),
+      workspaces: await query(s, `SELECT * FROM ${g.workspaces} ORDER BY dim, key, workspace_folder`),
+    })),
+  );
+}
+
+/** The rolled tables on every shard. */
+async function rolledTables(shards: readonly ClickHouseClient[]): Promise<string[][]> {
+  return Promise.all(
+    shards.map(async (s) =>
+      (
+        await query(
+          s,
+          "SELECT name FROM system.tables WHERE database = currentDatabase() AND startsWith(name, 'rolled_')",
+        )
+      ).map((r) => String(r.name)),
+    ),
+  );
+}
+
+describe("incremental roll-up on the ClickHouse cluster", () => {
+  for (const seed of [1, 2]) {
+    it(`equals a build from the events after each new day and each purge (seed ${seed})`, async () => {
+      const url = cluster().database();
+      const db = new URL(url.replace("clickhouse://", "http://")).pathname.slice(1);
+      const h = (await Harness.startOn(url, 2, DAYS[0])) as Harness<ClickHouseStore>;
+      const shards = cluster().httpPorts.map((p) => createClient({ url: `http://127.0.0.1:${p}`, database: db }));
+      try {
+        const r = seededRandom(seed);
+        const codes = DIAGNOSTIC_CODES.slice(0, 5) as DiagnosticCode[];
+        const sent: ReturnType<typeof makeEvent>[][] = [];
+        /** The generation now (the newest valid one). */
+        const current = async (): Promise<Generation | null> =>
+          currentGeneration(shards, await partitionStates(shards), null);
+        /** Compares the current generation with one built from the events alone, which replaces it. */
+        const compareWithFullBuild = async (): Promise<void> => {
+          const g = await current();
+          expect(g).not.toBeNull();
+          const incremental = await contents(shards, g!);
+          for (const [i, list] of (await rolledTables(shards)).entries())
+            for (const t of list) await shards[i]!.command({ query: `DROP TABLE ${t}` });
+          const full = await buildGeneration(shards, g!.through);
+          expect(full).toEqual(g);
+          expect(await contents(shards, full!)).toEqual(incremental);
+        };
+        let incrementalBuilds = 0;
+        let purgesKeeping = 0;
+        for (const [i, day] of DAYS.entries()) {
+          h.day = day;
+          for (let b = 0; b < 3; b++) {
+            const events = Array.from({ length: 5 + Math.floor(r() * 15) }, () => {
+              const user = Math.floor(30 * r() ** 2);
+              const counts: Partial<Record<DiagnosticCode, number>> = {};
+              if (r() < 0.6) counts[codes[Math.floor(r() * codes.length)]!] = 1 + Math.floor(r() * 4);
+              return makeEvent({
+                user,
+                workspace: user * 2 + Math.floor(r() * 2),
+                codes: counts,
+                env: { os: ["linux", "darwin", "win32"][Math.floor(r() * 3)]! },
+              });
+            });
+            await h.send(events);
+            sent.push(events);
+            // A retried batch (skipped by the insert-time lookup).
+            if (r() < 0.3) await h.send(sent[Math.floor(r() * sent.length)]!);
+          }
+          // Rows two deliveries racing past the lookup leave: on the same day, and over
+          // midnight on the next one (copies of the previous day's rows).
+          for (const s of shards) {
+            await s.command({
+              query: `INSERT INTO events_local SELECT * FROM events_local WHERE day = toDate('${day}') AND cityHash64(insert_id) % 7 = ${i % 7}`,
+            });
+            if (i > 0) {
+              await s.command({
+                query: `INSERT INTO events_local SELECT day + 1, insert_id, distinct_id, workspace_folder, extversion, cell_dim, cell_key,
+cell_value, props_int, props_text FROM events_local WHERE day = toDate('${DAYS[i - 1]}') AND cityHash64(insert_id) % 4 = ${i % 4}`,
+              });
+            }
+          }
+          // Merged now, so that no background merge changes a partition later.
+          await h.store.compact();
+          const before = await current();
+          const g = await buildGeneration(shards, day);
+          expect(g?.through).toBe(day);
+          if (before !== null) incrementalBuilds++;
+          if (i === 3) {
+            // Purge of the two oldest days: the generation minus them.
+            await h.store.purge(DAYS[2]!);
+            const after = await current();
+            expect(after?.through).toBe(day);
+            purgesKeeping++;
+            await compareWithFullBuild();
+          } else if (i === 5) {
+            await h.store.purge(DAYS[3]!);
+            expect((await current())?.through).toBe(day);
+            purgesKeeping++;
+            // Then one more day on top of the subtracted generation.
+          } else if (i === 1 || i === 6) {
+            await compareWithFullBuild();
+          }
+        }
+        // Not vacuous: builds went from a previous generation, purges kept one.
+        expect(incrementalBuilds).toBe(DAYS.length - 1);
+        expect(purgesKeeping).toBe(2);
+        // A purge of every rolled day leaves no generation.
+        await h.store.purge("2026-12-01");
+        expect((await rolledTables(shards)).flat()).toEqual([]);
+      } finally {
+        await h.close();
+        for (const s of shards) await s.close();
+      }
+    }, 300_000);
+  }
+});
