@@ -181,15 +181,61 @@ function ruleHeadAt(doc: ParsedDocument, offset: number): { name: string; span: 
 // Document symbols
 
 /**
- * The outline of each parsed item, with where the item started when it was made. An item's
- * symbols depend only on its text and on the position of its start: positions inside it are
- * that start plus the item's own text. The re-parse keeps the untouched items of a big file
- * (the same line objects), so after a keystroke that adds no line break before them, their
- * symbols are these very objects; else they are made again. Symbols are never mutated.
+ * The most items an outline answer (`textDocument/documentSymbol`) holds, at every depth. Every
+ * top-level item is always in it (the outline, breadcrumbs and "go to symbol" navigate the whole
+ * file by them); the nested levels — a block's declarations and shorthand rules, then the roles,
+ * permissions and relations a declaration lists — are added one whole level at a time, while the
+ * total stays within this. A 50k-line file (56k items, 13.5 MB of JSON, whose encoding and
+ * decoding alone took 279 ms on a quiet machine) is answered with its 10k top-level items (2.7 MB);
+ * a 10k-line one keeps its blocks' declarations and shorthand rules. VS Code's own JSON server caps
+ * its outline the same way (`json.maxItemsComputed`, 5000). Workspace symbols are not capped here.
+ */
+export const OUTLINE_MAX_ITEMS = 10_000;
+
+/** How deep an outline goes: 1 top-level items, 2 with blocks' productions, 3 with declared names. */
+type OutlineDepth = 1 | 2 | 3;
+
+/**
+ * The deepest outline of `lines` whose items number at most `maxItems` (at least the top level).
+ * Counted from the syntax tree without building anything; a level's count is an upper bound (an
+ * item the outline cannot place is counted too), so the answer never exceeds the budget.
+ */
+export function outlineDepth(lines: readonly Line[], maxItems: number): OutlineDepth {
+  let top = 0;
+  let productions = 0;
+  let declared = 0;
+  for (const line of lines) {
+    if (line.kind === "query") continue;
+    top++;
+    if (line.kind !== "resourceBlock") continue;
+    productions += line.productions.length;
+    for (const p of line.productions) {
+      if (p.kind !== "declaration") continue;
+      const v = p.value.value;
+      if (v.type === "List") declared += v.elements.length;
+      else if (v.type === "Dictionary" || v.type === "DictionaryPattern") declared += v.fields.size;
+    }
+  }
+  if (top + productions + declared <= maxItems) return 3;
+  return top + productions <= maxItems ? 2 : 1;
+}
+
+/**
+ * The outline of each parsed item, with where the item started when it was made and how deep it
+ * goes. An item's symbols depend only on its text, on the position of its start (positions inside
+ * it are that start plus the item's own text) and on the depth. The re-parse keeps the untouched
+ * items of a big file (the same line objects), so after a keystroke that adds no line break
+ * before them, their symbols are these very objects; else they are made again. Symbols are never
+ * mutated.
  */
 const itemSymbols = new WeakMap<
   Line,
-  { readonly line: number; readonly character: number; readonly symbol: DocumentSymbol | null }
+  {
+    readonly line: number;
+    readonly character: number;
+    readonly depth: OutlineDepth;
+    readonly symbol: DocumentSymbol | null;
+  }
 >();
 
 /** The offset an item's symbols are placed from (its first token), or null when it has no outline. */
@@ -205,9 +251,13 @@ function itemStart(line: Line): number | null {
   }
 }
 
-/** Outline of one document: rules, rule types, resource blocks with declarations and shorthand rules. */
-export function documentSymbols(doc: ParsedDocument): DocumentSymbol[] {
+/**
+ * Outline of one document: rules, rule types, resource blocks with declarations and shorthand
+ * rules, as deep as `maxItems` allows ({@link OUTLINE_MAX_ITEMS}; unlimited by default).
+ */
+export function documentSymbols(doc: ParsedDocument, maxItems = Number.POSITIVE_INFINITY): DocumentSymbol[] {
   const text = doc.document.getText();
+  const depth = outlineDepth(doc.lines, maxItems);
   const out: DocumentSymbol[] = [];
   for (const line of doc.lines) {
     const start = itemStart(line);
@@ -215,17 +265,18 @@ export function documentSymbols(doc: ParsedDocument): DocumentSymbol[] {
     const at = doc.document.positionAt(start);
     const cached = itemSymbols.get(line);
     let symbol: DocumentSymbol | null;
-    if (cached !== undefined && cached.line === at.line && cached.character === at.character) symbol = cached.symbol;
+    if (cached !== undefined && cached.line === at.line && cached.character === at.character && cached.depth === depth)
+      symbol = cached.symbol;
     else {
-      symbol = lineSymbol(doc, line, text);
-      itemSymbols.set(line, { line: at.line, character: at.character, symbol });
+      symbol = lineSymbol(doc, line, text, depth);
+      itemSymbols.set(line, { line: at.line, character: at.character, depth, symbol });
     }
     if (symbol !== null) out.push(symbol);
   }
   return out;
 }
 
-function lineSymbol(doc: ParsedDocument, line: Line, text: string): DocumentSymbol | null {
+function lineSymbol(doc: ParsedDocument, line: Line, text: string, depth: OutlineDepth): DocumentSymbol | null {
   switch (line.kind) {
     case "rule":
     case "ruleType": {
@@ -242,7 +293,7 @@ function lineSymbol(doc: ParsedDocument, line: Line, text: string): DocumentSymb
       );
     }
     case "resourceBlock":
-      return blockSymbol(doc, line, text);
+      return blockSymbol(doc, line, text, depth);
     case "query":
       return null;
   }
@@ -258,15 +309,20 @@ function oneLine(s: string): string {
   return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
 }
 
-function blockSymbol(doc: ParsedDocument, line: ResourceBlockLine, text: string): DocumentSymbol | null {
+function blockSymbol(
+  doc: ParsedDocument,
+  line: ResourceBlockLine,
+  text: string,
+  depth: OutlineDepth,
+): DocumentSymbol | null {
   const span = spanOf(line.resource);
   if (span === null) return null;
   const nameSpan = nameSpanOf(line);
   const name = symbolOf(line.resource) ?? text.slice(nameSpan.start, nameSpan.end);
   const children: DocumentSymbol[] = [];
-  for (const production of line.productions) {
+  for (const production of depth > 1 ? line.productions : []) {
     if (production.kind === "declaration") {
-      const declaration = declarationSymbol(doc, production.name, production.value, text);
+      const declaration = declarationSymbol(doc, production.name, production.value, text, depth);
       if (declaration !== null) children.push(declaration);
     } else {
       const s = shorthandSpan(production);
@@ -289,7 +345,7 @@ function blockSymbol(doc: ParsedDocument, line: ResourceBlockLine, text: string)
     SymbolKind.Class,
     rangeOf(doc.document, span),
     rangeOf(doc.document, nameSpan),
-    children,
+    depth > 1 ? children : undefined,
   );
 }
 
@@ -299,13 +355,19 @@ function shorthandSpan(p: Shorthand): Span | null {
   return head === null || last === null ? null : { start: head.start, end: last.end };
 }
 
-function declarationSymbol(doc: ParsedDocument, nameTerm: Term, value: Term, text: string): DocumentSymbol | null {
+function declarationSymbol(
+  doc: ParsedDocument,
+  nameTerm: Term,
+  value: Term,
+  text: string,
+  depth: OutlineDepth,
+): DocumentSymbol | null {
   const name = symbolOf(nameTerm);
   const nameSpan = spanOf(nameTerm);
   const valueSpan = spanOf(value);
   if (name === null || nameSpan === null || valueSpan === null) return null;
   const children: DocumentSymbol[] = [];
-  for (const d of declaredStrings(name, value, text)) {
+  for (const d of depth > 2 ? declaredStrings(name, value, text) : []) {
     children.push(
       DocumentSymbol.create(
         d.name,
@@ -322,7 +384,7 @@ function declarationSymbol(doc: ParsedDocument, nameTerm: Term, value: Term, tex
     SymbolKind.Namespace,
     rangeOf(doc.document, { start: nameSpan.start, end: valueSpan.end }),
     rangeOf(doc.document, nameSpan),
-    children,
+    depth > 2 ? children : undefined,
   );
 }
 

@@ -42,7 +42,7 @@ import type { LoadResult } from "@polar-ide/analyzer";
 import type { ServerContext } from "./context.js";
 import type { Tracked } from "./documents.js";
 import type { ParsedDocument } from "./features.js";
-import { definition, documentSymbols, hover } from "./features.js";
+import { definition, documentSymbols, hover, OUTLINE_MAX_ITEMS } from "./features.js";
 import { isInteger, isPosition, isString } from "./params.js";
 import { runSafe } from "./run-safe.js";
 
@@ -73,7 +73,11 @@ export function registerLanguageFeatures({ connection, documents, classes, logge
     runSafe(
       logger,
       () =>
-        withDocument<DocumentSymbol[]>(params?.textDocument?.uri, (doc) => documentSymbols(documents.parsed(doc)), []),
+        withDocument<DocumentSymbol[]>(
+          params?.textDocument?.uri,
+          (doc) => documentSymbols(documents.parsed(doc), OUTLINE_MAX_ITEMS),
+          [],
+        ),
       [],
       "documentSymbol",
       token,
