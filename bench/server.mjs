@@ -20,9 +20,12 @@
  * One big file (issue 13): a 50k-line policy in a single file, edited at its first line (every item
  * after the edit moves). Besides the edit latency (with Oso's full reload of that file in the same
  * run), the outline (`textDocument/documentSymbol`) of the file is timed right after each of
- * BENCH_OUTLINE_RUNS edits (default 30) has been published: the first outline of a new text.
- * Beside it, the floor of any server: one JSON.stringify and one JSON.parse of the same answer
- * (JSON-RPC encodes it in the server and decodes it in the client).
+ * BENCH_OUTLINE_RUNS edits (default 30) has been published: the first outline of a new text. The
+ * edits are what an editor sends, a one-character ranged change at the end of the first line
+ * (BENCH_OUTLINE_CHANGE=ranged, the default), or the whole text (`full`: nothing of the previous
+ * parse is kept). Beside it, the floor of any server: one JSON.stringify and one JSON.parse of
+ * the same answer (JSON-RPC encodes it in the server and decodes it in the client), and the
+ * answer's items at every depth.
  *
  * Environment: BENCH_EDITS (default 200), BENCH_OSO_RUNS (Oso reloads per workspace; default 3 at
  * 10k lines and 1 at 50k, where one reload takes tens of seconds), BENCH_FEATURE_RUNS (timed
@@ -51,6 +54,9 @@ const EDITS = Number(process.env.BENCH_EDITS ?? 200);
 const OSO_RUNS = process.env.BENCH_OSO_RUNS === undefined ? null : Number(process.env.BENCH_OSO_RUNS);
 const FEATURE_RUNS = Number(process.env.BENCH_FEATURE_RUNS ?? 100);
 const OUTLINE_RUNS = Number(process.env.BENCH_OUTLINE_RUNS ?? 30);
+/** How the outline's edits are sent: `ranged` (one-character ranges, as editors send them) or `full` (the whole text). */
+const OUTLINE_CHANGE = process.env.BENCH_OUTLINE_CHANGE ?? "ranged";
+if (OUTLINE_CHANGE !== "ranged" && OUTLINE_CHANGE !== "full") throw new Error("BENCH_OUTLINE_CHANGE is ranged or full");
 /** Another build of the server (its dist/main.js) to measure in the same run, before ours: an A/B of a change. */
 const BASE_SERVER = process.env.BENCH_SERVER_BASE;
 /** Node flags for the server process: SERVER_NODE_FLAGS, then BENCH_SERVER_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
@@ -195,20 +201,29 @@ async function benchOutline(connection, uri, text, version, waiting) {
   const times = [];
   const floors = [];
   let size = 0;
+  let items = 0;
+  const eol = { line: 0, character: text.indexOf("\n") };
+  const count = (symbols) => symbols.reduce((n, s) => n + 1 + count(s.children ?? []), 0);
   // An even number of edits: the last one restores the text.
   for (let i = 0; i < OUTLINE_RUNS + (OUTLINE_RUNS % 2); i++) {
     version++;
-    const edited = i % 2 === 0 ? text.replace("\n", "x\n") : text;
+    const change =
+      OUTLINE_CHANGE === "full"
+        ? { text: i % 2 === 0 ? text.replace("\n", "x\n") : text }
+        : i % 2 === 0
+          ? { range: { start: eol, end: eol }, text: "x" }
+          : { range: { start: eol, end: { line: 0, character: eol.character + 1 } }, text: "" };
     const published = new Promise((resolve) => waiting.set(`${uri}@${version}`, resolve));
     await connection.sendNotification("textDocument/didChange", {
       textDocument: { uri, version },
-      contentChanges: [{ text: edited }],
+      contentChanges: [change],
     });
     await published;
     const t0 = performance.now();
     const symbols = await connection.sendRequest("textDocument/documentSymbol", { textDocument: { uri } });
     times.push(performance.now() - t0);
     size = symbols?.length ?? 0;
+    items = count(symbols ?? []);
     // The floor no server can go under: encoding the answer once and decoding it once (JSON-RPC
     // does both, in the server and in the client), timed here on the same answer.
     const e0 = performance.now();
@@ -218,7 +233,13 @@ async function benchOutline(connection, uri, text, version, waiting) {
     floors.push({ ms: e1 - e0 + (performance.now() - e1), bytes: Buffer.byteLength(json) });
   }
   floors.sort((a, b) => a.ms - b.ms);
-  return { times: times.sort((a, b) => a - b), size, version, floor: floors[Math.floor(floors.length / 2)] };
+  return {
+    times: times.sort((a, b) => a - b),
+    size,
+    items,
+    version,
+    floor: floors[Math.floor(floors.length / 2)],
+  };
 }
 
 /** Feature request latencies on one document of the workspace (see the header). */
@@ -317,6 +338,14 @@ for (const w of WORKSPACES) {
       `${w.label}: A/B didChange → publish p50 ${ms(percentile(b, 50))} → ${ms(percentile(l, 50))} (${(percentile(l, 50) / percentile(b, 50)).toFixed(2)}×), ` +
         `p95 ${ms(percentile(b, 95))} → ${ms(percentile(l, 95))} (${(percentile(l, 95) / percentile(b, 95)).toFixed(2)}×) against the base server\n`,
     );
+    if (base.outline !== null && server.outline !== null) {
+      const [bo, so] = [base.outline, server.outline];
+      process.stderr.write(
+        `${w.label}: A/B outline after an edit p50 ${ms(percentile(bo.times, 50))} → ${ms(percentile(so.times, 50))}, ` +
+          `answer ${(bo.floor.bytes / 1e6).toFixed(1)} → ${(so.floor.bytes / 1e6).toFixed(1)} MB (${bo.items} → ${so.items} items), ` +
+          `its JSON floor ${ms(bo.floor.ms)} → ${ms(so.floor.ms)}; server RSS ${base.memory.rssMb.toFixed(0)} → ${server.memory.rssMb.toFixed(0)} MB\n`,
+      );
+    }
   }
   // The server's figures first (Oso's reload of a big single file can take minutes on a loaded machine).
   const l = server.latencies;
@@ -365,7 +394,7 @@ for (const { w, server, oso } of rows) {
     (oso.length === 0
       ? `${w.label}: Oso skipped (BENCH_OSO_RUNS=0); `
       : `${w.label}: edit p50/p95 = ${(percentile(l, 50) / percentile(oso, 50)).toFixed(3)}× / ${(percentile(l, 95) / percentile(oso, 50)).toFixed(3)}× Oso's full reload (median) of the same run; `) +
-      `outline after an edit p50 ${ms(percentile(o, 50))}, p95 ${ms(percentile(o, 95))}, max ${ms(o.at(-1))} (${server.outline.size} top-level symbols, ${o.length} runs; target ≤ 50 ms); ` +
+      `outline after an edit (${OUTLINE_CHANGE} changes) p50 ${ms(percentile(o, 50))}, p95 ${ms(percentile(o, 95))}, max ${ms(o.at(-1))} (${server.outline.size} top-level symbols, ${server.outline.items} at every depth, ${o.length} runs; target ≤ 50 ms); ` +
       `the answer is ${(server.outline.floor.bytes / 1e6).toFixed(1)} MB of JSON, whose JSON.stringify + JSON.parse alone take ${ms(server.outline.floor.ms)} (median) in this process`,
   );
 }
