@@ -169,6 +169,10 @@ function threadCpu(pid) {
 
 async function load(name, port, db, pid) {
   const wal = walWatch(db);
+  // Threads before the first request: the main thread, V8's platform threads (parallel and
+  // concurrent GC, compilation) and libuv's pool (fsync); threads started since are the
+  // collector's workers (the SQLite writer and its checkpointer).
+  const atStart = new Set(threadCpu(pid).keys());
   // Warm up, then measure.
   const opts = (duration) => ({
     url: `http://127.0.0.1:${port}`,
@@ -201,8 +205,12 @@ async function load(name, port, db, pid) {
     // Per request: the thread answering HTTP (its id is the process id), and every thread.
     const spent = (t) => (cpuAfter.get(t) ?? 0) - (cpuBefore.get(t) ?? 0);
     const all = [...cpuAfter.keys()].reduce((sum, t) => sum + spent(t), 0);
-    row["main µs/req"] = Math.round((1000 * spent(String(pid))) / r.requests.total);
-    row["CPU µs/req"] = Math.round((1000 * all) / r.requests.total);
+    const per = (us) => Math.round((1000 * us) / r.requests.total);
+    const helpers = [...atStart].filter((t) => t !== String(pid)).reduce((sum, t) => sum + spent(t), 0);
+    row["main µs/req"] = per(spent(String(pid)));
+    row["V8+libuv µs/req"] = per(helpers);
+    row["workers µs/req"] = per(all - spent(String(pid)) - helpers);
+    row["CPU µs/req"] = per(all);
   }
   const walMiB = wal();
   if (walMiB !== undefined) row["max log MiB"] = walMiB;
