@@ -363,7 +363,44 @@ export class ClickHouseReader implements RollupReader {
     return n(answer?.[0]?.n);
   }
 
+  /**
+   * The cells every user of the set is in (but `all`): those the suppression asks
+   * `usersAlsoOutside` about, one after the other.
+   */
+  private async wholeCells(): Promise<CellRef[]> {
+    const { keys } = await this.snapshot();
+    const everyone = keys.get("all")?.get("")?.users ?? 0;
+    return [...keys]
+      .filter(([dim]) => dim !== "all")
+      .flatMap(([dim, byKey]) => [...byKey].filter(([, f]) => f.users === everyone).map(([key]) => ({ dim, key })));
+  }
+
   async usersAlsoOutside(cell: CellRef, limit: number): Promise<number> {
+    const { source } = await this.current();
+    const cap = Math.max(1, Math.floor(limit));
+    // A cell every user is in: one query answers it for all such cells (run once per state of
+    // the events), per user their events everywhere and in each of those cells.
+    const whole = await this.wholeCells();
+    const at = whole.findIndex((c) => c.dim === cell.dim && c.key === cell.key);
+    if (at >= 0) {
+      const each = whole.map((c) => `sumIf(e, dim = ${bind(c.dim)} AND key = ${bind(c.key)})`);
+      const perShard = await this.lookup(
+        "shards",
+        `SELECT ${each.map((_, i) => `countIf(i${i} > 0 AND i${i} < everywhere) AS c${i}`).join(", ")} FROM (
+SELECT distinct_id, sumIf(e, dim = 'all') AS everywhere, ${each.map((sum, i) => `${sum} AS i${i}`).join(", ")}
+FROM (${userCells(source, `dim = 'all' OR ${anyCell(whole)}`)})
+GROUP BY distinct_id)`,
+      );
+      return Math.min(
+        cap,
+        perShard.reduce((s, r) => s + n(r[0]?.[`c${at}`]), 0),
+      );
+    }
+    return this.usersAlsoOutsideAlone(cell, cap);
+  }
+
+  /** `usersAlsoOutside` of one cell by a query of its own (what the batched answer must equal). */
+  async usersAlsoOutsideAlone(cell: CellRef, limit: number): Promise<number> {
     const { source } = await this.current();
     const cap = Math.max(1, Math.floor(limit));
     const inCell = `dim = ${bind(cell.dim)} AND key = ${bind(cell.key)}`;
