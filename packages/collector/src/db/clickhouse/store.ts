@@ -298,10 +298,12 @@ FROM system.merge_tree_settings WHERE name IN ('old_parts_lifetime', 'cleanup_de
         );
         const limitMs = (n(s?.lifetime) + 2 * n(s?.cleanup) + 30) * 1000;
         const deadline = Date.now() + limitMs;
+        // Asking for `_state` lists the parts in every state: a part the cleanup has taken
+        // (`Deleting`) is no longer listed otherwise, though its folder is still being removed.
         const inactive = (where: string) =>
           rows(
             shard,
-            `SELECT name FROM system.parts WHERE database = currentDatabase() AND table = 'events_local' AND NOT active${where}`,
+            `SELECT name, _state FROM system.parts WHERE database = currentDatabase() AND table = 'events_local' AND NOT active${where}`,
           );
         const removed = (await inactive("")).map((r) => bind(String(r.name)));
         if (removed.length === 0) return;
