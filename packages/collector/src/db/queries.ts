@@ -92,6 +92,11 @@ export class SetReader implements RollupReader {
     return this.trends.trendUsersAlsoOutside(cell, limit);
   }
 
+  /** `trendUsersAlsoOutside` of several cells in one round trip each 400 cells. */
+  trendUsersAlsoOutsideEach(cells: readonly TrendRef[], limit: number): Promise<number[]> {
+    return this.trends.trendUsersAlsoOutsideEach(cells, limit);
+  }
+
   /** Events, distinct users and distinct workspace folders. */
   async totals(): Promise<Totals> {
     const [r] = await this.db.all(

@@ -101,6 +101,13 @@ interface Column {
   readonly events: Pinned | null;
 }
 
+/** `f` of each item, one after the other. */
+async function sequential<T, R>(items: readonly T[], f: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const item of items) out.push(await f(item));
+  return out;
+}
+
 /** Every day from `from` to `through`, inclusive. */
 function daysBetween(from: string, through: string): string[] {
   const out: string[] = [];
@@ -219,6 +226,7 @@ export async function buildTrends(
 
     // The users of the period outside the cell: never in it (1 to k − 1 hide it), or, when
     // everyone is in it, those with events outside it (the period's events minus the cell's).
+    const lookups: Work[] = [];
     for (const c of cells.values()) {
       if (c.users < k) continue;
       const [grain, period] = c.id.split("|") as [Grain, string];
@@ -230,11 +238,17 @@ export async function buildTrends(
       const outside = all.events - c.events;
       if (outside === 0) continue;
       if (c.other || outside < k) c.hidden = true;
-      else {
-        const also = await reader.trendUsersAlsoOutside(c.parts[0]!, k);
-        if (also > 0 && also < k) c.hidden = true;
-      }
+      else lookups.push(c);
     }
+    // Whether those users are 1 to k − 1: read from the data only, so asked all at once.
+    const refs = lookups.map((c) => c.parts[0]!);
+    const also =
+      reader.trendUsersAlsoOutsideEach !== undefined
+        ? await reader.trendUsersAlsoOutsideEach(refs, k)
+        : await sequential(refs, (r) => reader.trendUsersAlsoOutside(r, k));
+    lookups.forEach((c, i) => {
+      if (also[i]! > 0 && also[i]! < k) c.hidden = true;
+    });
 
     const relations: Relation<TrendRef>[] = [];
     const members = (grain: Grain, period: string): Work[] => columns.map((_, i) => at(grain, period, i)).slice(1);
