@@ -10,7 +10,14 @@ import type { Result } from "../result.js";
 import type { GeneratedRuleType } from "./generated-rule-types.js";
 import type { ShorthandRule } from "./read.js";
 import type { BlockRegistry, RegisteredBlock, StoredDeclaration } from "./registry.js";
-import { sameInputs, sharedValues, shorthandAsRule, shorthandInputs, type ShorthandInputs } from "./shorthand.js";
+import {
+  blockLookup,
+  sameInputs,
+  sharedValues,
+  shorthandAsRule,
+  shorthandInputs,
+  type ShorthandInputs,
+} from "./shorthand.js";
 import { stringValue, symbolName } from "../terms.js";
 
 /** A `has_relation` rule type that shorthand rules require: its key and the terms of its `insert`. */
@@ -116,6 +123,7 @@ export class BlockPhaseCache {
     const inputsList: ShorthandInputs[] = [];
     const required: RequiredRelation[] = [];
     const shared = sharedValues(resource);
+    const lookup = blockLookup(registry, block);
     const previous = this.previous.get(objectName);
     // Where each shorthand rule of the previous memo was (indexed only when the rules changed).
     let previousIndex: Map<ShorthandRule, number> | null = null;
@@ -126,7 +134,7 @@ export class BlockPhaseCache {
     }
     for (let i = 0; i < shorthandRules.length; i++) {
       const shorthand = shorthandRules[i] as ShorthandRule;
-      const inputs = shorthandInputs(registry, block, shorthand, shared);
+      const inputs = shorthandInputs(registry, lookup, shorthand, shared);
       if (shorthand.relation !== null && inputs.relation?.kind === "relation")
         related(symbolName(inputs.relation.type));
       const at = previous === undefined ? undefined : previousIndex === null ? i : previousIndex.get(shorthand);

@@ -8,7 +8,7 @@ import { error } from "../diagnostics.js";
 import { err, ok, type Result } from "../result.js";
 import { resourceBlockError } from "./errors.js";
 import { ACTOR_UNION_NAME, type Declaration, type ShorthandRule } from "./read.js";
-import type { BlockRegistry, RegisteredBlock } from "./registry.js";
+import type { BlockRegistry, RegisteredBlock, StoredDeclaration } from "./registry.js";
 import { and, call, instancePattern, stringValue, symbolName, temporary, variable, withValue } from "../terms.js";
 
 /** The engine's Display of a shorthand string term: double-quoted, unescaped. */
@@ -76,11 +76,11 @@ const ACTOR_PARAMETER: Parameter = { parameter: temporary(ACTOR_VARIABLE), speci
 
 export function shorthandInputs(
   registry: BlockRegistry,
-  block: RegisteredBlock,
+  block: BlockLookup,
   rule: ShorthandRule,
   shared: SharedValues,
 ): ShorthandInputs {
-  const declarations = registry.lookup(symbolName(block.resource))?.declarations;
+  const declarations = block.declarations;
   const head = declarations?.get(stringValue(rule.head))?.declaration;
   if (rule.relation === null) {
     const implier = declarations?.get(stringValue(rule.implier))?.declaration;
@@ -90,6 +90,20 @@ export function shorthandInputs(
   const relatedBlock = relation?.kind === "relation" ? registry.lookup(symbolName(relation.type)) : undefined;
   const implier = relatedBlock?.declarations.get(stringValue(rule.implier))?.declaration;
   return { resource: block.resource, head, relation, related: relatedBlock !== undefined, implier, shared };
+}
+
+/**
+ * A block as its shorthand rules' translations read it: its resource term and the declarations
+ * the registry holds under its name, looked up once per block rather than once per rule.
+ */
+export interface BlockLookup {
+  readonly resource: Term;
+  readonly declarations: ReadonlyMap<string, StoredDeclaration> | undefined;
+}
+
+/** The {@link BlockLookup} of a registered block. */
+export function blockLookup(registry: BlockRegistry, block: RegisteredBlock): BlockLookup {
+  return { resource: block.resource, declarations: registry.lookup(symbolName(block.resource))?.declarations };
 }
 
 export function sameInputs(a: ShorthandInputs, b: ShorthandInputs): boolean {
