@@ -13,7 +13,8 @@
  *
  * Beyond Oso: folders deleted outside the editor are noticed by checking that tracked `file:`
  * documents still exist (`existence-check.ts`); a burst of notifications is analysed once, the
- * superseded intermediate states are never published (`load-scheduler.ts`); every handler is
+ * superseded intermediate states are never published (`load-scheduler.ts`); the garbage a burst of
+ * loads leaves is collected once the server is idle (`idle-gc.ts`); every handler is
  * contained by `runSafe` (`run-safe.ts`); files outside the project roots and non-file documents
  * are one-file policies (`documents.ts`); editor features — outline, definition, hover, completion,
  * references, highlight, rename, folding, workspace symbols — on an error-tolerant parse
@@ -23,6 +24,7 @@ import type { Connection } from "vscode-languageserver";
 import { connectionLogs, type ServerContext } from "./context.js";
 import { Documents } from "./documents.js";
 import { ExistenceCheck } from "./existence-check.js";
+import { IdleCollector } from "./idle-gc.js";
 import { registerDeletions } from "./deletions.js";
 import { registerDocumentSync } from "./document-sync.js";
 import { registerLanguageFeatures } from "./language-features.js";
@@ -55,7 +57,18 @@ export function startServer(connection: Connection, runtime: Partial<RuntimeEnvi
   };
   const { logger, log } = connectionLogs(connection);
   const documents = new Documents();
-  const loads = new LoadScheduler((load) => runLoad(connection, documents, load, log), env.now, logger);
+  const mb = (bytes: number): string => (bytes / 1048576).toFixed(1);
+  const idle = new IdleCollector(undefined, (before, after) =>
+    log(`idle collection: heap ${mb(before)} → ${mb(after)} MB`),
+  );
+  const loads = new LoadScheduler(
+    (load) => {
+      runLoad(connection, documents, load, log);
+      idle.loaded();
+    },
+    env.now,
+    logger,
+  );
   const existence = new ExistenceCheck(
     documents,
     env.fileExists,
@@ -75,5 +88,10 @@ export function startServer(connection: Connection, runtime: Partial<RuntimeEnvi
   registerLanguageFeatures(context);
 
   connection.listen();
-  return { dispose: () => existence.stop() };
+  return {
+    dispose: () => {
+      existence.stop();
+      idle.dispose();
+    },
+  };
 }

@@ -170,9 +170,13 @@ export function inProcess(runtime: Partial<RuntimeEnvironment> = {}): TestClient
   });
 }
 
-/** The built server as a child process over stdio. */
-export function overStdio(): { client: TestClient; child: ChildProcess; stderr: () => string } {
-  const child = spawn(process.execPath, [SERVER_MAIN, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
+/** The built server as a child process over stdio, node started with `nodeFlags`. */
+export function overStdio(nodeFlags: readonly string[] = []): {
+  client: TestClient;
+  child: ChildProcess;
+  stderr: () => string;
+} {
+  const child = spawn(process.execPath, [...nodeFlags, SERVER_MAIN, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
   let err = "";
   child.stderr?.on("data", (d: Buffer) => (err += d.toString()));
   if (child.stdout === null || child.stdin === null) throw new Error("no stdio");
