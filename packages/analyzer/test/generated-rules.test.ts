@@ -9,9 +9,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { generateRbacPolicy } from "../../../bench/lib/rbac.mjs";
-import type { Parameter, Rule, Value } from "../src/ast.js";
+import type { Parameter, Rule, Term, Value } from "../src/ast.js";
 import type { ClassEnvironment } from "../src/environment.js";
-import { KnowledgeBase } from "../src/kb.js";
+import { KnowledgeBase, type RuleType } from "../src/kb.js";
 import { parseFile } from "../src/parser.js";
 import {
   GeneratedRule,
@@ -21,6 +21,8 @@ import {
 } from "../src/resource-blocks/index.js";
 import { rewriteRule } from "../src/rewrite.js";
 import { RuleTypeGroup, type RuleCheck } from "../src/rule-types.js";
+import { ruleToPolar } from "../src/printer.js";
+import { bodilessRule, stringValue, symbolName, temporary, typeParameter } from "../src/terms.js";
 import { ruleCallsHasPermission } from "../src/validations/missing-rules.js";
 import { polarPolicy } from "./generators.js";
 
@@ -190,5 +192,89 @@ describe("generated rules", () => {
     const params = rule.params;
     expect(rule.paramsForCheck()).toBe(params);
     expect(rule.params).toBe(params);
+  });
+});
+
+/** The `has_relation` rule type of one relation as built before issue 13's sharing: every term fresh. */
+function eagerRelationRuleType(subject: Term, name: Term, object: Term): Rule {
+  return bodilessRule(
+    "has_relation",
+    [
+      typeParameter("subject", symbolName(subject)),
+      { parameter: temporary({ type: "String", value: stringValue(name) }), specializer: null },
+      typeParameter("object", symbolName(object)),
+    ],
+    name.source,
+  );
+}
+
+/** Random `has_relation` rules over the test's classes and relation names. */
+const hasRelationRules: fc.Arbitrary<string[]> = fc.array(
+  fc
+    .tuple(
+      pick(["a: User", "a: Actor", "a: Team", "a", "a: Repo", "a: Org", "a: Resource"]),
+      pick(['"parent"', '"owner"', '"repo"', '"team"', '"reader"', "x", "x: String"]),
+      pick(["r: Repo", "r: Org", "r: Resource", "r: Issue", "r", "r: Team", "r: User"]),
+    )
+    .map(([a, x, r]) => `has_relation(${a}, ${x}, ${r});`),
+  { maxLength: 12 },
+);
+
+describe("has_relation rule types", () => {
+  it("share parameter terms, and equal and check like freshly built rule types on random block policies", () => {
+    let compared = 0;
+    let shared = 0;
+    let matched = 0;
+    fc.assert(
+      fc.property(blockPolicy, hasRelationRules, environment, (text, ruleTexts, env) => {
+        const made = generated(text, env);
+        if (made === null) return;
+        const { kb } = made;
+        const types = (kb.ruleTypes.get("has_relation") ?? []).filter((t) => "key" in t);
+        // One rule type per relation declaration, in registry order.
+        const tuples = kb.blocks.relationTuples();
+        expect(types.length).toBe(tuples.length);
+        const eager = tuples.map(({ subject, name, object }, i) => {
+          const rule = eagerRelationRuleType(subject, name, object);
+          const t = types[i] as RuleType;
+          expect(t.rule).toEqual(rule);
+          expect(ruleToPolar(t.rule)).toBe(ruleToPolar(rule));
+          expect(t.rule.source).toBe(name.source);
+          compared++;
+          return { ...t, rule };
+        });
+        for (let i = 0; i < types.length; i++) {
+          for (let j = 0; j < i; j++) {
+            const a = (types[i] as RuleType).rule.params;
+            const b = (types[j] as RuleType).rule.params;
+            for (let p = 0; p < 3; p++) if (a[p] === b[p]) shared++;
+          }
+        }
+        // Checks against the shared types equal checks against fresh ones, rule by rule.
+        if (types.length === 0) return;
+        const fast = new RuleTypeGroup(kb, types);
+        const slow = new RuleTypeGroup(kb, eager);
+        // Rules made from the relations themselves (most match), then the random ones.
+        const fromRelations = tuples.flatMap(({ subject, name, object }) => [
+          `has_relation(s: ${symbolName(subject)}, "${stringValue(name)}", o: ${symbolName(object)});`,
+          `has_relation(s: ${symbolName(object)}, "${stringValue(name)}", o: ${symbolName(subject)});`,
+        ]);
+        for (const ruleText of [...fromRelations, ...ruleTexts]) {
+          const parsed = parseFile({ name: "r.polar", text: ruleText });
+          if (!parsed.ok) continue;
+          for (const line of parsed.value) {
+            if (line.kind !== "rule") continue;
+            const rule = rewriteRule(line.rule, kb.gensym);
+            const r = fast.checkParams(rule.params);
+            expect(r).toEqual(slow.checkParams(rule.params));
+            if (r.kind === "checked" && r.matched.length > 0) matched++;
+          }
+        }
+      }),
+      { seed: 20261215, numRuns: 300 },
+    );
+    expect(compared).toBeGreaterThan(300);
+    expect(shared).toBeGreaterThan(100);
+    expect(matched).toBeGreaterThan(100);
   });
 });

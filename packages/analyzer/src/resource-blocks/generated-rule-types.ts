@@ -2,11 +2,11 @@
  * The `has_relation` / `has_role` rule types generated from the blocks (polar-core
  * `KnowledgeBase::create_resource_specific_rule_types`, phase 5).
  */
-import type { Rule } from "../ast.js";
+import type { Parameter, Rule } from "../ast.js";
 import { ACTOR_UNION_NAME, RESOURCE_UNION_NAME } from "./read.js";
 import { BlockPhaseCache, type BlockMemo, type RequiredRelation } from "./phases.js";
 import type { BlockRegistry } from "./registry.js";
-import { bodilessRule, stringValue, symbolName, temporary, typeParameter } from "../terms.js";
+import { and, bodilessRule, stringValue, symbolName, temporary, typeParameter } from "../terms.js";
 
 /** A `has_relation` / `has_role` rule type generated from the blocks (kb.create_resource_specific_rule_types). */
 export interface GeneratedRuleType {
@@ -22,26 +22,64 @@ export interface GeneratedRuleType {
   readonly key: string;
 }
 
+/**
+ * The parameters of `has_relation` rule types, shared between the rule types of one computation:
+ * `subject: Tag{}` and `object: Tag{}` by class, the relation-name string by name. A check reads
+ * only their values, and they carry no source (the rule type's source is its own), so rule types
+ * with the same class or name can hold the same terms: a rule type is then three objects (entry,
+ * rule, parameter list) instead of about twelve (issue 13: ~4000 of them per 50k-line load).
+ */
+class RelationParameters {
+  private readonly subjects = new Map<string, Parameter>();
+  private readonly names = new Map<string, Parameter>();
+  private readonly objects = new Map<string, Parameter>();
+
+  subject(tag: string): Parameter {
+    return shared(this.subjects, tag, () => typeParameter("subject", tag));
+  }
+
+  name(name: string): Parameter {
+    return shared(this.names, name, () => ({
+      parameter: temporary({ type: "String", value: name }),
+      specializer: null,
+    }));
+  }
+
+  object(tag: string): Parameter {
+    return shared(this.objects, tag, () => typeParameter("object", tag));
+  }
+}
+
+function shared(map: Map<string, Parameter>, key: string, make: () => Parameter): Parameter {
+  let p = map.get(key);
+  if (p === undefined) {
+    p = make();
+    map.set(key, p);
+  }
+  return p;
+}
+
+/** The empty body of every generated rule type (terms are immutable). */
+const EMPTY_BODY = temporary(and([]));
+
 /** The `has_relation` rule type of a block's `i`-th relation, made once per memo and flag. */
-function relationRuleType(memo: BlockMemo, i: number, required: boolean): GeneratedRuleType {
+function relationRuleType(
+  memo: BlockMemo,
+  i: number,
+  required: boolean,
+  params: RelationParameters,
+): GeneratedRuleType {
   const old = memo.ruleTypes[i];
   if (old !== undefined && old.required === required) return old;
   const relation = memo.relations[i] as RequiredRelation;
   const { key, subject, name, object } = relation;
-  const ruleType: GeneratedRuleType = {
-    rule: bodilessRule(
-      "has_relation",
-      [
-        typeParameter("subject", symbolName(subject)),
-        { parameter: temporary({ type: "String", value: stringValue(name) }), specializer: null },
-        typeParameter("object", symbolName(object)),
-      ],
-      name.source,
-    ),
-    required,
-    builtin: true,
-    key,
+  const rule: Rule = {
+    name: "has_relation",
+    params: [params.subject(symbolName(subject)), params.name(stringValue(name)), params.object(symbolName(object))],
+    body: EMPTY_BODY,
+    source: name.source,
   };
+  const ruleType: GeneratedRuleType = { rule, required, builtin: true, key };
   memo.ruleTypes[i] = ruleType;
   return ruleType;
 }
@@ -88,9 +126,10 @@ export function resourceSpecificRuleTypes(
   const required = new Set<string>();
   for (const memo of memos) for (const relation of memo.required) required.add(relation.key);
   const ruleTypes: GeneratedRuleType[] = [];
+  const params = new RelationParameters();
   for (const memo of memos) {
     for (let i = 0; i < memo.relations.length; i++) {
-      ruleTypes.push(relationRuleType(memo, i, required.has((memo.relations[i] as RequiredRelation).key)));
+      ruleTypes.push(relationRuleType(memo, i, required.has((memo.relations[i] as RequiredRelation).key), params));
     }
   }
 
