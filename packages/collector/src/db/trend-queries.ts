@@ -143,19 +143,23 @@ LIMIT ${Math.max(1, Math.floor(limit))}) t`,
   }
 
   async trendUsersAlsoOutsideEach(cells: readonly TrendRef[], limit: number): Promise<number[]> {
-    const out: number[] = [];
     // One statement per chunk: the cells as a VALUES list, each looked up by a correlated
-    // subquery that walks the cell's range of the primary key and stops at `limit` matches.
-    for (let i = 0; i < cells.length; i += ALSO_OUTSIDE_CHUNK) {
-      const chunk = cells.slice(i, i + ALSO_OUTSIDE_CHUNK);
-      const rows = await this.db.all(
-        `WITH v (i, dim, key, grain, period, version) AS (VALUES ${chunk.map((_, j) => `(${i + j}, ?, ?, ?, ?, ?)`).join(", ")})
+    // subquery that walks the cell's range of the primary key and stops at `limit` matches. The
+    // chunks are sent at once: PostgreSQL answers them on several pool connections.
+    const chunks: { from: number; cells: readonly TrendRef[] }[] = [];
+    for (let i = 0; i < cells.length; i += ALSO_OUTSIDE_CHUNK)
+      chunks.push({ from: i, cells: cells.slice(i, i + ALSO_OUTSIDE_CHUNK) });
+    const answers = await Promise.all(
+      chunks.map(async ({ from, cells: chunk }) => {
+        const rows = await this.db.all(
+          `WITH v (i, dim, key, grain, period, version) AS (VALUES ${chunk.map((_, j) => `(${from + j}, ?, ?, ?, ?, ?)`).join(", ")})
 SELECT v.i AS i, (${this.alsoOutsideSql("v", limit)}) AS n FROM v`,
-        chunk.flatMap((c) => [c.dim, c.key, c.grain, c.period, c.version]),
-      );
-      const byIndex = new Map(rows.map((r) => [num(r.i), num(r.n)]));
-      for (let j = 0; j < chunk.length; j++) out.push(byIndex.get(i + j) ?? 0);
-    }
-    return out;
+          chunk.flatMap((c) => [c.dim, c.key, c.grain, c.period, c.version]),
+        );
+        const byIndex = new Map(rows.map((r) => [num(r.i), num(r.n)]));
+        return chunk.map((_, j) => byIndex.get(from + j) ?? 0);
+      }),
+    );
+    return answers.flat();
   }
 }
