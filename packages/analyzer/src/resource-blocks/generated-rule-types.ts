@@ -124,7 +124,7 @@ export function resourceSpecificRuleTypes(
   // shorthand rule requires is one of them: it is built from a relation declaration found in a
   // registered block. So there is one rule type per relation, in registry order.
   const required = new Set<string>();
-  for (const memo of memos) for (const relation of memo.required) required.add(relation.key);
+  for (const memo of memos) for (const key of memo.required) required.add(key);
   const ruleTypes: GeneratedRuleType[] = [];
   const params = new RelationParameters();
   for (const memo of memos) {

@@ -8,7 +8,7 @@ import type { Rule, Term } from "../ast.js";
 import { contextOf, unregisteredClass, type Diagnostic } from "../diagnostics.js";
 import type { Result } from "../result.js";
 import type { GeneratedRuleType } from "./generated-rule-types.js";
-import type { ShorthandRule } from "./read.js";
+import type { Declaration, ShorthandRule } from "./read.js";
 import type { BlockRegistry, RegisteredBlock, StoredDeclaration } from "./registry.js";
 import {
   blockLookup,
@@ -47,8 +47,8 @@ export interface BlockMemo {
   readonly inputs: readonly ShorthandInputs[];
   /** The block's relations: `has_relation` rule-type keys with the relation-name term. */
   readonly relations: readonly RequiredRelation[];
-  /** The relations (of this block or related ones) its shorthand rules require. */
-  readonly required: readonly RequiredRelation[];
+  /** The keys of the relations (of this block or related ones) its shorthand rules require. */
+  readonly required: readonly string[];
   /** The `has_relation` rule type of each relation, made when first needed. */
   readonly ruleTypes: (GeneratedRuleType | undefined)[];
 }
@@ -102,7 +102,9 @@ export class BlockPhaseCache {
     const { resource, declarations, shorthandRules } = block;
     const objectName = symbolName(resource);
     const deps = new Map<string, ReadonlyMap<string, StoredDeclaration> | undefined>();
+    // Each related block is looked up once per block (the registry does not change meanwhile).
     const related = (name: string): ReadonlyMap<string, StoredDeclaration> | undefined => {
+      if (deps.has(name)) return deps.get(name);
       const found = registry.lookup(name)?.declarations;
       deps.set(name, found);
       return found;
@@ -110,18 +112,23 @@ export class BlockPhaseCache {
 
     const unregistered: Diagnostic[] = [];
     const relations: RequiredRelation[] = [];
+    // Rule-type keys made once per block: of its relations, by declaration, and of the related
+    // blocks' relations its shorthand rules require (a declaration belongs to one block).
+    const keys = new Map<Declaration, string>();
     for (const d of declarations.values()) {
       if (d.declaration.kind !== "relation") continue;
       const subject = d.declaration.type;
       const subjectName = symbolName(subject);
       if (this.reportsUnregistered && !this.isConstant(subjectName))
         unregistered.push(unregisteredClass(subjectName, contextOf(subject)));
-      relations.push({ key: relationKey(subjectName, d.key, objectName), subject, name: d.key, object: resource });
+      const key = relationKey(subjectName, d.key, objectName);
+      keys.set(d.declaration, key);
+      relations.push({ key, subject, name: d.key, object: resource });
     }
 
     const translations: Result<Rule>[] = [];
     const inputsList: ShorthandInputs[] = [];
-    const required: RequiredRelation[] = [];
+    const required: string[] = [];
     const shared = sharedValues(resource);
     const lookup = blockLookup(registry, block);
     const previous = this.previous.get(objectName);
@@ -152,31 +159,19 @@ export class BlockPhaseCache {
         const subject = declarations.get(stringValue(relation.name))?.declaration;
         if (subject?.kind !== "relation") continue;
         const subjectName = symbolName(subject.type);
-        required.push({
-          key: relationKey(subjectName, relation.name, objectName),
-          subject: subject.type,
-          name: relation.name,
-          object: resource,
-        });
+        required.push(keys.get(subject) as string);
         const relatedSubject = related(subjectName)?.get(stringValue(implier))?.declaration;
         if (relatedSubject?.kind === "relation") {
-          required.push({
-            key: relationKey(symbolName(relatedSubject.type), implier, subjectName),
-            subject: relatedSubject.type,
-            name: implier,
-            object: subject.type,
-          });
+          let key = keys.get(relatedSubject);
+          if (key === undefined) {
+            key = relationKey(symbolName(relatedSubject.type), implier, subjectName);
+            keys.set(relatedSubject, key);
+          }
+          required.push(key);
         }
       } else {
         const subject = declarations.get(stringValue(implier))?.declaration;
-        if (subject?.kind === "relation") {
-          required.push({
-            key: relationKey(symbolName(subject.type), implier, objectName),
-            subject: subject.type,
-            name: implier,
-            object: resource,
-          });
-        }
+        if (subject?.kind === "relation") required.push(keys.get(subject) as string);
       }
     }
     const ruleTypes: (GeneratedRuleType | undefined)[] = [];
