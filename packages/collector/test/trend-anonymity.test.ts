@@ -6,7 +6,8 @@
  * - differencing: a week minus its shown days, a period's all-versions cell minus its shown
  *   versions, and the dashboard's figure minus the shown days (or weeks) of its series is a sum
  *   of hidden cells — which must rest on k users together; and a hidden figure is never the sum
- *   of shown ones;
+ *   of shown ones; a period's events minus a cell of it never singles out 1 to k − 1 users (the
+ *   users never in the cell, or those with events outside it);
  * - the data is built so that each attack has something to find (a lone user's Sunday, a lone
  *   user's fork version), and the test checks that it did.
  * The shared view covers complete days and complete weeks only, and does not move when a batch
@@ -41,13 +42,23 @@ function scenario(seed: number, users: number): { day: string; event: Ev }[] {
   for (let d = 0; d < DAYS; d++) {
     const day = addDays(FIRST, d);
     // Sunday 15 November: one user alone (a lone day inside a busy week).
-    const active = day === "2026-11-15" ? [0] : [...Array(users).keys()].filter(() => rand(3) !== 0);
+    // Tuesday 10 November: everyone loads successfully once, and user 3 alone also sends five
+    // events of failed loads only — the day's events minus its successful loads' events are theirs.
+    const everyone = day === "2026-11-10";
+    const active = day === "2026-11-15" ? [0] : [...Array(users).keys()].filter(() => everyone || rand(3) !== 0);
     for (const u of active) {
       // User 1 runs a fork of the extension (a version nobody else has), user 2 a patched build
       // every other day (two rare versions in one period); the others move from 1.0.0 to 1.1.0
       // at their own pace.
       const version =
         u === 1 ? "1.1.0-fork" : u === 2 && d % 2 === 0 ? "1.0.0-patched" : d > 3 + (u % 9) * 2 ? "1.1.0" : "1.0.0";
+      if (everyone) {
+        out.push({ day, event: makeEvent({ user: u, successes: 1, failures: 0, env: { extversion: version } }) });
+        for (let i = 0; u === 3 && i < 5; i++) {
+          out.push({ day, event: makeEvent({ user: u, successes: 0, failures: 1, env: { extversion: version } }) });
+        }
+        continue;
+      }
       for (let i = 0; i <= rand(2); i++) {
         const fails = rand(4) === 0;
         out.push({
@@ -111,6 +122,8 @@ interface Found {
   weekMinusDays: number;
   versionsMinusTotal: number;
   dashboardMinusDays: number;
+  /** Cells whose subtraction from their period's events would single out 1 to k − 1 users. */
+  periodMinusCell: number;
 }
 
 /** Checks one relation: the total's figure is the members' sum; nothing hidden is recoverable. */
@@ -221,6 +234,42 @@ async function attack(
         audit(`${view} ${name} column ${i}: dashboard minus weeks`, pinned, [...early, ...byWeek, ...afterWeeks], k);
       }
     });
+    // A period's events (all versions) minus a cell of the same period: the users never in the
+    // cell (all users minus the cell's users) and, when there are none, the events outside it
+    // (all events minus the cell's events), whose users are all in the cell too. Either may rest on
+    // 1 to k − 1 users, which no relation of the series itself covers: such a cell must be hidden.
+    for (const [t, grain] of [
+      [day, "day"],
+      [week, "week"],
+    ] as const) {
+      t.periods.forEach((p, j) => {
+        if (t.series[0]!.events[j]!.suppressed) return;
+        const days = daysOf(grain, p);
+        const inPeriod = sent.filter((s) => days.has(s.day));
+        const periodUsers = new Set(inPeriod.map((s) => String(s.event.properties.distinct_id)));
+        t.series.forEach((series, i) => {
+          if (name === "events" && i === 0) return;
+          const inCell = (e: Ev): boolean => inColumn(i)(String(e.properties.extversion)) && SERIES[name](e) !== 0;
+          const cellUsers = new Set(
+            inPeriod.filter((s) => inCell(s.event)).map((s) => String(s.event.properties.distinct_id)),
+          );
+          const never = [...periodUsers].filter((u) => !cellUsers.has(u)).length;
+          // The events series' own versions add up to its all-versions cell: that relation is audited above.
+          const outside =
+            never === 0 && name !== "events"
+              ? new Set(inPeriod.filter((s) => !inCell(s.event)).map((s) => String(s.event.properties.distinct_id)))
+                  .size
+              : 0;
+          if ((never > 0 && never < k) || (outside > 0 && outside < k)) {
+            found.periodMinusCell++;
+            expect(
+              series[name]![j]!.suppressed,
+              `${view} ${name} column ${i} ${grain} ${p}: the period's events minus the cell single out ${never || outside} user(s)`,
+            ).toBe(true);
+          }
+        });
+      });
+    }
     // A period's all versions minus its versions.
     for (const [t, grain] of [
       [day, "day"],
@@ -250,13 +299,47 @@ describe.each(databases.backends)("trends k-anonymity on %s", (_name, makeDb) =>
         await h.send(sent.filter((s) => s.day === d).map((s) => s.event));
       }
       h.day = TODAY;
-      const found: Found = { weekMinusDays: 0, versionsMinusTotal: 0, dashboardMinusDays: 0 };
+      const found: Found = { weekMinusDays: 0, versionsMinusTotal: 0, dashboardMinusDays: 0, periodMinusCell: 0 };
       await attack(h, "operator", sent, k, found);
       await attack(h, "shared", sent, k, found);
       // Each attack had hidden cells next to shown ones to try.
       expect(found.weekMinusDays).toBeGreaterThan(0);
       expect(found.versionsMinusTotal).toBeGreaterThan(0);
       expect(found.dashboardMinusDays).toBeGreaterThan(0);
+      expect(found.periodMinusCell).toBeGreaterThan(0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("hides a day whose events minus its successful loads' events are one user's", async () => {
+    const k = 2;
+    const h = await Harness.start(await makeDb(), k, FIRST);
+    try {
+      // Monday: users 0–3 each load successfully once; user 3 alone also sends three events of
+      // failed loads only. Tuesday: users 4–7 load successfully, users 4 and 5 also fail once, so
+      // over both days the users with events outside the successful loads are three (the
+      // dashboard may show its figure) while on Monday they are one.
+      const monday = [0, 1, 2, 3].map((u) => makeEvent({ user: u, successes: 1, failures: 0 }));
+      for (let i = 0; i < 3; i++) monday.push(makeEvent({ user: 3, successes: 0, failures: 1 }));
+      const tuesday = [4, 5, 6, 7].map((u) => makeEvent({ user: u, successes: 1, failures: 0 }));
+      tuesday.push(
+        makeEvent({ user: 4, successes: 0, failures: 1 }),
+        makeEvent({ user: 5, successes: 0, failures: 1 }),
+      );
+      h.day = FIRST;
+      await h.send(monday);
+      // Read on Tuesday: no empty day after it whose hiding could hide Monday by chance.
+      h.day = addDays(FIRST, 1);
+      await h.send(tuesday);
+      const dashboard = await get<Dashboard>(h, "/api/dashboard");
+      expect(dashboard.load.find((c) => c.key === "success")?.suppressed).toBe(false);
+      const trends = await get<Trends>(h, "/api/trends?grain=day");
+      expect(trends.periods).toEqual([FIRST, addDays(FIRST, 1)]);
+      const all = trends.series[0]!;
+      // The day's events are shown; its successful loads would give user 3's events by subtraction.
+      expect(all.events[0]).toMatchObject({ users: 4, events: 7, suppressed: false });
+      expect(all.loads_succeeded[0]!.suppressed).toBe(true);
     } finally {
       await h.close();
     }
