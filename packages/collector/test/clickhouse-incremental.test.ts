@@ -12,7 +12,7 @@ import type { ClickHouseStore } from "../src/index.js";
 import { buildGeneration, currentGeneration, partitionStates, type Generation } from "../src/db/clickhouse/rollup.js";
 import { withClickHouseCluster } from "./clickhouse-harness.js";
 import { Harness } from "./harness.js";
-import { makeEvent, seededRandom } from "./helpers.js";
+import { randomBatch, seededRandom, type makeEvent } from "./helpers.js";
 
 const cluster = withClickHouseCluster();
 
@@ -76,17 +76,7 @@ describe("incremental roll-up on the ClickHouse cluster", () => {
         for (const [i, day] of DAYS.entries()) {
           h.day = day;
           for (let b = 0; b < 3; b++) {
-            const events = Array.from({ length: 5 + Math.floor(r() * 15) }, () => {
-              const user = Math.floor(30 * r() ** 2);
-              const counts: Partial<Record<DiagnosticCode, number>> = {};
-              if (r() < 0.6) counts[codes[Math.floor(r() * codes.length)]!] = 1 + Math.floor(r() * 4);
-              return makeEvent({
-                user,
-                workspace: user * 2 + Math.floor(r() * 2),
-                codes: counts,
-                env: { os: ["linux", "darwin", "win32"][Math.floor(r() * 3)]! },
-              });
-            });
+            const events = randomBatch(r, { min: 5, spread: 15, users: 30, codes });
             await h.send(events);
             sent.push(events);
             // A retried batch (skipped by the insert-time lookup).

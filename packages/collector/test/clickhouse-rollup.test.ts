@@ -14,7 +14,7 @@ import type { CellRef } from "../src/db/backend.js";
 import { BREAKDOWN_DIMS } from "../src/db/vocabulary.js";
 import { withClickHouseCluster } from "./clickhouse-harness.js";
 import { Harness } from "./harness.js";
-import { makeEvent, seededRandom } from "./helpers.js";
+import { makeEvent, randomBatch, seededRandom } from "./helpers.js";
 
 const cluster = withClickHouseCluster();
 
@@ -65,20 +65,7 @@ describe("rolled-up days on the ClickHouse cluster", () => {
         for (const day of DAYS) {
           h.day = day;
           for (let b = 0; b < 4; b++) {
-            const events = Array.from({ length: 5 + Math.floor(r() * 20) }, () => {
-              const user = Math.floor(40 * r() ** 2);
-              const counts: Partial<Record<DiagnosticCode, number>> = {};
-              if (r() < 0.6) counts[codes[Math.floor(r() * codes.length)]!] = 1 + Math.floor(r() * 4);
-              return makeEvent({
-                user,
-                workspace: user * 2 + Math.floor(r() * 2),
-                codes: counts,
-                env: {
-                  os: ["linux", "darwin", "win32"][Math.floor(r() * 3)]!,
-                  extversion: `0.${Math.floor(r() * 4)}.0`,
-                },
-              });
-            });
+            const events = randomBatch(r, { min: 5, spread: 20, users: 40, codes, versions: 4 });
             await h.send(events);
             sent.push({ day, events });
             // Retried later: the same day or the next (skipped by the insert-time lookup).

@@ -196,6 +196,30 @@ export function seededRandom(seed: number): () => number {
 }
 
 /**
+ * A random batch for the roll-up tests: `min` to `min + spread - 1` events of users 0 to `users` - 1
+ * (skewed towards the first: a few heavy users), two workspaces each, one of `codes` in 60% of the
+ * events, a random OS and, when `versions` is given, one of that many extension versions.
+ */
+export function randomBatch(
+  r: () => number,
+  opts: { min: number; spread: number; users: number; codes: readonly DiagnosticCode[]; versions?: number },
+): ReturnType<typeof makeEvent>[] {
+  return Array.from({ length: opts.min + Math.floor(r() * opts.spread) }, () => {
+    const user = Math.floor(opts.users * r() ** 2);
+    const counts: Partial<Record<DiagnosticCode, number>> = {};
+    if (r() < 0.6) counts[opts.codes[Math.floor(r() * opts.codes.length)]!] = 1 + Math.floor(r() * 4);
+    const workspace = user * 2 + Math.floor(r() * 2);
+    const os = ["linux", "darwin", "win32"][Math.floor(r() * 3)]!;
+    return makeEvent({
+      user,
+      workspace,
+      codes: counts,
+      env: opts.versions === undefined ? { os } : { os, extversion: `0.${Math.floor(r() * opts.versions)}.0` },
+    });
+  });
+}
+
+/**
  * A fixed shuffle of 0..n-1 from `seed` (a linear congruential generator driving Fisher-Yates):
  * the same every run, so that user numbers sent in arrival order do not follow arrival either.
  */
