@@ -4,7 +4,8 @@
  * RBAC policy (BENCH_LINES); its resident set (and peak) is read from /proc after start-up, after
  * the file is opened and loaded, after BENCH_EDITS one-character ranged edits (with the server's
  * CPU time per edit and the edit → publish latency p50/p95 beside it), after three outlines, and
- * after 2 s idle. Run `npm run build` first, then `node bench/server-memory.mjs`.
+ * after 4 s idle (the server collects its garbage 2 s after the last load: src/idle-gc.ts). Run
+ * `npm run build` first, then `node bench/server-memory.mjs`.
  *
  * BENCH_MEMORY_FLAGS: `;`-separated sets of extra Node flags (after the shipped SERVER_NODE_FLAGS)
  * to compare in the same run, e.g. `;--heap-growing-percent=30` (the empty set is the shipped
@@ -97,7 +98,7 @@ async function run(text, flags) {
   row.edited = memoryOf(child.pid);
   for (let i = 0; i < 3; i++) await connection.sendRequest("textDocument/documentSymbol", { textDocument: { uri } });
   row.outlined = memoryOf(child.pid);
-  await new Promise((r) => setTimeout(r, 2000));
+  await new Promise((r) => setTimeout(r, 4000));
   row.idle = memoryOf(child.pid);
   await connection.sendRequest("shutdown");
   await connection.sendNotification("exit");
@@ -117,7 +118,7 @@ console.log(
   `\npolar-language-server RSS / peak (MB) by stage, one ${LINES}-line file, ${EDITS} edits (node ${process.version}; flags after ${SERVER_NODE_FLAGS.join(" ")})\n`,
 );
 console.log(
-  "| extra flags | started | opened + loaded | after the edits | CPU per edit | edit p50 / p95 | after 3 outlines | 2 s idle |",
+  "| extra flags | started | opened + loaded | after the edits | CPU per edit | edit p50 / p95 | after 3 outlines | 4 s idle |",
 );
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
 for (const r of rows) {
