@@ -34,6 +34,8 @@
  * BENCH_SERVER_BASE: the dist/main.js of another build of the server, measured first in the same
  * run (edit latencies and their ratios printed to stderr). BENCH_OSO_RUNS=0 skips Oso entirely (reloads and memory). BENCH_SERVER_NODE_FLAGS: extra node
  * flags for the server process (space-separated, after the shipped SERVER_NODE_FLAGS), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+ * BENCH_IDLE_MS (default 4000): how long the server idles after the feature requests before its
+ * resident memory is read again ("server RSS idle": after its idle collection, idle-gc.ts).
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -51,6 +53,7 @@ import { fmtMs } from "./lib/stats.mjs";
 const require = createRequire(import.meta.url);
 const SERVER = fileURLToPath(new URL("../packages/language-server/dist/main.js", import.meta.url));
 const EDITS = Number(process.env.BENCH_EDITS ?? 200);
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 4000);
 const OSO_RUNS = process.env.BENCH_OSO_RUNS === undefined ? null : Number(process.env.BENCH_OSO_RUNS);
 const FEATURE_RUNS = Number(process.env.BENCH_FEATURE_RUNS ?? 100);
 const OUTLINE_RUNS = Number(process.env.BENCH_OUTLINE_RUNS ?? 30);
@@ -184,13 +187,16 @@ async function benchServer(workspace, serverPath = SERVER) {
   if (outline !== null) version = outline.version;
   const features = await benchFeatures(connection, capabilities, uri, target.text, workspace.features);
   const memory = memoryOf(child.pid);
+  // Then idle: the server runs one full collection 2 s after its last load (idle-gc.ts).
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  const idleMemory = memoryOf(child.pid);
   const loads = openLoads;
   onTelemetry = () => undefined;
   await connection.sendRequest("shutdown");
   await connection.sendNotification("exit");
   connection.dispose();
   latencies.sort((a, b) => a - b);
-  return { policy, openMs, errors, latencies, memory, loads, features, outline };
+  return { policy, openMs, errors, latencies, memory, idleMemory, loads, features, outline };
 }
 
 /**
@@ -354,7 +360,8 @@ for (const w of WORKSPACES) {
       (server.outline === null
         ? ""
         : `; outline after an edit p50 ${ms(percentile(server.outline.times, 50))}, p95 ${ms(percentile(server.outline.times, 95))}`) +
-      `; server RSS ${server.memory.rssMb.toFixed(0)} MB, peak ${server.memory.peakMb.toFixed(0)} MB\n`,
+      `; server RSS ${server.memory.rssMb.toFixed(0)} MB, peak ${server.memory.peakMb.toFixed(0)} MB, ` +
+      `${server.idleMemory.rssMb.toFixed(0)} MB after ${IDLE_MS / 1000} s idle\n`,
   );
   process.stderr.write(`${w.label}: Oso engine (${w.osoRuns} full reloads)…\n`);
   const oso = await benchOso(server.policy, w.osoRuns);
@@ -368,13 +375,13 @@ console.log(
   `\npolar-language-server: didChange → publishDiagnostics, ${EDITS} one-character edits over stdio (node ${process.version})\n`,
 );
 console.log(
-  "| workspace | lines | files | p50 | p95 | p99 | max | Oso engine full reload (median) | server RSS / peak | Oso engine process RSS / peak |",
+  "| workspace | lines | files | p50 | p95 | p99 | max | Oso engine full reload (median) | server RSS / peak | server RSS idle | Oso engine process RSS / peak |",
 );
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (const { w, server, oso, osoMem } of rows) {
   const l = server.latencies;
   console.log(
-    `| ${w.label} | ${server.policy.lines} | ${server.policy.files.length} | ${ms(percentile(l, 50))} | ${ms(percentile(l, 95))} | ${ms(percentile(l, 99))} | ${ms(l.at(-1))} | ${ms(percentile(oso, 50))} | ${server.memory.rssMb.toFixed(0)} MB / ${server.memory.peakMb.toFixed(0)} MB | ${Number.isNaN(osoMem.rssMb) ? "skipped" : `${osoMem.rssMb.toFixed(0)} MB / ${osoMem.peakMb.toFixed(0)} MB`} |`,
+    `| ${w.label} | ${server.policy.lines} | ${server.policy.files.length} | ${ms(percentile(l, 50))} | ${ms(percentile(l, 95))} | ${ms(percentile(l, 99))} | ${ms(l.at(-1))} | ${ms(percentile(oso, 50))} | ${server.memory.rssMb.toFixed(0)} MB / ${server.memory.peakMb.toFixed(0)} MB | ${server.idleMemory.rssMb.toFixed(0)} MB | ${Number.isNaN(osoMem.rssMb) ? "skipped" : `${osoMem.rssMb.toFixed(0)} MB / ${osoMem.peakMb.toFixed(0)} MB`} |`,
   );
 }
 console.log("");
