@@ -11,6 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createClient, type ClickHouseClient } from "@clickhouse/client";
 import { afterAll, beforeAll } from "vitest";
 import { freePort } from "@polar-ide/testing";
 
@@ -177,4 +178,15 @@ export function withClickHouseCluster(): () => ClickHouseCluster {
     if (cluster === null) throw new Error("the ClickHouse cluster is not running: use it inside a test or hook");
     return cluster;
   };
+}
+
+/** The database a `clickhouse://` URL names. */
+export function databaseOf(url: string): string {
+  return new URL(url.replace("clickhouse://", "http://")).pathname.slice(1);
+}
+
+/** One client per shard of `cluster`, on the database `url` names: to read what each shard keeps. */
+export function shardClients(cluster: ClickHouseCluster, url: string): ClickHouseClient[] {
+  const database = databaseOf(url);
+  return cluster.httpPorts.map((p) => createClient({ url: `http://127.0.0.1:${p}`, database }));
 }

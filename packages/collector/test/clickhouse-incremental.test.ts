@@ -5,12 +5,12 @@
  * Random events over several days, retried batches, rows stored twice on the same day and (two
  * deliveries racing over midnight) on the next one, purges in between.
  */
-import { createClient, type ClickHouseClient } from "@clickhouse/client";
+import type { ClickHouseClient } from "@clickhouse/client";
 import { DIAGNOSTIC_CODES, type DiagnosticCode } from "@polar-ide/telemetry";
 import { describe, expect, it } from "vitest";
 import type { ClickHouseStore } from "../src/index.js";
 import { buildGeneration, currentGeneration, partitionStates, type Generation } from "../src/db/clickhouse/rollup.js";
-import { withClickHouseCluster } from "./clickhouse-harness.js";
+import { shardClients, withClickHouseCluster } from "./clickhouse-harness.js";
 import { Harness } from "./harness.js";
 import { randomBatch, seededRandom, type makeEvent } from "./helpers.js";
 
@@ -50,9 +50,8 @@ describe("incremental roll-up on the ClickHouse cluster", () => {
   for (const seed of [1, 2]) {
     it(`equals a build from the events after each new day and each purge (seed ${seed})`, async () => {
       const url = cluster().database();
-      const db = new URL(url.replace("clickhouse://", "http://")).pathname.slice(1);
       const h = (await Harness.startOn(url, 2, DAYS[0])) as Harness<ClickHouseStore>;
-      const shards = cluster().httpPorts.map((p) => createClient({ url: `http://127.0.0.1:${p}`, database: db }));
+      const shards = shardClients(cluster(), url);
       try {
         const r = seededRandom(seed);
         const codes = DIAGNOSTIC_CODES.slice(0, 5) as DiagnosticCode[];

@@ -6,13 +6,13 @@
  * complete days merged with today's events) and of the shared set (the generation alone) equals
  * what the same store answers from the events once the generation is gone.
  */
-import { createClient, type ClickHouseClient } from "@clickhouse/client";
+import type { ClickHouseClient } from "@clickhouse/client";
 import { DIAGNOSTIC_CODES, type DiagnosticCode } from "@polar-ide/telemetry";
 import { describe, expect, it } from "vitest";
 import type { ClickHouseStore, RollupReader } from "../src/index.js";
 import type { CellRef } from "../src/db/backend.js";
 import { BREAKDOWN_DIMS } from "../src/db/vocabulary.js";
-import { withClickHouseCluster } from "./clickhouse-harness.js";
+import { shardClients, withClickHouseCluster } from "./clickhouse-harness.js";
 import { Harness } from "./harness.js";
 import { makeEvent, randomBatch, seededRandom } from "./helpers.js";
 
@@ -55,9 +55,8 @@ describe("rolled-up days on the ClickHouse cluster", () => {
   for (const seed of [1, 2]) {
     it(`answer what the events answer (random events, seed ${seed})`, async () => {
       const url = cluster().database();
-      const db = new URL(url.replace("clickhouse://", "http://")).pathname.slice(1);
       const h = (await Harness.startOn(url, 2, DAYS[0])) as Harness<ClickHouseStore>;
-      const shards = cluster().httpPorts.map((p) => createClient({ url: `http://127.0.0.1:${p}`, database: db }));
+      const shards = shardClients(cluster(), url);
       try {
         const r = seededRandom(seed);
         const codes = DIAGNOSTIC_CODES.slice(0, 5) as DiagnosticCode[];

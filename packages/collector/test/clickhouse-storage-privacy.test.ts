@@ -11,10 +11,10 @@
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { createClient, type ClickHouseClient } from "@clickhouse/client";
+import type { ClickHouseClient } from "@clickhouse/client";
 import { describe, expect, it } from "vitest";
 import type { ClickHouseStore } from "../src/index.js";
-import { withClickHouseCluster } from "./clickhouse-harness.js";
+import { databaseOf, shardClients, withClickHouseCluster } from "./clickhouse-harness.js";
 import { Harness, sendInArrivalOrder } from "./harness.js";
 import { kendallTau, makeEvent } from "./helpers.js";
 
@@ -35,9 +35,9 @@ async function query(client: ClickHouseClient, sql: string): Promise<Record<stri
 describe("storage on the ClickHouse cluster", () => {
   const open = async (day: string) => {
     const url = cluster().database();
-    const db = new URL(url.replace("clickhouse://", "http://")).pathname.slice(1);
+    const db = databaseOf(url);
     const h = (await Harness.startOn(url, 2, day)) as Harness<ClickHouseStore>;
-    const shards = cluster().httpPorts.map((p) => createClient({ url: `http://127.0.0.1:${p}`, database: db }));
+    const shards = shardClients(cluster(), url);
     return {
       h,
       db,

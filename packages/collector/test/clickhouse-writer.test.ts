@@ -20,7 +20,7 @@ import { COLUMNS } from "../src/db/columns.js";
 import { CLICKHOUSE_MIGRATIONS } from "../src/db/clickhouse/migrations.js";
 import { SHARDING_KEY, cityHash64, discoverShards } from "../src/db/clickhouse/shard.js";
 import { encodeEvent, storedRow } from "../src/db/clickhouse/writer.js";
-import { startClickHouse, type ClickHouseCluster } from "./clickhouse-harness.js";
+import { databaseOf, startClickHouse, type ClickHouseCluster } from "./clickhouse-harness.js";
 import { form, Harness } from "./harness.js";
 import { makeEvent } from "./helpers.js";
 
@@ -52,8 +52,6 @@ function shard(i: number, db?: string): ClickHouseClient {
 async function query<T = Record<string, unknown>>(c: ClickHouseClient, q: string): Promise<T[]> {
   return (await c.query({ query: q, format: "JSONEachRow" })).json<T>();
 }
-
-const dbOf = (url: string): string => new URL(url.replace("clickhouse://", "http://")).pathname.slice(1);
 
 /** Varied events: every code, feature, bucket edge, environment and extension set shows up. */
 function variedEvents(n: number): EventProperties[] {
@@ -94,7 +92,7 @@ describe("the ClickHouse write path", () => {
 
   it("stores each event on the shard the Distributed table would, by the declared sharding key", async () => {
     const url = cluster.database();
-    const db = dbOf(url);
+    const db = databaseOf(url);
     const h = (await Harness.startOn(url, 2, "2026-11-02")) as Harness<ClickHouseStore>;
     try {
       const shards = [shard(0, db), shard(1, db)];
@@ -137,7 +135,7 @@ describe("the ClickHouse write path", () => {
 
   it("computes the cells migration 1's DEFAULT computes", async () => {
     const url = cluster.database();
-    const db = dbOf(url);
+    const db = databaseOf(url);
     const store = new ClickHouseStore(url);
     try {
       await store.migrate();
@@ -221,7 +219,7 @@ describe("the ClickHouse write path", () => {
 
   it("stores nothing of a group that fails on one shard, and the retry stores it once", async () => {
     const url = cluster.database();
-    const db = dbOf(url);
+    const db = databaseOf(url);
     const h = (await Harness.startOn(url, 2, "2026-11-02")) as Harness<ClickHouseStore>;
     try {
       const shards = [shard(0, db), shard(1, db)];
@@ -255,7 +253,7 @@ describe("the ClickHouse write path", () => {
 
   it("carries stored events over to migration 2 and back, figures unchanged", async () => {
     const url = cluster.database();
-    const db = dbOf(url);
+    const db = databaseOf(url);
     const store = new ClickHouseStore(url);
     try {
       expect(await store.migrate(1)).toEqual([1]);

@@ -9,10 +9,10 @@
  * - values reach SQL bound, never spliced (a key full of quotes is just a key);
  * - lookups answered from the kept state of the events are answered afresh once they change.
  */
-import { createClient, type ClickHouseClient } from "@clickhouse/client";
+import type { ClickHouseClient } from "@clickhouse/client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ClickHouseStore } from "../src/index.js";
-import { withClickHouseCluster } from "./clickhouse-harness.js";
+import { shardClients, withClickHouseCluster } from "./clickhouse-harness.js";
 import { Harness } from "./harness.js";
 import { makeEvent } from "./helpers.js";
 
@@ -21,13 +21,11 @@ const cluster = withClickHouseCluster();
 describe("ClickHouse cluster", () => {
   let h: Harness<ClickHouseStore>;
   let shards: ClickHouseClient[];
-  let db: string;
 
   beforeEach(async () => {
     const url = cluster().database();
-    db = new URL(url.replace("clickhouse://", "http://")).pathname.slice(1);
     h = (await Harness.startOn(url, 2, "2026-11-02")) as Harness<ClickHouseStore>;
-    shards = cluster().httpPorts.map((p) => createClient({ url: `http://127.0.0.1:${p}`, database: db }));
+    shards = shardClients(cluster(), url);
   });
   afterEach(async () => {
     await h.close();
