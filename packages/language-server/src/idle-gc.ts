@@ -11,10 +11,17 @@
  * here, when nobody waits: IDLE_GC_DELAY_MS after the last load, and only when the heap has grown
  * by IDLE_GC_MIN_GROWTH_BYTES since the last one (a small workspace never pays for it).
  *
+ * The collection compacts the whole heap (V8's `--compact-on-every-full-gc`, set for that one
+ * collection only). A plain full collection frees the garbage but evacuates only the few most
+ * fragmented pages, so the heap keeps its committed size: measured on a 50k-line file after 80
+ * edits and 30 outlines (issue 13), 56 MB of live heap in 94 MB committed after a plain one, 66 MB
+ * committed after a compacting one, and the server's resident set 175 → 146 MB. V8 has no API for
+ * one compacting collection (`gc({flavor: "last-resort"})` is not in Node 20's V8), hence the flag.
+ *
  * Needs `gc`, which V8 exposes with `--expose-gc` (one of SERVER_NODE_FLAGS, `node-flags.ts`); a
  * server started without it does nothing here.
  */
-import { getHeapStatistics } from "node:v8";
+import { getHeapStatistics, setFlagsFromString } from "node:v8";
 
 /** Quiet time after the last load before collecting. */
 export const IDLE_GC_DELAY_MS = 2_000;
@@ -24,20 +31,33 @@ export const IDLE_GC_MIN_GROWTH_BYTES = 16 * 1024 * 1024;
 
 /** What the collector needs from the runtime; injectable for tests. */
 export interface IdleGcHost {
-  /** A full, synchronous collection; undefined when V8 does not expose one. */
+  /** A full, synchronous, compacting collection; undefined when V8 does not expose one. */
   readonly gc: (() => void) | undefined;
   /** Bytes of heap in use. */
   heapUsed(): number;
+  /** Bytes of heap committed (what the heap holds of the resident set). */
+  heapCommitted(): number;
   setTimer(run: () => void, ms: number): unknown;
   clearTimer(timer: unknown): void;
 }
 
-/** The process's own `gc` (exposed by `--expose-gc`), heap figures and timers. */
+/** A full collection by `gc` that compacts every page it can (see the header). */
+export function compactingCollection(gc: () => void): void {
+  setFlagsFromString("--compact-on-every-full-gc");
+  try {
+    gc();
+  } finally {
+    setFlagsFromString("--no-compact-on-every-full-gc");
+  }
+}
+
+/** The process's own `gc` (exposed by `--expose-gc`), compacting; heap figures and timers. */
 export function processIdleGcHost(): IdleGcHost {
   const exposed = (globalThis as { gc?: unknown }).gc;
   return {
-    gc: typeof exposed === "function" ? () => (exposed as () => void)() : undefined,
+    gc: typeof exposed === "function" ? () => compactingCollection(exposed as () => void) : undefined,
     heapUsed: () => getHeapStatistics().used_heap_size,
+    heapCommitted: () => getHeapStatistics().total_heap_size,
     setTimer: (run, ms) => setTimeout(run, ms).unref(),
     clearTimer: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
   };
@@ -48,11 +68,14 @@ export class IdleCollector {
   private heapAfterLast: number;
 
   /**
-   * @param collected told the heap in use before and after each idle collection (for the log).
+   * @param collected told the heap in use, and the heap committed, before and after each idle collection (for the log).
    */
   constructor(
     private readonly host: IdleGcHost = processIdleGcHost(),
-    private readonly collected: (before: number, after: number) => void = () => {},
+    private readonly collected: (
+      used: { before: number; after: number },
+      committed: { before: number; after: number },
+    ) => void = () => {},
   ) {
     this.heapAfterLast = host.heapUsed();
   }
@@ -82,8 +105,9 @@ export class IdleCollector {
     const before = this.host.heapUsed();
     // V8's own collections since the last one count too: only garbage grown since then is worth a pause.
     if (before - this.heapAfterLast < IDLE_GC_MIN_GROWTH_BYTES) return;
+    const committed = this.host.heapCommitted();
     gc();
     this.heapAfterLast = this.host.heapUsed();
-    this.collected(before, this.heapAfterLast);
+    this.collected({ before, after: this.heapAfterLast }, { before: committed, after: this.host.heapCommitted() });
   }
 }

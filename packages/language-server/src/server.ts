@@ -58,8 +58,10 @@ export function startServer(connection: Connection, runtime: Partial<RuntimeEnvi
   const { logger, log } = connectionLogs(connection);
   const documents = new Documents();
   const mb = (bytes: number): string => (bytes / 1048576).toFixed(1);
-  const idle = new IdleCollector(undefined, (before, after) =>
-    log(`idle collection: heap ${mb(before)} → ${mb(after)} MB`),
+  const idle = new IdleCollector(undefined, (used, committed) =>
+    log(
+      `idle collection: heap ${mb(used.before)} → ${mb(used.after)} MB (committed ${mb(committed.before)} → ${mb(committed.after)} MB)`,
+    ),
   );
   const loads = new LoadScheduler(
     (load) => {
