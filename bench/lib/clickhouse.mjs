@@ -240,6 +240,19 @@ async function checkCells(cluster, db) {
 }
 
 /**
+ * Loads `add` generated events after the `have` loaded already: ten statements per shard, each
+ * 30 days (an insert makes one part per day partition).
+ */
+export async function loadGenerated(cluster, db, have, add) {
+  for (let k = 0; k < 10; k++) {
+    const n = Math.floor(add / 10) + (k < add % 10 ? 1 : 0);
+    const from = have + k * Math.ceil(add / 10);
+    await Promise.all(cluster.shards.map((s, i) => sql(s, db, generate(from, n, k * 30, i, cluster.shards.length))));
+    process.stderr.write(`ClickHouse: ${have + Math.min(add, (k + 1) * Math.ceil(add / 10))} events loaded\r`);
+  }
+}
+
+/**
  * Dashboard, summary and trends times on the cluster at each size (events loaded in bulk on each
  * shard), then the purge of the oldest day (DROP PARTITION, then the compaction and the wait for
  * the files).
@@ -255,17 +268,7 @@ export async function clickhouseQueries(cluster, sizes) {
   const dayBefore = (n) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
   for (const size of sizes) {
     const add = size - have;
-    // Ten statements per shard, each 30 days (an insert makes one part per day partition).
-    const loadMs = await time(async () => {
-      for (let k = 0; k < 10; k++) {
-        const n = Math.floor(add / 10) + (k < add % 10 ? 1 : 0);
-        const from = have + k * Math.ceil(add / 10);
-        await Promise.all(
-          cluster.shards.map((s, i) => sql(s, db, generate(from, n, k * 30, i, cluster.shards.length))),
-        );
-        process.stderr.write(`ClickHouse: ${have + Math.min(add, (k + 1) * Math.ceil(add / 10))} events loaded\r`);
-      }
-    });
+    const loadMs = await time(() => loadGenerated(cluster, db, have, add));
     have = size;
     // Trends read the events: at 10M and more they take minutes (BENCH_CLICKHOUSE_TRENDS=1 runs
     // them anyway, =0 skips them, and the events-only dashboard, at every size).

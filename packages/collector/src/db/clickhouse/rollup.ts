@@ -16,21 +16,30 @@
  * merge that collapsed a retried event, a purge), the name no longer matches and readers ignore
  * it. Building is idempotent and atomic: each shard fills a temporary table and renames it to the
  * generation's name, so two collectors building the same generation at once leave one, and a
- * reader never sees a half-built table. Building drops the older generations.
+ * reader never sees a half-built table. A finished table holds each key once, in one part
+ * (merged by `OPTIMIZE … FINAL` when filling it left several). Building drops the older
+ * generations.
  *
- * Incremental: a new day is added to the newest valid generation (its rows plus the day's,
- * re-grouped), so a daily build reads one day of events and the per-user rows, not every event;
- * a purge builds the generation minus the purged days (`subtractPurged`: their events
- * subtracted, users left with none and workspace triples last seen before the cutoff gone) and
- * drops every other one (their rows hold the purged users' ids). From the events only when no
- * valid generation exists (the first build, or a covered partition changed).
- * `test/clickhouse-incremental.test.ts` compares both with a build from the events.
+ * Incremental, without re-grouping the previous generation's rows (18.16 groups ~1M (cell,
+ * user) rows of 64-character ids in tens of seconds, and merges sorted parts of them in one or
+ * two): the users table is a `SummingMergeTree` and the workspaces table a `ReplacingMergeTree`
+ * keeping the latest `last`. A new day: the previous generation's parts are hard-linked into the
+ * new table (`ATTACH PARTITION … FROM`, no copy), the new day's rows inserted beside them, and
+ * the merge adds them up, so a daily build reads one day of events and merges sorted parts.
+ * A purge (`subtractPurged`) builds the generation minus the purged days: the previous rows and
+ * the purged days' rows negated, in a staging table that is read with `FINAL` (the merge adds
+ * them up and leaves out a row whose sums are zero: a user with no kept event in that cell) into
+ * the new table, which never holds a purged-only user's id; the staging table is dropped, and
+ * so is every other generation (their rows hold the purged users' ids). The workspace triples
+ * last seen before the cutoff are left out. From the events only when no valid generation
+ * exists (the first build, or a covered partition changed). `test/clickhouse-incremental.test.ts`
+ * compares both with a build from the events.
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { ClickHouseClient } from "@clickhouse/client";
 import { rows } from "./client.js";
 import { addDays } from "../trend-sql.js";
-import { bindDay } from "./sql.js";
+import { bind, bindDay } from "./sql.js";
 
 /** One generation: its tables (the same names on every shard) and the last day it covers. */
 export interface Generation {
@@ -51,8 +60,11 @@ export interface PartitionState {
 const USERS_PREFIX = "rolled_users_";
 const WORKSPACES_PREFIX = "rolled_workspaces_";
 const TEMPORARY_PREFIX = "rolled_tmp_";
-/** The tables' layout (2: the workspace triples have their last day). */
-const LAYOUT = "2:";
+/**
+ * The tables' layout (2: the workspace triples have their last day; 3: summing and replacing
+ * engines, signed event counts).
+ */
+const LAYOUT = "3:";
 
 /** Every shard's active partitions of `events_local`, in partition order. */
 export async function partitionStates(shards: readonly ClickHouseClient[]): Promise<PartitionState[][]> {
@@ -140,23 +152,96 @@ WHERE ${where} AND (dim = 'all' OR dim = 'code') GROUP BY dim, key, workspace_fo
 }
 
 const USERS_COLUMNS =
-  "(dim String, key String, distinct_id String, events UInt64, total Int64) ENGINE = MergeTree() ORDER BY (dim, key, distinct_id)";
+  "(dim String, key String, distinct_id String, events Int64, total Int64) ENGINE = SummingMergeTree() ORDER BY (dim, key, distinct_id)";
 const WORKSPACES_COLUMNS =
-  "(dim String, key String, workspace_folder String, last Date) ENGINE = MergeTree() ORDER BY (dim, key, workspace_folder)";
+  "(dim String, key String, workspace_folder String, last Date) ENGINE = ReplacingMergeTree(last) ORDER BY (dim, key, workspace_folder)";
+
+/** The statements that fill a temporary table (`tmp`) on one shard. */
+type Fill = (shard: ClickHouseClient, tmp: string) => Promise<void>;
+
+/** Fills with the rows `select` gives. */
+function insert(select: string): Fill {
+  return async (shard, tmp) => {
+    await shard.command({ query: `INSERT INTO ${tmp} ${select}` });
+  };
+}
 
 /**
- * Fills the table `name` on `shard` with `select` (under a temporary name, merged into one part
- * with its rows in key order, then renamed), unless it is there already.
+ * Fills with the parts of the table `base` (hard links: nothing is copied), then the rows
+ * `select` gives beside them (added to them by the merge).
  */
-async function materialize(shard: ClickHouseClient, name: string, columns: string, select: string): Promise<void> {
+function extend(base: string, select: string): Fill {
+  return async (shard, tmp) => {
+    await shard.command({ query: `ALTER TABLE ${tmp} ATTACH PARTITION tuple() FROM ${base}` });
+    await shard.command({ query: `INSERT INTO ${tmp} ${select}` });
+  };
+}
+
+/** A temporary table's name (dropped by a purge if left over). */
+function temporaryName(kind: string): string {
+  return `${TEMPORARY_PREFIX}${Date.now().toString(36)}_${randomBytes(6).toString("hex")}_${kind}`;
+}
+
+/**
+ * Fills with the users table `base` minus the rows `negated` gives (the same columns, to be
+ * subtracted): both in a staging table read with `FINAL`, so that the new table is written once,
+ * from the summed rows, and never holds a row whose sums are zero. The staging table (which holds
+ * `base`'s and the subtracted rows) is dropped before this resolves, whatever happens.
+ */
+function subtract(base: string, negated: string): Fill {
+  return async (shard, tmp) => {
+    const staging = temporaryName("s");
+    try {
+      await shard.command({ query: `CREATE TABLE ${staging} ${USERS_COLUMNS}` });
+      await shard.command({ query: `ALTER TABLE ${staging} ATTACH PARTITION tuple() FROM ${base}` });
+      await shard.command({
+        query: `INSERT INTO ${staging} SELECT dim, key, distinct_id, -e, -t FROM (${negated})`,
+      });
+      await shard.command({
+        query: `INSERT INTO ${tmp} SELECT dim, key, distinct_id, events, total FROM ${staging} FINAL`,
+      });
+    } finally {
+      await shard.command({ query: `DROP TABLE IF EXISTS ${staging}` });
+    }
+  };
+}
+
+/** The active parts of the table `name` on `shard`. */
+async function activeParts(shard: ClickHouseClient, name: string): Promise<number> {
+  const [r] = await rows(
+    shard,
+    `SELECT count() AS c FROM system.parts WHERE database = currentDatabase() AND table = ${bind(name)} AND active`,
+  );
+  return Number(r?.c ?? 0);
+}
+
+/**
+ * Merges the table `name` into one part (`OPTIMIZE … FINAL`: the engine adds up or replaces the
+ * rows of a key), unless it has one already. 18.16's `OPTIMIZE` does nothing while a background
+ * merge works on the table: then waits for it and tries again.
+ */
+async function mergeIntoOne(shard: ClickHouseClient, name: string): Promise<void> {
+  for (let pass = 0; pass < 20; pass++) {
+    if ((await activeParts(shard, name)) <= 1) return;
+    if (pass > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * 2 ** pass)));
+    await shard.command({ query: `OPTIMIZE TABLE ${name} FINAL` });
+  }
+  throw new Error(`ClickHouse: ${name} is still in several parts after 20 OPTIMIZE … FINAL`);
+}
+
+/**
+ * Fills the table `name` on `shard` (`fill`, under a temporary name, merged into one part with
+ * each key once, then renamed), unless it is there already.
+ */
+async function materialize(shard: ClickHouseClient, name: string, columns: string, fill: Fill): Promise<void> {
   const have = await rolledTables(shard);
   if (have.includes(name)) return;
-  const tmp = `${TEMPORARY_PREFIX}${Date.now().toString(36)}_${randomBytes(6).toString("hex")}_${name.startsWith(USERS_PREFIX) ? "u" : "w"}`;
+  const tmp = temporaryName(name.startsWith(USERS_PREFIX) ? "u" : "w");
   try {
     await shard.command({ query: `CREATE TABLE ${tmp} ${columns}` });
-    await shard.command({ query: `INSERT INTO ${tmp} ${select}` });
-    // One part, rows in key order (nothing follows arrival).
-    await shard.command({ query: `OPTIMIZE TABLE ${tmp} FINAL` });
+    await fill(shard, tmp);
+    // One part, each key once, rows in key order (nothing follows arrival).
+    await mergeIntoOne(shard, tmp);
     await shard.command({ query: `RENAME TABLE ${tmp} TO ${name}` });
   } catch (e) {
     await shard.command({ query: `DROP TABLE IF EXISTS ${tmp}` });
@@ -182,19 +267,16 @@ export async function buildGeneration(
     const states = await partitionStates(shards);
     const g = generationOf(states, through);
     const base = await currentGeneration(shards, states, addDays(through, -1));
-    let users = userRows(`day <= ${day}`);
-    let workspaces = workspaceRows(`day <= ${day}`);
+    let users = insert(userRows(`day <= ${day}`));
+    let workspaces = insert(workspaceRows(`day <= ${day}`));
     if (base !== null) {
       const last = bindDay(base.through);
       const later = `day > ${last} AND day <= ${day}`;
-      users = `SELECT dim, key, distinct_id, sum(e) AS events, sum(t) AS total FROM (
-SELECT dim, key, distinct_id, toInt64(events) AS e, total AS t FROM ${base.users}
-UNION ALL ${userRows(`${later} AND insert_id NOT IN (SELECT insert_id FROM events_local WHERE day = ${last})`)}
-) GROUP BY dim, key, distinct_id`;
-      workspaces = `SELECT dim, key, workspace_folder, max(last) AS last FROM (
-SELECT dim, key, workspace_folder, last FROM ${base.workspaces}
-UNION ALL ${workspaceRows(later)}
-) GROUP BY dim, key, workspace_folder`;
+      users = extend(
+        base.users,
+        userRows(`${later} AND insert_id NOT IN (SELECT insert_id FROM events_local WHERE day = ${last})`),
+      );
+      workspaces = extend(base.workspaces, workspaceRows(later));
     }
     await Promise.all(
       shards.map(async (shard) => {
@@ -234,11 +316,11 @@ export async function subtractPurged(
     base.through,
   );
   const purged = JSON.stringify(states.map((list) => list.filter((p) => p.id < first)));
-  const users = `SELECT dim, key, distinct_id, sum(e) AS events, sum(t) AS total FROM (
-SELECT dim, key, distinct_id, toInt64(events) AS e, total AS t FROM ${base.users}
-UNION ALL SELECT dim, key, distinct_id, -e, -t FROM (${userRows(`day < ${day} AND insert_id NOT IN (SELECT insert_id FROM events_local WHERE day = ${day})`)})
-) GROUP BY dim, key, distinct_id HAVING events > 0`;
-  const workspaces = `SELECT dim, key, workspace_folder, last FROM ${base.workspaces} WHERE last >= ${day}`;
+  const users = subtract(
+    base.users,
+    userRows(`day < ${day} AND insert_id NOT IN (SELECT insert_id FROM events_local WHERE day = ${day})`),
+  );
+  const workspaces = insert(`SELECT dim, key, workspace_folder, last FROM ${base.workspaces} WHERE last >= ${day}`);
   await Promise.all(
     shards.map(async (shard) => {
       await materialize(shard, g.users, USERS_COLUMNS, users);
