@@ -185,8 +185,11 @@ export function databaseOf(url: string): string {
   return new URL(url.replace("clickhouse://", "http://")).pathname.slice(1);
 }
 
-/** One client per shard of `cluster`, on the database `url` names: to read what each shard keeps. */
-export function shardClients(cluster: ClickHouseCluster, url: string): ClickHouseClient[] {
-  const database = databaseOf(url);
-  return cluster.httpPorts.map((p) => createClient({ url: `http://127.0.0.1:${p}`, database }));
+/**
+ * One client per shard of `cluster`, on the database `url` names (the server's default database
+ * without one): to read what each shard keeps.
+ */
+export function shardClients(cluster: ClickHouseCluster, url?: string): ClickHouseClient[] {
+  const database = url === undefined ? {} : { database: databaseOf(url) };
+  return cluster.httpPorts.map((p) => createClient({ url: `http://127.0.0.1:${p}`, ...database }));
 }

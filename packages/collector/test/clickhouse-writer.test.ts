@@ -12,7 +12,7 @@
  *   restores migration 1's table with the same dashboard.
  */
 import { randomBytes } from "node:crypto";
-import { createClient, type ClickHouseClient } from "@clickhouse/client";
+import type { ClickHouseClient } from "@clickhouse/client";
 import type { EventProperties } from "@polar-ide/telemetry";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ClickHouseStore, dashboardData } from "../src/index.js";
@@ -20,7 +20,7 @@ import { COLUMNS } from "../src/db/columns.js";
 import { CLICKHOUSE_MIGRATIONS } from "../src/db/clickhouse/migrations.js";
 import { SHARDING_KEY, cityHash64, discoverShards } from "../src/db/clickhouse/shard.js";
 import { encodeEvent, storedRow } from "../src/db/clickhouse/writer.js";
-import { databaseOf, startClickHouse, type ClickHouseCluster } from "./clickhouse-harness.js";
+import { databaseOf, shardClients, startClickHouse, type ClickHouseCluster } from "./clickhouse-harness.js";
 import { form, Harness } from "./harness.js";
 import { makeEvent } from "./helpers.js";
 
@@ -37,17 +37,15 @@ afterEach(async () => {
   for (const c of open.splice(0)) await c.close();
 });
 
-/** A client of shard `i` (on database `db`, or none). */
-function shard(i: number, db?: string): ClickHouseClient {
-  const c = createClient({
-    url: `http://127.0.0.1:${cluster.httpPorts[i]}`,
-    ...(db === undefined ? {} : { database: db }),
-    clickhouse_settings: { insert_distributed_sync: 1 },
-    compression: { request: false, response: false },
-  });
-  open.push(c);
-  return c;
+/** A client per shard (on the database `url` names, or none), closed after the test. */
+function clientsOf(url?: string): ClickHouseClient[] {
+  const clients = shardClients(cluster, url);
+  open.push(...clients);
+  return clients;
 }
+
+/** Inserts through a `Distributed` table return once every shard has its rows. */
+const DISTRIBUTED_SYNC = { insert_distributed_sync: 1 } as const;
 
 async function query<T = Record<string, unknown>>(c: ClickHouseClient, q: string): Promise<T[]> {
   return (await c.query({ query: q, format: "JSONEachRow" })).json<T>();
@@ -80,7 +78,7 @@ function variedEvents(n: number): EventProperties[] {
 
 describe("the ClickHouse write path", () => {
   it("hashes like ClickHouse's cityHash64 at every length", async () => {
-    const s = shard(0);
+    const s = clientsOf()[0]!;
     const inputs = Array.from({ length: 220 }, (_, len) => randomBytes(len));
     inputs.push(Buffer.from("é€😀 distinct", "utf8"), Buffer.from("a".repeat(64)));
     const expected = await query<{ h: string }>(
@@ -95,7 +93,7 @@ describe("the ClickHouse write path", () => {
     const db = databaseOf(url);
     const h = (await Harness.startOn(url, 2, "2026-11-02")) as Harness<ClickHouseStore>;
     try {
-      const shards = [shard(0, db), shard(1, db)];
+      const shards = clientsOf(url);
       for (const s of shards) {
         const [t] = await query<{ engine_full: string }>(
           s,
@@ -112,6 +110,7 @@ describe("the ClickHouse write path", () => {
         query: `CREATE TABLE placed_all AS placed ENGINE = Distributed(polar, ${db}, placed, ${SHARDING_KEY})`,
       });
       await shards[0]!.insert({
+        clickhouse_settings: DISTRIBUTED_SYNC,
         table: "placed_all",
         values: events.map((e) => ({ distinct_id: String(e.properties.distinct_id) })),
         format: "JSONEachRow",
@@ -135,11 +134,10 @@ describe("the ClickHouse write path", () => {
 
   it("computes the cells migration 1's DEFAULT computes", async () => {
     const url = cluster.database();
-    const db = databaseOf(url);
     const store = new ClickHouseStore(url);
     try {
       await store.migrate();
-      const s = shard(0, db);
+      const s = clientsOf(url)[0]!;
       await s.command({ query: CLICKHOUSE_MIGRATIONS[0]!.up[0]!.replace("IF NOT EXISTS events_local", "cells_check") });
       const events = variedEvents(400);
       await s.insert({
@@ -219,10 +217,9 @@ describe("the ClickHouse write path", () => {
 
   it("stores nothing of a group that fails on one shard, and the retry stores it once", async () => {
     const url = cluster.database();
-    const db = databaseOf(url);
     const h = (await Harness.startOn(url, 2, "2026-11-02")) as Harness<ClickHouseStore>;
     try {
-      const shards = [shard(0, db), shard(1, db)];
+      const shards = clientsOf(url);
       const rawRows = async (): Promise<number[]> =>
         Promise.all(
           shards.map(async (s) =>
@@ -253,14 +250,14 @@ describe("the ClickHouse write path", () => {
 
   it("carries stored events over to migration 2 and back, figures unchanged", async () => {
     const url = cluster.database();
-    const db = databaseOf(url);
     const store = new ClickHouseStore(url);
     try {
       expect(await store.migrate(1)).toEqual([1]);
       const events = variedEvents(300);
       // Stored as migration 1 stored them: through the Distributed table, cells by the DEFAULT.
-      const entry = shard(0, db);
+      const entry = clientsOf(url)[0]!;
       await entry.insert({
+        clickhouse_settings: DISTRIBUTED_SYNC,
         table: "events",
         values: events.map((p, i) => ({ day: i % 3 === 0 ? "2026-11-01" : "2026-11-02", ...storedRow(p) })),
         format: "JSONEachRow",
