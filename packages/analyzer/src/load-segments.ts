@@ -23,7 +23,7 @@ import { contextOf, error, type Diagnostic } from "./diagnostics.js";
 import type { RuleType } from "./kb.js";
 import { prepareBlock, readResourceBlock, type PreparedBlock } from "./resource-blocks/index.js";
 import { err, ok, type Result } from "./result.js";
-import { rewriteRule, type Gensym } from "./rewrite.js";
+import { rewriteAt, RewrittenRule, type Rewrite } from "./rewrite.js";
 import { ruleToPolar } from "./printer.js";
 import { checkAmbiguousPrecedence } from "./validations/ambiguous-precedence.js";
 import { ruleCallsHasPermission } from "./validations/missing-rules.js";
@@ -32,6 +32,9 @@ import { addCalledNames } from "./validations/undefined-rule-calls.js";
 
 /** Which diagnostics a loader reports (by code); null: all of them. */
 export type KeepCode = ((code: string) => boolean) | null;
+
+/** A record without diagnostics (shared: never changed). */
+const NO_DIAGNOSTICS: readonly Diagnostic[] = Object.freeze([]);
 
 /** Codes whose every diagnostic comes from `checkSingletons`. */
 const SINGLETON_CODES = ["ValidationError::SingletonVariable", "ValidationWarning::UnknownSpecializer"];
@@ -68,22 +71,6 @@ export type LineRecord =
       readonly boundary: boolean;
     };
 
-/** A rewritten rule and the gensym numbers its rewrite took, `base` .. `base + used - 1`. */
-interface Rewrite {
-  readonly rule: Rule;
-  readonly base: number;
-  /** How many fresh names the rewrite made; it does not depend on `base`. */
-  readonly used: number;
-}
-
-/** polar-core `rewrite_rule` with the load's gensym counter at `base`. */
-function rewriteAt(rule: Rule, base: number): Rewrite {
-  let next = base;
-  const gensym: Gensym = (prefix) => `${prefix === "_" ? "_" : `_${prefix}_`}${next++}`;
-  const rewritten = rewriteRule(rule, gensym);
-  return { rule: rewritten, base, used: next - base };
-}
-
 /** The rule type of a `type` line, or the InvalidRuleType error when its rewrite needed temporaries. */
 function ruleTypeOf(rewritten: Rule): Result<RuleType> {
   // A rule type's head must not need rewriting; whatever the rewrite hoisted lands in its body.
@@ -104,7 +91,8 @@ function ruleTypeOf(rewritten: Rule): Result<RuleType> {
 function rewriteOf(record: Extract<LineRecord, { kind: "rule" | "ruleType" }>, base: number): Rewrite {
   let rewrite = record.rewrite;
   if (rewrite === null || (rewrite.base !== base && rewrite.used > 0)) {
-    rewrite = record.rewrite = rewriteAt(record.parsed, base);
+    // A rule type is read at once (its body decides whether it is valid): rewritten now.
+    rewrite = record.rewrite = rewriteAt(record.parsed, base, record.kind === "rule");
     if (record.kind === "ruleType") record.type = ruleTypeOf(rewrite.rule);
   }
   return rewrite;
@@ -248,8 +236,10 @@ export class Phase1Cache {
           const list = byName.get(rule.name);
           if (list === undefined) byName.set(rule.name, [rule]);
           else list.push(rule);
-          addCalledNames(rule, called);
-          if (!callsHasPermission && ruleCallsHasPermission(rule)) callsHasPermission = true;
+          // Rewriting moves calls, never adds or removes them: a rule rewritten on demand is not built here.
+          const calls = rule instanceof RewrittenRule ? rule.parsed : rule;
+          addCalledNames(calls, called);
+          if (!callsHasPermission && ruleCallsHasPermission(calls)) callsHasPermission = true;
           break;
         }
         case "ruleType": {
@@ -294,8 +284,8 @@ export class Phase1Cache {
     return this.keep === null || d.unrecoverable || this.keep(d.code);
   }
 
-  private keptOnly(diagnostics: Diagnostic[]): Diagnostic[] {
-    return this.keep === null ? diagnostics : diagnostics.filter((d) => this.kept(d));
+  private keptOnly(diagnostics: readonly Diagnostic[]): readonly Diagnostic[] {
+    return this.keep === null || diagnostics.length === 0 ? diagnostics : diagnostics.filter((d) => this.kept(d));
   }
 
   private lineRecord(line: Line): LineRecord {
@@ -312,7 +302,7 @@ export class Phase1Cache {
         // The editor view drops every diagnostic of the singleton check: it is not run there.
         const singletons =
           keep !== null && !SINGLETON_CODES.some(keep)
-            ? []
+            ? NO_DIAGNOSTICS
             : this.keptOnly(checkSingletons(line.rule, this.isConstant));
         const precedence = this.keptOnly(checkAmbiguousPrecedence(line.rule));
         const diagnostics = precedence.length === 0 ? singletons : [...singletons, ...precedence];

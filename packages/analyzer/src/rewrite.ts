@@ -7,7 +7,7 @@
  * the shape, the order of the conjuncts and the temporary numbering must match the engine; this
  * module follows the Rust fold step by step (children before parents, the body before the head).
  */
-import type { Fields, Operator, Parameter, Rule, Term, Value } from "./ast.js";
+import type { Fields, Operator, Parameter, Rule, SourceInfo, Term, Value } from "./ast.js";
 import { temporary } from "./terms.js";
 import { sortedKeys } from "./walk.js";
 
@@ -332,4 +332,158 @@ export function rewriteTerm(term: Term, gensym: Gensym): Term {
 export function createGensym(start = 1): Gensym {
   let next = start;
   return (prefix) => `${prefix === "_" ? "_" : `_${prefix}_`}${next++}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rewriting on demand
+// ---------------------------------------------------------------------------------------------
+
+/** Nesting below which a rule is rewritten on demand: the recursive rewriter cannot overflow there, wherever it runs. */
+const LAZY_DEPTH = 100;
+
+/** Counting gave up: the rule is nested too deeply, or has a `forall` the rewriter would shorten. */
+const TOO_DEEP = -1;
+
+/**
+ * How many gensym numbers {@link Rewriter} takes for `t` (a temporary per rewritten operation,
+ * a name per `_`), visiting what it visits; {@link TOO_DEEP} past {@link LAZY_DEPTH} levels or
+ * where the rewrite would change a term without taking a number.
+ */
+function countTerm(t: Term, depth: number): number {
+  if (depth > LAZY_DEPTH) return TOO_DEEP;
+  const v = t.value;
+  switch (v.type) {
+    case "Number":
+    case "String":
+    case "Boolean":
+      return 0;
+    case "Variable":
+    case "RestVariable":
+      return v.name === "_" ? 1 : 0;
+    case "Dictionary":
+    case "DictionaryPattern":
+    case "InstancePattern":
+      return countFields(v.fields, depth);
+    case "Call": {
+      const n = countTerms(v.args, depth);
+      if (n < 0 || v.kwargs === null) return n;
+      const k = countFields(v.kwargs, depth);
+      return k < 0 ? k : n + k;
+    }
+    case "List":
+      return countTerms(v.elements, depth);
+    case "Expression": {
+      // `forall` keeps its first two arguments only: a change without a number.
+      if (v.operator === "ForAll" && v.args.length !== 2) return TOO_DEEP;
+      const n = countTerms(v.args, depth);
+      return n < 0 || !needsRewrite(v.operator, v.args.length) ? n : n + 1;
+    }
+  }
+}
+
+function countTerms(terms: readonly Term[], depth: number): number {
+  let n = 0;
+  for (let i = 0; i < terms.length; i++) {
+    const c = countTerm(terms[i] as Term, depth + 1);
+    if (c < 0) return c;
+    n += c;
+  }
+  return n;
+}
+
+function countFields(fields: Fields, depth: number): number {
+  let n = 0;
+  for (const t of fields.values()) {
+    const c = countTerm(t, depth + 1);
+    if (c < 0) return c;
+    n += c;
+  }
+  return n;
+}
+
+/**
+ * A rule rewritten with the load's gensym counter at `base`, whose parameters and body are built
+ * when first read (issue 13: a clean load never reads them, and rewriting every rule was a third
+ * of a load after parsing). {@link rewriteAt} makes one only for rules whose rewrite takes
+ * numbers and is shallow enough to be redone anywhere with the same result; the numbers it takes
+ * are counted without building anything. The load's own checks read {@link parsed} where the
+ * rewrite cannot matter (called names, `has_permission` calls: rewriting moves calls, never adds
+ * or removes them) and {@link paramsForCheck} for rule-type checks.
+ */
+export class RewrittenRule implements Rule {
+  readonly name: string;
+  readonly source: SourceInfo;
+  readonly #parsed: Rule;
+  readonly #base: number;
+  /** Whether the rewrite changes the parameters (else they are the parsed ones). */
+  readonly #paramsChange: boolean;
+  #built: Rule | null = null;
+
+  constructor(parsed: Rule, base: number, paramsChange: boolean) {
+    this.name = parsed.name;
+    this.source = parsed.source;
+    this.#parsed = parsed;
+    this.#base = base;
+    this.#paramsChange = paramsChange;
+  }
+
+  /** The rule as parsed. */
+  get parsed(): Rule {
+    return this.#parsed;
+  }
+
+  /** Whether the rewritten terms were built (something read them). */
+  get built(): boolean {
+    return this.#built !== null;
+  }
+
+  get params(): readonly Parameter[] {
+    return this.#build().params;
+  }
+
+  get body(): Term {
+    return this.#build().body;
+  }
+
+  /** The rewritten parameters, built only when the rewrite changes them. */
+  paramsForCheck(): readonly Parameter[] {
+    return this.#paramsChange ? this.#build().params : this.#parsed.params;
+  }
+
+  #build(): Rule {
+    return (this.#built ??= rewriteRule(this.#parsed, createGensym(this.#base)));
+  }
+}
+
+/** A rewritten rule and the gensym numbers its rewrite took, `base` .. `base + used - 1`. */
+export interface Rewrite {
+  readonly rule: Rule;
+  readonly base: number;
+  /** How many fresh names the rewrite took; it does not depend on `base`. */
+  readonly used: number;
+}
+
+/**
+ * polar-core `rewrite_rule` with the load's gensym counter at `base`. The rule is the parsed one
+ * when the rewrite changes nothing, a {@link RewrittenRule} when it can be built on demand, else
+ * rewritten now (deeply nested rules: the recursive rewriter may overflow, and then keeps the
+ * rule as parsed after taking some numbers, which only running it tells).
+ */
+export function rewriteAt(rule: Rule, base: number, lazy = true): Rewrite {
+  if (lazy) {
+    const body = countTerm(rule.body, 1);
+    let params = 0;
+    for (let i = 0; i < rule.params.length && params >= 0; i++) {
+      const p = rule.params[i] as Parameter;
+      const a = countTerm(p.parameter, 1);
+      const b = a < 0 || p.specializer === null ? 0 : countTerm(p.specializer, 1);
+      params = a < 0 || b < 0 ? TOO_DEEP : params + a + b;
+    }
+    if (body === 0 && params === 0) return { rule, base, used: 0 };
+    if (body > 0 && params >= 0) return { rule: new RewrittenRule(rule, base, params > 0), base, used: body + params };
+    if (body === 0 && params > 0) return { rule: new RewrittenRule(rule, base, true), base, used: params };
+  }
+  let next = base;
+  const rewritten = rewriteRule(rule, (prefix) => `${prefix === "_" ? "_" : `_${prefix}_`}${next++}`);
+  return { rule: rewritten, base, used: next - base };
 }

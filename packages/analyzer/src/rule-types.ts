@@ -22,6 +22,7 @@ import {
   valueToPolar,
 } from "./printer.js";
 import { ACTOR_UNION_NAME, GeneratedRule, RESOURCE_UNION_NAME } from "./resource-blocks/index.js";
+import { RewrittenRule } from "./rewrite.js";
 
 /** `RuleParamMatch` or the error that aborts validation. */
 export type MatchResult =
@@ -31,6 +32,12 @@ export type MatchResult =
 
 const MATCH: MatchResult = { kind: "match" };
 const mismatch = (reason: string): MatchResult => ({ kind: "mismatch", reason });
+/**
+ * A mismatch whose reason nobody reads: the index checks every rule and keeps only whether it
+ * matched; reasons are printed for the InvalidRule message only (issue 13: building them, with
+ * Rust debug printing, was a tenth of what validation allocated).
+ */
+const UNEXPLAINED: MatchResult = { kind: "mismatch", reason: "" };
 const fail = (d: Diagnostic): MatchResult => ({ kind: "error", error: d });
 
 // ---------------------------------------------------------------------------------------------
@@ -124,38 +131,54 @@ function paramFieldsMatch(typeFields: Fields, ruleFields: Fields): boolean {
 const instanceToPolar = (i: InstanceValue): string => valueToPolar(i);
 const dictToPolar = (fields: Fields): string => valueToPolar({ type: "Dictionary", fields });
 
-function fieldsMismatch(rule: InstanceValue, index: number, type: InstanceValue): MatchResult {
+function fieldsMismatch(rule: InstanceValue, index: number, type: InstanceValue, explain: boolean): MatchResult {
+  if (!explain) return UNEXPLAINED;
   return mismatch(
     `Rule specializer ${instanceToPolar(rule)} on parameter ${index} did not match rule type specializer ${instanceToPolar(type)} because the specializer fields did not match.`,
   );
 }
 
 /** `check_rule_instance_is_subclass_of_rule_type_instance`. */
-function checkSubclass(kb: KnowledgeBase, rule: InstanceValue, type: InstanceValue, index: number): MatchResult {
+function checkSubclass(
+  kb: KnowledgeBase,
+  rule: InstanceValue,
+  type: InstanceValue,
+  index: number,
+  explain: boolean,
+): MatchResult {
   const constant = kb.constant(type.tag);
   if (constant === undefined) return fail(unregisteredClass(type.tag, null));
   // Every constant the hosts register for a load (classes and `nil`) is an external instance, so
   // the engine's "registered as a constant with value" branch cannot be reached here.
   const ruleMro = kb.mroOf(rule.tag);
   if (ruleMro === undefined) {
+    if (!explain) return UNEXPLAINED;
     return mismatch(`Rule specializer ${rule.tag} on parameter ${index} is not registered as a class.`);
   }
   if (!ruleMro.includes(constant.id)) {
+    if (!explain) return UNEXPLAINED;
     return mismatch(`Rule specializer ${rule.tag} on parameter ${index} must match rule type specializer ${type.tag}`);
   }
-  if (!paramFieldsMatch(type.fields, rule.fields)) return fieldsMismatch(rule, index, type);
+  if (!paramFieldsMatch(type.fields, rule.fields)) return fieldsMismatch(rule, index, type, explain);
   return MATCH;
 }
 
 /** `check_pattern_param`. */
-function checkPatternParam(kb: KnowledgeBase, index: number, rule: PatternValue, type: PatternValue): MatchResult {
+function checkPatternParam(
+  kb: KnowledgeBase,
+  index: number,
+  rule: PatternValue,
+  type: PatternValue,
+  explain: boolean,
+): MatchResult {
   if (type.type === "InstancePattern" && rule.type === "InstancePattern") {
     if (type.tag === rule.tag) {
-      return paramFieldsMatch(type.fields, rule.fields) ? MATCH : fieldsMismatch(rule, index, type);
+      return paramFieldsMatch(type.fields, rule.fields) ? MATCH : fieldsMismatch(rule, index, type, explain);
     }
     if (kb.isUnion(type.tag)) {
       if (kb.isUnion(rule.tag)) {
         // Tags differ here, so these are two different unions.
+        if (!explain) return UNEXPLAINED;
         return mismatch(
           `Rule specializer ${rule.tag} on parameter ${index} does not match rule type specializer ${type.tag}`,
         );
@@ -170,6 +193,7 @@ function checkPatternParam(kb: KnowledgeBase, index: number, rule: PatternValue,
         const success =
           paramFieldsMatch(type.fields, rule.fields) && kb.ancestorsOf(rule.tag).some((a) => members.has(a));
         if (!success) {
+          if (!explain) return UNEXPLAINED;
           let reason = `Rule specializer ${rule.tag} on parameter ${index} must be a member of rule type specializer ${type.tag}`;
           if (type.tag === ACTOR_UNION_NAME) {
             reason += `\n\n\tPerhaps you meant to add an actor block to the top of your policy, like this:\n\n\t  actor ${rule.tag} {}`;
@@ -179,9 +203,9 @@ function checkPatternParam(kb: KnowledgeBase, index: number, rule: PatternValue,
           return mismatch(reason);
         }
       }
-      return paramFieldsMatch(type.fields, rule.fields) ? MATCH : fieldsMismatch(rule, index, type);
+      return paramFieldsMatch(type.fields, rule.fields) ? MATCH : fieldsMismatch(rule, index, type, explain);
     }
-    return checkSubclass(kb, rule, type, index);
+    return checkSubclass(kb, rule, type, index, explain);
   }
   if (
     type.type === "DictionaryPattern" ||
@@ -189,11 +213,13 @@ function checkPatternParam(kb: KnowledgeBase, index: number, rule: PatternValue,
   ) {
     // (Dict, Dict) | (Dict, Instance) | (Instance{Dictionary}, Dict)
     if (paramFieldsMatch(type.fields, rule.fields)) return MATCH;
+    if (!explain) return UNEXPLAINED;
     return mismatch(
       `Specializer mismatch on parameter ${index}. Rule specializer fields ${debugDictionary(rule.fields)} do not match rule type specializer fields ${debugDictionary(type.fields)}.`,
     );
   }
   // The engine prints the rule type's pattern first here.
+  if (!explain) return UNEXPLAINED;
   return mismatch(
     `Mismatch on parameter ${index}. Rule parameter ${debugPattern(type)} does not match rule type parameter ${debugPattern(rule)}.`,
   );
@@ -205,7 +231,7 @@ function hasRestVar(list: readonly Term[]): boolean {
 }
 
 /** `check_value_param`. */
-function checkValueParam(index: number, rule: Value, type: Value, ruleType: Rule): MatchResult {
+function checkValueParam(index: number, rule: Value, type: Value, ruleType: Rule, explain: boolean): MatchResult {
   if (type.type === "List" && rule.type === "List") {
     if (hasRestVar(type.elements)) {
       return fail(
@@ -217,36 +243,51 @@ function checkValueParam(index: number, rule: Value, type: Value, ruleType: Rule
       );
     }
     if (type.elements.every((t) => rule.elements.some((r) => valuesEqual(r.value, t.value)))) return MATCH;
+    if (!explain) return UNEXPLAINED;
     return mismatch(
       `Invalid parameter ${index}. Rule type expected list ${debugTermList(type.elements)}, got list ${debugTermList(rule.elements)}.`,
     );
   }
   if (type.type === "Dictionary" && rule.type === "Dictionary") {
     if (paramFieldsMatch(type.fields, rule.fields)) return MATCH;
+    if (!explain) return UNEXPLAINED;
     return mismatch(
       `Invalid parameter ${index}. Rule type expected Dictionary with fields ${debugDictionary(type.fields)}, got Dictionary with fields ${debugDictionary(rule.fields)}`,
     );
   }
   if (valuesEqual(type, rule)) return MATCH;
+  if (!explain) return UNEXPLAINED;
   return mismatch(
     `Invalid parameter ${index}. Rule value ${debugValue(rule, false)} != rule type value ${debugValue(type, false)}`,
   );
 }
 
+/** The fieldless class patterns of the built-in classes a value specializes on (shared: values are immutable). */
+const BUILTIN_INSTANCES = {
+  String: builtinPattern("String"),
+  Integer: builtinPattern("Integer"),
+  Float: builtinPattern("Float"),
+  Boolean: builtinPattern("Boolean"),
+  List: builtinPattern("List"),
+};
+
+function builtinPattern(tag: string): InstanceValue {
+  return { type: "InstancePattern", tag, fields: new Map() };
+}
+
 /** The built-in class a value specializes on (`check_param`'s conversion), or null when it cannot. */
 function builtinInstance(v: Value): InstanceValue | null {
-  const inst = (tag: string, fields: Fields = new Map()): InstanceValue => ({ type: "InstancePattern", tag, fields });
   switch (v.type) {
     case "String":
-      return inst("String");
+      return BUILTIN_INSTANCES.String;
     case "Number":
-      return inst(v.number.kind === "integer" ? "Integer" : "Float");
+      return v.number.kind === "integer" ? BUILTIN_INSTANCES.Integer : BUILTIN_INSTANCES.Float;
     case "Boolean":
-      return inst("Boolean");
+      return BUILTIN_INSTANCES.Boolean;
     case "List":
-      return inst("List");
+      return BUILTIN_INSTANCES.List;
     case "Dictionary":
-      return inst("Dictionary", v.fields);
+      return { type: "InstancePattern", tag: "Dictionary", fields: v.fields };
     default:
       return null;
   }
@@ -262,13 +303,17 @@ function invalidSpecializer(v: Value): MatchResult {
   );
 }
 
-/** `check_param`: one rule parameter against one rule-type parameter (`index` is 1-based). */
+/**
+ * `check_param`: one rule parameter against one rule-type parameter (`index` is 1-based). A
+ * mismatch carries its reason when `explain` is true (else an empty one).
+ */
 export function checkParam(
   kb: KnowledgeBase,
   index: number,
   ruleParam: Parameter,
   typeParam: Parameter,
   ruleType: Rule,
+  explain = true,
 ): MatchResult {
   const tp = typeParam.parameter.value;
   const ts = typeParam.specializer?.value ?? null;
@@ -277,8 +322,10 @@ export function checkParam(
 
   if (tp.type === "Variable") {
     if (ts !== null) {
-      if (isPattern(ts) && rp.type === "Variable" && isPattern(rs)) return checkPatternParam(kb, index, rs, ts);
+      if (isPattern(ts) && rp.type === "Variable" && isPattern(rs))
+        return checkPatternParam(kb, index, rs, ts, explain);
       if (rp.type === "Variable" && rs === null) {
+        if (!explain) return UNEXPLAINED;
         if (ts.type === "InstancePattern") {
           return mismatch(`Parameter \`${rp.name}\` expects a ${ts.tag} type constraint.\n\n\t${rp.name}: ${ts.tag}`);
         }
@@ -291,26 +338,29 @@ export function checkParam(
           if (ts.type === "InstancePattern") {
             const inst = builtinInstance(ruleValue);
             if (inst === null) return invalidSpecializer(ruleValue);
-            return checkPatternParam(kb, index, inst, ts);
+            return checkPatternParam(kb, index, inst, ts, explain);
           }
           if (ruleValue.type === "Dictionary") {
             if (paramFieldsMatch(ts.fields, ruleValue.fields)) return MATCH;
+            if (!explain) return UNEXPLAINED;
             return mismatch(
               `Invalid parameter ${index}. Rule type expected Dictionary with fields ${dictToPolar(ts.fields)}, got dictionary with fields ${dictToPolar(ruleValue.fields)}.`,
             );
           }
+          if (!explain) return UNEXPLAINED;
           return mismatch(
             `Invalid parameter ${index}. Rule type expected Dictionary, got ${debugValue(ruleValue, false)}.`,
           );
         }
-        return checkValueParam(index, ruleValue, ts, ruleType);
+        return checkValueParam(index, ruleValue, ts, ruleType, explain);
       }
     } else {
       return MATCH;
     }
   } else if (ts === null && rs === null) {
-    return checkValueParam(index, rp, tp, ruleType);
+    return checkValueParam(index, rp, tp, ruleType, explain);
   }
+  if (!explain) return UNEXPLAINED;
   return mismatch(
     `Invalid parameter ${index}. Rule parameter ${parameterToPolar(ruleParam)} does not match rule type parameter ${parameterToPolar(typeParam)}`,
   );
@@ -318,17 +368,23 @@ export function checkParam(
 
 /** `rule_params_match`: every parameter is checked in order; an error aborts, else the first failure is the reason. */
 export function ruleParamsMatch(kb: KnowledgeBase, rule: Pick<Rule, "params">, ruleType: Rule): MatchResult {
-  if (rule.params.length !== ruleType.params.length) {
+  return paramsMatch(kb, rule.params, ruleType, true);
+}
+
+/** {@link ruleParamsMatch} of a rule's parameters; a mismatch's reason is empty unless `explain`. */
+function paramsMatch(kb: KnowledgeBase, params: readonly Parameter[], ruleType: Rule, explain: boolean): MatchResult {
+  if (params.length !== ruleType.params.length) {
+    if (!explain) return UNEXPLAINED;
     return mismatch(
-      `Different number of parameters. Rule has ${rule.params.length} parameter(s) but rule type has ${ruleType.params.length}.`,
+      `Different number of parameters. Rule has ${params.length} parameter(s) but rule type has ${ruleType.params.length}.`,
     );
   }
   let firstMismatch: MatchResult | null = null;
-  for (let i = 0; i < rule.params.length; i++) {
-    const rp = rule.params[i];
+  for (let i = 0; i < params.length; i++) {
+    const rp = params[i];
     const tp = ruleType.params[i];
     if (rp === undefined || tp === undefined) break;
-    const r = checkParam(kb, i + 1, rp, tp, ruleType);
+    const r = checkParam(kb, i + 1, rp, tp, ruleType, explain);
     if (r.kind === "error") return r;
     if (r.kind === "mismatch" && firstMismatch === null) firstMismatch = r;
   }
@@ -454,6 +510,7 @@ export class RuleTypeGroup {
 
   /** Check `rule` against every type of this name, as `validate_rule_types` does. */
   check(rule: Rule): RuleCheck {
+    if (rule instanceof RewrittenRule) return this.checkParams(rule.paramsForCheck());
     if (!(rule instanceof GeneratedRule)) return this.checkParams(rule.params);
     let byHead = this.generatedChecks.get(rule.resourceName);
     if (byHead === undefined) {
@@ -470,96 +527,127 @@ export class RuleTypeGroup {
 
   /** {@link check} from the rule's parameters: what every rule's check is, without the generated rules' sharing. */
   checkParams(params: readonly Parameter[]): RuleCheck {
-    const rule = { params };
     const a = this.byArity.get(params.length);
     // No type of this arity: every type fails on the parameter count, none can error.
     if (a === undefined) return NOTHING_MATCHED;
     if (this.types.length === 1) {
       // A single type (most built-in names): the plain engine check is the cheapest.
       const t = this.types[0] as RuleType;
-      const r = ruleParamsMatch(this.kb, rule, t.rule);
+      const r = paramsMatch(this.kb, params, t.rule, false);
       if (r.kind === "error") return { kind: "error", error: r.error };
       return r.kind === "match" ? FIRST_MATCHED : NOTHING_MATCHED;
     }
 
-    // Candidate lists are kept as references (never copied) so that a long list at one position
-    // costs nothing unless it is the shortest one.
-    const errorCandidates: number[] = [];
-    let best: readonly (readonly number[])[] = [a.all];
+    // The position with the fewest candidates (-1: none narrows the types of this arity), found
+    // by counting: a check runs for every rule of a load, so it allocates nothing it can avoid.
+    const errors = this.errorScratch;
+    errors.length = 0;
+    let best = -1;
     let bestSize = a.all.length;
-    for (let p = 0; p < rule.params.length; p++) {
+    for (let p = 0; p < params.length; p++) {
       const pos = a.positions[p];
-      const param = rule.params[p];
+      const param = params[p];
       if (pos === undefined || param === undefined) continue;
-      const candidates: (readonly number[])[] = [pos.generic];
-      for (const i of pos.generic) errorCandidates.push(i);
-      this.positionCandidates(pos, param, candidates, errorCandidates);
-      let size = 0;
-      for (const c of candidates) size += c.length;
+      for (const i of pos.generic) errors.push(i);
+      const size = pos.generic.length + this.indexed(pos, param, null, errors);
       if (size < bestSize) {
-        best = candidates;
+        best = p;
         bestSize = size;
       }
     }
 
     // The first type (in order) whose check errors aborts everything, matches or not.
-    for (const i of sortedUnique(errorCandidates)) {
-      const t = this.types[i];
-      if (t === undefined) continue;
-      const r = ruleParamsMatch(this.kb, rule, t.rule);
-      if (r.kind === "error") return { kind: "error", error: r.error };
+    if (errors.length > 0) {
+      for (const i of sortedUnique(errors)) {
+        const t = this.types[i];
+        if (t === undefined) continue;
+        const r = paramsMatch(this.kb, params, t.rule, false);
+        if (r.kind === "error") return { kind: "error", error: r.error };
+      }
     }
 
-    const all: number[] = [];
-    for (const c of best) for (const i of c) all.push(i);
-    const matched: number[] = [];
-    for (const i of sortedUnique(all)) {
-      const t = this.types[i];
-      if (t !== undefined && ruleParamsMatch(this.kb, rule, t.rule).kind === "match") matched.push(i);
+    let candidates: readonly number[] = a.all;
+    if (best >= 0) {
+      const out = this.candidateScratch;
+      out.length = 0;
+      const pos = a.positions[best] as PositionIndex;
+      for (const i of pos.generic) out.push(i);
+      this.indexed(pos, params[best] as Parameter, out, null);
+      // The lists of one position are disjoint (a type's parameter is indexed once): in order, not unique.
+      candidates = sortedUnique(out);
     }
-    return matched.length === 0 ? NOTHING_MATCHED : { kind: "checked", matched };
+    let matched: number[] | null = null;
+    let first = -1;
+    for (const i of candidates) {
+      const t = this.types[i];
+      if (t === undefined || paramsMatch(this.kb, params, t.rule, false).kind !== "match") continue;
+      if (first < 0) first = i;
+      else (matched ??= [first]).push(i);
+    }
+    if (first < 0) return NOTHING_MATCHED;
+    // Most rules match one type: its outcome is shared.
+    return matched !== null
+      ? { kind: "checked", matched }
+      : (this.matchedOnly[first] ??= { kind: "checked", matched: [first] });
   }
 
-  /** Adds the indexed (non-generic) types at one position that may match, or may error, for this rule parameter. */
-  private positionCandidates(
-    pos: PositionIndex,
-    param: Parameter,
-    candidates: (readonly number[])[],
-    errors: number[],
-  ): void {
+  /** Reused by every {@link checkParams} (it does not call itself): the error candidates, and the candidates. */
+  private readonly errorScratch: number[] = [];
+  private readonly candidateScratch: number[] = [];
+  /** The outcome "matched type `i` only", by `i`. */
+  private readonly matchedOnly: RuleCheck[] = [];
+
+  /**
+   * The indexed (non-generic) types at one position that may match this rule parameter: how many
+   * there are, appended to `out` when given. The types whose check may error instead are
+   * appended to `errors` when given.
+   */
+  private indexed(pos: PositionIndex, param: Parameter, out: number[] | null, errors: number[] | null): number {
     const v = param.parameter.value;
     const s = param.specializer?.value ?? null;
-    if (v.type === "String" && s === null) candidates.push(pos.strings.get(v.value) ?? []);
-    if (pos.firstInstance === Infinity) return;
+    let n = 0;
+    if (v.type === "String" && s === null) n += take(pos.strings.get(v.value), out);
+    if (pos.firstInstance === Infinity) return n;
 
     // The class the engine compares against `x: Tag{…}` type parameters, if any.
     let inst: InstanceValue | null = null;
     if (v.type === "Variable") {
-      if (s === null) return; // "Parameter `x` expects a Tag type constraint": no match, no error
-      if (s.type === "DictionaryPattern") {
-        candidates.push(pos.byTag.get("Dictionary") ?? []);
-        return;
-      }
+      if (s === null) return n; // "Parameter `x` expects a Tag type constraint": no match, no error
+      if (s.type === "DictionaryPattern") return n + take(pos.byTag.get("Dictionary"), out);
       inst = s.type === "InstancePattern" ? s : builtinInstance(s);
     } else if (s === null) {
       inst = builtinInstance(v);
     } else {
-      return; // a specialized non-variable parameter cannot be parsed; it would simply mismatch
+      return n; // a specialized non-variable parameter cannot be parsed; it would simply mismatch
     }
     if (inst === null) {
       // InvalidState for every such type parameter; the first one errors first.
-      errors.push(pos.firstInstance);
-      return;
+      errors?.push(pos.firstInstance);
+      return n;
     }
     const tag = inst.tag;
-    candidates.push(pos.byTag.get(tag) ?? []);
+    n += take(pos.byTag.get(tag), out);
     for (const ancestor of this.kb.ancestorsOf(tag)) {
-      if (ancestor !== tag) candidates.push(pos.byTag.get(ancestor) ?? []);
+      if (ancestor !== tag) n += take(pos.byTag.get(ancestor), out);
     }
     // A different, unregistered type tag is an UnregisteredClass error.
-    const firstOther = pos.unregistered.find((u) => u.tag !== tag);
-    if (firstOther !== undefined) errors.push(firstOther.first);
+    if (errors !== null) {
+      for (const u of pos.unregistered) {
+        if (u.tag !== tag) {
+          errors.push(u.first);
+          break;
+        }
+      }
+    }
+    return n;
   }
+}
+
+/** The length of `list` (none: 0), its items appended to `out` when given. */
+function take(list: readonly number[] | undefined, out: number[] | null): number {
+  if (list === undefined) return 0;
+  if (out !== null) for (const i of list) out.push(i);
+  return list.length;
 }
 
 const NOTHING_MATCHED: RuleCheck = { kind: "checked", matched: [] };
@@ -568,7 +656,10 @@ const FIRST_MATCHED: RuleCheck = { kind: "checked", matched: [0] };
 /** Sorts `xs` in place and returns it without duplicates (candidate lists are short). */
 function sortedUnique(xs: number[]): number[] {
   if (xs.length < 2) return xs;
-  xs.sort((x, y) => x - y);
+  let sorted = true;
+  for (let i = 1; i < xs.length && sorted; i++) sorted = (xs[i - 1] as number) < (xs[i] as number);
+  if (sorted) return xs;
+  xs.sort(byNumber);
   let n = 1;
   for (let i = 1; i < xs.length; i++) {
     const x = xs[i] as number;
@@ -577,6 +668,8 @@ function sortedUnique(xs: number[]): number[] {
   xs.length = n;
   return xs;
 }
+
+const byNumber = (x: number, y: number): number => x - y;
 
 function push<K>(map: Map<K, number[]>, key: K, i: number): void {
   const list = map.get(key);

@@ -63,6 +63,20 @@ export function ruleTermStack(rule: Rule): Term[] {
 }
 
 /**
+ * {@link ruleTermStack} onto an existing (empty) stack: walks that run on every rule of a load
+ * reuse one stack instead of making one per rule.
+ */
+export function pushRuleTerms(stack: Term[], rule: Rule): void {
+  stack.push(rule.body);
+  for (let i = rule.params.length - 1; i >= 0; i--) {
+    const p = rule.params[i];
+    if (p === undefined) continue;
+    if (p.specializer !== null) stack.push(p.specializer);
+    stack.push(p.parameter);
+  }
+}
+
+/**
  * Pushes the sub-terms of a value (call arguments then keyword arguments, operation arguments,
  * list elements, field values in key order) so that they pop in that order: the engine's
  * pre-order visiting order.

@@ -7,9 +7,9 @@
  * whether it ends with `(`. So `(a and b or c)` does not warn (the inner `and` starts right after
  * the parenthesis) while `( # comment\n a and b) or c` does. We reproduce that quirk.
  */
-import type { Rule } from "../ast.js";
+import type { Rule, Term } from "../ast.js";
 import { contextOf, warning, type Diagnostic } from "../diagnostics.js";
-import { pushChildrenReversed, ruleTermStack } from "../walk.js";
+import { pushChildrenReversed, pushRuleTerms } from "../walk.js";
 
 export const AMBIGUOUS_PRECEDENCE_MESSAGE =
   "Expression without parentheses could be ambiguous.\n" +
@@ -40,11 +40,17 @@ export function precededByParen(text: string, end: number): boolean {
   return i >= 0 && text.charCodeAt(i) === 0x28;
 }
 
+/** The walk's stack, reused by every call (it runs on every rule of a load; empty between calls). */
+const stack: Term[] = [];
+
+const NONE: readonly Diagnostic[] = Object.freeze([]);
+
 /** AmbiguousPrecedence warnings of one rule, in the engine's (pre-order) visiting order. */
-export function checkAmbiguousPrecedence(rule: Rule): Diagnostic[] {
+export function checkAmbiguousPrecedence(rule: Rule): readonly Diagnostic[] {
   let out: Diagnostic[] | null = null;
   // Explicit stack, children pushed in reverse so that they pop in order (pre-order).
-  const stack = ruleTermStack(rule);
+  stack.length = 0;
+  pushRuleTerms(stack, rule);
 
   for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
     const v = t.value;
@@ -63,5 +69,5 @@ export function checkAmbiguousPrecedence(rule: Rule): Diagnostic[] {
     }
     pushChildrenReversed(stack, v);
   }
-  return out ?? [];
+  return out ?? NONE;
 }

@@ -7,7 +7,7 @@
  */
 import type { Rule, Term } from "../ast.js";
 import { contextOf, error, warning, type Diagnostic } from "../diagnostics.js";
-import { pushChildrenReversed, ruleTermStack } from "../walk.js";
+import { pushChildrenReversed, pushRuleTerms } from "../walk.js";
 import { toPolar } from "../printer.js";
 
 /** `common_specializer_misspellings`: tags users write for built-in classes. */
@@ -24,54 +24,118 @@ const SUGGESTIONS: ReadonlyMap<string, string> = new Map([
 /** Class-pattern tags that name the `Actor`/`Resource` unions, which are never singletons. */
 const UNIONS: ReadonlySet<string> = new Set(["Actor", "Resource"]);
 
+/** Names recorded by {@link checkSingletons} in a table this long at most; beyond it, in a map. */
+const TABLE_SIZE = 16;
+
+/**
+ * The bookkeeping of {@link checkSingletons}, reused by every call (it runs on every rule of a
+ * load, and does not call itself): a name, and its only occurrence so far or null once it has
+ * been seen twice. Rules have a few names: a table searched in order, in first-seen order like
+ * the map it becomes when it overflows.
+ */
+const names: string[] = [];
+const only: (Term | null)[] = [];
+let recorded = 0;
+let overflow: Map<string, Term | null> | null = null;
+/** The walk's stack, reused likewise (empty between calls). */
+const stack: Term[] = [];
+
+function record(name: string, term: Term): void {
+  if (overflow !== null) {
+    overflow.set(name, overflow.has(name) ? null : term);
+    return;
+  }
+  for (let i = 0; i < recorded; i++) {
+    if (names[i] === name) {
+      only[i] = null;
+      return;
+    }
+  }
+  if (recorded === TABLE_SIZE) {
+    overflow = new Map();
+    for (let i = 0; i < recorded; i++) overflow.set(names[i] as string, only[i] as Term | null);
+    overflow.set(name, term);
+    return;
+  }
+  names[recorded] = name;
+  only[recorded] = term;
+  recorded++;
+}
+
+const NONE: readonly Diagnostic[] = Object.freeze([]);
+
+interface Single {
+  readonly name: string;
+  readonly term: Term;
+  readonly at: number;
+}
+
+/** `out` with `term` added when it is a name's only occurrence (made on the first one). */
+function addSingle(out: Single[] | null, name: string, term: Term | null): Single[] | null {
+  if (term === null) return out;
+  const single = { name, term, at: term.source.kind === "parser" ? term.source.start : 0 };
+  if (out === null) return [single];
+  out.push(single);
+  return out;
+}
+
 /**
  * Singleton variables and unknown specializers of one rule, sorted by position.
  * `isConstant(name)` tells whether a name is a registered constant (classes, `nil`, …).
  */
-export function checkSingletons(rule: Rule, isConstant: (name: string) => boolean): Diagnostic[] {
-  // name -> the only occurrence so far, or null once it has been seen twice. Created on the first
-  // recorded name: many rules (and all generated ones) have none.
-  let seen: Map<string, Term | null> | null = null;
-
-  const record = (name: string, term: Term, canBeUnion: boolean): void => {
-    if (name.charCodeAt(0) === 0x5f /* _ */ || name.includes("::") || isConstant(name)) return;
-    if (canBeUnion && UNIONS.has(name)) return;
-    seen ??= new Map();
-    seen.set(name, seen.has(name) ? null : term);
-  };
-
+export function checkSingletons(rule: Rule, isConstant: (name: string) => boolean): readonly Diagnostic[] {
+  recorded = 0;
+  overflow = null;
+  stack.length = 0;
   // Explicit stack instead of recursion: deeply nested terms must not overflow. Children are
   // pushed in reverse so that they pop in order.
-  const stack = ruleTermStack(rule);
-
+  pushRuleTerms(stack, rule);
   for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
     const v = t.value;
+    let name: string | null = null;
+    let canBeUnion = true;
     switch (v.type) {
       case "Variable":
-        record(v.name, t, true);
+        name = v.name;
         break;
       case "RestVariable":
-        record(v.name, t, false);
+        name = v.name;
+        canBeUnion = false;
         break;
       case "InstancePattern":
-        record(v.tag, t, true);
+        name = v.tag;
         break;
       default:
         break;
     }
+    if (
+      name !== null &&
+      name.charCodeAt(0) !== 0x5f /* _ */ &&
+      !name.includes("::") &&
+      !isConstant(name) &&
+      !(canBeUnion && UNIONS.has(name))
+    ) {
+      record(name, t);
+    }
     pushChildrenReversed(stack, v);
   }
 
+  let found: Single[] | null = null;
   // (TypeScript cannot see the assignment inside `record`, hence the explicit type.)
-  const recorded = seen as Map<string, Term | null> | null;
-  if (recorded === null) return [];
-  const singles: { name: string; term: Term; at: number }[] = [];
-  for (const [name, term] of recorded) {
-    if (term !== null) singles.push({ name, term, at: term.source.kind === "parser" ? term.source.start : 0 });
+  const big = overflow as Map<string, Term | null> | null;
+  if (big !== null) {
+    for (const [name, term] of big) found = addSingle(found, name, term);
+    overflow = null;
+  } else {
+    for (let i = 0; i < recorded; i++) found = addSingle(found, names[i] as string, only[i] as Term | null);
   }
-  singles.sort((a, b) => a.at - b.at);
+  // Keep no term of this rule alive.
+  only.fill(null, 0, recorded);
+  recorded = 0;
+  if (found === null) return NONE;
+  found.sort((a, b) => a.at - b.at);
 
-  return singles.map(({ name, term }) => {
+  return found.map(({ name, term }) => {
     if (term.value.type === "InstancePattern") {
       const suggestion = SUGGESTIONS.get(name);
       const message = `Unknown specializer ${name}${suggestion === undefined ? "" : `, did you mean ${suggestion}?`}`;
