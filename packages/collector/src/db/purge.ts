@@ -4,10 +4,12 @@
  * emptying the rollups and folding every remaining event again. The cost is that of the purged
  * events (the daily purge: one day), not of the whole table.
  *
- * Each chunk is one transaction under the rollup lock: its events are unpivoted exactly as a
- * rollup step unpivots them (`rollup-sql.ts`, `trend-sql.ts`), once for each set among the events
- * that set had folded (an event still queued for a set is simply dequeued), then the deltas are
- * subtracted:
+ * Each chunk is one transaction under the rollup lock. For each set, the chunk's events that set
+ * had folded (an event still queued for a set is simply dequeued) are copied, grouped per (user,
+ * folder, day, version) and per (user, size buckets, environment, …), and every figure they added
+ * is read off those groups by the rebuild's statements (`groupedDeltas`, `rebuild.ts`: the same
+ * rows a fold of them adds, with one unpivot per table over the groups instead of one per
+ * event — a day of a user's events is one group), then the deltas are subtracted:
  * - per (dimension, key, user) and per (…, period, version, user): total and events go down, and
  *   a row whose events reach 0 is deleted — the user left that cell, so its `users` goes down;
  * - per (dimension, key, workspace folder): the folder's events go down (migration 5), and the
@@ -20,25 +22,13 @@
  */
 import type { Db, Queryable } from "./driver.js";
 import { COLUMNS } from "./columns.js";
-import { LOCK_ROLLUP, extensionDelta } from "./ingest.js";
-import {
-  LIVE,
-  SCRATCH,
-  SHARED,
-  analyzeScratch,
-  buildDeltaSql,
-  buildWorkspaceDeltaSql,
-  type DialectName,
-  type RollupSet,
-} from "./rollup-sql.js";
-import { buildTrendDeltaSql, fillDays } from "./trend-sql.js";
+import { LOCK_ROLLUP } from "./ingest.js";
+import { groupedDeltas } from "./rebuild.js";
+import { LIVE, SCRATCH, SHARED, analyzeScratch, type DialectName, type RollupSet } from "./rollup-sql.js";
 
 /** Events unfolded and deleted per purge transaction. */
 export const PURGE_CHUNK = 100_000;
 
-const DELTA_SQL = { sqlite: buildDeltaSql("sqlite"), postgres: buildDeltaSql("postgres") };
-const WORKSPACE_DELTA_SQL = { sqlite: buildWorkspaceDeltaSql("sqlite"), postgres: buildWorkspaceDeltaSql("postgres") };
-const TREND_DELTA_SQL = { sqlite: buildTrendDeltaSql("sqlite"), postgres: buildTrendDeltaSql("postgres") };
 const NAMES = COLUMNS.map((c) => c.name).join(", ");
 
 /** The chunk's events that `set` had folded (not queued for it any more), into `rollup_events`. */
@@ -112,11 +102,7 @@ async function clearDeltas(tx: Queryable): Promise<void> {
 async function unfold(tx: Queryable, set: RollupSet, dialect: DialectName): Promise<void> {
   await clearDeltas(tx);
   if ((await tx.run(copyFolded(set))) === 0) return;
-  await tx.run(DELTA_SQL[dialect]);
-  await tx.run(WORKSPACE_DELTA_SQL[dialect]);
-  await extensionDelta(tx);
-  await fillDays(tx);
-  await tx.run(TREND_DELTA_SQL[dialect]);
+  await groupedDeltas(tx, dialect);
   await analyzeScratch(tx, dialect, ["rollup_delta", "rollup_wdelta", "trend_delta"]);
   for (const sql of UNAPPLY.get(set.name)!) await tx.run(sql);
   await clearDeltas(tx);
@@ -130,6 +116,7 @@ export async function purgeBefore(db: Db, cutoffDay: string, chunk = PURGE_CHUNK
   let total = 0;
   for (;;) {
     const deleted = await db.exclusive(LOCK_ROLLUP, async (tx) => {
+      if (db.dialect.name === "postgres") await tx.run("SET LOCAL work_mem = '256MB'");
       for (const t of SCRATCH) await tx.run(`DELETE FROM ${t}`);
       const picked = await tx.run(
         `INSERT INTO rollup_batch (id) SELECT id FROM events WHERE day < ? LIMIT ${Math.max(1, Math.floor(chunk))}`,

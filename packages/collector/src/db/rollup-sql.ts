@@ -138,7 +138,7 @@ export type DialectName = "sqlite" | "postgres";
  * WHENs costs ~30 comparisons per row and column); a range where every expression is the same
  * is that expression.
  */
-function pick(exprs: readonly string[], lo = 0, hi = exprs.length): string {
+export function pick(exprs: readonly string[], lo = 0, hi = exprs.length): string {
   if (exprs.slice(lo, hi).every((x) => x === exprs[lo])) return exprs[lo]!;
   if (hi - lo <= 6) {
     const whens = [];

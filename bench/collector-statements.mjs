@@ -1,0 +1,240 @@
+// Where a rebuild's and a purge's time goes (issue 12): every statement they run, timed, on N
+// generated events (rows generated in SQL, `bench/lib/generated-rows.mjs`: 20k users with 3 days
+// each, 300 days). Per backend: the set-based rebuild of both sets (`rebuildSets`), then the purge
+// of the oldest day and of the 29 days after it (`purgeBefore`); for each, the total and the
+// statements that cost most (statement → calls, ms), on the driver's own connection (SQLite: the
+// writer thread's settings).
+//
+// node bench/collector-statements.mjs [--backends sqlite,postgres] [--events 200000] [--top 15]
+//   [--dist <another build's packages/collector/dist>[,<another>…]] [--rounds 1] [--skip-rebuild]
+// --skip-rebuild times the purges only: the generated database is rebuilt once, untimed, by the
+// last build, and every run purges a copy of it. On SQLite each statement's CPU time (this
+// process's, the statements run in it) is given beside its wall time: on a loaded machine it is
+// the figure that compares builds.
+// With several --dist builds (a base copied aside before a change, then this tree's), each round
+// runs every build in turn on a fresh copy of the same generated database (A/B, alternating), and
+// the last table gives each build's median per figure. The load average is printed with each run.
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { fill } from "./lib/generated-rows.mjs";
+import { startPostgres } from "./lib/postgres.mjs";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const flag = (n, d) => {
+  const i = process.argv.indexOf(`--${n}`);
+  return i >= 0 ? process.argv[i + 1] : d;
+};
+const EVENTS = Number(flag("events", "200000"));
+const TOP = Number(flag("top", "15"));
+const ROUNDS = Number(flag("rounds", "1"));
+const BACKENDS = flag("backends", "sqlite,postgres").split(",");
+const SKIP_REBUILD = process.argv.includes("--skip-rebuild");
+const DISTS = flag("dist", join(ROOT, "packages/collector/dist"))
+  .split(",")
+  .map((d) => resolve(d));
+const DAY_MS = 86_400_000;
+const ago = (n) => new Date(Date.now() - n * DAY_MS).toISOString().slice(0, 10);
+const load = () => loadavg()[0].toFixed(1);
+
+/** The modules of one build. */
+async function build(dist) {
+  const mod = (p) => import(pathToFileURL(join(dist, p)).href);
+  const [driver, migrations, rebuild, purge, index] = await Promise.all([
+    mod("db/driver.js"),
+    mod("db/migrations.js"),
+    mod("db/rebuild.js"),
+    mod("db/purge.js"),
+    mod("index.js"),
+  ]);
+  return { dist, ...driver, ...migrations, ...rebuild, ...purge, Store: index.Store };
+}
+
+/** A statement's label: its first words, placeholders and literals kept (they tell parts apart). */
+const label = (sql) => sql.replace(/\s+/g, " ").slice(0, 150);
+
+/** `db` with every statement timed into `log` (SQL → { calls, ms }). */
+function timed(db, log) {
+  const note = (sql, t, cpu) => {
+    const e = log.get(sql) ?? { calls: 0, ms: 0, cpu: 0 };
+    const used = process.cpuUsage(cpu);
+    e.calls++;
+    e.ms += performance.now() - t;
+    e.cpu += (used.user + used.system) / 1000;
+    log.set(sql, e);
+  };
+  const wrap = (q) => ({
+    async all(sql, params) {
+      const t = performance.now();
+      const cpu = process.cpuUsage();
+      try {
+        return await q.all(sql, params);
+      } finally {
+        note(sql, t, cpu);
+      }
+    },
+    async run(sql, params) {
+      const t = performance.now();
+      const cpu = process.cpuUsage();
+      try {
+        return await q.run(sql, params);
+      } finally {
+        note(sql, t, cpu);
+      }
+    },
+  });
+  return {
+    dialect: db.dialect,
+    ...wrap(db),
+    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    exclusive: (id, fn) => db.exclusive(id, (tx) => fn(wrap(tx))),
+    close: () => db.close(),
+  };
+}
+
+/** Prints the statements of one timed step; returns the CPU seconds of its statements (this process). */
+function report(title, ms, log) {
+  const rows = [...log].map(([sql, e]) => ({
+    statement: label(sql),
+    calls: e.calls,
+    ms: Math.round(e.ms),
+    "cpu ms": Math.round(e.cpu),
+  }));
+  rows.sort((a, b) => b.ms - a.ms);
+  const statements = rows.reduce((s, r) => s + r.ms, 0);
+  const cpu = rows.reduce((s, r) => s + r["cpu ms"], 0) / 1000;
+  console.log(
+    `\n${title}: ${(ms / 1000).toFixed(2)} s, ${rows.reduce((s, r) => s + r.calls, 0)} statements (${rows.length} distinct) taking ${(statements / 1000).toFixed(2)} s (${cpu.toFixed(2)} s of CPU in this process); load ${load()}`,
+  );
+  console.table(rows.slice(0, TOP));
+  return cpu;
+}
+
+/** One run of a build on a database filled with the generated events (its copy is consumed). */
+async function runOnce(b, url, name) {
+  const log = new Map();
+  const db = timed(b.openDb(url, name === "sqlite" ? { sqlite: { writer: true } } : {}), log);
+  const figures = {};
+  try {
+    await b.migrate(db);
+    let t;
+    if (!SKIP_REBUILD) {
+      t = performance.now();
+      await b.rebuildSets(db, ago(0));
+      figures["rebuild s"] = (performance.now() - t) / 1000;
+      figures["rebuild cpu s"] = report(`${name} ${b.dist}: rebuild of both sets`, figures["rebuild s"] * 1000, log);
+      log.clear();
+    }
+    t = performance.now();
+    figures["purge 1 day events"] = await b.purgeBefore(db, ago(298));
+    figures["purge 1 day s"] = (performance.now() - t) / 1000;
+    figures["purge 1 day cpu s"] = report(
+      `${name} ${b.dist}: purge of 1 day (${figures["purge 1 day events"]} events)`,
+      figures["purge 1 day s"] * 1000,
+      log,
+    );
+    log.clear();
+    t = performance.now();
+    figures["purge +29 days events"] = await b.purgeBefore(db, ago(269));
+    figures["purge +29 days s"] = (performance.now() - t) / 1000;
+    figures["purge +29 days cpu s"] = report(
+      `${name} ${b.dist}: purge of 29 more days (${figures["purge +29 days events"]} events)`,
+      figures["purge +29 days s"] * 1000,
+      log,
+    );
+    figures.load = Number(load());
+  } finally {
+    await db.close();
+  }
+  return figures;
+}
+
+const builds = await Promise.all(DISTS.map(build));
+
+/** The rebuild of the generated database every purge run starts from (by the last build; timed, not logged). */
+async function pristineRebuild(db) {
+  const t = performance.now();
+  await builds.at(-1).rebuildSets(db, ago(0));
+  console.log(
+    `rebuilt it with ${builds.at(-1).dist} in ${((performance.now() - t) / 1000).toFixed(1)} s (load ${load()})`,
+  );
+}
+const results = [];
+const dir = mkdtempSync(join(tmpdir(), "polar-bench-statements-"));
+const pgServer = BACKENDS.includes("postgres") ? await startPostgres() : null;
+try {
+  for (const name of BACKENDS) {
+    // The generated events once, in a pristine database; each run works on a copy of it.
+    let pristine;
+    let copy;
+    if (name === "sqlite") {
+      pristine = join(dir, "pristine.db");
+      const store = new builds[0].Store(builds[0].openDb(`sqlite:${pristine}`));
+      await store.migrate();
+      const t = performance.now();
+      await fill(store, 1, EVENTS);
+      console.log(`sqlite: generated ${EVENTS} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      if (SKIP_REBUILD) await pristineRebuild(store.db);
+      await store.close();
+      let n = 0;
+      copy = () => {
+        const file = join(dir, `run${++n}.db`);
+        copyFileSync(pristine, file);
+        return `sqlite:${file}`;
+      };
+    } else {
+      const admin = builds[0].openDb(pgServer.url);
+      await admin.run("CREATE DATABASE pristine");
+      const store = new builds[0].Store(builds[0].openDb(pgServer.url.replace(/\/postgres$/, "/pristine")));
+      await store.migrate();
+      const t = performance.now();
+      await fill(store, 1, EVENTS);
+      await store.db.run("VACUUM ANALYZE events");
+      console.log(`postgres: generated ${EVENTS} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      if (SKIP_REBUILD) await pristineRebuild(store.db);
+      await store.close();
+      let n = 0;
+      copy = async () => {
+        const db = `run${++n}`;
+        await admin.run(`CREATE DATABASE ${db} TEMPLATE pristine`);
+        return pgServer.url.replace(/\/postgres$/, `/${db}`);
+      };
+      const close = admin.close.bind(admin);
+      process.on("beforeExit", () => void close());
+    }
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const b of builds) {
+        const url = await copy();
+        const figures = await runOnce(b, url, name);
+        results.push({ backend: name, build: b.dist, round, events: EVENTS, ...figures });
+        if (name === "sqlite") rmSync(url.slice("sqlite:".length), { force: true });
+      }
+    }
+  }
+} finally {
+  pgServer?.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+const round = (v) => (typeof v === "number" ? +v.toFixed(2) : v);
+console.log("\nEvery run:");
+console.table(results.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))));
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+console.log("Medians per backend and build:");
+const groups = new Map();
+for (const r of results) {
+  const k = `${r.backend}\u0000${r.build}`;
+  groups.set(k, [...(groups.get(k) ?? []), r]);
+}
+console.table(
+  [...groups.values()].map((rs) => {
+    const out = { backend: rs[0].backend, build: rs[0].build, runs: rs.length };
+    for (const k of ["rebuild s", "purge 1 day s", "purge +29 days s", "load"])
+      out[k] = round(median(rs.map((r) => r[k])));
+    return out;
+  }),
+);
