@@ -138,6 +138,103 @@ export function tokenText(tok: Token): string {
   }
 }
 
+/**
+ * {@link tokenText} of the token of `kind` at [start, end) of `text`, as {@link Lexer.scan} read
+ * it: nothing is decoded until a message needs it.
+ */
+export function tokenTextAt(text: string, kind: T, start: number, end: number): string {
+  switch (kind) {
+    case T.Integer:
+      return formatInteger(integerAt(text, start, end));
+    case T.Float:
+      return formatFloat(floatAt(text, start, end));
+    case T.String:
+      return stringAt(text, start, end);
+    case T.Symbol:
+      return text.slice(start, end);
+    case T.Boolean:
+      return text.charCodeAt(start) === 116 /* t */ ? "true" : "false";
+    case T.EOF:
+      return "";
+    default:
+      return PUNCT_TEXT[kind] ?? KEYWORD_TEXT.get(kind) ?? "";
+  }
+}
+
+/** The value of the Integer token at [start, end) of `text` (one the lexer accepted: no overflow). */
+export function integerAt(text: string, start: number, end: number): bigint {
+  return BigInt(text.slice(start, end));
+}
+
+/** The value of the Float token at [start, end) of `text` (`inf` and `nan` included). */
+export function floatAt(text: string, start: number, end: number): number {
+  const c = text.charCodeAt(start);
+  if (c === 105 /* i */) return Infinity;
+  if (c === 110 /* n */) return NaN;
+  return Number(text.slice(start, end));
+}
+
+/** The value of the Boolean token at `start` of `text`. */
+export function booleanAt(text: string, start: number): boolean {
+  return text.charCodeAt(start) === 116; /* t */
+}
+
+/**
+ * The content of the String token at [start, end) of `text` (quotes included in the span), escapes
+ * applied: `\n`, `\r`, `\t`, `\0`, and any other character (a whole code point) as itself.
+ */
+export function stringAt(text: string, start: number, end: number): string {
+  const last = end - 1;
+  let i = backslash(text, start + 1, last);
+  if (i === last) return text.slice(start + 1, last);
+  let buf = "";
+  let chunk = start + 1;
+  while (i < last) {
+    buf += text.slice(chunk, i);
+    const e = codePointString(text, i + 1);
+    buf += e === "n" ? "\n" : e === "r" ? "\r" : e === "t" ? "\t" : e === "0" ? "\0" : e;
+    chunk = i + 1 + e.length;
+    i = backslash(text, chunk, last);
+  }
+  return buf + text.slice(chunk, last);
+}
+
+/** Offset of the first backslash in [from, to) of `text`, or `to` (not `indexOf`, which searches on past `to`). */
+function backslash(text: string, from: number, to: number): number {
+  let i = from;
+  while (i < to && text.charCodeAt(i) !== 92) i++;
+  return i;
+}
+
+/** The words that lex as something else than a Symbol, by their first character (ASCII). */
+const WORDS_BY_FIRST: (readonly (readonly [string, T])[] | undefined)[] = [];
+const WORDS: [string, T][] = [
+  ...KEYWORDS,
+  ["true", T.Boolean],
+  ["false", T.Boolean],
+  ["inf", T.Float],
+  ["nan", T.Float],
+];
+for (const entry of WORDS) {
+  const first = entry[0].charCodeAt(0);
+  WORDS_BY_FIRST[first] = [...(WORDS_BY_FIRST[first] ?? []), entry];
+}
+
+/**
+ * The kind of the symbol at [start, end) of `text`: a keyword's, Boolean for `true`/`false`, Float
+ * for `inf`/`nan`, or Symbol. Compares in place: no string is made for the symbol.
+ */
+function symbolKind(text: string, start: number, end: number): T {
+  const words = WORDS_BY_FIRST[text.charCodeAt(start)];
+  if (words === undefined) return T.Symbol;
+  const n = end - start;
+  for (let i = 0; i < words.length; i++) {
+    const [word, kind] = words[i] as readonly [string, T];
+    if (word.length === n && text.startsWith(word, start)) return kind;
+  }
+  return T.Symbol;
+}
+
 /** Is `c` (a UTF-16 code unit) ASCII punctuation, as Rust's `char::is_ascii_punctuation`? */
 function isAsciiPunct(c: number): boolean {
   return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
@@ -157,14 +254,25 @@ function codePointString(text: string, at: number): string {
   return cp === undefined ? "\0" : String.fromCodePoint(cp);
 }
 
-const NO_INT = 0n;
-
+/**
+ * The lexer: a cursor over the text. {@link Lexer.scan} reads the next token into `kind`, `start`
+ * and `end` without making an object for it (the parser reads those, and decodes a token's value
+ * from the text only when it builds a term of it: {@link stringAt}, {@link integerAt}, …);
+ * {@link Lexer.next} returns the token as a {@link Token} object, for callers that keep tokens.
+ */
 export class Lexer {
   private pos: number;
+  /** Kind of the token the last {@link scan} read. */
+  kind: T = T.EOF;
+  /** Span of the token the last {@link scan} read (UTF-16 offsets; a String's includes its quotes). */
+  start = 0;
+  end = 0;
+  /** The lexical error of the last {@link scan} that returned false. */
+  error: LexError | null = null;
 
   /** Lexes `text` from offset `start` (a top-level item boundary when not 0: see incremental-parse.ts). */
   constructor(
-    private readonly text: string,
+    readonly text: string,
     start = 0,
   ) {
     this.pos = start;
@@ -175,12 +283,36 @@ export class Lexer {
     return this.pos;
   }
 
-  private tok(kind: T, start: number, end: number, text = "", int = NO_INT, float = 0, bool = false): Token {
-    return { kind, start, end, text, int, float, bool };
-  }
-
   /** The next token (EOF at the end), or a lexical error. */
   next(): Token | LexError {
+    if (!this.scan()) return this.error as LexError;
+    const { text: s, kind, start, end } = this;
+    switch (kind) {
+      case T.Integer:
+        return this.token(s.slice(start, end), integerAt(s, start, end), 0, false);
+      case T.Float:
+        return this.token(s.slice(start, end), 0n, floatAt(s, start, end), false);
+      case T.String:
+        return this.token(stringAt(s, start, end), 0n, 0, false);
+      case T.Boolean:
+        return this.token(s.slice(start, end), 0n, 0, booleanAt(s, start));
+      case T.EOF:
+        return this.token("", 0n, 0, false);
+      default:
+        // Symbols and keywords carry their text; punctuation none.
+        return this.token(kind === T.Symbol || KEYWORD_TEXT.has(kind) ? s.slice(start, end) : "", 0n, 0, false);
+    }
+  }
+
+  private token(text: string, int: bigint, float: number, bool: boolean): Token {
+    return { kind: this.kind, start: this.start, end: this.end, text, int, float, bool };
+  }
+
+  /**
+   * Reads the next token (EOF at the end) into `kind`, `start` and `end` and returns true, or
+   * returns false for a lexical error, in `error`. Always advances.
+   */
+  scan(): boolean {
     const s = this.text;
     this.skipWhitespace();
     const i = this.pos;
@@ -206,12 +338,9 @@ export class Lexer {
           this.pos = i + 2;
           return this.tok(T.Query, i, i + 2);
         }
-        if (i + 1 >= s.length) {
-          this.pos = i + 1;
-          return { kind: "InvalidTokenCharacter", token: "?=", c: "\0", loc: i + 1 };
-        }
         this.pos = i + 1;
-        return { kind: "InvalidTokenCharacter", token: "?=", c: codePointString(s, i + 1), loc: i + 1 };
+        const found = i + 1 >= s.length ? "\0" : codePointString(s, i + 1);
+        return this.fail({ kind: "InvalidTokenCharacter", token: "?=", c: found, loc: i + 1 });
       }
       case 124:
         return this.one(i, T.Pipe);
@@ -243,16 +372,28 @@ export class Lexer {
         return this.one(i, T.SemiColon);
       default:
         this.pos = i + 1;
-        return { kind: "InvalidTokenCharacter", token: "", c: String.fromCharCode(c), loc: i };
+        return this.fail({ kind: "InvalidTokenCharacter", token: "", c: String.fromCharCode(c), loc: i });
     }
   }
 
-  private one(i: number, kind: T): Token {
+  private tok(kind: T, start: number, end: number): true {
+    this.kind = kind;
+    this.start = start;
+    this.end = end;
+    return true;
+  }
+
+  private fail(error: LexError): false {
+    this.error = error;
+    return false;
+  }
+
+  private one(i: number, kind: T): true {
     this.pos = i + 1;
     return this.tok(kind, i, i + 1);
   }
 
-  private oneOrTwo(i: number, kind: T, next: number, kind2: T): Token {
+  private oneOrTwo(i: number, kind: T, next: number, kind2: T): true {
     if (this.text.charCodeAt(i + 1) === next) {
       this.pos = i + 2;
       return this.tok(kind2, i, i + 2);
@@ -279,7 +420,7 @@ export class Lexer {
     this.pos = i;
   }
 
-  private scanSymbol(start: number): Token | LexError {
+  private scanSymbol(start: number): boolean {
     const s = this.text;
     let i = start + 1;
     let last = start;
@@ -300,65 +441,44 @@ export class Lexer {
       } else break;
     }
     this.pos = i;
-    const name = s.slice(start, i);
-    if (name.length >= 2 && name.endsWith("::")) {
-      return { kind: "InvalidTokenCharacter", token: name, c: ":", loc: last };
+    if (i - start >= 2 && s.charCodeAt(i - 1) === 58 && s.charCodeAt(i - 2) === 58) {
+      return this.fail({ kind: "InvalidTokenCharacter", token: s.slice(start, i), c: ":", loc: last });
     }
     // Offsets: end is just after the last character (Oso: byte index of last char + 1).
-    const end = i;
-    switch (name) {
-      case "true":
-        return this.tok(T.Boolean, start, end, name, NO_INT, 0, true);
-      case "false":
-        return this.tok(T.Boolean, start, end, name, NO_INT, 0, false);
-      case "inf":
-        return this.tok(T.Float, start, end, name, NO_INT, Infinity);
-      case "nan":
-        return this.tok(T.Float, start, end, name, NO_INT, NaN);
-      default: {
-        const kw = KEYWORDS.get(name);
-        return this.tok(kw ?? T.Symbol, start, end, name);
-      }
-    }
+    return this.tok(symbolKind(s, start, i), start, i);
   }
 
-  private scanString(start: number): Token | LexError {
+  private scanString(start: number): boolean {
     const s = this.text;
     let i = start + 1;
-    let buf = "";
-    let chunk = i;
     for (;;) {
       if (i >= s.length) {
         this.pos = i;
-        return { kind: "InvalidTokenCharacter", token: buf + s.slice(chunk, i), c: "\0", loc: start };
+        return this.fail({ kind: "InvalidTokenCharacter", token: stringAt(s, start, i + 1), c: "\0", loc: start });
       }
       const c = s.charCodeAt(i);
       if (c === 10) {
         this.pos = i + 1;
-        return { kind: "InvalidTokenCharacter", token: buf + s.slice(chunk, i), c: "\n", loc: i };
+        return this.fail({ kind: "InvalidTokenCharacter", token: stringAt(s, start, i + 1), c: "\n", loc: i });
       }
       if (c === 34) {
-        buf += s.slice(chunk, i);
         this.pos = i + 1;
-        return this.tok(T.String, start, i + 1, buf);
+        return this.tok(T.String, start, i + 1);
       }
       if (c === 92 /* \ */) {
-        buf += s.slice(chunk, i);
         if (i + 1 >= s.length) {
           this.pos = i + 1;
-          return { kind: "InvalidTokenCharacter", token: buf, c: "\0", loc: i };
+          return this.fail({ kind: "InvalidTokenCharacter", token: stringAt(s, start, i + 1), c: "\0", loc: i });
         }
-        const e = codePointString(s, i + 1);
-        buf += e === "n" ? "\n" : e === "r" ? "\r" : e === "t" ? "\t" : e === "0" ? "\0" : e;
-        i += 1 + e.length;
-        chunk = i;
+        const cp = s.codePointAt(i + 1) as number;
+        i += cp > 0xffff ? 3 : 2;
         continue;
       }
       i++;
     }
   }
 
-  private scanNumber(start: number): Token | LexError {
+  private scanNumber(start: number): boolean {
     const s = this.text;
     let i = start + 1;
     let isFloat = false;
@@ -378,15 +498,17 @@ export class Lexer {
       while (isDigit(s.charCodeAt(i))) i++;
     }
     this.pos = i;
-    const text = s.slice(start, i);
     if (isFloat) {
-      const f = parseF64(text);
-      if (f === null) return { kind: "InvalidFloat", token: text, loc: start };
-      return this.tok(T.Float, start, i, text, NO_INT, f);
+      const text = s.slice(start, i);
+      if (parseF64(text) === null) return this.fail({ kind: "InvalidFloat", token: text, loc: start });
+      return this.tok(T.Float, start, i);
     }
-    const int = parseI64Digits(text);
-    if (int === null) return { kind: "IntegerOverflow", token: text, loc: start };
-    return this.tok(T.Integer, start, i, text, int);
+    // Up to 18 digits always fit in an i64.
+    if (i - start > 18) {
+      const text = s.slice(start, i);
+      if (parseI64Digits(text) === null) return this.fail({ kind: "IntegerOverflow", token: text, loc: start });
+    }
+    return this.tok(T.Integer, start, i);
   }
 }
 

@@ -30,8 +30,8 @@ import {
 import type { Diagnostic } from "./diagnostics.js";
 import { error } from "./diagnostics.js";
 import { escapeDebug } from "./escape.js";
-import { Lexer, T, isLexError, tokenText } from "./lexer.js";
-import type { LexError, Token } from "./lexer.js";
+import { Lexer, T, booleanAt, floatAt, integerAt, stringAt, tokenTextAt } from "./lexer.js";
+import type { LexError } from "./lexer.js";
 import { toPolar } from "./printer.js";
 import { instancePattern } from "./terms.js";
 import { err, ok, type Result } from "./result.js";
@@ -55,14 +55,6 @@ const enum K {
 const enum Mode {
   Term,
   Pattern,
-}
-
-interface Node {
-  readonly term: Term;
-  readonly kind: K;
-  /** Extent of the production, including enclosing parentheses. */
-  readonly start: number;
-  readonly end: number;
 }
 
 // Follow sets are 32-bit masks over the tokens that can ever follow an expression.
@@ -195,11 +187,26 @@ class Failure {
 
 class Parser {
   private readonly lexer: Lexer;
-  private cur: Token;
-  private peeked: Token | null = null;
+  private readonly text: string;
+  /** The current token (the lookahead): kind and span. */
+  private kind: T = T.EOF;
+  private start = 0;
+  private end = 0;
+  /** The token after it, once {@link peekKind} read it (`peekedKind` is -1 otherwise). */
+  private peekedKind = -1;
+  private peekedStart = 0;
+  private peekedEnd = 0;
   /** End offset of the last consumed token. */
   private prevEnd = 0;
   private depth = 0;
+  /**
+   * The expression the last `exp`-level method returned, beside its term: whether it is a value or
+   * a logical expression, and its extent (which includes enclosing parentheses, unlike the term's
+   * span). Read right after the call that set them, before anything else is parsed.
+   */
+  private nodeKind = K.Either;
+  private nodeStart = 0;
+  private nodeEnd = 0;
   /**
    * Symbol and string values of this parse by name: values are immutable, so every occurrence of
    * a name shares one value object (and one name string) instead of keeping its own. Most terms
@@ -212,45 +219,77 @@ class Parser {
     private readonly file: SourceFile,
     start = 0,
   ) {
+    this.text = file.text;
     this.lexer = new Lexer(file.text, start);
     this.prevEnd = start;
-    this.cur = this.lex();
+    this.lex();
   }
 
   // ---- tokens ---------------------------------------------------------------------------------
 
-  private lex(): Token {
-    const t = this.lexer.next();
-    if (isLexError(t)) throw new Failure(this.lexError(t));
-    return t;
+  /** Reads the next token from the lexer into the current token. */
+  private lex(): void {
+    const lexer = this.lexer;
+    if (!lexer.scan()) throw new Failure(this.lexError(lexer.error as LexError));
+    this.kind = lexer.kind;
+    this.start = lexer.start;
+    this.end = lexer.end;
   }
 
-  private advance(): Token {
-    const t = this.cur;
-    this.prevEnd = t.end;
-    if (this.peeked !== null) {
-      this.cur = this.peeked;
-      this.peeked = null;
+  /** Consumes the current token. */
+  private advance(): void {
+    this.prevEnd = this.end;
+    if (this.peekedKind >= 0) {
+      this.kind = this.peekedKind;
+      this.start = this.peekedStart;
+      this.end = this.peekedEnd;
+      this.peekedKind = -1;
     } else {
-      this.cur = this.lex();
+      this.lex();
     }
-    return t;
   }
 
-  /** The token after `cur`. Only called when `cur` is valid here, as an LR(1) parser would shift it first. */
-  private peek(): Token {
-    if (this.peeked === null) this.peeked = this.lex();
-    return this.peeked;
+  /** Kind of the token after the current one. Only called when the current token is valid here, as an LR(1) parser would shift it first. */
+  private peekKind(): T {
+    if (this.peekedKind < 0) {
+      const lexer = this.lexer;
+      if (!lexer.scan()) throw new Failure(this.lexError(lexer.error as LexError));
+      this.peekedKind = lexer.kind;
+      this.peekedStart = lexer.start;
+      this.peekedEnd = lexer.end;
+    }
+    return this.peekedKind;
   }
 
-  /** Is the current token of this kind? (A method, so that TypeScript does not narrow `cur` across `advance()`.) */
+  /** Is the current token of this kind? (A method, so that TypeScript does not narrow `kind` across `advance()`.) */
   private at(kind: T): boolean {
-    return this.cur.kind === kind;
+    return this.kind === kind;
   }
 
-  private expect(kind: T): Token {
-    if (this.cur.kind !== kind) this.unexpected();
-    return this.advance();
+  /** Consumes the current token, which must be of `kind`. */
+  private expect(kind: T): void {
+    if (this.kind !== kind) this.unexpected();
+    this.advance();
+  }
+
+  /** The name of the current token, a Symbol (its text) or a reserved word. */
+  private name(): string {
+    return this.kind === T.Symbol ? this.text.slice(this.start, this.end) : (RES_WORD_TEXT[this.kind] as string);
+  }
+
+  /** The (shared) Variable value of the current Symbol token. */
+  private variableHere(): Value {
+    return this.variable(this.text.slice(this.start, this.end));
+  }
+
+  /** The (shared) String value of the current String token. */
+  private stringHere(): Value {
+    return this.string(stringAt(this.text, this.start, this.end));
+  }
+
+  /** A term of the current token's span. */
+  private termHere(value: Value): Term {
+    return this.term(value, this.start, this.end);
   }
 
   private lexError(e: LexError): Diagnostic {
@@ -277,10 +316,10 @@ class Parser {
     }
   }
 
-  /** Reports `cur` as unexpected: UnrecognizedEOF, ReservedWord or UnrecognizedToken. */
+  /** Reports the current token as unexpected: UnrecognizedEOF, ReservedWord or UnrecognizedToken. */
   private unexpected(): never {
-    const t = this.cur;
-    if (t.kind === T.EOF) {
+    const kind = this.kind;
+    if (kind === T.EOF) {
       throw new Failure(
         error("ParseError::UnrecognizedEOF", "hit the end of the file unexpectedly. Did you forget a semi-colon", {
           file: this.file,
@@ -289,9 +328,9 @@ class Parser {
         }),
       );
     }
-    const text = tokenText(t);
-    const ctx = { file: this.file, start: t.start, end: t.start + text.length };
-    if (t.kind === T.Debug || t.kind === T.Cut || t.kind === T.In || t.kind === T.New) {
+    const text = tokenTextAt(this.text, kind, this.start, this.end);
+    const ctx = { file: this.file, start: this.start, end: this.start + text.length };
+    if (kind === T.Debug || kind === T.Cut || kind === T.In || kind === T.New) {
       throw new Failure(
         error("ParseError::ReservedWord", `${escapeDebug(text)} is a reserved Polar word and cannot be used here`, ctx),
       );
@@ -303,7 +342,7 @@ class Parser {
 
   /** An operand is complete: the next token must continue it or follow it (LR: no reduction otherwise). */
   private checkFollow(valid: number): void {
-    if ((bit(this.cur.kind) & valid) === 0) this.unexpected();
+    if ((bit(this.kind) & valid) === 0) this.unexpected();
   }
 
   private enter(): void {
@@ -311,8 +350,8 @@ class Parser {
       throw new Failure(
         error("ParseError::NestingTooDeep", `brackets are nested more than ${MAX_NESTING} levels deep`, {
           file: this.file,
-          start: this.cur.start,
-          end: this.cur.end,
+          start: this.start,
+          end: this.end,
         }),
       );
     }
@@ -348,34 +387,43 @@ class Parser {
     return v;
   }
 
-  private node(value: Value, kind: K, start: number, end = this.prevEnd): Node {
-    return { term: this.term(value, start, end), kind, start, end };
+  /** Sets the node fields to an expression of `kind` over [start, end) and returns its term. */
+  private node(term: Term, kind: K, start: number, end: number): Term {
+    this.nodeKind = kind;
+    this.nodeStart = start;
+    this.nodeEnd = end;
+    return term;
   }
 
-  private wrongType(node: Node, expected: string): never {
+  /** A new term of `value` over [start, end) (end: the last consumed token's) as the current node. */
+  private made(value: Value, kind: K, start: number, end = this.prevEnd): Term {
+    return this.node(this.term(value, start, end), kind, start, end);
+  }
+
+  private wrongType(term: Term, expected: string): never {
     throw new Failure(
       error(
         "ParseError::WrongValueType",
-        `Wrong value type: ${toPolar(node.term)}. Expected a ${expected}`,
-        node.term.source.kind === "parser"
-          ? { file: this.file, start: node.term.source.start, end: node.term.source.end }
-          : null,
+        `Wrong value type: ${toPolar(term)}. Expected a ${expected}`,
+        term.source.kind === "parser" ? { file: this.file, start: term.source.start, end: term.source.end } : null,
       ),
     );
   }
 
-  private expectValue(node: Node): Term {
-    if (node.kind === K.Logical) this.wrongType(node, "value");
-    return node.term;
+  /** `term`, the node just parsed, which must be a value. */
+  private expectValue(term: Term): Term {
+    if (this.nodeKind === K.Logical) this.wrongType(term, "value");
+    return term;
   }
 
-  private expectLogical(node: Node): Term {
-    if (node.kind === K.Value) this.wrongType(node, "logical expression");
-    return node.term;
+  /** `term`, the node just parsed, which must be a logical expression. */
+  private expectLogical(term: Term): Term {
+    if (this.nodeKind === K.Value) this.wrongType(term, "logical expression");
+    return term;
   }
 
   /** `Exp1` … `Exp10` of the grammar; `follow` = tokens valid after an expression of this level here. */
-  private exp(level: number, mode: Mode, follow: number): Node {
+  private exp(level: number, mode: Mode, follow: number): Term {
     switch (level) {
       case 1:
         return this.chain(T.Or, "Or", 2, mode, follow, OPS_OR);
@@ -399,106 +447,110 @@ class Parser {
   }
 
   /** Right-recursive `and`/`or` (`ExpectLogical<ExpN+1> op ExpectLogical<ExpN>`), flattened like the grammar's action. */
-  private chain(op: T, operator: Operator, next: number, mode: Mode, follow: number, ops: number): Node {
+  private chain(op: T, operator: Operator, next: number, mode: Mode, follow: number, ops: number): Term {
     const first = this.exp(next, mode, follow | ops);
-    if (this.cur.kind !== op) return first;
-    const operands: Node[] = [first];
-    while (this.cur.kind === op) {
-      this.expectLogical(operands[operands.length - 1] as Node);
+    if (this.kind !== op) return first;
+    const start = this.nodeStart;
+    const operands: Term[] = [first];
+    let last = first;
+    while (this.kind === op) {
+      this.expectLogical(last);
       this.advance();
-      operands.push(this.exp(next, mode, follow | ops));
+      last = this.exp(next, mode, follow | ops);
+      operands.push(last);
     }
-    const last = operands[operands.length - 1] as Node;
     this.expectLogical(last);
-    const lv = last.term.value;
-    const tail = lv.type === "Expression" && lv.operator === operator ? lv.args : [last.term];
-    // concat, not push: the list is kept at its exact length (see `fit`).
-    const args: Term[] = operands
-      .slice(0, -1)
-      .map((n) => n.term)
-      .concat(tail);
-    return this.node({ type: "Expression", operator, args }, K.Logical, first.start, last.end);
+    const end = this.nodeEnd;
+    const lv = last.value;
+    let args: Term[];
+    if (lv.type === "Expression" && lv.operator === operator) {
+      // concat, not push: the list is kept at its exact length (see `fit`).
+      operands.pop();
+      args = operands.concat(lv.args);
+    } else {
+      args = fit(operands);
+    }
+    return this.made({ type: "Expression", operator, args }, K.Logical, start, end);
   }
 
-  private notExp(mode: Mode, follow: number): Node {
+  private notExp(mode: Mode, follow: number): Term {
     if (!this.at(T.Not)) return this.exp(4, mode, follow);
-    const start = this.advance().start;
-    const operand = this.exp(4, mode, follow);
-    const arg = this.expectLogical(operand);
-    return this.node({ type: "Expression", operator: "Not", args: [arg] }, K.Logical, start, operand.end);
+    const start = this.start;
+    this.advance();
+    const arg = this.expectLogical(this.exp(4, mode, follow));
+    return this.made({ type: "Expression", operator: "Not", args: [arg] }, K.Logical, start, this.nodeEnd);
   }
 
-  private unifyExp(mode: Mode, follow: number): Node {
+  private unifyExp(mode: Mode, follow: number): Term {
     const f = follow | OPS_UNIFY;
-    let left: Node;
-    if (this.at(T.Symbol) && this.peek().kind === T.Assign) {
-      const v = this.advance();
-      const variable = this.term(this.variable(v.text), v.start, v.end);
+    let left: Term;
+    if (this.at(T.Symbol) && this.peekKind() === T.Assign) {
+      const start = this.start;
+      const variable = this.termHere(this.variableHere());
       this.advance();
-      const right = this.exp(5, mode, f);
-      const r = this.expectValue(right);
-      left = this.node({ type: "Expression", operator: "Assign", args: [variable, r] }, K.Logical, v.start, right.end);
+      this.advance();
+      const r = this.expectValue(this.exp(5, mode, f));
+      left = this.made({ type: "Expression", operator: "Assign", args: [variable, r] }, K.Logical, start, this.nodeEnd);
     } else {
       left = this.exp(5, mode, f);
     }
     while (this.at(T.Unify)) {
       const l = this.expectValue(left);
+      const start = this.nodeStart;
       this.advance();
-      const right = this.exp(5, mode, f);
-      const r = this.expectValue(right);
-      left = this.node({ type: "Expression", operator: "Unify", args: [l, r] }, K.Logical, left.start, right.end);
+      const r = this.expectValue(this.exp(5, mode, f));
+      left = this.made({ type: "Expression", operator: "Unify", args: [l, r] }, K.Logical, start, this.nodeEnd);
     }
     return left;
   }
 
   /** Left-associative binary levels 5–7: `ExpectValue<ExpN> op ExpectValue<ExpN+1>`. */
-  private binary(level: number, ops: number, kind: K, mode: Mode, follow: number): Node {
+  private binary(level: number, ops: number, kind: K, mode: Mode, follow: number): Term {
     const f = follow | ops;
     let left = this.exp(level + 1, mode, f);
-    while ((bit(this.cur.kind) & ops) !== 0) {
+    while ((bit(this.kind) & ops) !== 0) {
       const l = this.expectValue(left);
-      const operator = BINARY[this.advance().kind] as Operator;
-      const right = this.exp(level + 1, mode, f);
-      const r = this.expectValue(right);
-      left = this.node({ type: "Expression", operator, args: [l, r] }, kind, left.start, right.end);
+      const start = this.nodeStart;
+      const operator = BINARY[this.kind] as Operator;
+      this.advance();
+      const r = this.expectValue(this.exp(level + 1, mode, f));
+      left = this.made({ type: "Expression", operator, args: [l, r] }, kind, start, this.nodeEnd);
     }
     return left;
   }
 
   /** Level 8: `in` (right side Exp9) and `matches` (right side a plain pattern). */
-  private inExp(mode: Mode, follow: number): Node {
+  private inExp(mode: Mode, follow: number): Term {
     const f = follow | OPS_IN;
     let left = this.exp(9, mode, f);
     while (this.at(T.In) || this.at(T.Matches)) {
       const l = this.expectValue(left);
-      if (this.advance().kind === T.In) {
-        const right = this.exp(9, mode, f);
-        const r = this.expectValue(right);
-        left = this.node({ type: "Expression", operator: "In", args: [l, r] }, K.Logical, left.start, right.end);
+      const start = this.nodeStart;
+      const isIn = this.at(T.In);
+      this.advance();
+      if (isIn) {
+        const r = this.expectValue(this.exp(9, mode, f));
+        left = this.made({ type: "Expression", operator: "In", args: [l, r] }, K.Logical, start, this.nodeEnd);
       } else {
         const pattern = this.classPattern(this.pattern());
         this.checkFollow(f);
-        left = this.node(
-          { type: "Expression", operator: "Isa", args: [l, pattern] },
-          K.Logical,
-          left.start,
-          this.prevEnd,
-        );
+        left = this.made({ type: "Expression", operator: "Isa", args: [l, pattern] }, K.Logical, start);
       }
     }
     return left;
   }
 
   /** Level 9: dot lookups `a.b`, `a.m(x)`, `a.(b)`. */
-  private dotExp(mode: Mode, follow: number): Node {
+  private dotExp(mode: Mode, follow: number): Term {
     const f = follow | OPS_DOT;
     let left = mode === Mode.Term ? this.termPrimary() : this.patternPrimary();
     this.checkFollow(f);
     while (this.at(T.Dot)) {
       const head = this.expectValue(left);
+      const start = this.nodeStart;
       this.advance();
       const callTerm = this.callTerm();
-      left = this.node({ type: "Expression", operator: "Dot", args: [head, callTerm] }, K.Either, left.start);
+      left = this.made({ type: "Expression", operator: "Dot", args: [head, callTerm] }, K.Either, start);
       this.checkFollow(f);
     }
     return left;
@@ -506,82 +558,89 @@ class Parser {
 
   /** `CallTerm` after a dot. */
   private callTerm(): Term {
-    const t = this.cur;
-    if (t.kind === T.Symbol || isResWord(t.kind)) {
-      const name = t.kind === T.Symbol ? t.text : (RES_WORD_TEXT[t.kind] as string);
-      if (this.peek().kind === T.LP) {
+    const kind = this.kind;
+    const start = this.start;
+    if (kind === T.Symbol || isResWord(kind)) {
+      const name = this.name();
+      if (this.peekKind() === T.LP) {
         this.advance();
-        return this.callRest(name, t.start);
+        return this.callRest(name, start);
       }
+      const term = this.termHere(this.string(name));
       this.advance();
-      return this.term(this.string(name), t.start, t.end);
+      return term;
     }
-    if (t.kind === T.LP) {
+    if (kind === T.LP) {
       this.advance();
-      const inner = this.cur;
       let value: Value;
-      if (inner.kind === T.Symbol) value = this.variable(inner.text);
-      else if (inner.kind === T.String) value = this.string(inner.text);
+      if (this.at(T.Symbol)) value = this.variableHere();
+      else if (this.at(T.String)) value = this.stringHere();
       else this.unexpected();
       this.advance();
       this.expect(T.RP);
-      return this.term(value, t.start, this.prevEnd);
+      return this.term(value, start, this.prevEnd);
     }
     this.unexpected();
   }
 
   /** Parenthesised `Exp1`: the inner term keeps its own span; the node's extent includes the parens. */
-  private parenthesised(mode: Mode): Node {
-    const start = this.advance().start;
+  private parenthesised(mode: Mode): Term {
+    const start = this.start;
+    this.advance();
     this.enter();
     const inner = this.exp(1, mode, F_RP);
+    const kind = this.nodeKind;
     this.expect(T.RP);
     this.leave();
-    return { term: inner.term, kind: inner.kind, start, end: this.prevEnd };
+    return this.node(inner, kind, start, this.prevEnd);
   }
 
   /** `Value` of the grammar (term mode primaries). */
-  private termPrimary(): Node {
-    const t = this.cur;
-    switch (t.kind) {
-      case T.Boolean:
+  private termPrimary(): Term {
+    const start = this.start;
+    switch (this.kind) {
+      case T.Boolean: {
+        const value = booleanAt(this.text, start) ? TRUE : FALSE;
         this.advance();
-        return this.node(t.bool ? TRUE : FALSE, K.Either, t.start);
-      case T.Symbol:
-        if (this.peek().kind === T.LP) {
+        return this.made(value, K.Either, start);
+      }
+      case T.Symbol: {
+        if (this.peekKind() === T.LP) {
+          const name = this.name();
           this.advance();
-          const call = this.callRest(t.text, t.start);
-          return { term: call, kind: K.Logical, start: t.start, end: this.prevEnd };
+          const call = this.callRest(name, start);
+          return this.node(call, K.Logical, start, this.prevEnd);
         }
+        const value = this.variableHere();
         this.advance();
-        return this.node(this.variable(t.text), K.Either, t.start);
+        return this.made(value, K.Either, start);
+      }
       case T.Integer:
       case T.Float:
       case T.Add:
       case T.Sub:
-        return this.node(this.number(), K.Value, t.start);
-      case T.String:
+        return this.made(this.number(), K.Value, start);
+      case T.String: {
+        const value = this.stringHere();
         this.advance();
-        return this.node(this.string(t.text), K.Value, t.start);
+        return this.made(value, K.Value, start);
+      }
       case T.LB:
-        return this.node(this.list(Mode.Term), K.Value, t.start);
+        return this.made(this.list(Mode.Term), K.Value, start);
       case T.LCB:
-        return this.node({ type: "Dictionary", fields: this.object(this.dictTermValue) }, K.Value, t.start);
+        return this.made({ type: "Dictionary", fields: this.object(this.dictTermValue) }, K.Value, start);
       case T.LP:
         return this.parenthesised(Mode.Term);
       case T.Print:
       case T.Debug: {
+        const operator = this.at(T.Print) ? "Print" : "Debug";
         this.advance();
         const args = this.argList(true);
-        return this.node(
-          { type: "Expression", operator: t.kind === T.Print ? "Print" : "Debug", args },
-          K.Logical,
-          t.start,
-        );
+        return this.made({ type: "Expression", operator, args }, K.Logical, start);
       }
       case T.Cut:
         this.advance();
-        return this.node({ type: "Expression", operator: "Cut", args: [] }, K.Logical, t.start);
+        return this.made({ type: "Expression", operator: "Cut", args: [] }, K.Logical, start);
       case T.ForAll: {
         this.advance();
         this.expect(T.LP);
@@ -591,43 +650,44 @@ class Parser {
         const b = this.expectLogical(this.exp(1, Mode.Term, F_RP));
         this.expect(T.RP);
         this.leave();
-        return this.node({ type: "Expression", operator: "ForAll", args: [a, b] }, K.Logical, t.start);
+        return this.made({ type: "Expression", operator: "ForAll", args: [a, b] }, K.Logical, start);
       }
       case T.New: {
         this.advance();
-        const next = this.cur;
-        if (next.kind === T.LP) return this.rewritten("New", t.start);
-        if (next.kind !== T.Symbol) this.unexpected();
+        if (this.at(T.LP)) return this.rewritten("New", start);
+        if (!this.at(T.Symbol)) this.unexpected();
         // `new` Spanned<Call>: the call needs a name and parentheses.
+        const callStart = this.start;
+        const name = this.name();
         this.advance();
         if (!this.at(T.LP)) this.unexpected();
-        const call = this.callRest(next.text, next.start);
-        return this.node({ type: "Expression", operator: "New", args: [call] }, K.Value, t.start);
+        const call = this.callRest(name, callStart);
+        return this.made({ type: "Expression", operator: "New", args: [call] }, K.Value, start);
       }
       case T.Dot:
         this.advance();
-        return this.rewritten("Dot", t.start);
+        return this.rewritten("Dot", start);
       case T.In:
         this.advance();
-        return this.rewritten("In", t.start);
+        return this.rewritten("In", start);
       default:
         this.unexpected();
     }
   }
 
   /** `RewrittenOperation`: `.(…)`, `new(…)`, `in(…)` with any terms as arguments. */
-  private rewritten(operator: Operator, start: number): Node {
+  private rewritten(operator: Operator, start: number): Term {
     this.expect(T.LP);
     this.enter();
     const args: Term[] = [];
     while (!this.at(T.RP)) {
-      args.push(this.exp(1, Mode.Term, F_COMMA_RP).term);
+      args.push(this.exp(1, Mode.Term, F_COMMA_RP));
       if (this.at(T.Comma)) this.advance();
       else break;
     }
     this.expect(T.RP);
     this.leave();
-    return this.node({ type: "Expression", operator, args: fit(args) }, K.Logical, start);
+    return this.made({ type: "Expression", operator, args: fit(args) }, K.Logical, start);
   }
 
   /** `print(…)`/`debug(…)` arguments: values, trailing comma allowed. */
@@ -647,7 +707,7 @@ class Parser {
     return fit(args);
   }
 
-  /** A call after its name: `(` positional values, then optional keyword arguments `)`. `cur` is `(`. */
+  /** A call after its name: `(` positional values, then optional keyword arguments `)`. The current token is `(`. */
   private callRest(name: string, start: number): Term {
     this.expect(T.LP);
     this.enter();
@@ -673,20 +733,20 @@ class Parser {
   }
 
   private isKwargStart(): boolean {
-    const k = this.cur.kind;
-    if (k === T.Symbol) return this.peek().kind === T.Colon;
-    if (isResWord(k)) return !resWordStartsTerm(k) || this.peek().kind === T.Colon;
+    const k = this.kind;
+    if (k === T.Symbol) return this.peekKind() === T.Colon;
+    if (isResWord(k)) return !resWordStartsTerm(k) || this.peekKind() === T.Colon;
     return false;
   }
 
   /** `Kwargs<ValExp>`: `name: value` pairs, extra commas allowed after the first; stops before `)`. */
   private kwargs(): Map<string, Term> {
     const fields = new Map<string, Term>();
-    const firstStart = this.cur.start;
+    const firstStart = this.start;
     let first = true;
     for (;;) {
-      const nameTok = this.advance();
-      const name = nameTok.kind === T.Symbol ? nameTok.text : (RES_WORD_TEXT[nameTok.kind] as string);
+      const name = this.name();
+      this.advance();
       this.expect(T.Colon);
       const value = this.expectValue(this.exp(1, Mode.Term, F_COMMA_RP));
       this.addField(fields, name, value, firstStart, first);
@@ -694,7 +754,7 @@ class Parser {
       for (;;) {
         if (this.at(T.Comma)) {
           this.advance();
-          if (this.at(T.Symbol) || isResWord(this.cur.kind)) break;
+          if (this.at(T.Symbol) || isResWord(this.kind)) break;
           continue;
         }
         if (this.at(T.RP)) return fields;
@@ -716,28 +776,31 @@ class Parser {
     fields.set(key, value);
   }
 
-  /** `Object<T>`: `{}` or fields with `name: value`, `resword: value` or a bare variable. `cur` is `{`. */
+  /** `Object<T>`: `{}` or fields with `name: value`, `resword: value` or a bare variable. The current token is `{`. */
   private object(value: (this: Parser) => Term): Fields {
     this.advance();
     this.enter();
     const fields = new Map<string, Term>();
     if (!this.at(T.RCB)) {
-      const firstStart = this.cur.start;
+      const firstStart = this.start;
       let first = true;
       for (;;) {
-        const t = this.cur;
-        if (t.kind === T.Symbol) {
+        if (this.at(T.Symbol)) {
+          const start = this.start;
+          const end = this.end;
+          const name = this.name();
           this.advance();
           if (this.at(T.Colon)) {
             this.advance();
-            this.addField(fields, t.text, value.call(this), firstStart, first);
+            this.addField(fields, name, value.call(this), firstStart, first);
           } else {
-            this.addField(fields, t.text, this.term(this.variable(t.text), t.start, t.end), firstStart, first);
+            this.addField(fields, name, this.term(this.variable(name), start, end), firstStart, first);
           }
-        } else if (isResWord(t.kind)) {
+        } else if (isResWord(this.kind)) {
+          const name = this.name();
           this.advance();
           this.expect(T.Colon);
-          this.addField(fields, RES_WORD_TEXT[t.kind] as string, value.call(this), firstStart, first);
+          this.addField(fields, name, value.call(this), firstStart, first);
         } else {
           this.unexpected();
         }
@@ -746,7 +809,7 @@ class Parser {
         for (;;) {
           if (this.at(T.Comma)) {
             this.advance();
-            if (this.at(T.Symbol) || isResWord(this.cur.kind)) {
+            if (this.at(T.Symbol) || isResWord(this.kind)) {
               more = true;
               break;
             }
@@ -772,11 +835,13 @@ class Parser {
   }
 
   private declarationValue(this: Parser): Term {
-    const t = this.expect(T.Symbol);
-    return this.term(this.variable(t.text), t.start, t.end);
+    if (!this.at(T.Symbol)) this.unexpected();
+    const term = this.termHere(this.variableHere());
+    this.advance();
+    return term;
   }
 
-  /** `List<T>`: `[]`, `[*r]`, `[a, b]`, `[a, b, *r]`, extra commas allowed after an element. `cur` is `[`. */
+  /** `List<T>`: `[]`, `[*r]`, `[a, b]`, `[a, b, *r]`, extra commas allowed after an element. The current token is `[`. */
   private list(mode: Mode): Value {
     this.advance();
     this.enter();
@@ -801,70 +866,82 @@ class Parser {
   }
 
   private restVar(): Term {
-    const start = this.advance().start;
-    const name = this.expect(T.Symbol);
-    return this.term({ type: "RestVariable", name: name.text }, start, name.end);
+    const start = this.start;
+    this.advance();
+    if (!this.at(T.Symbol)) this.unexpected();
+    const name = this.name();
+    this.advance();
+    return this.term({ type: "RestVariable", name }, start, this.prevEnd);
   }
 
   /** `Number`: an optionally signed integer or float. */
   private number(): Value {
-    let sign = 1;
+    let negative = false;
     if (this.at(T.Add) || this.at(T.Sub)) {
-      if (this.advance().kind === T.Sub) sign = -1;
-    }
-    const t = this.cur;
-    if (t.kind === T.Integer) {
+      negative = this.at(T.Sub);
       this.advance();
-      return { type: "Number", number: { kind: "integer", value: sign < 0 ? -t.int : t.int } };
     }
-    if (t.kind === T.Float) {
+    if (this.at(T.Integer)) {
+      const value = integerAt(this.text, this.start, this.end);
       this.advance();
-      return { type: "Number", number: { kind: "float", value: sign < 0 ? -t.float : t.float } };
+      return { type: "Number", number: { kind: "integer", value: negative ? -value : value } };
+    }
+    if (this.at(T.Float)) {
+      const value = floatAt(this.text, this.start, this.end);
+      this.advance();
+      return { type: "Number", number: { kind: "float", value: negative ? -value : value } };
     }
     this.unexpected();
   }
 
   /** `Pattern` of the grammar (specializers, right side of `matches`). */
   private pattern(): Term {
-    const t = this.cur;
-    switch (t.kind) {
+    const start = this.start;
+    switch (this.kind) {
       case T.Integer:
       case T.Float:
       case T.Add:
       case T.Sub:
-        return this.term(this.number(), t.start, this.prevEnd);
-      case T.String:
+        return this.term(this.number(), start, this.prevEnd);
+      case T.String: {
+        const term = this.termHere(this.stringHere());
         this.advance();
-        return this.term(this.string(t.text), t.start, t.end);
-      case T.Boolean:
+        return term;
+      }
+      case T.Boolean: {
+        const term = this.termHere(booleanAt(this.text, start) ? TRUE : FALSE);
         this.advance();
-        return this.term(t.bool ? TRUE : FALSE, t.start, t.end);
-      case T.Symbol:
+        return term;
+      }
+      case T.Symbol: {
+        const end = this.end;
+        const tag = this.text.slice(start, end);
         this.advance();
         if (this.at(T.LCB)) {
           const fields = this.object(this.dictPatternValue);
-          return this.term({ type: "InstancePattern", tag: t.text, fields }, t.start, this.prevEnd);
+          return this.term({ type: "InstancePattern", tag, fields }, start, this.prevEnd);
         }
-        return this.term(this.variable(t.text), t.start, t.end);
+        return this.term(this.variable(tag), start, end);
+      }
       case T.LCB:
         return this.term(
           { type: "DictionaryPattern", fields: this.object(this.dictPatternValue) },
-          t.start,
+          start,
           this.prevEnd,
         );
       case T.LB:
-        return this.term(this.list(Mode.Pattern), t.start, this.prevEnd);
+        return this.term(this.list(Mode.Pattern), start, this.prevEnd);
       default:
         this.unexpected();
     }
   }
 
   /** `Exp10<"Pattern">`: a pattern or a parenthesised pattern expression. */
-  private patternPrimary(): Node {
+  private patternPrimary(): Term {
     if (this.at(T.LP)) return this.parenthesised(Mode.Pattern);
-    const start = this.cur.start;
+    const start = this.start;
     const term = this.pattern();
-    return { term, kind: K.Value, start, end: this.prevEnd };
+    return this.node(term, K.Value, start, this.prevEnd);
   }
 
   /** A bare class name used as a pattern means an instance pattern without fields. */
@@ -892,32 +969,39 @@ class Parser {
   }
 
   private line(): Line {
-    const t = this.cur;
-    switch (t.kind) {
+    switch (this.kind) {
       case T.Symbol: {
+        const start = this.start;
+        const end = this.end;
         this.advance();
-        if (this.at(T.LP)) return { kind: "rule", rule: this.rule(t) };
-        if (this.at(T.LCB)) return this.block(null, t);
+        if (this.at(T.LP)) return { kind: "rule", rule: this.rule(start, end) };
+        if (this.at(T.LCB)) return this.block(-1, -1, start, end);
         if (this.at(T.Symbol)) {
-          const name = this.advance();
+          const nameStart = this.start;
+          const nameEnd = this.end;
+          this.advance();
           if (!this.at(T.LCB)) this.unexpected();
-          return this.block(t, name);
+          return this.block(start, end, nameStart, nameEnd);
         }
         this.unexpected();
         break;
       }
       case T.Type: {
         this.advance();
-        const name = this.expect(T.Symbol);
+        if (!this.at(T.Symbol)) this.unexpected();
+        const start = this.start;
+        const end = this.end;
+        this.advance();
         if (!this.at(T.LP)) this.unexpected();
-        const { params, headEnd } = this.head();
+        const params = this.head();
+        const headEnd = this.prevEnd;
         if (!this.at(T.SemiColon)) this.unexpected();
-        const rule = this.bodiless(name, params, headEnd);
+        const rule = this.bodiless(start, end, params, headEnd);
         return { kind: "ruleType", rule };
       }
       case T.Query: {
         this.advance();
-        const term = this.exp(1, Mode.Term, F_SEMI).term;
+        const term = this.exp(1, Mode.Term, F_SEMI);
         this.expect(T.SemiColon);
         return { kind: "query", term };
       }
@@ -927,8 +1011,8 @@ class Parser {
     this.unexpected();
   }
 
-  /** Rule head parameters; `cur` is `(`. */
-  private head(): { params: Parameter[]; headEnd: number } {
+  /** Rule head parameters; the current token is `(`. The head ends at `prevEnd` on return. */
+  private head(): Parameter[] {
     this.advance();
     const params: Parameter[] = [];
     if (!this.at(T.RP)) {
@@ -943,27 +1027,28 @@ class Parser {
       }
     }
     this.expect(T.RP);
-    return { params: fit(params), headEnd: this.prevEnd };
+    return fit(params);
   }
 
   private parameter(): Parameter {
-    const t = this.cur;
-    if (t.kind === T.Symbol && this.peek().kind === T.Colon) {
+    if (this.at(T.Symbol) && this.peekKind() === T.Colon) {
+      const parameter = this.termHere(this.variableHere());
       this.advance();
       this.advance();
-      const parameter = this.term(this.variable(t.text), t.start, t.end);
       const specializer = this.classPattern(this.pattern());
       return { parameter, specializer };
     }
     return { parameter: this.expectValue(this.exp(6, Mode.Term, F_COMMA_RP)), specializer: null };
   }
 
-  private rule(name: Token): Rule {
-    const { params, headEnd } = this.head();
-    if (this.at(T.SemiColon)) return this.bodiless(name, params, headEnd);
+  /** A rule whose name is at [nameStart, nameEnd); the current token is `(`. */
+  private rule(nameStart: number, nameEnd: number): Rule {
+    const params = this.head();
+    const headEnd = this.prevEnd;
+    if (this.at(T.SemiColon)) return this.bodiless(nameStart, nameEnd, params, headEnd);
     if (!this.at(T.If)) this.unexpected();
     this.advance();
-    const body = this.exp(1, Mode.Term, F_SEMI).term;
+    const body = this.exp(1, Mode.Term, F_SEMI);
     this.expect(T.SemiColon);
     const bv = body.value;
     const bs = body.source;
@@ -975,51 +1060,56 @@ class Parser {
           ? this.term(and, bs.start, bs.end)
           : { value: and, source: bs };
     return {
-      name: name.text,
+      name: this.text.slice(nameStart, nameEnd),
       params,
       body: wrapped,
-      source: { kind: "parser", file: this.file, start: name.start, end: headEnd },
+      source: { kind: "parser", file: this.file, start: nameStart, end: headEnd },
     };
   }
 
-  /** A rule without body; like the grammar, its span ends where the `;` starts. `cur` is `;`. */
-  private bodiless(name: Token, params: Parameter[], headEnd: number): Rule {
-    const semi = this.advance();
+  /** A rule without body; like the grammar, its span ends where the `;` starts. The current token is `;`. */
+  private bodiless(nameStart: number, nameEnd: number, params: Parameter[], headEnd: number): Rule {
+    const semi = this.start;
+    this.advance();
     return {
-      name: name.text,
+      name: this.text.slice(nameStart, nameEnd),
       params,
-      body: this.term({ type: "Expression", operator: "And", args: [] }, semi.start, headEnd),
-      source: { kind: "parser", file: this.file, start: name.start, end: semi.start },
+      body: this.term({ type: "Expression", operator: "And", args: [] }, semi, headEnd),
+      source: { kind: "parser", file: this.file, start: nameStart, end: semi },
     };
   }
 
-  private block(keyword: Token | null, name: Token): Line {
+  /** A block with the keyword at [keywordStart, keywordEnd) (-1 without one) and the name at [nameStart, nameEnd); the current token is `{`. */
+  private block(keywordStart: number, keywordEnd: number, nameStart: number, nameEnd: number): Line {
     this.advance(); // {
     const productions: Production[] = [];
     for (;;) {
-      const t = this.cur;
-      if (t.kind === T.RCB) break;
-      if (t.kind === T.Symbol) productions.push(this.declaration(t));
-      else if (t.kind === T.String) productions.push(this.shorthand(t));
+      if (this.at(T.RCB)) break;
+      if (this.at(T.Symbol)) productions.push(this.declaration());
+      else if (this.at(T.String)) productions.push(this.shorthand());
       else this.unexpected();
     }
     this.advance(); // }
-    const start = keyword?.start ?? name.start;
+    const start = keywordStart >= 0 ? keywordStart : nameStart;
+    const text = this.text;
     return {
       kind: "resourceBlock",
-      keyword: keyword === null ? null : this.term(this.variable(keyword.text), keyword.start, keyword.end),
-      resource: this.term(this.variable(name.text), start, this.prevEnd),
-      nameStart: name.start,
-      nameEnd: name.end,
+      keyword:
+        keywordStart < 0
+          ? null
+          : this.term(this.variable(text.slice(keywordStart, keywordEnd)), keywordStart, keywordEnd),
+      resource: this.term(this.variable(text.slice(nameStart, nameEnd)), start, this.prevEnd),
+      nameStart,
+      nameEnd,
       productions: fit(productions),
     };
   }
 
-  private declaration(t: Token): Production {
+  private declaration(): Production {
+    const name = this.termHere(this.variableHere());
     this.advance();
-    const name = this.term(this.variable(t.text), t.start, t.end);
     this.expect(T.Unify);
-    const start = this.cur.start;
+    const start = this.start;
     let value: Value;
     if (this.at(T.LB)) value = this.stringList();
     else if (this.at(T.LCB)) value = { type: "Dictionary", fields: this.object(this.declarationValue) };
@@ -1029,19 +1119,23 @@ class Parser {
     return { kind: "declaration", name, value: valueTerm };
   }
 
+  /** The current token, which must be a String, as a term. */
+  private stringTerm(): Term {
+    if (!this.at(T.String)) this.unexpected();
+    const term = this.termHere(this.stringHere());
+    this.advance();
+    return term;
+  }
+
   private stringList(): Value {
     this.advance();
     const elements: Term[] = [];
     if (!this.at(T.RB)) {
-      const first = this.expect(T.String);
-      elements.push(this.term(this.string(first.text), first.start, first.end));
+      elements.push(this.stringTerm());
       for (;;) {
         if (this.at(T.Comma)) {
           this.advance();
-          if (this.at(T.String)) {
-            const s = this.advance();
-            elements.push(this.term(this.string(s.text), s.start, s.end));
-          }
+          if (this.at(T.String)) elements.push(this.stringTerm());
           continue;
         }
         if (this.at(T.RB)) break;
@@ -1052,20 +1146,15 @@ class Parser {
     return { type: "List", elements: fit(elements) };
   }
 
-  private shorthand(t: Token): Production {
-    this.advance();
-    const head = this.term(this.string(t.text), t.start, t.end);
+  private shorthand(): Production {
+    const head = this.stringTerm();
     this.expect(T.If);
-    const i = this.expect(T.String);
-    const implier = this.term(this.string(i.text), i.start, i.end);
+    const implier = this.stringTerm();
     let relation: { keyword: Term; name: Term } | null = null;
     if (this.at(T.Symbol)) {
-      const kw = this.advance();
-      const rel = this.expect(T.String);
-      relation = {
-        keyword: this.term(this.variable(kw.text), kw.start, kw.end),
-        name: this.term(this.string(rel.text), rel.start, rel.end),
-      };
+      const keyword = this.termHere(this.variableHere());
+      this.advance();
+      relation = { keyword, name: this.stringTerm() };
     }
     this.expect(T.SemiColon);
     return { kind: "shorthand", head, implier, relation };
