@@ -128,7 +128,6 @@ export interface Segment {
  * Weak by syntax objects, so replaced items are collected.
  */
 export class Phase1Cache {
-  private readonly lineRecords = new WeakMap<Line, LineRecord>();
   /** Segments by their first record (one per record: the latest one made). */
   private readonly segments = new WeakMap<LineRecord, Segment>();
   /** A deterministic xorshift stream picks the boundaries. */
@@ -139,26 +138,65 @@ export class Phase1Cache {
     private readonly keep: KeepCode,
   ) {}
 
-  /** The phase-1 records of a parsed file (each line's made on its first use; the same array for the same lines). */
-  records(lines: readonly Line[]): readonly LineRecord[] {
+  /**
+   * The phase-1 records of a parsed file named `name` (the same array for the same lines). A
+   * line keeps its record while it stays in the file: a re-parse reuses the lines an edit did not
+   * touch (see spans.ts), found by identity around the edit in the file's previous lines, so
+   * only re-parsed lines get new records, without a weak-map entry per line (issue 13: a full
+   * load made tens of thousands, costly to hash and to trace).
+   */
+  records(lines: readonly Line[], name: string): readonly LineRecord[] {
     const known = this.fileRecords.get(lines);
-    if (known !== undefined) return known;
+    const last = this.lastRecords.get(name);
+    if (known !== undefined) {
+      this.lastRecords.set(name, { lines, records: known, load: this.loads });
+      return known;
+    }
     const records = new Array<LineRecord>(lines.length);
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i] as Line;
-      let record = this.lineRecords.get(line);
-      if (record === undefined) {
-        record = this.lineRecord(line);
-        this.lineRecords.set(line, record);
+    let head = 0;
+    let tail = 0;
+    let moved: Map<Line, LineRecord> | null = null;
+    if (last !== undefined) {
+      const before = last.lines;
+      const shorter = Math.min(before.length, lines.length);
+      while (head < shorter && before[head] === lines[head]) {
+        records[head] = last.records[head] as LineRecord;
+        head++;
       }
-      records[i] = record;
+      while (tail < shorter - head && before[before.length - 1 - tail] === lines[lines.length - 1 - tail]) {
+        records[lines.length - 1 - tail] = last.records[before.length - 1 - tail] as LineRecord;
+        tail++;
+      }
+      // Lines between the common ends that were there before, elsewhere (several edits at once).
+      if (head < before.length - tail && head < lines.length - tail) {
+        moved = new Map();
+        for (let i = head; i < before.length - tail; i++) moved.set(before[i] as Line, last.records[i] as LineRecord);
+      }
+    }
+    for (let i = head; i < lines.length - tail; i++) {
+      const line = lines[i] as Line;
+      records[i] = moved?.get(line) ?? this.lineRecord(line);
     }
     this.fileRecords.set(lines, records);
+    this.lastRecords.set(name, { lines, records, load: this.loads });
     return records;
   }
 
   /** Records by parsed file (an unchanged file of a workspace keeps its parse). */
   private readonly fileRecords = new WeakMap<readonly Line[], readonly LineRecord[]>();
+  /** The lines and records of each file name as of the last load that had it, and that load's number. */
+  private readonly lastRecords = new Map<
+    string,
+    { readonly lines: readonly Line[]; readonly records: readonly LineRecord[]; readonly load: number }
+  >();
+  private loads = 0;
+
+  /** Call after each load: forgets the files the load did not have. */
+  endLoad(): void {
+    for (const [name, last] of this.lastRecords) if (last.load !== this.loads) this.lastRecords.delete(name);
+    this.loads++;
+  }
+
   /** The segments of a file's records, as of the last load that had them. */
   private readonly fileSegments = new WeakMap<
     readonly LineRecord[],

@@ -229,6 +229,7 @@ export class Loader {
     };
 
     const result = (stage: LoadStage): LoadResult => {
+      this.phase1.endLoad();
       const out = {
         stage,
         rules: kb.rules,
@@ -258,7 +259,7 @@ export class Loader {
       loadedFiles.push(file);
       const fileSpans = spansOf(file, parsed.value);
       if (!fileSpans.isIdentity) spans.set(file.name, fileSpans);
-      const records = this.phase1.records(parsed.value);
+      const records = this.phase1.records(parsed.value, file.name);
       gensym = this.phase1.forEachSegment(records, gensym, (segment) => {
         segments.push(segment);
         const { diagnostics: found, blocks, blockAt } = segment;
@@ -325,7 +326,9 @@ export class Loader {
       this.resources = [...kb.blocks.resources];
     }
     const groups = new Map<string, GroupMemo>();
-    for (const [name, types] of kb.ruleTypes) {
+    // Names by keys, not entries: there are thousands of rule names, and an entry is an array.
+    for (const name of kb.ruleTypes.keys()) {
+      const types = kb.ruleTypes.get(name) as RuleType[];
       const old = this.groups.get(name);
       if (old !== undefined && checkAlike(old.group.types, types)) {
         old.group.retarget(kb, types);
@@ -344,9 +347,10 @@ export class Loader {
 
     // Types (by group and index) matched by at least one rule.
     const matched = new Map<string, Uint8Array>();
-    for (const [name, rules] of kb.rules) {
+    for (const name of kb.rules.keys()) {
       const memo = groups.get(name);
       if (memo === undefined) continue;
+      const rules = kb.rules.get(name) as Rule[];
       const outcome = memo.outcome;
       if (outcome !== null && outcome.rules === rules) {
         matched.set(name, outcome.seen);
@@ -372,7 +376,10 @@ export class Loader {
             r = memo.results.get(rule);
             if (r === undefined) {
               r = memo.group.check(rule);
-              memo.results.set(rule, r);
+              // Kept for a rule that moves in a later load. On the group's first load every rule
+              // is new, and the next load finds most where they were: no weak-map entry for each
+              // of thousands of rules (issue 13: hashing and ephemeron tracing in a full load).
+              if (lastRules.length > 0) memo.results.set(rule, r);
             }
           }
           checks[k] = r;
@@ -394,7 +401,8 @@ export class Loader {
 
     // Every rule of a required type's name was checked against it above without error, so a
     // required type is satisfied exactly when some rule matched it.
-    for (const [name, types] of kb.ruleTypes) {
+    for (const name of kb.ruleTypes.keys()) {
+      const types = kb.ruleTypes.get(name) as RuleType[];
       const seen = matched.get(name);
       for (let i = 0; i < types.length; i++) {
         const t = types[i];

@@ -6,22 +6,24 @@
  */
 import type { Rule, Term } from "../ast.js";
 import { contextOf, unregisteredClass, type Diagnostic } from "../diagnostics.js";
-import type { Result } from "../result.js";
 import type { GeneratedRuleType } from "./generated-rule-types.js";
 import type { Declaration, ShorthandRule } from "./read.js";
 import type { BlockRegistry, RegisteredBlock, StoredDeclaration } from "./registry.js";
 import {
   blockLookup,
-  sameInputs,
+  GeneratedRule,
+  inputsScratch,
+  readInputs,
   sharedValues,
   shorthandAsRule,
-  shorthandInputs,
-  type ShorthandInputs,
+  type Translation,
 } from "./shorthand.js";
 import { stringValue, symbolName } from "../terms.js";
 
 /** A `has_relation` rule type that shorthand rules require: its key and the terms of its `insert`. */
 export interface RequiredRelation {
+  /** The relation's declaration in the block (its registry entry). */
+  readonly declaration: Declaration;
   readonly key: string;
   readonly subject: Term;
   readonly name: Term;
@@ -41,10 +43,15 @@ export interface BlockMemo {
   readonly deps: ReadonlyMap<string, ReadonlyMap<string, StoredDeclaration> | undefined>;
   /** UnregisteredClass for each relation whose type is not registered. */
   readonly unregistered: readonly Diagnostic[];
-  /** The translation (rule or error) of each shorthand rule. */
-  readonly translations: readonly Result<Rule>[];
-  /** What each translation read from the registry (a later memo of the block reuses equal ones). */
-  readonly inputs: readonly ShorthandInputs[];
+  /**
+   * The translation (rule or error) of each shorthand rule, with what it read from the registry
+   * (a later memo of the block reuses those that read the same).
+   */
+  readonly translations: readonly Translation[];
+  /** The translation errors in order, and the rules grouped by name (first appearance order). */
+  readonly errors: readonly Diagnostic[];
+  readonly names: readonly string[];
+  readonly lists: readonly (readonly Rule[])[];
   /** The block's relations: `has_relation` rule-type keys with the relation-name term. */
   readonly relations: readonly RequiredRelation[];
   /** The keys of the relations (of this block or related ones) its shorthand rules require. */
@@ -101,36 +108,36 @@ export class BlockPhaseCache {
   private compute(registry: BlockRegistry, block: RegisteredBlock): BlockMemo {
     const { resource, declarations, shorthandRules } = block;
     const objectName = symbolName(resource);
+    // Related blocks looked up, once per block (the registry does not change meanwhile).
     const deps = new Map<string, ReadonlyMap<string, StoredDeclaration> | undefined>();
-    // Each related block is looked up once per block (the registry does not change meanwhile).
-    const related = (name: string): ReadonlyMap<string, StoredDeclaration> | undefined => {
-      if (deps.has(name)) return deps.get(name);
-      const found = registry.lookup(name)?.declarations;
-      deps.set(name, found);
-      return found;
-    };
 
-    const unregistered: Diagnostic[] = [];
+    let unregistered: Diagnostic[] | null = null;
     const relations: RequiredRelation[] = [];
-    // Rule-type keys made once per block: of its relations, by declaration, and of the related
-    // blocks' relations its shorthand rules require (a declaration belongs to one block).
-    const keys = new Map<Declaration, string>();
+    // Rule-type keys made once per relation of the block (found in `relations`: a block has few).
     for (const d of declarations.values()) {
       if (d.declaration.kind !== "relation") continue;
       const subject = d.declaration.type;
       const subjectName = symbolName(subject);
       if (this.reportsUnregistered && !this.isConstant(subjectName))
-        unregistered.push(unregisteredClass(subjectName, contextOf(subject)));
-      const key = relationKey(subjectName, d.key, objectName);
-      keys.set(d.declaration, key);
-      relations.push({ key, subject, name: d.key, object: resource });
+        (unregistered ??= []).push(unregisteredClass(subjectName, contextOf(subject)));
+      relations.push({
+        declaration: d.declaration,
+        key: relationKey(subjectName, d.key, objectName),
+        subject,
+        name: d.key,
+        object: resource,
+      });
     }
 
-    const translations: Result<Rule>[] = [];
-    const inputsList: ShorthandInputs[] = [];
+    const translations: Translation[] = new Array<Translation>(shorthandRules.length);
     const required: string[] = [];
+    let errors: Diagnostic[] | null = null;
+    // Rules by name: a block's generated rules have at most three names.
+    const names: string[] = [];
+    const lists: Rule[][] = [];
     const shared = sharedValues(resource);
     const lookup = blockLookup(registry, block);
+    const inputs = inputsScratch(lookup, shared);
     const previous = this.previous.get(objectName);
     // Where each shorthand rule of the previous memo was (indexed only when the rules changed).
     let previousIndex: Map<ShorthandRule, number> | null = null;
@@ -141,17 +148,28 @@ export class BlockPhaseCache {
     }
     for (let i = 0; i < shorthandRules.length; i++) {
       const shorthand = shorthandRules[i] as ShorthandRule;
-      const inputs = shorthandInputs(registry, lookup, shorthand, shared);
-      if (shorthand.relation !== null && inputs.relation?.kind === "relation")
-        related(symbolName(inputs.relation.type));
+      readInputs(registry, lookup, shorthand, inputs);
+      if (shorthand.relation !== null && inputs.relation?.kind === "relation") {
+        const name = symbolName(inputs.relation.type);
+        if (!deps.has(name)) deps.set(name, registry.lookup(name)?.declarations);
+      }
       const at = previous === undefined ? undefined : previousIndex === null ? i : previousIndex.get(shorthand);
-      const before = at === undefined ? undefined : previous?.inputs[at];
+      const before = at === undefined ? undefined : previous?.translations[at];
       const translation =
-        before !== undefined && sameInputs(before, inputs)
-          ? (previous?.translations[at as number] as Result<Rule>)
-          : shorthandAsRule(inputs, shorthand);
-      translations.push(translation);
-      inputsList.push(inputs);
+        before !== undefined && before.readsSame(inputs) ? before : shorthandAsRule(inputs, shorthand);
+      translations[i] = translation;
+      if (translation instanceof GeneratedRule) {
+        const name = translation.name;
+        const n = names.indexOf(name);
+        if (n < 0) {
+          names.push(name);
+          lists.push([translation]);
+        } else {
+          (lists[n] as Rule[]).push(translation);
+        }
+      } else {
+        (errors ??= []).push(translation.error);
+      }
 
       // create_resource_specific_rule_types: the relations this shorthand rule requires.
       const { implier, relation } = shorthand;
@@ -159,33 +177,29 @@ export class BlockPhaseCache {
         const subject = declarations.get(stringValue(relation.name))?.declaration;
         if (subject?.kind !== "relation") continue;
         const subjectName = symbolName(subject.type);
-        required.push(keys.get(subject) as string);
-        const relatedSubject = related(subjectName)?.get(stringValue(implier))?.declaration;
+        required.push(ownKey(relations, subject));
+        const relatedSubject = deps.get(subjectName)?.get(stringValue(implier))?.declaration;
         if (relatedSubject?.kind === "relation") {
-          let key = keys.get(relatedSubject);
-          if (key === undefined) {
-            key = relationKey(symbolName(relatedSubject.type), implier, subjectName);
-            keys.set(relatedSubject, key);
-          }
-          required.push(key);
+          required.push(relationKey(symbolName(relatedSubject.type), implier, subjectName));
         }
       } else {
         const subject = declarations.get(stringValue(implier))?.declaration;
-        if (subject?.kind === "relation") required.push(keys.get(subject) as string);
+        if (subject?.kind === "relation") required.push(ownKey(relations, subject));
       }
     }
-    const ruleTypes: (GeneratedRuleType | undefined)[] = [];
     const memo: BlockMemo = {
       resource,
       declarations,
       shorthandRules,
       deps,
-      unregistered,
+      unregistered: unregistered ?? NONE,
       translations,
-      inputs: inputsList,
+      errors: errors ?? NONE,
+      names,
+      lists,
       relations,
       required,
-      ruleTypes,
+      ruleTypes: [],
     };
     this.previous.set(objectName, memo);
     return memo;
@@ -224,14 +238,13 @@ export class BlockPhaseCache {
       this.lastOutput = { memos, output: last.output };
       return last.output;
     }
-    // Each block's rules grouped by name (memoized per block memo): merging the groups is a copy
-    // per name, not a map update per rule.
-    const groups = memos.map(blockGroups);
+    // Each block's rules grouped by name (in its memo): merging the groups is a copy per name,
+    // not a map update per rule.
     const totals = new Map<string, number>();
     let generatedRules = 0;
     const diagnostics: Diagnostic[] = [];
     for (const memo of memos) for (const d of memo.unregistered) diagnostics.push(d);
-    for (const g of groups) {
+    for (const g of memos) {
       for (const d of g.errors) diagnostics.push(d);
       for (let i = 0; i < g.names.length; i++) {
         const name = g.names[i] as string;
@@ -243,7 +256,7 @@ export class BlockPhaseCache {
     // Exactly sized lists per name: a growing list of thousands of rules would be copied repeatedly.
     const lists = new Map<string, { list: Rule[]; filled: number }>();
     for (const [name, n] of totals) lists.set(name, { list: new Array<Rule>(n), filled: 0 });
-    for (const g of groups) {
+    for (const g of memos) {
       for (let i = 0; i < g.names.length; i++) {
         const target = lists.get(g.names[i] as string) as { list: Rule[]; filled: number };
         const list = target.list;
@@ -273,33 +286,13 @@ export interface ShorthandOutput {
   readonly generatedRules: number;
 }
 
-/** One block's phase-3 output: its translation errors, and its rules grouped by name (first appearance order). */
-interface BlockGroups {
-  readonly errors: readonly Diagnostic[];
-  readonly names: readonly string[];
-  readonly lists: readonly (readonly Rule[])[];
-}
+/** No diagnostics (shared: never changed). */
+const NONE: readonly Diagnostic[] = Object.freeze([]);
 
-const BLOCK_GROUPS = new WeakMap<BlockMemo, BlockGroups>();
-
-function blockGroups(memo: BlockMemo): BlockGroups {
-  let groups = BLOCK_GROUPS.get(memo);
-  if (groups === undefined) {
-    const errors: Diagnostic[] = [];
-    const byName = new Map<string, Rule[]>();
-    for (const t of memo.translations) {
-      if (!t.ok) {
-        errors.push(t.error);
-        continue;
-      }
-      const list = byName.get(t.value.name);
-      if (list === undefined) byName.set(t.value.name, [t.value]);
-      else list.push(t.value);
-    }
-    groups = { errors, names: [...byName.keys()], lists: [...byName.values()] };
-    BLOCK_GROUPS.set(memo, groups);
-  }
-  return groups;
+/** The key of one of the block's own relations (its declaration is in `relations`). */
+function ownKey(relations: readonly RequiredRelation[], declaration: Declaration): string {
+  for (const r of relations) if (r.declaration === declaration) return r.key;
+  return "";
 }
 
 /**
@@ -314,11 +307,9 @@ function sameOutputs(a: readonly BlockMemo[], b: readonly BlockMemo[]): boolean 
     const y = b[i] as BlockMemo;
     if (x === y) continue;
     if (!sameItems(x.unregistered, y.unregistered)) return false;
-    const gx = blockGroups(x);
-    const gy = blockGroups(y);
-    if (!sameItems(gx.errors, gy.errors) || !sameItems(gx.names, gy.names)) return false;
-    for (let j = 0; j < gx.lists.length; j++) {
-      if (!sameItems(gx.lists[j] as readonly Rule[], gy.lists[j] as readonly Rule[])) return false;
+    if (!sameItems(x.errors, y.errors) || !sameItems(x.names, y.names)) return false;
+    for (let j = 0; j < x.lists.length; j++) {
+      if (!sameItems(x.lists[j] as readonly Rule[], y.lists[j] as readonly Rule[])) return false;
     }
   }
   return true;
@@ -381,7 +372,7 @@ export function forEachShorthandResult(
   for (const memo of memos) for (const d of memo.unregistered) onDiagnostic(d);
   for (const memo of memos) {
     for (const t of memo.translations) {
-      if (t.ok) onRule(t.value);
+      if (t instanceof GeneratedRule) onRule(t);
       else onDiagnostic(t.error);
     }
   }

@@ -4,8 +4,7 @@
  * translation itself, a rule or its first error (ResourceBlock #8–#11, InvalidState).
  */
 import type { Parameter, Rule, SourceInfo, Term, Value } from "../ast.js";
-import { error } from "../diagnostics.js";
-import { err, ok, type Result } from "../result.js";
+import { error, type Diagnostic } from "../diagnostics.js";
 import { resourceBlockError } from "./errors.js";
 import { ACTOR_UNION_NAME, type Declaration, type ShorthandRule } from "./read.js";
 import type { BlockRegistry, RegisteredBlock, StoredDeclaration } from "./registry.js";
@@ -53,6 +52,9 @@ export interface ShorthandInputs {
 
 /** The resource variable and specializer of a block's generated rules. */
 export interface SharedValues {
+  /** The block's resource term, and its name. */
+  readonly resource: Term;
+  readonly resourceName: string;
   readonly resourceVar: Value;
   /** `Name{}` with the block's resource term as source: the same in every rule of the block. */
   readonly resourceSpecializer: Term;
@@ -65,6 +67,8 @@ export function sharedValues(resource: Term): SharedValues {
   const resourceVar = variable(resourceNameAsVar(name, false));
   const resourceSpecializer = withValue(resource, instancePattern(name));
   return {
+    resource,
+    resourceName: name,
     resourceVar,
     resourceSpecializer,
     resourceParameter: { parameter: temporary(resourceVar), specializer: resourceSpecializer },
@@ -74,22 +78,39 @@ export function sharedValues(resource: Term): SharedValues {
 /** The first parameter's values, without the head's source: what a rule-type check reads. */
 const ACTOR_PARAMETER: Parameter = { parameter: temporary(ACTOR_VARIABLE), specializer: temporary(ACTOR_PATTERN) };
 
-export function shorthandInputs(
+/** {@link ShorthandInputs} that {@link readInputs} fills: one per block, refilled for each shorthand rule. */
+export type InputsScratch = { -readonly [K in keyof ShorthandInputs]: ShorthandInputs[K] };
+
+/** Fresh {@link InputsScratch} for the rules of a block. */
+export function inputsScratch(block: BlockLookup, shared: SharedValues): InputsScratch {
+  return { resource: block.resource, head: undefined, relation: undefined, related: false, implier: undefined, shared };
+}
+
+/**
+ * What the translation of `rule` reads from the registry, into `into` (a scratch object: a load
+ * reads the inputs of every shorthand rule, and keeps them only in the rules it makes).
+ */
+export function readInputs(
   registry: BlockRegistry,
   block: BlockLookup,
   rule: ShorthandRule,
-  shared: SharedValues,
-): ShorthandInputs {
+  into: InputsScratch,
+): InputsScratch {
   const declarations = block.declarations;
-  const head = declarations?.get(stringValue(rule.head))?.declaration;
+  into.resource = block.resource;
+  into.head = declarations?.get(stringValue(rule.head))?.declaration;
   if (rule.relation === null) {
-    const implier = declarations?.get(stringValue(rule.implier))?.declaration;
-    return { resource: block.resource, head, relation: undefined, related: false, implier, shared };
+    into.relation = undefined;
+    into.related = false;
+    into.implier = declarations?.get(stringValue(rule.implier))?.declaration;
+    return into;
   }
   const relation = declarations?.get(stringValue(rule.relation.name))?.declaration;
   const relatedBlock = relation?.kind === "relation" ? registry.lookup(symbolName(relation.type)) : undefined;
-  const implier = relatedBlock?.declarations.get(stringValue(rule.implier))?.declaration;
-  return { resource: block.resource, head, relation, related: relatedBlock !== undefined, implier, shared };
+  into.relation = relation;
+  into.related = relatedBlock !== undefined;
+  into.implier = relatedBlock?.declarations.get(stringValue(rule.implier))?.declaration;
+  return into;
 }
 
 /**
@@ -116,12 +137,10 @@ export function sameInputs(a: ShorthandInputs, b: ShorthandInputs): boolean {
   );
 }
 
-function undeclared(declaration: Term, resourceName: string): Result<never> {
-  return err(
-    resourceBlockError(
-      `Undeclared term ${termString(declaration)} referenced in rule in '${resourceName}' resource block. Did you mean to declare it as a role, permission, or relation?`,
-      declaration,
-    ),
+function undeclared(declaration: Term, resourceName: string): Diagnostic {
+  return resourceBlockError(
+    `Undeclared term ${termString(declaration)} referenced in rule in '${resourceName}' resource block. Did you mean to declare it as a role, permission, or relation?`,
+    declaration,
   );
 }
 
@@ -130,39 +149,69 @@ function undeclared(declaration: Term, resourceName: string): Result<never> {
  * parameters and body are built when first read. A load keeps one per shorthand rule (~20k in a
  * 50k-line policy), and its own checks never read them: rule-type validation keys its check on
  * {@link resourceName} and {@link headValue} (see `RuleTypeGroup.check`), and the
- * `has_permission` check reads {@link callsHasPermission}. So a load holds one small object per
+ * `has_permission` check reads {@link callsHasPermission}. So a load holds one object per
  * generated rule, not the ~20 objects of its terms (issue 13: they were the largest retainer).
- * Its own enumerable properties are `name`, `source`, `generated`, `resourceName` and
- * `headValue`; `params` and `body` are getters of the prototype.
+ * It holds what its translation read from the registry itself (the {@link ShorthandInputs}, which
+ * a later load compares to reuse it), not in objects of their own: its only own enumerable
+ * property is `name`; `source`, `generated`, `params` and `body` are getters of the prototype.
  */
 export class GeneratedRule implements Rule {
-  readonly generated = true;
-  /** The block's resource name: the class of the third parameter's specializer. */
-  readonly resourceName: string;
-  /** The head string: the second parameter's value. */
-  readonly headValue: string;
-  readonly #inputs: ShorthandInputs;
+  /** Always true: a property of the prototype. */
+  declare readonly generated: true;
   readonly #shorthand: ShorthandRule;
+  /** The block's values: its resource term and name, the terms every rule of the block shares. */
+  readonly #shared: SharedValues;
+  readonly #head: Declaration;
+  readonly #relation: Declaration | undefined;
+  readonly #related: boolean;
+  readonly #implier: Declaration;
   #built: { readonly params: readonly Parameter[]; readonly body: Term } | null = null;
 
   constructor(
     readonly name: string,
-    readonly source: SourceInfo,
-    inputs: ShorthandInputs,
+    inputs: ShorthandInputs & { readonly head: Declaration; readonly implier: Declaration },
     shorthand: ShorthandRule,
   ) {
-    this.resourceName = symbolName(inputs.resource);
-    this.headValue = stringValue(shorthand.head);
-    this.#inputs = inputs;
     this.#shorthand = shorthand;
+    this.#shared = inputs.shared;
+    this.#head = inputs.head;
+    this.#relation = inputs.relation;
+    this.#related = inputs.related;
+    this.#implier = inputs.implier;
+  }
+
+  /** The head string's source. */
+  get source(): SourceInfo {
+    return this.#shorthand.head.source;
+  }
+
+  /** The block's resource name: the class of the third parameter's specializer. */
+  get resourceName(): string {
+    return this.#shared.resourceName;
+  }
+
+  /** The head string: the second parameter's value. */
+  get headValue(): string {
+    return stringValue(this.#shorthand.head);
+  }
+
+  /** Whether a translation of this rule's shorthand rule with `inputs` gives this rule. */
+  readsSame(inputs: ShorthandInputs): boolean {
+    return (
+      this.#shared.resource === inputs.resource &&
+      this.#head === inputs.head &&
+      this.#relation === inputs.relation &&
+      this.#related === inputs.related &&
+      this.#implier === inputs.implier
+    );
   }
 
   get params(): readonly Parameter[] {
-    return (this.#built ??= buildGenerated(this.#inputs, this.#shorthand)).params;
+    return (this.#built ??= this.#build()).params;
   }
 
   get body(): Term {
-    return (this.#built ??= buildGenerated(this.#inputs, this.#shorthand)).body;
+    return (this.#built ??= this.#build()).body;
   }
 
   /**
@@ -172,25 +221,53 @@ export class GeneratedRule implements Rule {
   paramsForCheck(): readonly Parameter[] {
     if (this.#built !== null) return this.#built.params;
     const head = this.#shorthand.head;
-    return [ACTOR_PARAMETER, { parameter: head, specializer: null }, this.#inputs.shared.resourceParameter];
+    return [ACTOR_PARAMETER, { parameter: head, specializer: null }, this.#shared.resourceParameter];
   }
 
   /** Whether the rule calls `has_permission` (only its body calls, and only the implier's rule). */
   get callsHasPermission(): boolean {
-    return this.#inputs.implier !== undefined && ruleNameFor(this.#inputs.implier) === "has_permission";
+    return ruleNameFor(this.#implier) === "has_permission";
+  }
+
+  #build(): { readonly params: readonly Parameter[]; readonly body: Term } {
+    return buildGenerated(this.#shared, this.#relation, this.#implier, this.#shorthand);
   }
 }
+Object.defineProperty(GeneratedRule.prototype, "generated", { value: true });
+
+/** A shorthand rule whose translation failed: what it read from the registry, and its error. */
+export class FailedTranslation {
+  readonly #inputs: ShorthandInputs;
+
+  constructor(
+    inputs: ShorthandInputs,
+    readonly error: Diagnostic,
+  ) {
+    // The caller's inputs are a scratch object: a copy.
+    this.#inputs = { ...inputs };
+  }
+
+  /** Whether a translation of the same shorthand rule with `inputs` fails alike. */
+  readsSame(inputs: ShorthandInputs): boolean {
+    return sameInputs(this.#inputs, inputs);
+  }
+}
+
+/** A shorthand rule's translation: its generated rule, or why it failed. */
+export type Translation = GeneratedRule | FailedTranslation;
 
 /**
  * The parameters and body of a generated rule whose translation succeeded (every declaration it
  * reads is in `inputs`, of the right kind: see {@link shorthandAsRule}).
  */
 function buildGenerated(
-  inputs: ShorthandInputs,
+  shared: SharedValues,
+  relationDeclaration: Declaration | undefined,
+  implierDeclaration: Declaration,
   rule: ShorthandRule,
 ): { readonly params: readonly Parameter[]; readonly body: Term } {
   const { head, implier, relation } = rule;
-  const { resourceVar, resourceSpecializer } = inputs.shared;
+  const { resourceVar, resourceSpecializer } = shared;
   const params: Parameter[] = [
     { parameter: withValue(head, ACTOR_VARIABLE), specializer: withValue(head, ACTOR_PATTERN) },
     { parameter: head, specializer: null },
@@ -198,9 +275,9 @@ function buildGenerated(
   ];
   const actor = withValue(implier, ACTOR_VARIABLE);
   const resourceTerm = withValue(implier, resourceVar);
-  const implierName = ruleNameFor(inputs.implier as Declaration);
-  if (relation !== null && inputs.relation?.kind === "relation") {
-    const relatedName = symbolName(inputs.relation.type);
+  const implierName = ruleNameFor(implierDeclaration);
+  if (relation !== null && relationDeclaration?.kind === "relation") {
+    const relatedName = symbolName(relationDeclaration.type);
     const relatedVar = withValue(relation.name, variable(resourceNameAsVar(relatedName, true)));
     const relationCall = withValue(relation.name, call("has_relation", [relatedVar, relation.name, resourceTerm]));
     const implierCall = withValue(implier, call(implierName, [actor, implier, relatedVar]));
@@ -215,7 +292,16 @@ function buildGenerated(
  * error (#8–#11, InvalidState), computed from the registry lookups gathered in `inputs`
  * (`get_declaration_in_resource_block`, `get_relation_type_in_resource_block`, …).
  */
-export function shorthandAsRule(inputs: ShorthandInputs, rule: ShorthandRule): Result<Rule> {
+export function shorthandAsRule(inputs: ShorthandInputs, rule: ShorthandRule): Translation {
+  const error = translationError(inputs, rule);
+  if (error !== null) return new FailedTranslation(inputs, error);
+  // Declared head and implier (checked above); the rule copies the inputs (`inputs` may be a scratch object).
+  const declared = inputs as ShorthandInputs & { readonly head: Declaration; readonly implier: Declaration };
+  return new GeneratedRule(ruleNameFor(declared.head), declared, rule);
+}
+
+/** Why a shorthand rule cannot be translated with `inputs`, or null (then its head and implier are declared). */
+function translationError(inputs: ShorthandInputs, rule: ShorthandRule): Diagnostic | null {
   const { resource } = inputs;
   const resourceName = symbolName(resource);
   const { head, implier, relation } = rule;
@@ -225,38 +311,33 @@ export function shorthandAsRule(inputs: ShorthandInputs, rule: ShorthandRule): R
   if (relation !== null) {
     const keyword = symbolName(relation.keyword);
     if (keyword !== "on") {
-      return err(resourceBlockError(`Unexpected relation keyword '${keyword}'. Did you mean 'on'?`, relation.keyword));
+      return resourceBlockError(`Unexpected relation keyword '${keyword}'. Did you mean 'on'?`, relation.keyword);
     }
     // polar-core `get_relation_type_in_resource_block`: #9, or InvalidState for a role/permission.
     const relationDeclaration = inputs.relation;
     if (relationDeclaration === undefined) return undeclared(relation.name, resourceName);
     if (relationDeclaration.kind !== "relation") {
       const debug = relationDeclaration.kind === "role" ? "Role" : "Permission";
-      return err(error("OperationalError::InvalidState", `Invalid state: Expected Relation; got: ${debug}`, null));
+      return error("OperationalError::InvalidState", `Invalid state: Expected Relation; got: ${debug}`, null);
     }
     const relationType = relationDeclaration.type;
     const relatedName = symbolName(relationType);
 
     // polar-core `get_rule_name_for_declaration_in_related_resource_block`: #10 / #11.
     if (!inputs.related) {
-      return err(
-        resourceBlockError(
-          `${resourceName}: Relation ${termString(relation.name)} in rule body \`${termString(implier)} on ${termString(relation.name)}\` has type '${relatedName}', but no such resource block exists. Try declaring one: \`resource ${relatedName} {}\``,
-          relationType,
-        ),
+      return resourceBlockError(
+        `${resourceName}: Relation ${termString(relation.name)} in rule body \`${termString(implier)} on ${termString(relation.name)}\` has type '${relatedName}', but no such resource block exists. Try declaring one: \`resource ${relatedName} {}\``,
+        relationType,
       );
     }
     if (inputs.implier === undefined) {
-      return err(
-        resourceBlockError(
-          `${resourceName}: Term ${termString(implier)} not declared in related resource block '${relatedName}'. Did you mean to declare it as a role, permission, or relation in the '${relatedName}' resource block?`,
-          implier,
-        ),
+      return resourceBlockError(
+        `${resourceName}: Term ${termString(implier)} not declared in related resource block '${relatedName}'. Did you mean to declare it as a role, permission, or relation in the '${relatedName}' resource block?`,
+        implier,
       );
     }
   } else if (inputs.implier === undefined) {
     return undeclared(implier, resourceName);
   }
-
-  return ok(new GeneratedRule(ruleNameFor(inputs.head), head.source, inputs, rule));
+  return null;
 }
