@@ -362,7 +362,10 @@ export async function clickhouseQueries(cluster, sizes) {
     console.log(JSON.stringify(row));
     rows.push(row);
   }
-  // The daily purge: the oldest day, then (as after a longer outage) the next 29.
+  // The daily purge: the oldest day, then (as after a longer outage) the next 29. The compaction
+  // first, on its own (the purge runs it too, then with nothing left to merge): it waits for the
+  // replaced parts' files, old_parts_lifetime (60 s) after the merge, whatever the events.
+  const compactMs = await time(() => store.compact());
   const purgeMs = await time(() => store.purge(dayBefore(298)));
   const purge29Ms = await time(() => store.purge(dayBefore(269)));
   // The purge left the generation minus the purged days: nothing to roll up again.
@@ -371,6 +374,7 @@ export async function clickhouseQueries(cluster, sizes) {
   const purgeRow = {
     backend: "ClickHouse, 2 shards",
     events: have,
+    "compaction before the purge s": +(compactMs / 1000).toFixed(1),
     "purge oldest day s": +(purgeMs / 1000).toFixed(2),
     "purge next 29 days s": +(purge29Ms / 1000).toFixed(2),
     "then the roll-up (none left to do) + shared figures s": +(rollAfterMs / 1000).toFixed(1),

@@ -107,7 +107,7 @@ export function sourceOf(where: string, rolled: Generation | null, cluster: stri
 function userCells(source: Source, cells = "1 = 1"): string {
   const fresh = `SELECT dim, key, distinct_id, toUInt64(1) AS e, value AS t FROM ${uniqueEvents(source.rest, CELL_COLUMNS)} ${CELLS} WHERE ${cells}`;
   if (source.rolled === null) return fresh;
-  return `SELECT dim, key, distinct_id, events AS e, total AS t FROM ${source.rolled.users} WHERE ${cells}
+  return `SELECT dim, key, distinct_id, toUInt64(events) AS e, total AS t FROM ${source.rolled.users} WHERE ${cells}
 UNION ALL ${fresh}`;
 }
 

@@ -27,13 +27,13 @@
  * new table (`ATTACH PARTITION … FROM`, no copy), the new day's rows inserted beside them, and
  * the merge adds them up, so a daily build reads one day of events and merges sorted parts.
  * A purge (`subtractPurged`) builds the generation minus the purged days: the previous rows and
- * the purged days' rows negated, in a staging table that is read with `FINAL` (the merge adds
- * them up and leaves out a row whose sums are zero: a user with no kept event in that cell) into
- * the new table, which never holds a purged-only user's id; the staging table is dropped, and
- * so is every other generation (their rows hold the purged users' ids). The workspace triples
- * last seen before the cutoff are left out. From the events only when no valid generation
- * exists (the first build, or a covered partition changed). `test/clickhouse-incremental.test.ts`
- * compares both with a build from the events.
+ * the purged days' rows negated, in a staging table merged into one part (the merge adds them
+ * up and leaves out a row whose sums are zero: a user with no kept event in that cell), whose
+ * part alone is hard-linked into the new table, which so never holds a purged-only user's id;
+ * the staging table is dropped, and so is every other generation (their rows hold the purged
+ * users' ids). The workspace triples last seen before the cutoff are left out. From the events
+ * only when no valid generation exists (the first build, or a covered partition changed).
+ * `test/clickhouse-incremental.test.ts` compares both with a build from the events.
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { ClickHouseClient } from "@clickhouse/client";
@@ -184,9 +184,12 @@ function temporaryName(kind: string): string {
 
 /**
  * Fills with the users table `base` minus the rows `negated` gives (the same columns, to be
- * subtracted): both in a staging table read with `FINAL`, so that the new table is written once,
- * from the summed rows, and never holds a row whose sums are zero. The staging table (which holds
- * `base`'s and the subtracted rows) is dropped before this resolves, whatever happens.
+ * subtracted): both in a staging table merged into one part (the merge adds them up and leaves
+ * out a row whose sums are zero), whose part alone is then hard-linked into the new table: the
+ * new table never holds a purged-only user's id, not even in a part a merge replaced. The staging
+ * table (which holds `base`'s and the subtracted rows) is dropped before this resolves, whatever
+ * happens. (Reading the staging table `FINAL` into the new table gives the same rows, ~5× slower
+ * on 18.16.)
  */
 function subtract(base: string, negated: string): Fill {
   return async (shard, tmp) => {
@@ -197,9 +200,8 @@ function subtract(base: string, negated: string): Fill {
       await shard.command({
         query: `INSERT INTO ${staging} SELECT dim, key, distinct_id, -e, -t FROM (${negated})`,
       });
-      await shard.command({
-        query: `INSERT INTO ${tmp} SELECT dim, key, distinct_id, events, total FROM ${staging} FINAL`,
-      });
+      await mergeIntoOne(shard, staging);
+      await shard.command({ query: `ALTER TABLE ${tmp} ATTACH PARTITION tuple() FROM ${staging}` });
     } finally {
       await shard.command({ query: `DROP TABLE IF EXISTS ${staging}` });
     }
