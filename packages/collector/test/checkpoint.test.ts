@@ -11,6 +11,7 @@ import { openSync, readSync, closeSync, statSync } from "node:fs";
 import { validateBatch, type ValidEvent } from "@polar-ide/telemetry";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
+import { WRITER_WAL_BACKSTOP_PAGES } from "../src/db/driver.js";
 import { Store, openDb } from "../src/index.js";
 import { makeEvent, sqliteUrl, buildCollectorFirst } from "./helpers.js";
 
@@ -72,6 +73,10 @@ describe("the SQLite checkpointer thread", () => {
       // bound the log, and a long enough run would see the log start over all the same).
       expect(store.writer?.checkpointer).toBe(true);
       expect(generations.size).toBeGreaterThanOrEqual(3);
+      // ...and it was the checkpointer that started the log over, not the writer's backstop
+      // (~100 MiB of log, the file then cut back to 64 MiB): the log's file, which keeps the
+      // largest size the log reached, stayed far below it.
+      expect(statSync(`${file}-wal`).size).toBeLessThan((WRITER_WAL_BACKSTOP_PAGES * 4096) / 2);
       // The pages reached the database file (nothing but the checkpointer copies them there).
       expect(statSync(file).size).toBeGreaterThan(before);
       expect(await store.countEvents()).toBe(user);
