@@ -347,9 +347,14 @@ export class Loader {
 
     // Types (by group and index) matched by at least one rule.
     const matched = new Map<string, Uint8Array>();
-    for (const name of kb.rules.keys()) {
-      const memo = groups.get(name);
-      if (memo === undefined) continue;
+    // The names with rule types, in rule order (which decides the error reported): a callback per
+    // name, not an iterator step, among thousands of names of which a few have types.
+    const typed: string[] = [];
+    kb.rules.forEach((_, name) => {
+      if (groups.has(name)) typed.push(name);
+    });
+    for (const name of typed) {
+      const memo = groups.get(name) as GroupMemo;
       const rules = kb.rules.get(name) as Rule[];
       const outcome = memo.outcome;
       if (outcome !== null && outcome.rules === rules) {

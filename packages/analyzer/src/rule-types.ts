@@ -508,6 +508,23 @@ export class RuleTypeGroup {
    */
   private readonly generatedChecks = new Map<string, Map<string, RuleCheck>>();
 
+  /**
+   * Whether a generated rule's check depends on its head string: only where a type of three
+   * parameters has a value, or a variable specialized by a value, second (see `check_param`: a
+   * string checked against a class pattern, or against a plain variable, gives the same outcome
+   * whatever the string; mismatch reasons, which a check drops, are the only difference).
+   */
+  private get headMatters(): boolean {
+    return (this.#headMatters ??= this.typeList.some((t) => {
+      const p = t.rule.params[1];
+      if (t.rule.params.length !== 3 || p === undefined) return false;
+      const s = p.specializer?.value ?? null;
+      return p.parameter.value.type === "Variable" ? s !== null && !isPattern(s) : s === null;
+    }));
+  }
+
+  #headMatters: boolean | null = null;
+
   /** Check `rule` against every type of this name, as `validate_rule_types` does. */
   check(rule: Rule): RuleCheck {
     if (rule instanceof RewrittenRule) return this.checkParams(rule.paramsForCheck());
@@ -517,10 +534,12 @@ export class RuleTypeGroup {
       byHead = new Map();
       this.generatedChecks.set(rule.resourceName, byHead);
     }
-    let r = byHead.get(rule.headValue);
+    // The head string decides nothing unless a type compares the second parameter's value.
+    const head = this.headMatters ? rule.headValue : "";
+    let r = byHead.get(head);
     if (r === undefined) {
       r = this.checkParams(rule.paramsForCheck());
-      byHead.set(rule.headValue, r);
+      byHead.set(head, r);
     }
     return r;
   }
@@ -541,7 +560,8 @@ export class RuleTypeGroup {
     // The position with the fewest candidates (-1: none narrows the types of this arity), found
     // by counting: a check runs for every rule of a load, so it allocates nothing it can avoid.
     const errors = this.errorScratch;
-    errors.length = 0;
+    // Emptied only when used (setting the length drops the backing store).
+    if (errors.length !== 0) errors.length = 0;
     let best = -1;
     let bestSize = a.all.length;
     for (let p = 0; p < params.length; p++) {
@@ -569,7 +589,7 @@ export class RuleTypeGroup {
     let candidates: readonly number[] = a.all;
     if (best >= 0) {
       const out = this.candidateScratch;
-      out.length = 0;
+      if (out.length !== 0) out.length = 0;
       const pos = a.positions[best] as PositionIndex;
       for (const i of pos.generic) out.push(i);
       this.indexed(pos, params[best] as Parameter, out, null);

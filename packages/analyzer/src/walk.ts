@@ -15,6 +15,16 @@ const NO_KEYS: readonly string[] = [];
 export function sortedKeys(fields: Fields): readonly string[] {
   if (fields.size === 0) return NO_KEYS;
   const keys = [...fields.keys()];
+  if (keys.length === 2) {
+    // Two keys (a relations declaration, often): swapped if need be, without a sort.
+    const a = keys[0] as string;
+    const b = keys[1] as string;
+    if (compareCodePoints(a, b) > 0) {
+      keys[0] = b;
+      keys[1] = a;
+    }
+    return keys;
+  }
   for (let i = 1; i < keys.length; i++) {
     if (compareCodePoints(keys[i - 1] as string, keys[i] as string) > 0) return keys.sort(compareCodePoints);
   }

@@ -174,6 +174,27 @@ describe("generated rules", () => {
     expect(compared).toBeGreaterThan(500);
   });
 
+  it("check alike per resource only while no type compares the head string", () => {
+    // Generated has_relation rules (relation heads) meet has_relation types with the relation
+    // name second: "parent" matches its own type only, "other" its own. Generated has_role rules
+    // meet a user type with a string second: "owner" and "member" check differently.
+    const text = [
+      "actor User {}",
+      "resource Repo {",
+      '  roles = ["owner", "member"];',
+      "  relations = { parent: Actor, other: Actor };",
+      '  "parent" if "owner";',
+      '  "other" if "owner";',
+      '  "owner" if "other";',
+      '  "member" if "parent";',
+      "}",
+      'type has_role(actor: Actor, "owner", resource: Repo);',
+    ].join("\n");
+    for (const env of [null, { classes: ["User", "Repo"] }]) {
+      expect(compare(text, env)).toBe(4);
+    }
+  });
+
   it("a check does not build the terms of a generated rule", () => {
     const rbac = generateRbacPolicy(1000, 1)
       .files.map((f) => f.text)

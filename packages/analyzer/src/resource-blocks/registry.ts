@@ -3,13 +3,13 @@
  * `index_declarations`): blocks keyed by name, reopened blocks merged, declaration clashes
  * (DuplicateResourceBlockDeclaration) and unregistered block names (UnregisteredClass).
  */
-import { sortedFields } from "../ast.js";
 import type { Term } from "../ast.js";
 import { contextOf, error, unregisteredClass } from "../diagnostics.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { err, ok, type Result } from "../result.js";
 import type { Declaration, ResourceBlock, ShorthandRule } from "./read.js";
 import { stringValue, symbolName, withValue } from "../terms.js";
+import { sortedKeys } from "../walk.js";
 
 function declarationWord(d: Declaration): string {
   return d.kind;
@@ -49,37 +49,52 @@ const DECLARATION_OF: { readonly role: Declaration; readonly permission: Declara
 /** polar-core `index_declarations`: the first clash within one block is an error and drops the block. */
 function indexDeclarations(block: ResourceBlock): Result<ReadonlyMap<string, StoredDeclaration>> {
   const index = new Map<string, StoredDeclaration>();
-  const insert = (key: Term, declaration: Declaration): Diagnostic | null => {
-    const k = stringValue(key);
-    const existing = index.get(k);
-    if (existing !== undefined) {
-      // Rust's HashMap::insert keeps the old key and replaces the value; the block is dropped anyway.
-      return duplicateDeclaration(block.resource, key, existing.declaration, declaration);
-    }
-    index.set(k, { key, declaration });
-    return null;
-  };
-  for (const [list, kind] of [
-    [block.roles, "role"],
-    [block.permissions, "permission"],
-  ] as const) {
-    if (list === null || list.value.type !== "List") continue;
-    for (const element of list.value.elements) {
-      const e = insert(element, DECLARATION_OF[kind]);
-      if (e !== null) return err(e);
-    }
-  }
+  const clash =
+    indexList(index, block, block.roles, DECLARATION_OF.role) ??
+    indexList(index, block, block.permissions, DECLARATION_OF.permission);
+  if (clash !== null) return err(clash);
   if (block.relations !== null && block.relations.value.type === "Dictionary") {
-    for (const [relation, type] of sortedFields(block.relations.value.fields)) {
+    const fields = block.relations.value.fields;
+    for (const relation of sortedKeys(fields)) {
+      const type = fields.get(relation) as Term;
       // The relation name becomes a string term stamped with the type symbol's source.
-      const e = insert(withValue(type, { type: "String", value: relation }), {
-        kind: "relation",
-        type,
-      });
+      const e = insert(index, block, withValue(type, { type: "String", value: relation }), { kind: "relation", type });
       if (e !== null) return err(e);
     }
   }
   return ok(index);
+}
+
+/** Indexes the strings of a roles or permissions list; returns the first clash, or null. */
+function indexList(
+  index: Map<string, StoredDeclaration>,
+  block: ResourceBlock,
+  list: Term | null,
+  declaration: Declaration,
+): Diagnostic | null {
+  if (list === null || list.value.type !== "List") return null;
+  for (const element of list.value.elements) {
+    const e = insert(index, block, element, declaration);
+    if (e !== null) return e;
+  }
+  return null;
+}
+
+/** Indexes one declaration; returns the clash with an earlier one, or null. */
+function insert(
+  index: Map<string, StoredDeclaration>,
+  block: ResourceBlock,
+  key: Term,
+  declaration: Declaration,
+): Diagnostic | null {
+  const k = stringValue(key);
+  const existing = index.get(k);
+  if (existing !== undefined) {
+    // Rust's HashMap::insert keeps the old key and replaces the value; the block is dropped anyway.
+    return duplicateDeclaration(block.resource, key, existing.declaration, declaration);
+  }
+  index.set(k, { key, declaration });
+  return null;
 }
 
 /**

@@ -163,7 +163,7 @@ export class GeneratedRule implements Rule {
   readonly #shared: SharedValues;
   readonly #head: Declaration;
   readonly #relation: Declaration | undefined;
-  readonly #related: boolean;
+  /** (Whether the related block exists is not kept: exactly when its implier was found.) */
   readonly #implier: Declaration;
   #built: { readonly params: readonly Parameter[]; readonly body: Term } | null = null;
 
@@ -176,7 +176,6 @@ export class GeneratedRule implements Rule {
     this.#shared = inputs.shared;
     this.#head = inputs.head;
     this.#relation = inputs.relation;
-    this.#related = inputs.related;
     this.#implier = inputs.implier;
   }
 
@@ -201,7 +200,6 @@ export class GeneratedRule implements Rule {
       this.#shared.resource === inputs.resource &&
       this.#head === inputs.head &&
       this.#relation === inputs.relation &&
-      this.#related === inputs.related &&
       this.#implier === inputs.implier
     );
   }

@@ -49,7 +49,8 @@ const NONE: readonly Diagnostic[] = Object.freeze([]);
 export function checkAmbiguousPrecedence(rule: Rule): readonly Diagnostic[] {
   let out: Diagnostic[] | null = null;
   // Explicit stack, children pushed in reverse so that they pop in order (pre-order).
-  stack.length = 0;
+  // Empty unless a walk threw; emptied only then (setting the length drops the backing store).
+  if (stack.length !== 0) stack.length = 0;
   pushRuleTerms(stack, rule);
 
   for (let t = stack.pop(); t !== undefined; t = stack.pop()) {

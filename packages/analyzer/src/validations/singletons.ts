@@ -86,7 +86,8 @@ function addSingle(out: Single[] | null, name: string, term: Term | null): Singl
 export function checkSingletons(rule: Rule, isConstant: (name: string) => boolean): readonly Diagnostic[] {
   recorded = 0;
   overflow = null;
-  stack.length = 0;
+  // Empty unless a walk threw; emptied only then (setting the length drops the backing store).
+  if (stack.length !== 0) stack.length = 0;
   // Explicit stack instead of recursion: deeply nested terms must not overflow. Children are
   // pushed in reverse so that they pop in order.
   pushRuleTerms(stack, rule);
