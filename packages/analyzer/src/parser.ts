@@ -214,6 +214,8 @@ class Parser {
    */
   private readonly variables = new Map<string, Value>();
   private readonly strings = new Map<string, Value>();
+  /** Field-less instance patterns (`x: Repo`, `matches Repo`) by class, shared like the leaves. */
+  private readonly classPatterns = new Map<string, Value>();
 
   constructor(
     private readonly file: SourceFile,
@@ -944,11 +946,16 @@ class Parser {
     return this.node(term, K.Value, start, this.prevEnd);
   }
 
-  /** A bare class name used as a pattern means an instance pattern without fields. */
+  /** A bare class name used as a pattern means an instance pattern without fields (one shared value per class). */
   private classPattern(pattern: Term): Term {
     if (pattern.value.type !== "Variable") return pattern;
     const source = pattern.source;
-    const value: Value = instancePattern(pattern.value.name);
+    const tag = pattern.value.name;
+    let value = this.classPatterns.get(tag);
+    if (value === undefined) {
+      value = instancePattern(tag);
+      this.classPatterns.set(tag, value);
+    }
     return source.kind === "parser" ? new ParsedTerm(value, source.file, source.start, source.end) : { value, source };
   }
 

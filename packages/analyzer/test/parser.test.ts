@@ -227,21 +227,29 @@ describe("leaf values", () => {
     return out;
   }
 
-  it("share one value object per symbol name, string and boolean within a parse", () => {
+  it("share one value object per symbol name, string, boolean and bare class pattern within a parse", () => {
     const text = [
       'actor User {}\nresource Repo { roles = ["reader", "writer"]; "reader" if "writer"; }',
       'f(x, y: Repo) if x = "reader" and y.owner = x and g(x, "writer", true) and h(true, {reader: x});',
       'g(a, "writer", _b) if a matches User and [a, "reader"] = [a, "reader"];',
       'h(true, d) if d.reader = "reader" or false;',
+      "k(u: User, r: Repo, v: User) if u matches User and r matches Repo{} and v matches Repo;",
     ].join("\n");
     const terms = allTerms(lines(text));
     const byKey = new Map<string, Value>();
     let leaves = 0;
     for (const t of terms) {
       const v = t.value;
-      if (v.type !== "Variable" && v.type !== "String" && v.type !== "Boolean") continue;
+      const span = spanOf(t);
+      // A bare class name (`x: Repo`, `matches Repo`), not `Repo{}`.
+      const bare = v.type === "InstancePattern" && span !== null && span.end - span.start === v.tag.length;
+      let name: string;
+      if (v.type === "Variable") name = v.name;
+      else if (v.type === "String" || v.type === "Boolean") name = String(v.value);
+      else if (bare) name = v.tag;
+      else continue;
       leaves++;
-      const key = `${v.type}:${String(v.type === "Variable" ? v.name : v.value)}`;
+      const key = `${v.type}:${name}`;
       const seen = byKey.get(key);
       if (seen === undefined) byKey.set(key, v);
       else expect(v, key).toBe(seen);
@@ -249,6 +257,10 @@ describe("leaf values", () => {
     expect(byKey.get("Variable:x")).toEqual({ type: "Variable", name: "x" });
     expect(byKey.get("String:reader")).toEqual({ type: "String", value: "reader" });
     expect(byKey.get("Boolean:true")).toEqual({ type: "Boolean", value: true });
+    expect(byKey.get("InstancePattern:User")).toEqual({ type: "InstancePattern", tag: "User", fields: new Map() });
+    // `Repo{}` has its own (empty) fields: only bare class names share.
+    const patterns = terms.filter((t) => t.value.type === "InstancePattern" && t.value.tag === "Repo");
+    expect(new Set(patterns.map((t) => t.value)).size).toBe(2);
     // The policy repeats its names: far fewer value objects than leaf terms.
     expect(byKey.size).toBeLessThan(leaves / 2);
   });
