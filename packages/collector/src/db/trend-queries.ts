@@ -49,11 +49,11 @@ export interface TrendReader {
    */
   trendUsersAlsoOutside(cell: TrendRef, limit: number): Promise<number>;
   /**
-   * `trendUsersAlsoOutside` of several cells in one round trip, in their order. Optional: a reader
-   * without it is asked cell by cell (a series has a check for most of its ~1 300 cells, and one
-   * statement each cost more than the lookups themselves on SQLite and PostgreSQL).
+   * `trendUsersAlsoOutside` of several cells, in their order, in as few round trips as the backend
+   * allows (a series has a check for most of its ~1 300 cells, and one statement each cost more
+   * than the lookups themselves on SQLite and PostgreSQL).
    */
-  trendUsersAlsoOutsideEach?(cells: readonly TrendRef[], limit: number): Promise<number[]>;
+  trendUsersAlsoOutsideEach(cells: readonly TrendRef[], limit: number): Promise<number[]>;
 }
 
 /** Cells per statement of `trendUsersAlsoOutsideEach` (five parameters each). */

@@ -101,13 +101,6 @@ interface Column {
   readonly events: Pinned | null;
 }
 
-/** `f` of each item, one after the other. */
-async function sequential<T, R>(items: readonly T[], f: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (const item of items) out.push(await f(item));
-  return out;
-}
-
 /** Every day from `from` to `through`, inclusive. */
 function daysBetween(from: string, through: string): string[] {
   const out: string[] = [];
@@ -242,10 +235,7 @@ export async function buildTrends(
     }
     // Whether those users are 1 to k − 1: read from the data only, so asked all at once.
     const refs = lookups.map((c) => c.parts[0]!);
-    const also =
-      reader.trendUsersAlsoOutsideEach !== undefined
-        ? await reader.trendUsersAlsoOutsideEach(refs, k)
-        : await sequential(refs, (r) => reader.trendUsersAlsoOutside(r, k));
+    const also = await reader.trendUsersAlsoOutsideEach(refs, k);
     lookups.forEach((c, i) => {
       if (also[i]! > 0 && also[i]! < k) c.hidden = true;
     });

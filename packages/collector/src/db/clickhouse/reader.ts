@@ -496,4 +496,11 @@ GROUP BY distinct_id HAVING inside > 0 AND inside < everywhere LIMIT ${cap})`,
       perShard.reduce((sum, r) => sum + n(r[0]?.n), 0),
     );
   }
+
+  /** `trendUsersAlsoOutside` of each cell, one after the other (not batched yet on ClickHouse). */
+  async trendUsersAlsoOutsideEach(cells: readonly TrendRef[], limit: number): Promise<number[]> {
+    const out: number[] = [];
+    for (const cell of cells) out.push(await this.trendUsersAlsoOutside(cell, limit));
+    return out;
+  }
 }
