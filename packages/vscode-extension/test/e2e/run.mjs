@@ -43,6 +43,7 @@ import {
 } from "./lib/harness.mjs";
 import {
   DOCS_FIX,
+  codesWhileTyping,
   FEATURE_FILES,
   LOOSE_POLICY,
   POLICIES,
@@ -203,11 +204,18 @@ async function checkTelemetryMatchesCollector(s, net, codesShown) {
     JSON.stringify(sortKeys(normalized)) === JSON.stringify(sortKeys(sentCodes)),
     { collector: codeRows, sent: sentCodes },
   );
-  const shownAsProps = [...codesShown].map((c) => c.replace(/::/g, "_") + "_count").sort();
+  const asProp = (c) => c.replace(/::/g, "_") + "_count";
+  const shownAsProps = [...codesShown].map(asProp).sort();
+  // The edit is typed into the editor: on a loaded machine the server may analyse (and count) a
+  // half-typed state of it, a load the user really had. Such codes are allowed, nothing else.
+  const transient = new Set(codesWhileTyping(POLICIES["services/docs/docs.polar"], DOCS_FIX).map(asProp));
+  const sentNames = Object.keys(sentCodes).sort();
+  const unexplained = sentNames.filter((c) => !shownAsProps.includes(c) && !transient.has(c));
+  if (sentNames.some((c) => !shownAsProps.includes(c))) log(`codes of a half-typed edit sent: ${sentNames}`);
   check(
-    "codes sent = codes shown in the Problems panel",
-    JSON.stringify(Object.keys(sentCodes).sort()) === JSON.stringify(shownAsProps),
-    { sent: Object.keys(sentCodes), shown: shownAsProps },
+    "codes sent = codes shown in the Problems panel (plus a half-typed edit's)",
+    shownAsProps.every((c) => sentNames.includes(c)) && unexplained.length === 0,
+    { sent: sentNames, shown: shownAsProps, unexplained },
   );
   check(
     "every event adds up (errors + warnings = diagnostics = sum of code counts)",

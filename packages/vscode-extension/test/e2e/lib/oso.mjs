@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { diagnosticLoad } from "@polar-ide/analyzer";
 
 const require = createRequire(import.meta.url);
 const wasm = require("oso/dist/src/polar_wasm_api.js");
@@ -62,6 +63,20 @@ export function osoLoad(files) {
 
 /** The first line of Oso's first message for one policy text. */
 export const firstMessage = (text) => osoLoad([["x", text]])[0].split("\n")[0];
+
+/**
+ * The codes of every state `text` passes through while `typed` is appended to it a character at
+ * a time. Our analyzer names them (Oso's messages carry no code); used only to allow a half-typed
+ * edit's codes in the telemetry, never as the expected diagnostics.
+ */
+export function codesWhileTyping(text, typed) {
+  const codes = new Set();
+  for (let i = 0; i <= typed.length; i++) {
+    for (const d of diagnosticLoad([{ name: "typed.polar", text: text + typed.slice(0, i) }]).diagnostics)
+      codes.add(d.code);
+  }
+  return [...codes];
+}
 
 /** Writes the workspace under `dir`; returns its .code-workspace file. */
 export function makeWorkspace(dir) {

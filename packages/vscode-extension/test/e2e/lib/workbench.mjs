@@ -201,28 +201,38 @@ export async function openPath(page, path, name) {
 }
 
 /**
- * Types `text` into the open quick pick and clicks the row whose label begins with `label` (the
- * list filters asynchronously, and its fuzzy order may put a longer title first).
+ * Types `text` into the open quick pick and chooses the row whose label begins with `label` (the
+ * list filters asynchronously, and its fuzzy order may put a longer title first). Chosen with the
+ * keyboard, checked on the focused row: a click can land on a keybinding hover left over the list
+ * by the pointer.
  */
 export async function pickExactly(page, text, label) {
   await page.waitForSelector(".quick-input-widget input", { timeout: 10_000 });
   await page.keyboard.insertText(text);
-  const index = await waitFor(
-    `the quick pick to list ${label}`,
+  const rows = page.locator(".quick-input-widget .monaco-list-row");
+  await waitFor(
+    `the quick pick to focus ${label}`,
     async () => {
-      const labels = await page
-        .locator(".quick-input-widget .monaco-list-row")
-        .evaluateAll((rows) => rows.map((r) => r.getAttribute("aria-label") ?? r.textContent ?? ""));
-      const i = labels.findIndex((l) => l.startsWith(label));
-      if (i < 0) throw new Error(labels.join(" | "));
-      return i + 1;
+      const shown = await rows.evaluateAll((all) =>
+        all.map((r) => ({
+          label: r.getAttribute("aria-label") ?? r.textContent ?? "",
+          index: Number(r.getAttribute("data-index")),
+          focused: r.classList.contains("focused"),
+        })),
+      );
+      const target = shown.find((r) => r.label.startsWith(label));
+      if (target === undefined) throw new Error(shown.map((r) => r.label).join(" | "));
+      const focused = shown.find((r) => r.focused);
+      if (focused?.index === target.index) return true;
+      // The input keeps the focus; the arrows move the list's, from wherever the filter left it.
+      const from = focused?.index ?? 0;
+      const key = target.index > from ? "ArrowDown" : "ArrowUp";
+      for (let k = 0; k < Math.abs(target.index - from); k++) await page.keyboard.press(key);
+      return false;
     },
     10_000,
   );
-  await page
-    .locator(".quick-input-widget .monaco-list-row")
-    .nth(index - 1)
-    .click();
+  await page.keyboard.press("Enter");
 }
 
 /** Runs a command by its exact title (see {@link pickExactly}). */
