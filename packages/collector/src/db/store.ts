@@ -39,10 +39,22 @@ const GROUP_MAX_EVENTS = 5_000;
 /** Events per inbox materialisation step (one transaction). */
 const MATERIALISE_CHUNK = 5_000;
 /**
- * Inbox events past which the writer materialises some on its own, between groups: a bound on
- * what a read may have to materialise first, ~10 s of a flood at 5 000 events/s.
+ * Inbox events past which the process writing the inbox (the SQLite writer thread; `Store` on
+ * PostgreSQL) materialises some on its own, between groups (the flood rule, `InboxBacklog`).
+ * Below it a burst stays in the inbox, one row per group, until the background job (when ingest
+ * is quiet, and at least every 30 s: `server.ts`) or a read materialises it. On SQLite,
+ * materialising costs 90–115 µs of writer CPU per event (each event dirties a page of five
+ * B-trees: `events`, its `$insert_id` and day indexes, both rollup queues), 450–570 µs per
+ * 5-event request against ~65 µs for the whole request path (inbox row, commit, fsync,
+ * messages). At 50 000 the mark was crossed six seconds into a benchmark burst, and from then on
+ * materialisation took most of the writer's CPU: 143–161 against 67–77 µs per request below
+ * the mark (issue 12, same load, alternated). 300 000 is 30 s of a burst at ~10 000 events/s: a
+ * backstop for a collector run without the flood guard (2 000 events/s by default, which the
+ * background job drains every 30 s), at ~380 bytes of inbox per event (~115 MiB). A read after
+ * a flood waits for the fold of every waiting event anyway (~400 µs each), five times their
+ * materialisation: the mark barely changes how long that read takes.
  */
-const INBOX_HIGH_WATER = 50_000;
+const INBOX_HIGH_WATER = 300_000;
 
 /**
  * Frames in an SQLite file's log past which the checkpointer makes the writer start it over:
