@@ -43,6 +43,7 @@ import type { ServerContext } from "./context.js";
 import type { Tracked } from "./documents.js";
 import type { ParsedDocument } from "./features.js";
 import { definition, documentSymbols, hover, OUTLINE_MAX_ITEMS } from "./features.js";
+import { immutableItems } from "./json-encoder.js";
 import { isInteger, isPosition, isString } from "./params.js";
 import { runSafe } from "./run-safe.js";
 
@@ -75,7 +76,8 @@ export function registerLanguageFeatures({ connection, documents, classes, logge
       () =>
         withDocument<DocumentSymbol[]>(
           params?.textDocument?.uri,
-          (doc) => documentSymbols(documents.parsed(doc), OUTLINE_MAX_ITEMS),
+          // Its items are cached, never mutated: the stream encoder keeps their JSON (json-encoder.ts).
+          (doc) => immutableItems(documentSymbols(documents.parsed(doc), OUTLINE_MAX_ITEMS)),
           [],
         ),
       [],

@@ -4,6 +4,7 @@
  * (`--stdio`, `--node-ipc`, `--socket=PORT`, `--pipe=NAME`) and hands it to `startServer`.
  */
 import { createConnection, ProposedFeatures } from "vscode-languageserver/node.js";
+import { installCachingJsonEncoder } from "./json-encoder.js";
 import { startServer } from "./server.js";
 
 const TRANSPORTS = ["--stdio", "--node-ipc", "--socket=", "--pipe="];
@@ -21,4 +22,6 @@ if (args.includes("--help") || args.includes("-h") || !args.some((a) => TRANSPOR
   process.exit(asked ? 0 : 2);
 }
 
+// Before the connection: its stream writer (stdio, socket, pipe) takes the encoder when created.
+installCachingJsonEncoder();
 startServer(createConnection(ProposedFeatures.all));

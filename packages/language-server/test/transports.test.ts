@@ -1,6 +1,8 @@
 /**
  * The built binary over each transport it accepts: `--stdio`, `--node-ipc`, `--socket=PORT`.
- * Each run initialises, opens a document, gets its diagnostics and a telemetry event, and exits
+ * Each run initialises, opens a document, gets its diagnostics and a telemetry event, its outline
+ * before and after an edit that moves every item (the stream transports encode the outline from
+ * each item's cached JSON, json-encoder.ts: it must equal the outline of a fresh parse), and exits
  * with status 0 after shutdown + exit.
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
@@ -16,7 +18,10 @@ import {
   StreamMessageWriter,
   type MessageConnection,
 } from "vscode-jsonrpc/node.js";
-import { SERVER_MAIN, TestClient } from "./helpers.js";
+import type { DocumentSymbol } from "vscode-languageserver";
+import { Documents, type Tracked } from "../src/documents.js";
+import { documentSymbols, OUTLINE_MAX_ITEMS } from "../src/features.js";
+import { SERVER_MAIN, SHARING, TestClient } from "./helpers.js";
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -35,10 +40,28 @@ async function exercise(connection: MessageConnection, child: ChildProcess): Pro
     ["file:///t/a.polar", 1, ["ValidationError::UndefinedRuleCall"]],
   ]);
   expect(telemetry.lsp_event.lsp_method).toBe("textDocument/didOpen");
+  const policy = "file:///t/sharing.polar";
+  await client.load(() => client.open(policy, SHARING));
+  const outline = (): Promise<DocumentSymbol[]> =>
+    connection.sendRequest("textDocument/documentSymbol", { textDocument: { uri: policy } });
+  expect(await outline()).toEqual(freshOutline(SHARING));
+  // A line break before every item, then one inside the first block's body.
+  const edited = `\n${SHARING.replace("{", "{\n")}`;
+  await client.load(() => client.change(policy, edited, 2));
+  expect(await outline()).toEqual(freshOutline(edited));
   await connection.sendRequest("shutdown");
   await connection.sendNotification("exit");
   expect(await exited).toBe(0);
   connection.dispose();
+}
+
+/** The outline of a fresh server's parse of `text`, as the client decodes it. */
+function freshOutline(text: string): DocumentSymbol[] {
+  const docs = new Documents();
+  docs.upsert("file:///t/sharing.polar", 1, text);
+  return JSON.parse(
+    JSON.stringify(documentSymbols(docs.parsed(docs.get("file:///t/sharing.polar") as Tracked), OUTLINE_MAX_ITEMS)),
+  ) as DocumentSymbol[];
 }
 
 describe("transports", () => {
