@@ -3,12 +3,15 @@
  * extensions, versions, days across a week boundary), some already folded into the live or the
  * shared set and some still queued, purging before a random day leaves every rollup table of
  * both sets (per user, per folder, per key, histograms, trends) exactly as a rebuild from the
- * remaining events would, on SQLite and PostgreSQL.
+ * remaining events would, on SQLite and PostgreSQL — also when the purge stops after any of its
+ * chunks (each one transaction), which catches trend rows of a period deleted outright while
+ * some of its events stay.
  */
 import fc from "fast-check";
 import type { DiagnosticCode, ValidEvent } from "@polar-ide/telemetry";
 import { describe, expect, it } from "vitest";
 import type { Store } from "../src/index.js";
+import type { Db } from "../src/db/driver.js";
 import { purgeBefore } from "../src/db/purge.js";
 import { ROLLUP_TABLES, emptyStore, onMigratedStore, rollupSnapshot, validEvent, withDatabases } from "./helpers.js";
 
@@ -43,9 +46,27 @@ const scenarioArb = fc.record({
   /** Purge before this day (index into DAYS, or past the last day). */
   cutoff: fc.integer({ min: 0, max: DAYS.length }),
   chunk: fc.constantFrom(3, 1_000),
+  /** Stop the purge after this many chunks (as a crash between two would), or 0: let it finish. */
+  stopAfter: fc.integer({ min: 0, max: 6 }),
 });
 
 type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
+
+const STOPPED = "stopped between two chunks";
+
+/** `db` for a purge that stops (throws) instead of starting its transaction after the first `n`. */
+function stopping(db: Db, n: number): Db {
+  let started = 0;
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "exclusive")
+        return (...args: Parameters<Db["exclusive"]>) =>
+          ++started > n ? Promise.reject(new Error(STOPPED)) : target.exclusive(...args);
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
 
 async function run(store: Store, s: Scenario): Promise<void> {
   await emptyStore(store);
@@ -65,8 +86,18 @@ async function run(store: Store, s: Scenario): Promise<void> {
 
   const cutoff = DAYS[s.cutoff] ?? "2026-12-01";
   const expectedGone = s.events.filter((e) => DAYS[e.day]! < cutoff).length;
-  expect(await purgeBefore(store.db, cutoff, s.chunk)).toBe(expectedGone);
-  expect(await store.countEvents()).toBe(s.events.length - expectedGone);
+  if (s.stopAfter === 0) {
+    expect(await purgeBefore(store.db, cutoff, s.chunk)).toBe(expectedGone);
+    expect(await store.countEvents()).toBe(s.events.length - expectedGone);
+  } else {
+    // Every chunk is a transaction: the rollups after any of them must equal a rebuild too (a
+    // day or week whose rows went outright must really have no event left).
+    // (A purge of fewer chunks finishes.)
+    await purgeBefore(stopping(store.db, s.stopAfter), cutoff, s.chunk).catch((e: unknown) => {
+      if (!(e instanceof Error) || e.message !== STOPPED) throw e;
+    });
+    expect(await store.countEvents()).toBeGreaterThanOrEqual(s.events.length - expectedGone);
+  }
   await store.refresh();
   await store.refreshShared(TODAY);
   const purged = await rollupSnapshot(store);

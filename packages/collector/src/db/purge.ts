@@ -17,14 +17,18 @@
  * - per code, the histogram of per-user totals moves each touched user from the old total to the
  *   new one (or out, when the user left);
  * - a cell whose events reach 0 is deleted, as a fold of the remaining events would not have it.
+ * The trend rows of a day or week none of whose events stays (chunks are taken in day order, so
+ * only the chunk's last day and the cutoff's week are partial) are deleted outright, not
+ * subtracted: their deltas are dropped before the subtraction.
  * The rollups after a purge equal a rebuild from the remaining events (`test/purge.test.ts`
  * checks that on random data).
  */
-import type { Db, Queryable } from "./driver.js";
+import type { Db, Queryable, SqlValue } from "./driver.js";
 import { COLUMNS } from "./columns.js";
 import { LOCK_ROLLUP } from "./ingest.js";
 import { groupedDeltas } from "./rebuild.js";
 import { LIVE, SCRATCH, SHARED, analyzeScratch, type DialectName, type RollupSet } from "./rollup-sql.js";
+import { addDays, weekOf } from "./trend-sql.js";
 
 /** Events unfolded and deleted per purge transaction. */
 export const PURGE_CHUNK = 100_000;
@@ -98,11 +102,71 @@ async function clearDeltas(tx: Queryable): Promise<void> {
   for (const t of SCRATCH) if (t !== "rollup_batch") await tx.run(`DELETE FROM ${t}`);
 }
 
+/**
+ * The trend periods (grain and period) whose every remaining event is in the chunk: a day none of
+ * whose events stays, a week none of whose seven days' events stays. Their trend rows hold only
+ * purged events, in both sets (a row of a period holds only that period's events), so they are
+ * deleted outright instead of subtracted. Chunks are taken in day order, so every chunk but the
+ * last of a day or week empties the periods before it.
+ */
+async function gonePeriods(tx: Queryable): Promise<Period[]> {
+  const days = (await tx.all("SELECT DISTINCT day FROM events WHERE id IN (SELECT id FROM rollup_batch)")).map((r) =>
+    String(r.day),
+  );
+  const staysBetween = async (from: string, through: string): Promise<boolean> =>
+    (
+      await tx.all(
+        `SELECT 1 AS x FROM events e WHERE e.day >= ? AND e.day <= ? AND NOT EXISTS (SELECT 1 FROM rollup_batch b WHERE b.id = e.id) LIMIT 1`,
+        [from, through],
+      )
+    ).length > 0;
+  const gone: Period[] = [];
+  for (const day of days) if (!(await staysBetween(day, day))) gone.push({ grain: "day", period: day });
+  for (const week of new Set(days.map(weekOf)))
+    if (!(await staysBetween(week, addDays(week, 6)))) gone.push({ grain: "week", period: week });
+  return gone;
+}
+
+interface Period {
+  readonly grain: "day" | "week";
+  readonly period: string;
+}
+
+/** `(grain = ? AND period IN (…)) OR …` over `periods` (not empty), with its parameters. */
+function periodsWhere(periods: readonly Period[]): { sql: string; params: SqlValue[] } {
+  const terms: string[] = [];
+  const params: SqlValue[] = [];
+  for (const grain of ["day", "week"] as const) {
+    const of = periods.filter((p) => p.grain === grain).map((p) => p.period);
+    if (of.length === 0) continue;
+    terms.push(`(grain = ? AND period IN (${of.map(() => "?").join(", ")}))`);
+    params.push(grain, ...of);
+  }
+  return { sql: terms.join(" OR "), params };
+}
+
+/** Deletes `set`'s trend rows of `gone` periods (the per-user rows through the per-cell table's keys). */
+async function dropPeriods(tx: Queryable, set: RollupSet, gone: readonly Period[]): Promise<void> {
+  if (gone.length === 0) return;
+  const { sql, params } = periodsWhere(gone);
+  const cell = "dim, key, grain, period, version";
+  await tx.run(
+    `DELETE FROM ${set.trendUser} WHERE (${cell}) IN (SELECT ${cell} FROM ${set.trendKey} WHERE ${sql})`,
+    params,
+  );
+  await tx.run(`DELETE FROM ${set.trendKey} WHERE ${sql}`, params);
+}
+
 /** Unfolds the chunk in `rollup_batch` from `set` (only the events the set had folded). */
-async function unfold(tx: Queryable, set: RollupSet, dialect: DialectName): Promise<void> {
+async function unfold(tx: Queryable, set: RollupSet, dialect: DialectName, gone: readonly Period[]): Promise<void> {
   await clearDeltas(tx);
+  await dropPeriods(tx, set, gone);
   if ((await tx.run(copyFolded(set))) === 0) return;
   await groupedDeltas(tx, dialect);
+  if (gone.length > 0) {
+    const { sql, params } = periodsWhere(gone);
+    await tx.run(`DELETE FROM trend_delta WHERE ${sql}`, params);
+  }
   await analyzeScratch(tx, dialect, ["rollup_delta", "rollup_wdelta", "trend_delta"]);
   for (const sql of UNAPPLY.get(set.name)!) await tx.run(sql);
   await clearDeltas(tx);
@@ -119,12 +183,13 @@ export async function purgeBefore(db: Db, cutoffDay: string, chunk = PURGE_CHUNK
       if (db.dialect.name === "postgres") await tx.run("SET LOCAL work_mem = '256MB'");
       for (const t of SCRATCH) await tx.run(`DELETE FROM ${t}`);
       const picked = await tx.run(
-        `INSERT INTO rollup_batch (id) SELECT id FROM events WHERE day < ? LIMIT ${Math.max(1, Math.floor(chunk))}`,
+        `INSERT INTO rollup_batch (id) SELECT id FROM events WHERE day < ? ORDER BY day LIMIT ${Math.max(1, Math.floor(chunk))}`,
         [cutoffDay],
       );
       if (picked === 0) return 0;
-      await unfold(tx, LIVE, db.dialect.name);
-      await unfold(tx, SHARED, db.dialect.name);
+      const periods = await gonePeriods(tx);
+      await unfold(tx, LIVE, db.dialect.name, periods);
+      await unfold(tx, SHARED, db.dialect.name, periods);
       await tx.run("DELETE FROM pending_rollup WHERE id IN (SELECT id FROM rollup_batch)");
       await tx.run("DELETE FROM pending_shared WHERE day < ? AND id IN (SELECT id FROM rollup_batch)", [cutoffDay]);
       const gone = await tx.run("DELETE FROM events WHERE id IN (SELECT id FROM rollup_batch)");
