@@ -4,15 +4,24 @@
  * bundling rewrites some of those files, and from then on the launcher runs the modules again
  * until the bundle is rebuilt, so a stale bundle never answers for newer code.
  *
- * The launcher (bin/polar-check.js) runs this on every start, so it only reads one small JSON
- * file and stats the inputs (about fifty).
+ * The check itself is in bin/bundle-launcher.js, which the launcher runs on every start: it is
+ * CommonJS so that a polar-check process never initialises Node's ES module loader. This module
+ * is its typed face for the bundler and the tests (both directories, src/ and dist/, sit beside bin/).
  */
-import { readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 
-/** The bundle's file name, in the directory it was built into. */
-export const BUNDLE_FILE = "polar-check.bundle.js";
+interface BundleLauncher {
+  readonly BUNDLE_FILE: string;
+  readonly BUNDLE_INPUTS_FILE: string;
+  readonly freshBundle: (dir: string) => string | null;
+}
+
+const launcher = createRequire(import.meta.url)("../bin/bundle-launcher.js") as BundleLauncher;
+
+/** The bundle's file name (a CommonJS script), in the directory it was built into. */
+export const BUNDLE_FILE = launcher.BUNDLE_FILE;
 /** Beside the bundle: `{ "inputs": [paths relative to that directory] }`. */
-export const BUNDLE_INPUTS_FILE = "polar-check.bundle.json";
+export const BUNDLE_INPUTS_FILE = launcher.BUNDLE_INPUTS_FILE;
 
 /** The inputs list written beside the bundle. */
 export interface BundleInputs {
@@ -20,22 +29,8 @@ export interface BundleInputs {
 }
 
 /**
- * The URL of the bundle in `dir` (a directory URL ending in `/`) when it exists and no input is
- * newer than it; `null` when it is missing, stale, an input is gone, or the inputs list is
- * missing or unreadable (then the caller runs the modules, which is always correct).
+ * The path of the bundle in directory `dir` when it exists and no input is newer than it; `null`
+ * when it is missing, stale, an input is gone, or the inputs list is missing or unreadable (then
+ * the caller runs the modules, which is always correct).
  */
-export function freshBundle(dir: URL): string | null {
-  try {
-    const bundle = new URL(BUNDLE_FILE, dir);
-    const built = statSync(bundle).mtimeMs;
-    const list = JSON.parse(readFileSync(new URL(BUNDLE_INPUTS_FILE, dir), "utf8")) as Partial<BundleInputs>;
-    if (!Array.isArray(list.inputs)) return null;
-    for (const input of list.inputs) {
-      if (typeof input !== "string" || statSync(new URL(input, dir)).mtimeMs > built) return null;
-    }
-    return bundle.href;
-  } catch {
-    // Missing or unreadable: not fresh.
-    return null;
-  }
-}
+export const freshBundle: (dir: string) => string | null = launcher.freshBundle;

@@ -1,8 +1,9 @@
 /**
- * polar-check as one ES module: dist/main.js and everything it imports (the analyzer's dist
- * included) bundled by esbuild into dist/polar-check.bundle.js, with the list of its inputs
+ * polar-check as one CommonJS script: dist/main.js and everything it imports (the analyzer's
+ * dist included) bundled by esbuild into dist/polar-check.bundle.cjs, with the list of its inputs
  * beside it (see bundle-freshness.ts). A CI run is mostly start-up on small policies: Node then
- * resolves, reads and compiles one file instead of about fifty modules, which saves tens of
+ * resolves, reads and compiles one file instead of about fifty modules, and, the bundle and the
+ * launcher being CommonJS, never initialises its ES module loader; together that saves tens of
  * milliseconds of every run (bench/cli.mjs measures the whole process).
  *
  * Built by `npm run build -w @polar-ide/cli` (after `tsc -b`) and by the CLI benchmark; a build
@@ -37,7 +38,7 @@ export async function bundleCli(options: BundleOptions = {}): Promise<{ bundle: 
     entryPoints: [entry],
     bundle: true,
     platform: "node",
-    format: "esm",
+    format: "cjs",
     target: "node20",
     outfile: bundle,
     write: false,

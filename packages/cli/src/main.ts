@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** Entry point of the `polar-check` binary: process I/O only, the logic is in cli.ts. */
 import { run } from "./cli.js";
+import { exitWhenWritten } from "./exit.js";
 
 let status: number;
 try {
@@ -13,4 +14,4 @@ try {
   process.stderr.write(`polar-check: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   status = 2;
 }
-process.exitCode = status;
+exitWhenWritten(status);
