@@ -24,8 +24,9 @@
  * edits are what an editor sends, a one-character ranged change at the end of the first line
  * (BENCH_OUTLINE_CHANGE=ranged, the default), or the whole text (`full`: nothing of the previous
  * parse is kept). Beside it, the floor of any server: one JSON.stringify and one JSON.parse of
- * the same answer (JSON-RPC encodes it in the server and decodes it in the client), and the
- * answer's items at every depth.
+ * the same answer (JSON-RPC encodes it in the server and decodes it in the client), the answer's
+ * items at every depth, and the server's CPU time per outline request (user + system from /proc,
+ * a mean: less sensitive to the machine's load than the latency, which includes the client's decoding).
  *
  * Environment: BENCH_EDITS (default 200), BENCH_OSO_RUNS (Oso reloads per workspace; default 3 at
  * 10k lines and 1 at 50k, where one reload takes tens of seconds), BENCH_FEATURE_RUNS (timed
@@ -183,7 +184,9 @@ async function benchServer(workspace, serverPath = SERVER) {
   });
   await restored;
   const outline =
-    workspace.features === "outline" ? await benchOutline(connection, uri, target.text, version, waiting) : null;
+    workspace.features === "outline"
+      ? await benchOutline(connection, uri, target.text, version, waiting, child.pid)
+      : null;
   if (outline !== null) version = outline.version;
   const features = await benchFeatures(connection, capabilities, uri, target.text, workspace.features);
   const memory = memoryOf(child.pid);
@@ -203,8 +206,10 @@ async function benchServer(workspace, serverPath = SERVER) {
  * The outline of a document right after each of OUTLINE_RUNS one-character edits was published
  * (the first outline of each new text: nothing of it is cached yet), then restores the text.
  */
-async function benchOutline(connection, uri, text, version, waiting) {
+async function benchOutline(connection, uri, text, version, waiting, pid) {
   const times = [];
+  // The server's CPU time (user + system, from /proc) spent while each outline request was in flight.
+  let serverCpuMs = 0;
   const floors = [];
   let size = 0;
   let items = 0;
@@ -225,9 +230,11 @@ async function benchOutline(connection, uri, text, version, waiting) {
       contentChanges: [change],
     });
     await published;
+    const cpu0 = cpuMsOf(pid);
     const t0 = performance.now();
     const symbols = await connection.sendRequest("textDocument/documentSymbol", { textDocument: { uri } });
     times.push(performance.now() - t0);
+    serverCpuMs += cpuMsOf(pid) - cpu0;
     size = symbols?.length ?? 0;
     items = count(symbols ?? []);
     // The floor no server can go under: encoding the answer once and decoding it once (JSON-RPC
@@ -245,7 +252,19 @@ async function benchOutline(connection, uri, text, version, waiting) {
     items,
     version,
     floor: floors[Math.floor(floors.length / 2)],
+    serverCpuMs: serverCpuMs / times.length,
   };
+}
+
+/** A process's CPU time so far (user + system, ms), from /proc (Linux; clock ticks of 10 ms, so read as a mean over many requests). */
+function cpuMsOf(pid) {
+  try {
+    // The fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 /** Feature request latencies on one document of the workspace (see the header). */
@@ -348,6 +367,7 @@ for (const w of WORKSPACES) {
       const [bo, so] = [base.outline, server.outline];
       process.stderr.write(
         `${w.label}: A/B outline after an edit p50 ${ms(percentile(bo.times, 50))} → ${ms(percentile(so.times, 50))}, ` +
+          `p95 ${ms(percentile(bo.times, 95))} → ${ms(percentile(so.times, 95))}, server CPU per outline (mean) ${ms(bo.serverCpuMs)} → ${ms(so.serverCpuMs)}, ` +
           `answer ${(bo.floor.bytes / 1e6).toFixed(1)} → ${(so.floor.bytes / 1e6).toFixed(1)} MB (${bo.items} → ${so.items} items), ` +
           `its JSON floor ${ms(bo.floor.ms)} → ${ms(so.floor.ms)}; server RSS ${base.memory.rssMb.toFixed(0)} → ${server.memory.rssMb.toFixed(0)} MB\n`,
       );
@@ -359,7 +379,7 @@ for (const w of WORKSPACES) {
     `${w.label}: didChange → publish p50 ${ms(percentile(l, 50))}, p95 ${ms(percentile(l, 95))}, p99 ${ms(percentile(l, 99))}` +
       (server.outline === null
         ? ""
-        : `; outline after an edit p50 ${ms(percentile(server.outline.times, 50))}, p95 ${ms(percentile(server.outline.times, 95))}`) +
+        : `; outline after an edit p50 ${ms(percentile(server.outline.times, 50))}, p95 ${ms(percentile(server.outline.times, 95))}, server CPU ${ms(server.outline.serverCpuMs)} per outline (mean)`) +
       `; server RSS ${server.memory.rssMb.toFixed(0)} MB, peak ${server.memory.peakMb.toFixed(0)} MB, ` +
       `${server.idleMemory.rssMb.toFixed(0)} MB after ${IDLE_MS / 1000} s idle\n`,
   );
@@ -401,7 +421,7 @@ for (const { w, server, oso } of rows) {
     (oso.length === 0
       ? `${w.label}: Oso skipped (BENCH_OSO_RUNS=0); `
       : `${w.label}: edit p50/p95 = ${(percentile(l, 50) / percentile(oso, 50)).toFixed(3)}× / ${(percentile(l, 95) / percentile(oso, 50)).toFixed(3)}× Oso's full reload (median) of the same run; `) +
-      `outline after an edit (${OUTLINE_CHANGE} changes) p50 ${ms(percentile(o, 50))}, p95 ${ms(percentile(o, 95))}, max ${ms(o.at(-1))} (${server.outline.size} top-level symbols, ${server.outline.items} at every depth, ${o.length} runs; target ≤ 50 ms); ` +
+      `outline after an edit (${OUTLINE_CHANGE} changes) p50 ${ms(percentile(o, 50))}, p95 ${ms(percentile(o, 95))}, max ${ms(o.at(-1))}, the server's CPU ${ms(server.outline.serverCpuMs)} per outline (mean) (${server.outline.size} top-level symbols, ${server.outline.items} at every depth, ${o.length} runs; target ≤ 50 ms); ` +
       `the answer is ${(server.outline.floor.bytes / 1e6).toFixed(1)} MB of JSON, whose JSON.stringify + JSON.parse alone take ${ms(server.outline.floor.ms)} (median) in this process`,
   );
 }

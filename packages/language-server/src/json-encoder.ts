@@ -1,67 +1,131 @@
 /**
- * The JSON-RPC message encoder of the stream transports (`--stdio`, `--socket`, `--pipe`), with the
- * JSON of an answer's items cached per item. An outline of a 50k-line file is 10k items, 2.7 MB of
- * JSON; after a keystroke all but one of its items are the objects of the previous answer (the
- * outline caches them, features.ts), so encoding the whole answer again (`JSON.stringify`, then
+ * The JSON-RPC message encoder of the stream transports (`--stdio`, `--socket`, `--pipe`), which
+ * reuses the bytes of an answer's previous version. An outline of a 50k-line file is 10k items,
+ * 2.7 MB of JSON; after a keystroke all but one of its items are the objects of the previous answer
+ * (the outline caches them, features.ts), so encoding the whole answer again (`JSON.stringify`, then
  * `Buffer.from` of the 2.7 MB string: ~19 ms of the ~40 ms the server spent per outline, issue 13)
- * repeats work done the time before. Here the items of an answer marked with {@link immutableItems}
- * keep their UTF-8 JSON, and a message holding such an answer is the concatenation of its envelope
- * and the items' bytes: byte for byte what `JSON.stringify` makes (`test/json-encoder.test.ts`).
- * Every other message is encoded as vscode-jsonrpc encodes it.
+ * repeats work done the time before. An answer marked with {@link immutableItems} names its
+ * lineage (its document); its encoded message is kept with where each item's JSON lies in it, and
+ * the next answer of the lineage is encoded from runs of items that were neighbours in the previous
+ * one (a few copies of big slices: an edit breaks a run at the items it changed), plus the JSON of
+ * the items that are new. The bytes are exactly what `JSON.stringify` makes
+ * (`test/json-encoder.test.ts`). Every other message is encoded as vscode-jsonrpc encodes it.
  *
  * The `--node-ipc` transport (VS Code's) is not a stream: Node's IPC channel serialises each
  * message itself (`process.send`), so this encoder does not apply there.
  */
 import { RAL, type ContentTypeEncoder, type Message } from "vscode-languageserver/node.js";
 
-/** Answers whose items are never mutated once answered, so their JSON can be kept. */
-const immutableAnswers = new WeakSet<readonly unknown[]>();
-/** The UTF-8 JSON of each item of such an answer (gone with the item). */
-const itemJson = new WeakMap<object, Buffer>();
+/** Answers whose items are never mutated once answered, with their lineage (what they are a version of). */
+const lineages = new WeakMap<readonly unknown[], string>();
+
+/** One encoded answer: its message's bytes and where each item's JSON lies in them. */
+interface Encoded {
+  readonly items: readonly unknown[];
+  readonly bytes: Buffer;
+  readonly starts: Uint32Array;
+  readonly ends: Uint32Array;
+}
+
+/** The last encoded answer of each of the latest lineages (least recently encoded first). */
+const lastEncoded = new Map<string, Encoded>();
+/** How many lineages keep their last answer (the documents whose outline was asked last). */
+export const ENCODED_LINEAGES = 8;
 
 /**
- * Marks `items` (an answer) as made of items that are never mutated from now on, so that their JSON
- * may be cached per item. The array itself may be new for every answer.
+ * Marks `items` (an answer) as made of items that are never mutated from now on, the latest version
+ * of `lineage` (e.g. the outline of one document), so that its encoding may reuse the bytes of the
+ * lineage's previous answer for the items the two share. The array itself may be new every time.
  */
-export function immutableItems<T>(items: T[]): T[] {
-  immutableAnswers.add(items);
+export function immutableItems<T>(items: T[], lineage: string): T[] {
+  lineages.set(items, lineage);
   return items;
 }
 
-const OPEN = Buffer.from("[");
 const COMMA = Buffer.from(",");
-const CLOSE = Buffer.from("]");
 /** Stands for the result in the envelope's JSON (a string no message of ours holds). */
 const RESULT_MARK = "\u0000polar-ide:result\u0000";
 const RESULT_MARK_JSON = JSON.stringify(RESULT_MARK);
 
-/** A message as `JSON.stringify` + `Buffer.from(…, charset)` encodes it, with cached items' JSON. */
+/** A message as `JSON.stringify` + `Buffer.from(…, charset)` encodes it, reusing a marked answer's previous bytes. */
 export function encodeMessage(msg: Message, charset: BufferEncoding = "utf-8"): Buffer {
   const result = (msg as { result?: unknown }).result;
   const utf8 = charset === "utf-8" || charset === "utf8";
-  if (!utf8 || !Array.isArray(result) || !immutableAnswers.has(result))
-    return Buffer.from(JSON.stringify(msg, undefined, 0), charset);
+  const lineage = utf8 && Array.isArray(result) ? lineages.get(result as unknown[]) : undefined;
+  if (lineage === undefined) return Buffer.from(JSON.stringify(msg, undefined, 0), charset);
   const envelope = JSON.stringify({ ...msg, result: RESULT_MARK }, undefined, 0);
   const at = envelope.indexOf(RESULT_MARK_JSON);
   if (at < 0 || envelope.indexOf(RESULT_MARK_JSON, at + 1) >= 0) return Buffer.from(JSON.stringify(msg), charset);
-  const parts: Buffer[] = [Buffer.from(envelope.slice(0, at)), OPEN];
-  for (let i = 0; i < result.length; i++) {
-    if (i > 0) parts.push(COMMA);
-    parts.push(itemBytes(result[i]));
+  const previous = lastEncoded.get(lineage);
+  const encoded = encodeItems(
+    envelope.slice(0, at),
+    result as unknown[],
+    envelope.slice(at + RESULT_MARK_JSON.length),
+    previous,
+  );
+  lastEncoded.delete(lineage);
+  if (lastEncoded.size >= ENCODED_LINEAGES) {
+    const oldest = lastEncoded.keys().next();
+    if (oldest.done !== true) lastEncoded.delete(oldest.value);
   }
-  parts.push(CLOSE, Buffer.from(envelope.slice(at + RESULT_MARK_JSON.length)));
-  return Buffer.concat(parts);
+  lastEncoded.set(lineage, encoded);
+  return encoded.bytes;
 }
 
-function itemBytes(item: unknown): Buffer {
-  // As JSON.stringify writes an array element: `null` for what has no JSON (undefined, functions).
-  if (item === null || typeof item !== "object") return Buffer.from(JSON.stringify(item) ?? "null");
-  let bytes = itemJson.get(item);
-  if (bytes === undefined) {
-    bytes = Buffer.from(JSON.stringify(item) ?? "null");
-    itemJson.set(item, bytes);
+/** `head` + the JSON array of `items` + `tail`, copying runs of items `previous` encoded side by side. */
+function encodeItems(head: string, items: readonly unknown[], tail: string, previous: Encoded | undefined): Encoded {
+  const n = items.length;
+  const parts: Buffer[] = [Buffer.from(`${head}[`)];
+  let pos = (parts[0] as Buffer).length;
+  const starts = new Uint32Array(n);
+  const ends = new Uint32Array(n);
+  // Where each item of the previous answer is, built only when a run must be found.
+  let index: Map<unknown, number> | null = null;
+  for (let i = 0; i < n;) {
+    if (i > 0) {
+      parts.push(COMMA);
+      pos += 1;
+    }
+    const item = items[i];
+    let j: number | undefined;
+    if (previous !== undefined) {
+      if (index === null) index = indexOf(previous.items);
+      j = index.get(item);
+    }
+    if (previous === undefined || j === undefined) {
+      // As JSON.stringify writes an array element: `null` for what has no JSON (undefined, functions).
+      const bytes = Buffer.from(JSON.stringify(item) ?? "null");
+      parts.push(bytes);
+      starts[i] = pos;
+      pos += bytes.length;
+      ends[i] = pos;
+      i++;
+      continue;
+    }
+    // The longest run of the previous answer's items, from item j on, that this answer repeats.
+    let k = 1;
+    while (i + k < n && j + k < previous.items.length && previous.items[j + k] === items[i + k]) k++;
+    const from = previous.starts[j] as number;
+    const to = previous.ends[j + k - 1] as number;
+    parts.push(previous.bytes.subarray(from, to));
+    const shift = pos - from;
+    for (let m = 0; m < k; m++) {
+      starts[i + m] = (previous.starts[j + m] as number) + shift;
+      ends[i + m] = (previous.ends[j + m] as number) + shift;
+    }
+    pos += to - from;
+    i += k;
   }
-  return bytes;
+  const close = Buffer.from(`]${tail}`);
+  parts.push(close);
+  return { items, bytes: Buffer.concat(parts, pos + close.length), starts, ends };
+}
+
+/** Each item's index in `items` (any one of them for an item held twice: they encode alike). */
+function indexOf(items: readonly unknown[]): Map<unknown, number> {
+  const index = new Map<unknown, number>();
+  for (let i = 0; i < items.length; i++) index.set(items[i], i);
+  return index;
 }
 
 /** vscode-jsonrpc's `application/json` encoder, with {@link encodeMessage}. */

@@ -76,8 +76,8 @@ export function registerLanguageFeatures({ connection, documents, classes, logge
       () =>
         withDocument<DocumentSymbol[]>(
           params?.textDocument?.uri,
-          // Its items are cached, never mutated: the stream encoder keeps their JSON (json-encoder.ts).
-          (doc) => immutableItems(documentSymbols(documents.parsed(doc), OUTLINE_MAX_ITEMS)),
+          // Its items are cached, never mutated: the stream encoder reuses the previous outline's bytes (json-encoder.ts).
+          (doc) => immutableItems(documentSymbols(documents.parsed(doc), OUTLINE_MAX_ITEMS), `outline ${doc.uri}`),
           [],
         ),
       [],

@@ -1,17 +1,25 @@
 /**
  * The stream transports' encoder (json-encoder.ts): a message is encoded byte for byte as
- * vscode-jsonrpc's own encoder does (`JSON.stringify`, then UTF-8), whether or not its result's
- * items have cached JSON; after random edits of a big document the outline answers, whose items are
- * reused from answer to answer, must still be encoded as their current JSON. The binary installs it
- * (checked over each transport in transports.test.ts, whose outlines must equal the in-process ones).
+ * vscode-jsonrpc's own encoder does (`JSON.stringify`, then UTF-8), whether or not its answer is
+ * encoded from the bytes of the previous answer of its lineage; after random edits of big documents
+ * (two lineages, interleaved, and more lineages than are kept) the outline answers, whose items are
+ * reused from answer to answer, must still be encoded as their current JSON, and only the items an
+ * edit made are encoded anew. The binary installs it (checked over each transport in
+ * transports.test.ts, whose outlines must equal the in-process ones).
  */
 import fc from "fast-check";
 import { applyEdit, bigPolicy, editOffsets, randomEdit } from "@polar-ide/testing";
 import { RAL, type Message } from "vscode-languageserver/node.js";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Documents, type Tracked } from "../src/documents.js";
 import { documentSymbols, OUTLINE_MAX_ITEMS } from "../src/features.js";
-import { cachingJsonEncoder, encodeMessage, immutableItems, installCachingJsonEncoder } from "../src/json-encoder.js";
+import {
+  cachingJsonEncoder,
+  ENCODED_LINEAGES,
+  encodeMessage,
+  immutableItems,
+  installCachingJsonEncoder,
+} from "../src/json-encoder.js";
 
 const URI = "file:///big.polar";
 const BIG = bigPolicy(30, (i) => [`visible_${i}(user: User, d: Doc${i}) if d.public = true or d.owner = user;`]);
@@ -27,31 +35,37 @@ function response(id: number | string, result: unknown): Message {
 }
 
 describe("the caching JSON encoder", () => {
-  it("encodes outline answers as JSON.stringify does, after random edits of a big document", () => {
+  it("encodes outline answers as JSON.stringify does, after random edits of two big documents", () => {
+    const OTHER = "file:///other.polar";
     fc.assert(
-      fc.property(fc.array(randomEdit(SNIPPETS), { minLength: 1, maxLength: 8 }), (edits) => {
+      fc.property(fc.array(fc.tuple(randomEdit(SNIPPETS), fc.boolean()), { minLength: 1, maxLength: 8 }), (edits) => {
         const docs = new Documents();
-        docs.upsert(URI, 1, BIG);
-        let text = BIG;
-        const outline = (): ReturnType<typeof documentSymbols> =>
-          immutableItems(documentSymbols(docs.parsed(docs.get(URI) as Tracked), OUTLINE_MAX_ITEMS));
-        // Encoded once before the edits: every unchanged item has cached JSON from then on.
-        const first = outline();
-        expect(encodeMessage(response(1, first)).toString("utf-8")).toBe(plain(response(1, first)));
-        edits.forEach((e, step) => {
-          const change = step % 2 === 0 ? editOffsets(text, e) : null;
-          text = applyEdit(text, e);
-          docs.upsert(URI, step + 2, text, change);
-          const answer = outline();
-          const msg = response(step + 2, answer);
+        const texts = new Map([
+          [URI, BIG],
+          [OTHER, BIG.replaceAll("Doc", "Folder")],
+        ]);
+        for (const [uri, text] of texts) docs.upsert(uri, 1, text);
+        const outline = (uri: string): ReturnType<typeof documentSymbols> =>
+          immutableItems(documentSymbols(docs.parsed(docs.get(uri) as Tracked), OUTLINE_MAX_ITEMS), uri);
+        // Each encoded once before the edits: the next answers reuse their bytes.
+        for (const uri of texts.keys()) {
+          const first = response(1, outline(uri));
+          expect(encodeMessage(first).toString("utf-8")).toBe(plain(first));
+        }
+        edits.forEach(([e, other], step) => {
+          const uri = other ? OTHER : URI;
+          const before = texts.get(uri) as string;
+          const text = applyEdit(before, e);
+          texts.set(uri, text);
+          docs.upsert(uri, step + 2, text, step % 2 === 0 ? editOffsets(before, e) : null);
+          const msg = response(step + 2, outline(uri));
           expect(encodeMessage(msg).toString("utf-8"), `step ${step}`).toBe(plain(msg));
           // And as the client reads it: the outline of a fresh parse of the text.
           const fresh = new Documents();
-          fresh.upsert(URI, 1, text);
+          fresh.upsert(uri, 1, text);
+          const expected = documentSymbols(fresh.parsed(fresh.get(uri) as Tracked), OUTLINE_MAX_ITEMS);
           expect(JSON.parse(encodeMessage(msg).toString("utf-8"))).toEqual(
-            JSON.parse(
-              plain(response(step + 2, documentSymbols(fresh.parsed(fresh.get(URI) as Tracked), OUTLINE_MAX_ITEMS))),
-            ),
+            JSON.parse(plain(response(step + 2, expected))),
           );
         });
       }),
@@ -59,13 +73,63 @@ describe("the caching JSON encoder", () => {
     );
   }, 120_000);
 
+  it("encodes only the items an edit made anew, the others from the previous answer's bytes", () => {
+    const docs = new Documents();
+    docs.upsert(URI, 1, BIG);
+    const outline = (): ReturnType<typeof documentSymbols> =>
+      immutableItems(documentSymbols(docs.parsed(docs.get(URI) as Tracked), OUTLINE_MAX_ITEMS), "reuse");
+    const first = outline();
+    encodeMessage(response(1, first));
+    // A character inside the 10th section's visible_9 rule: that one item is new.
+    const at = BIG.indexOf("d.owner = user", BIG.indexOf("visible_9("));
+    docs.upsert(URI, 2, `${BIG.slice(0, at)}x${BIG.slice(at)}`, { start: at, end: at, text: "x" });
+    const second = outline();
+    expect(second.filter((s) => !first.includes(s))).toHaveLength(1);
+    const stringify = vi.spyOn(JSON, "stringify");
+    try {
+      const bytes = encodeMessage(response(2, second));
+      // The envelope, then the one new item.
+      expect(stringify.mock.calls.filter(([v]) => second.includes(v as (typeof second)[number]))).toHaveLength(1);
+      stringify.mockRestore();
+      expect(bytes.toString("utf-8")).toBe(plain(response(2, second)));
+    } finally {
+      stringify.mockRestore();
+    }
+  });
+
+  it("keeps the last answers of the latest lineages only, and encodes an evicted one whole", () => {
+    const answers = Array.from({ length: ENCODED_LINEAGES + 2 }, (_, i) =>
+      immutableItems(
+        [
+          { lineage: i, name: "a" },
+          { lineage: i, name: "b" },
+        ],
+        `lineage ${i}`,
+      ),
+    );
+    for (const [i, a] of answers.entries()) encodeMessage(response(i, a));
+    const stringify = vi.spyOn(JSON, "stringify");
+    try {
+      // The first lineage was evicted: its next answer encodes both items; the last one reuses them.
+      const [oldest, newest] = [answers[0], answers.at(-1)].map((a) => [...(a ?? [])]);
+      encodeMessage(response(20, immutableItems(oldest ?? [], "lineage 0")));
+      expect(stringify.mock.calls.filter(([v]) => oldest?.includes(v as never))).toHaveLength(2);
+      stringify.mockClear();
+      encodeMessage(response(21, immutableItems(newest ?? [], `lineage ${ENCODED_LINEAGES + 1}`)));
+      expect(stringify.mock.calls.filter(([v]) => newest?.includes(v as never))).toHaveLength(0);
+    } finally {
+      stringify.mockRestore();
+    }
+  });
+
   it("encodes every other message as JSON.stringify does", () => {
-    const marked = immutableItems([{ name: 'é \u{1F600} "q" \\', n: 1 }, { nested: [1, { a: null }] }]);
+    const marked = immutableItems([{ name: 'é \u{1F600} "q" \\', n: 1 }, { nested: [1, { a: null }] }], "marked");
     const messages: unknown[] = [
       response(1, marked),
       response('id with "result": [] in it', marked),
-      response(2, immutableItems([])),
-      response(3, immutableItems([1, "two", null, true])),
+      response(2, immutableItems([], "empty")),
+      response(3, immutableItems([1, "two", null, true, undefined, 1, NaN, -0], "primitives")),
+      response(4, immutableItems([1, "two", null, 1, 1, true, -0, NaN, 0, undefined, "two"], "primitives")),
       response(4, [{ name: "not marked" }]),
       response(5, null),
       { jsonrpc: "2.0", id: 6, error: { code: -32600, message: "bad" } },
@@ -95,7 +159,7 @@ describe("the caching JSON encoder", () => {
     const cyclic: { self?: unknown } = {};
     cyclic.self = cyclic;
     await expect(
-      cachingJsonEncoder.encode(response(1, immutableItems([cyclic])), { charset: "utf-8" }),
+      cachingJsonEncoder.encode(response(1, immutableItems([cyclic], "cyclic")), { charset: "utf-8" }),
     ).rejects.toThrow();
     await expect(cachingJsonEncoder.encode(response(1, [1n]), { charset: "utf-8" })).rejects.toThrow();
   });
