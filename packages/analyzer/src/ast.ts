@@ -99,6 +99,35 @@ export class ParsedTerm implements Term {
 }
 Object.defineProperty(ParsedTerm.prototype, "kind", { value: "parser" });
 
+/**
+ * An operation made by the parser. It is its own value (`term.value === term`: `type`,
+ * `operator`, `args`) as well as its own source info, so that a parsed expression is one object
+ * instead of a term, its value and its source. `type` is an own property, so that a copy of the
+ * value (`{ ...value, args }`) is still an Expression; `kind` ("parser") belongs to the prototype.
+ */
+export class ParsedExpression implements Term {
+  readonly type = "Expression";
+  /** Always "parser": a property of the prototype, not of each expression. */
+  declare readonly kind: "parser";
+
+  constructor(
+    readonly operator: Operator,
+    readonly args: readonly Term[],
+    readonly file: SourceFile,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+
+  get value(): Value {
+    return this;
+  }
+
+  get source(): SourceInfo {
+    return this;
+  }
+}
+Object.defineProperty(ParsedExpression.prototype, "kind", { value: "parser" });
+
 export interface Parameter {
   readonly parameter: Term;
   readonly specializer: Term | null;

@@ -22,6 +22,7 @@
  * gives (for tests and tools that want absolute offsets).
  */
 import {
+  ParsedExpression,
   ParsedTerm,
   type Fields,
   type Line,
@@ -244,6 +245,11 @@ class Relocation {
   }
 
   private term(term: Term): Term {
+    if (term instanceof ParsedExpression) {
+      const d = this.spans.shift(term.file, term.start);
+      const args = term.args.map((t) => this.term(t));
+      return new ParsedExpression(term.operator, args, this.file, term.start + d, term.end + d);
+    }
     const value = this.value(term.value);
     const source = this.source(term.source);
     // A parsed term is its own source info, as a fresh parse makes it.

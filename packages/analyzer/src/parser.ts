@@ -16,6 +16,7 @@
  * stack; bracket nesting is bounded (see MAX_NESTING).
  */
 import {
+  ParsedExpression,
   ParsedTerm,
   type Fields,
   type Line,
@@ -180,6 +181,9 @@ function fit<T>(items: T[]): T[] {
   return items.length === 0 ? items : items.slice();
 }
 
+/** The arguments of every operation without any (`cut`, a bodiless rule's body): terms are immutable. */
+const NO_TERMS: readonly Term[] = [];
+
 /** Thrown inside the parser only; `parseFile` turns it into a diagnostic. */
 class Failure {
   constructor(readonly diagnostic: Diagnostic) {}
@@ -214,6 +218,8 @@ class Parser {
    */
   private readonly variables = new Map<string, Value>();
   private readonly strings = new Map<string, Value>();
+  /** Number values by sign and spelling, shared like the leaves. */
+  private readonly numbers = new Map<string, Value>();
   /** Field-less instance patterns (`x: Repo`, `matches Repo`) by class, shared like the leaves. */
   private readonly classPatterns = new Map<string, Value>();
 
@@ -402,6 +408,11 @@ class Parser {
     return this.node(this.term(value, start, end), kind, start, end);
   }
 
+  /** A new expression over [start, end) (one object: its own value and source) as the current node. */
+  private madeExp(operator: Operator, args: readonly Term[], kind: K, start: number, end = this.prevEnd): Term {
+    return this.node(new ParsedExpression(operator, args, this.file, start, end), kind, start, end);
+  }
+
   private wrongType(term: Term, expected: string): never {
     throw new Failure(
       error(
@@ -472,7 +483,7 @@ class Parser {
     } else {
       args = fit(operands);
     }
-    return this.made({ type: "Expression", operator, args }, K.Logical, start, end);
+    return this.madeExp(operator, args, K.Logical, start, end);
   }
 
   private notExp(mode: Mode, follow: number): Term {
@@ -480,7 +491,7 @@ class Parser {
     const start = this.start;
     this.advance();
     const arg = this.expectLogical(this.exp(4, mode, follow));
-    return this.made({ type: "Expression", operator: "Not", args: [arg] }, K.Logical, start, this.nodeEnd);
+    return this.madeExp("Not", [arg], K.Logical, start, this.nodeEnd);
   }
 
   private unifyExp(mode: Mode, follow: number): Term {
@@ -492,7 +503,7 @@ class Parser {
       this.advance();
       this.advance();
       const r = this.expectValue(this.exp(5, mode, f));
-      left = this.made({ type: "Expression", operator: "Assign", args: [variable, r] }, K.Logical, start, this.nodeEnd);
+      left = this.madeExp("Assign", [variable, r], K.Logical, start, this.nodeEnd);
     } else {
       left = this.exp(5, mode, f);
     }
@@ -501,7 +512,7 @@ class Parser {
       const start = this.nodeStart;
       this.advance();
       const r = this.expectValue(this.exp(5, mode, f));
-      left = this.made({ type: "Expression", operator: "Unify", args: [l, r] }, K.Logical, start, this.nodeEnd);
+      left = this.madeExp("Unify", [l, r], K.Logical, start, this.nodeEnd);
     }
     return left;
   }
@@ -516,7 +527,7 @@ class Parser {
       const operator = BINARY[this.kind] as Operator;
       this.advance();
       const r = this.expectValue(this.exp(level + 1, mode, f));
-      left = this.made({ type: "Expression", operator, args: [l, r] }, kind, start, this.nodeEnd);
+      left = this.madeExp(operator, [l, r], kind, start, this.nodeEnd);
     }
     return left;
   }
@@ -532,11 +543,11 @@ class Parser {
       this.advance();
       if (isIn) {
         const r = this.expectValue(this.exp(9, mode, f));
-        left = this.made({ type: "Expression", operator: "In", args: [l, r] }, K.Logical, start, this.nodeEnd);
+        left = this.madeExp("In", [l, r], K.Logical, start, this.nodeEnd);
       } else {
         const pattern = this.classPattern(this.pattern());
         this.checkFollow(f);
-        left = this.made({ type: "Expression", operator: "Isa", args: [l, pattern] }, K.Logical, start);
+        left = this.madeExp("Isa", [l, pattern], K.Logical, start);
       }
     }
     return left;
@@ -552,7 +563,7 @@ class Parser {
       const start = this.nodeStart;
       this.advance();
       const callTerm = this.callTerm();
-      left = this.made({ type: "Expression", operator: "Dot", args: [head, callTerm] }, K.Either, start);
+      left = this.madeExp("Dot", [head, callTerm], K.Either, start);
       this.checkFollow(f);
     }
     return left;
@@ -638,11 +649,11 @@ class Parser {
         const operator = this.at(T.Print) ? "Print" : "Debug";
         this.advance();
         const args = this.argList(true);
-        return this.made({ type: "Expression", operator, args }, K.Logical, start);
+        return this.madeExp(operator, args, K.Logical, start);
       }
       case T.Cut:
         this.advance();
-        return this.made({ type: "Expression", operator: "Cut", args: [] }, K.Logical, start);
+        return this.madeExp("Cut", NO_TERMS, K.Logical, start);
       case T.ForAll: {
         this.advance();
         this.expect(T.LP);
@@ -652,7 +663,7 @@ class Parser {
         const b = this.expectLogical(this.exp(1, Mode.Term, F_RP));
         this.expect(T.RP);
         this.leave();
-        return this.made({ type: "Expression", operator: "ForAll", args: [a, b] }, K.Logical, start);
+        return this.madeExp("ForAll", [a, b], K.Logical, start);
       }
       case T.New: {
         this.advance();
@@ -664,7 +675,7 @@ class Parser {
         this.advance();
         if (!this.at(T.LP)) this.unexpected();
         const call = this.callRest(name, callStart);
-        return this.made({ type: "Expression", operator: "New", args: [call] }, K.Value, start);
+        return this.madeExp("New", [call], K.Value, start);
       }
       case T.Dot:
         this.advance();
@@ -689,7 +700,7 @@ class Parser {
     }
     this.expect(T.RP);
     this.leave();
-    return this.made({ type: "Expression", operator, args: fit(args) }, K.Logical, start);
+    return this.madeExp(operator, fit(args), K.Logical, start);
   }
 
   /** `print(…)`/`debug(…)` arguments: values, trailing comma allowed. */
@@ -883,17 +894,23 @@ class Parser {
       negative = this.at(T.Sub);
       this.advance();
     }
-    if (this.at(T.Integer)) {
-      const value = integerAt(this.text, this.start, this.end);
-      this.advance();
-      return { type: "Number", number: { kind: "integer", value: negative ? -value : value } };
+    const kind = this.kind;
+    if (kind !== T.Integer && kind !== T.Float) this.unexpected();
+    // Shared by sign and spelling (`1` and `1.0`, `0.0` and `-0.0` stay apart): values are immutable.
+    const key = (negative ? "-" : "") + this.text.slice(this.start, this.end);
+    let v = this.numbers.get(key);
+    if (v === undefined) {
+      if (kind === T.Integer) {
+        const value = integerAt(this.text, this.start, this.end);
+        v = { type: "Number", number: { kind: "integer", value: negative ? -value : value } };
+      } else {
+        const value = floatAt(this.text, this.start, this.end);
+        v = { type: "Number", number: { kind: "float", value: negative ? -value : value } };
+      }
+      this.numbers.set(key, v);
     }
-    if (this.at(T.Float)) {
-      const value = floatAt(this.text, this.start, this.end);
-      this.advance();
-      return { type: "Number", number: { kind: "float", value: negative ? -value : value } };
-    }
-    this.unexpected();
+    this.advance();
+    return v;
   }
 
   /** `Pattern` of the grammar (specializers, right side of `matches`). */
@@ -1059,13 +1076,12 @@ class Parser {
     this.expect(T.SemiColon);
     const bv = body.value;
     const bs = body.source;
-    const and: Value = { type: "Expression", operator: "And", args: [body] };
     const wrapped: Term =
       bv.type === "Expression" && bv.operator === "And"
         ? body
         : bs.kind === "parser"
-          ? this.term(and, bs.start, bs.end)
-          : { value: and, source: bs };
+          ? new ParsedExpression("And", [body], this.file, bs.start, bs.end)
+          : { value: { type: "Expression", operator: "And", args: [body] }, source: bs };
     return {
       name: this.text.slice(nameStart, nameEnd),
       params,
@@ -1081,7 +1097,7 @@ class Parser {
     return {
       name: this.text.slice(nameStart, nameEnd),
       params,
-      body: this.term({ type: "Expression", operator: "And", args: [] }, semi, headEnd),
+      body: new ParsedExpression("And", NO_TERMS, this.file, semi, headEnd),
       source: { kind: "parser", file: this.file, start: nameStart, end: semi },
     };
   }

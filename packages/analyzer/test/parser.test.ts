@@ -273,11 +273,55 @@ describe("leaf values", () => {
     for (const t of terms) {
       expect(t.source).toBe(t);
       expect(t.source.kind).toBe("parser");
-      // Own properties are the value and the span only (no separate source object).
-      expect(Object.keys(t).sort()).toEqual(["end", "file", "start", "value"]);
+      // Own properties are the value and the span only (no separate source object); an operation
+      // is its own value too (no separate value object).
+      if (t.value.type === "Expression") {
+        expect(t.value).toBe(t);
+        expect(Object.keys(t).sort()).toEqual(["args", "end", "file", "operator", "start", "type"]);
+        // A copy of the value is still an expression value.
+        expect({ ...t.value }).toMatchObject({ type: "Expression", operator: t.value.operator, args: t.value.args });
+      } else {
+        expect(Object.keys(t).sort()).toEqual(["end", "file", "start", "value"]);
+      }
       const s = spanOf(t);
       expect(s !== null && s.start <= s.end && s.end <= text.length).toBe(true);
     }
+  });
+
+  it("makes every operation one object that is its term, its value and its source", () => {
+    const text =
+      "f(x) if x = 1 and not g(x) or x.a in [1, 2] and x matches Foo and cut and forall(y in x.b, y > 0);\ng(_x);";
+    const ls = lines(text);
+    const expressions = allTerms(ls).filter((t) => t.value.type === "Expression");
+    const operators = new Set(expressions.map((t) => (t.value.type === "Expression" ? t.value.operator : "")));
+    expect([...operators].sort()).toEqual(
+      ["And", "Cut", "Dot", "ForAll", "Gt", "In", "Isa", "Not", "Or", "Unify"].sort(),
+    );
+    for (const t of expressions) {
+      expect(t.value).toBe(t);
+      expect(t.source).toBe(t);
+      expect(t.source.kind).toBe("parser");
+      expect(t.value.type).toBe("Expression");
+    }
+    // The printers see the same operations.
+    const [rule] = ls;
+    if (rule?.kind !== "rule") throw new Error("not a rule");
+    expect(toPolar(rule.rule.body)).toBe(
+      "(x = 1 and not g(x) or x.a in [1, 2] and x matches Foo{} and cut and forall(y in x.b, y > 0))",
+    );
+  });
+
+  it("shares one number value per sign and spelling within a parse", () => {
+    const text = "f(x) if x = 1 and x = 1 and x = -1 and x = - 1 and x = 1.0 and x = 0.0 and x = -0.0 and x = 1.0;";
+    const numbers = allTerms(lines(text)).flatMap((t) => (t.value.type === "Number" ? [t.value] : []));
+    expect(numbers.map((v) => String(v.number.value))).toEqual(["1", "1", "-1", "-1", "1", "0", "0", "1"].reverse());
+    const distinct = new Set(numbers);
+    expect(distinct.size).toBe(5); // 1, -1, 1.0, 0.0, -0.0
+    const floats = [...distinct].flatMap((v) => (v.number.kind === "float" ? [v.number.value] : []));
+    expect(floats.map((f) => Object.is(f, -0))).toEqual(expect.arrayContaining([true, false]));
+    const [zeros] = lines("f(x) if x = -0.0 and x = 0.0 and x = -0.0;");
+    if (zeros?.kind !== "rule") throw new Error("not a rule");
+    expect(toPolar(zeros.rule.body)).toBe("x = -0 and x = 0 and x = -0");
   });
 
   it("keeps the values of different parses apart", () => {
