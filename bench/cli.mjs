@@ -4,7 +4,10 @@
  * same classes registered), on generated one-file policies of 10k and 50k lines in several shapes
  * (see lib/shapes.mjs). Both are timed end to end (spawn to exit: Node start-up, module loading,
  * reading, analysis / load), alternately in the same run so that machine load affects both alike;
- * prints medians and the ratio. Also checks that both accept each policy (no errors).
+ * prints medians and the ratio. Also checks that both accept each policy (no errors). On Linux it
+ * also prints each process's CPU time (user + system, its threads included, from the children's
+ * times in /proc/self/stat, 10 ms ticks): on a loaded machine the wall times measure the load as
+ * much as the program, the CPU times much less so.
  *
  * polar-check runs as installed: the launcher with its one-file bundle (rebuilt here first, as
  * `npm run build -w @polar-ide/cli` does); `--no-bundle` runs the modules of dist/ instead.
@@ -13,7 +16,7 @@
  * (seconds; Oso's rule-type validation is quadratic in the number of resource blocks), `--no-bundle`.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -39,14 +42,29 @@ const CHECK = fileURLToPath(
 if (BUNDLE) await bundleCli();
 const OSO = fileURLToPath(new URL("./lib/oso-load.mjs", import.meta.url));
 
-/** Runs a process to completion; returns its wall time, or Infinity when it timed out. */
+/** CPU ms used by this process's waited-for children so far (cutime + cstime), or NaN off Linux. */
+function childrenCpuMs() {
+  try {
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // cutime and cstime are fields 16 and 17 of stat(5), i.e. 13 and 14 after the name and state.
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Runs a process to completion; returns its wall and CPU time, wall Infinity when it timed out. */
 function timed(argv, timeout, accept) {
+  const cpu0 = childrenCpuMs();
   const t0 = performance.now();
   const r = spawnSync(process.execPath, argv, { encoding: "utf8", maxBuffer: 1 << 30, timeout });
   const ms = performance.now() - t0;
-  if (r.error?.code === "ETIMEDOUT" || r.signal === "SIGTERM") return Infinity;
+  const cpu = childrenCpuMs() - cpu0;
+  if (r.error?.code === "ETIMEDOUT" || r.signal === "SIGTERM") return { ms: Infinity, cpu };
   accept(r);
-  return ms;
+  return { ms, cpu };
 }
 
 function acceptCheck(r) {
@@ -71,18 +89,24 @@ try {
       const classes = policy.classes.join(",");
       const ours = [];
       const oso = [];
+      const oursCpu = [];
+      const osoCpu = [];
       let osoTimedOut = false;
       for (let i = 0; i < RUNS; i++) {
-        ours.push(timed([CHECK, "--format", "json", "--classes", classes, file], 0, acceptCheck));
+        const check = timed([CHECK, "--format", "json", "--classes", classes, file], 0, acceptCheck);
+        ours.push(check.ms);
+        oursCpu.push(check.cpu);
         if (!osoTimedOut) {
-          const t = timed([OSO, classes, file], OSO_TIMEOUT_MS, acceptOso);
+          const { ms: t, cpu } = timed([OSO, classes, file], OSO_TIMEOUT_MS, acceptOso);
           oso.push(t);
+          if (t !== Infinity) osoCpu.push(cpu);
           // One timeout is enough: the next runs would time out too.
           if (t === Infinity) osoTimedOut = true;
         }
       }
-      ours.sort((a, b) => a - b);
-      oso.sort((a, b) => a - b);
+      for (const list of [ours, oso, oursCpu, osoCpu]) list.sort((a, b) => a - b);
+      const oursCpuMs = quantile(oursCpu, 0.5);
+      const osoCpuMs = quantile(osoCpu, 0.5);
       const oursMs = quantile(ours, 0.5);
       const osoMs = quantile(oso, 0.5);
       const ratio =
@@ -96,6 +120,9 @@ try {
           ? `>${fmtMs(OSO_TIMEOUT_MS)} (timeout)`
           : `${fmtMs(osoMs)} (${fmtMs(oso[0])}–${fmtMs(oso[oso.length - 1])})`,
         ratio,
+        fmtMs(oursCpuMs),
+        osoMs === Infinity ? "–" : fmtMs(osoCpuMs),
+        osoMs === Infinity ? "–" : `${(osoCpuMs / oursCpuMs).toFixed(1)}×`,
       ]);
       process.stderr.write(`done ${shape} ${size}\n`);
     }
@@ -111,4 +138,19 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(" ")}; ${RUNS} runs each, median (min–max) in ms\n`,
 );
-console.log(table(["shape", "lines", "MB", "polar-check --format json", "node + Oso loadFiles", "Oso / ours"], rows));
+console.log(
+  table(
+    [
+      "shape",
+      "lines",
+      "MB",
+      "polar-check --format json",
+      "node + Oso loadFiles",
+      "Oso / ours",
+      "ours CPU",
+      "Oso CPU",
+      "CPU Oso / ours",
+    ],
+    rows,
+  ),
+);
