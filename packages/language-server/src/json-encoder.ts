@@ -79,19 +79,15 @@ function encodeItems(head: string, items: readonly unknown[], tail: string, prev
   let pos = (parts[0] as Buffer).length;
   const starts = new Uint32Array(n);
   const ends = new Uint32Array(n);
-  // Where each item of the previous answer is, built only when a run must be found.
-  let index: Map<unknown, number> | null = null;
+  // Where the previous answer's next item is expected: the item after the last run copied.
+  let expected = 0;
   for (let i = 0; i < n;) {
     if (i > 0) {
       parts.push(COMMA);
       pos += 1;
     }
     const item = items[i];
-    let j: number | undefined;
-    if (previous !== undefined) {
-      if (index === null) index = indexOf(previous.items);
-      j = index.get(item);
-    }
+    const j = previous === undefined ? undefined : find(previous.items, item, expected);
     if (previous === undefined || j === undefined) {
       // As JSON.stringify writes an array element: `null` for what has no JSON (undefined, functions).
       const bytes = Buffer.from(JSON.stringify(item) ?? "null");
@@ -115,17 +111,26 @@ function encodeItems(head: string, items: readonly unknown[], tail: string, prev
     }
     pos += to - from;
     i += k;
+    expected = j + k;
   }
   const close = Buffer.from(`]${tail}`);
   parts.push(close);
   return { items, bytes: Buffer.concat(parts, pos + close.length), starts, ends };
 }
 
-/** Each item's index in `items` (any one of them for an item held twice: they encode alike). */
-function indexOf(items: readonly unknown[]): Map<unknown, number> {
-  const index = new Map<unknown, number>();
-  for (let i = 0; i < items.length; i++) index.set(items[i], i);
-  return index;
+/** How far from where it is expected an item of the previous answer is looked for (items one edit added or removed). */
+const SEARCH_WINDOW = 64;
+
+/**
+ * The index of `item` in `items` within {@link SEARCH_WINDOW} of `expected`, else undefined (an item
+ * further away is encoded anew: correct, only slower, and rare after an edit).
+ */
+function find(items: readonly unknown[], item: unknown, expected: number): number | undefined {
+  for (let d = 0; d <= SEARCH_WINDOW; d++) {
+    if (expected + d < items.length && items[expected + d] === item) return expected + d;
+    if (d > 0 && expected - d >= 0 && items[expected - d] === item) return expected - d;
+  }
+  return undefined;
 }
 
 /** vscode-jsonrpc's `application/json` encoder, with {@link encodeMessage}. */

@@ -122,6 +122,21 @@ describe("the caching JSON encoder", () => {
     }
   });
 
+  it("encodes an answer whose items moved far from where they were (reversed, rotated, repeated)", () => {
+    const items = Array.from({ length: 300 }, (_, i) => ({ i, name: `item ${i}` }));
+    const versions = [
+      items,
+      [...items].reverse(),
+      [...items.slice(150), ...items.slice(0, 150)],
+      [...items.slice(0, 10), ...items.slice(0, 10), { i: -1 }, ...items.slice(200)],
+      items,
+    ];
+    for (const [v, answer] of versions.entries()) {
+      const msg = response(v, immutableItems([...answer], "moving"));
+      expect(encodeMessage(msg).toString("utf-8"), `version ${v}`).toBe(plain(msg));
+    }
+  });
+
   it("encodes every other message as JSON.stringify does", () => {
     const marked = immutableItems([{ name: 'é \u{1F600} "q" \\', n: 1 }, { nested: [1, { a: null }] }], "marked");
     const messages: unknown[] = [
