@@ -304,9 +304,47 @@ export function displayPolar(text: string): string {
   return text.replace(/\b([A-Za-z_][A-Za-z0-9_:]*)\{\}/g, "$1");
 }
 
-function oneLine(s: string): string {
-  const flat = s.replace(/\s+/g, " ").trim();
-  return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
+/** The most characters of a one-line rendering ({@link oneLine}); longer ones end with `...`. */
+const ONE_LINE_MAX = 120;
+
+/**
+ * `s` on one line: each run of white space (as the RegExp `\s` class) one space, trimmed, at most
+ * {@link ONE_LINE_MAX} characters. A new string, read character by character: `s` is a slice of the
+ * document's whole text, and neither a slice of it (which `trim()` or a `replace` that matches
+ * nothing return) kept in a cached symbol, nor V8's record of the last RegExp match (which holds its
+ * subject), may keep that text alive after the next edit (issue 13's memory).
+ */
+export function oneLine(s: string): string {
+  let out = "";
+  let space = false;
+  for (let i = 0; i < s.length && out.length <= ONE_LINE_MAX; i++) {
+    const c = s.charCodeAt(i);
+    if (isWhiteSpace(c)) {
+      space = out.length > 0;
+      continue;
+    }
+    if (space) out += " ";
+    space = false;
+    out += String.fromCharCode(c);
+  }
+  return out.length > ONE_LINE_MAX ? `${out.slice(0, ONE_LINE_MAX - 3)}...` : out;
+}
+
+/** Whether a UTF-16 code unit is white space or a line terminator, as RegExp's `\s` matches. */
+function isWhiteSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 function blockSymbol(
