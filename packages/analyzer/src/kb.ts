@@ -142,6 +142,18 @@ export class ClassTable {
   }
 }
 
+/** Lists of rules a knowledge base joined for a name: the lists, in order, and the joined list. */
+export type RuleLists = ReadonlyMap<
+  string,
+  { readonly parts: readonly (readonly Rule[])[]; readonly merged: readonly Rule[] }
+>;
+
+function sameLists(a: readonly (readonly Rule[])[], b: readonly (readonly Rule[])[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** The knowledge base of one `diagnosticLoad`. */
 export class KnowledgeBase {
   /** Registered constants (shared with other loads of the same environment). */
@@ -151,20 +163,25 @@ export class KnowledgeBase {
   private readonly loadedNames = new Map<string, number>();
   private gensymCounter = 1;
 
-  /** Rules by name, in order of first definition; each list in load order. */
-  readonly rules = new Map<string, Rule[]>();
   /** Rule types by name, in order of first definition; each list in load order. */
   readonly ruleTypes = new Map<string, RuleType[]>();
   /** `?=` queries, stored and never checked. */
   readonly inlineQueries: Term[] = [];
-  /** Actor/resource blocks of this load. */
-  readonly blocks = new BlockRegistry();
+  /** Actor/resource blocks of this load (an incremental load may put in the previous load's, when it registered the same blocks). */
+  blocks = new BlockRegistry();
 
   /** The rewriter's symbol generator; one counter per load, like polar-core's `gensym_counter`. */
   readonly gensym: Gensym = (prefix) => `${prefix === "_" ? "_" : `_${prefix}_`}${this.gensymCounter++}`;
 
-  /** A fresh knowledge base: the default rule types and the environment's classes (a prebuilt table may be passed). */
-  constructor(environment: ClassEnvironment | ClassTable | null = null) {
+  /**
+   * A fresh knowledge base: the default rule types and the environment's classes (a prebuilt
+   * table may be passed). `previousLists`: the {@link ruleLists} of a previous load, whose joined
+   * lists are reused where the same lists are joined again.
+   */
+  constructor(
+    environment: ClassEnvironment | ClassTable | null = null,
+    private readonly previousLists: RuleLists | null = null,
+  ) {
     for (const rt of DEFAULT_RULE_TYPES) this.addRuleTypeEntry(rt);
     this.classes = environment instanceof ClassTable ? environment : new ClassTable(environment);
   }
@@ -219,33 +236,106 @@ export class KnowledgeBase {
 
   /** polar-core `add_rule`. */
   addRule(rule: Rule): void {
-    const list = this.rules.get(rule.name);
+    this.settle(rule.name);
+    const list = this.ruleMap.get(rule.name);
     if (list === undefined) this.setOwned(rule.name, [rule]);
     else if (this.ownLists.has(list)) list.push(rule);
     else this.setOwned(rule.name, [...list, rule]);
   }
 
   /**
-   * `addRule` for each of `rules` (all named `name`). The list is taken over when the name is new
-   * (and copied, not changed, if a rule is added later: later loads may share it), else joined in
-   * one exactly sized copy (pushing thousands of rules would grow it repeatedly).
+   * `addRule` for each of `rules` (all named `name`, a list nobody changes). The list is taken
+   * over while the name is new (and copied, not changed, if a rule is added later: later loads may
+   * share it); else it is joined to the name's other lists when the rules are next read, in one
+   * exactly sized list, or in the list a previous load joined from the same lists (see
+   * {@link RuleLists}).
    */
+  appendRules(name: string, rules: readonly Rule[]): void {
+    const list = this.ruleMap.get(name);
+    if (list === undefined) {
+      // Typed mutable for the map only: a list this knowledge base did not make is copied before anything is added.
+      this.ruleMap.set(name, rules as Rule[]);
+      return;
+    }
+    if (this.ownLists.has(list)) {
+      for (const rule of rules) list.push(rule);
+      return;
+    }
+    const parts = this.pending.get(name);
+    if (parts === undefined) this.pending.set(name, [list, rules]);
+    else parts.push(rules);
+  }
+
+  /** Same as {@link appendRules} (phase 3 adds the generated rules of a name at once). */
   addRules(name: string, rules: readonly Rule[]): void {
-    const list = this.rules.get(name);
-    if (list !== undefined) this.setOwned(name, list.concat(rules));
-    // Typed mutable for the map only: a list this knowledge base did not make is copied before anything is added.
-    else this.rules.set(name, rules as Rule[]);
+    this.appendRules(name, rules);
   }
 
   /**
-   * `addRule` for each of `rules` (all named `name`, a list nobody changes: it is taken over while
-   * the name is new, like `addRules`, and copied before anything is added to it).
+   * Rules by name, in order of first definition; each list in load order. Lists are shared with
+   * the callers that added them and with other loads: nobody may change them.
    */
-  appendRules(name: string, rules: readonly Rule[]): void {
-    const list = this.rules.get(name);
-    if (list === undefined) this.rules.set(name, rules as Rule[]);
-    else if (this.ownLists.has(list)) for (const rule of rules) list.push(rule);
-    else this.setOwned(name, list.concat(rules));
+  get rules(): ReadonlyMap<string, readonly Rule[]> {
+    if (this.pending.size > 0) this.settleAll();
+    return this.ruleMap;
+  }
+
+  /**
+   * The lists this knowledge base joined so far, by name, with the lists they were joined from
+   * (more are joined when `rules` is read): a loader hands them to its next load's knowledge base,
+   * which reuses a joined list when it joins the same lists again (issue 13).
+   */
+  get joinedLists(): RuleLists {
+    return this.joined;
+  }
+
+  /**
+   * The lists of rules named `name`, in load order, not joined into one (undefined when no rule
+   * has the name). Each list is shared and never changes while it is in use.
+   */
+  ruleParts(name: string): readonly (readonly Rule[])[] | undefined {
+    const parts = this.pending.get(name);
+    if (parts !== undefined) return parts;
+    const list = this.ruleMap.get(name);
+    return list === undefined ? undefined : [list];
+  }
+
+  /** Calls `each` with every rule name, in order of first definition (without joining lists). */
+  forEachRuleName(each: (name: string) => void): void {
+    this.ruleMap.forEach((_, name) => each(name));
+  }
+
+  private readonly ruleMap = new Map<string, Rule[]>();
+  /** Names defined by more than one list since the last read, with their lists in order (the first one is in `ruleMap`). */
+  private readonly pending = new Map<string, (readonly Rule[])[]>();
+  private readonly joined = new Map<
+    string,
+    { readonly parts: readonly (readonly Rule[])[]; readonly merged: readonly Rule[] }
+  >();
+
+  private settleAll(): void {
+    for (const name of this.pending.keys()) this.settle(name);
+  }
+
+  /** Joins the pending lists of `name`, if any. */
+  private settle(name: string): void {
+    const parts = this.pending.get(name);
+    if (parts === undefined) return;
+    this.pending.delete(name);
+    const before = this.previousLists?.get(name);
+    let merged: readonly Rule[];
+    if (before !== undefined && sameLists(before.parts, parts)) merged = before.merged;
+    else {
+      let n = 0;
+      for (const part of parts) n += part.length;
+      const list = new Array<Rule>(n);
+      let at = 0;
+      for (const part of parts) for (const rule of part) list[at++] = rule;
+      merged = list;
+    }
+    // Not owned: a later load may reuse it, so a rule added later copies it first.
+    this.joined.set(name, { parts, merged });
+    this.ruleMap.set(name, merged as Rule[]);
   }
 
   /**
@@ -257,7 +347,7 @@ export class KnowledgeBase {
 
   private setOwned(name: string, list: Rule[]): void {
     this.ownLists.add(list);
-    this.rules.set(name, list);
+    this.ruleMap.set(name, list);
   }
 
   /** polar-core `add_rule_type`. */
@@ -295,6 +385,6 @@ export class KnowledgeBase {
 
   /** Whether any rule named `name` was loaded (parsed or generated from a shorthand rule). */
   hasRule(name: string): boolean {
-    return this.rules.has(name);
+    return this.ruleMap.has(name);
   }
 }

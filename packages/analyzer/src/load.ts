@@ -25,14 +25,14 @@
 import type { Rule, SourceFile, Term } from "./ast.js";
 import { contextOf, error, type Diagnostic } from "./diagnostics.js";
 import type { LoadOptions } from "./environment.js";
-import { ClassTable, KnowledgeBase, type RuleType } from "./kb.js";
+import { ClassTable, KnowledgeBase, type RuleLists, type RuleType } from "./kb.js";
 import { Phase1Cache, type KeepCode, type Segment } from "./load-segments.js";
 import { parseFile, type ParseResult } from "./parser.js";
 import {
   resourceSpecificRuleTypes,
   BlockPhaseCache,
   GeneratedRule,
-  type BlockRegistry,
+  BlockRegistry,
   type PreparedBlock,
   type ShorthandOutput,
 } from "./resource-blocks/index.js";
@@ -79,7 +79,7 @@ interface Unplaced {
   readonly place: (d: Diagnostic) => Diagnostic;
 }
 
-const UNPLACED = new WeakMap<LoadResult, Unplaced>();
+const UNPLACED = new WeakMap<object, Unplaced>();
 
 /**
  * A load result whose `diagnostics` are placed in their files' current texts when first read. A
@@ -88,15 +88,15 @@ const UNPLACED = new WeakMap<LoadResult, Unplaced>();
  * {@link keptDiagnostics}, which places only the ones it keeps.
  */
 function withPlacedDiagnostics(
-  fields: Omit<LoadResult, "diagnostics">,
+  fields: Omit<LoadResult, "diagnostics" | "rules">,
   diagnostics: Diagnostic[],
   place: (d: Diagnostic) => Diagnostic,
-): LoadResult {
+): Omit<LoadResult, "rules"> {
   let placed: Diagnostic[] | null = null;
   const result = Object.defineProperty({ ...fields }, "diagnostics", {
     enumerable: true,
     get: (): Diagnostic[] => (placed ??= diagnostics.map(place)),
-  }) as LoadResult;
+  }) as Omit<LoadResult, "rules">;
   UNPLACED.set(result, { diagnostics, place });
   return result;
 }
@@ -114,22 +114,34 @@ export function keptDiagnostics(load: LoadResult, keep: (d: Diagnostic) => boole
 // The loader
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * What checking one list of rules (a part of a name's rules, see {@link KnowledgeBase.ruleParts})
+ * against a name's rule types gave: the error that stops validation at its first failing rule,
+ * or none and the distinct types its rules matched.
+ */
+interface PartCheck {
+  readonly error: Diagnostic | null;
+  readonly matched: readonly number[];
+}
+
 /** A rule-type index of one name with the checks it made, valid while the checks cannot change. */
 interface GroupMemo {
   readonly group: RuleTypeGroup;
   readonly results: WeakMap<Rule, RuleCheck>;
   /**
-   * The rules of this name in the previous load and their checks (undefined where validation had
-   * stopped): most rules stay at their position, which is cheaper to test than the weak map.
+   * Checks by list of rules: the lists are shared between loads and never change (a segment's,
+   * phase 3's, or one joined from those), so an edit re-checks the lists it changed only, and a
+   * name's thousands of generated rules are not visited again (issue 13). One entry per list, not
+   * per rule.
    */
-  lastRules: readonly Rule[];
-  readonly lastChecks: (RuleCheck | undefined)[];
-  /**
-   * The outcome for the previous load's list of this name's rules when every check ran (a list
-   * nobody changes: a segment's or phase 3's, shared between loads): its error, or the types it
-   * matched. The same list gives the same outcome while this memo stands.
-   */
-  outcome: { readonly rules: readonly Rule[]; readonly error: Diagnostic | null; readonly seen: Uint8Array } | null;
+  readonly parts: WeakMap<readonly Rule[], PartCheck>;
+  /** Whether a load used this memo before (on the first, every rule is new: no weak-map entry per rule). */
+  used: boolean;
+  /** Scratch marks by type index (all zero between uses). */
+  readonly marks: Uint8Array;
+  /** The parts of the previous load and the types they matched (reused while the parts are the same). */
+  lastParts: readonly (readonly Rule[])[];
+  lastSeen: Uint8Array | null;
 }
 
 /**
@@ -149,11 +161,104 @@ function checkAlike(a: readonly RuleType[], b: readonly RuleType[]): boolean {
   return true;
 }
 
+function sameParts(a: readonly (readonly Rule[])[], b: readonly (readonly Rule[])[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function sameMembers(a: readonly string[] | undefined, b: ReadonlySet<string>): boolean {
   if (a === undefined || a.length !== b.size) return false;
   let i = 0;
   for (const name of b) if (a[i++] !== name) return false;
   return true;
+}
+
+/**
+ * The block registry of a load, made from the previous load's when it registered the same
+ * prepared blocks in the same order, or blocks that differ only in blocks that name a block of
+ * their own (not reopened) and keep its name and kind: a registry is not changed once its load
+ * has registered its blocks, and the clashes each block's registration reported depend only on
+ * the blocks of its name before it. An edit registers none of the thousands of blocks of a
+ * 50k-line policy again (issue 13), and phase 3 finds the registry whose memos it has when no
+ * block changed.
+ */
+class RegistryReuse {
+  /** The previous load's blocks, the clashes each one's registration reported, and its registry. */
+  private blocks: PreparedBlock[] = [];
+  private clashes: (Diagnostic[] | null)[] = [];
+  private registry: BlockRegistry | null = null;
+  /** This load: how many blocks were registered so far. */
+  private at = 0;
+  /** This load's blocks where some replaced a block of the previous (null: none did). */
+  private swapped: PreparedBlock[] | null = null;
+  /** This load's registry once it differs from the previous otherwise. */
+  private fresh: { registry: BlockRegistry; blocks: PreparedBlock[]; clashes: (Diagnostic[] | null)[] } | null = null;
+
+  begin(): void {
+    this.at = 0;
+    this.swapped = null;
+    this.fresh = null;
+  }
+
+  /** `BlockRegistry.addPrepared` of the load's next block. */
+  add(prepared: PreparedBlock): Diagnostic[] | null {
+    const at = this.at++;
+    if (this.fresh === null) {
+      const registry = this.registry;
+      const old = this.blocks[at];
+      if (registry !== null && old === prepared) return this.clashes[at] as Diagnostic[] | null;
+      if (registry !== null && old !== undefined && swappable(registry, old, prepared)) {
+        (this.swapped ??= this.blocks.slice())[at] = prepared;
+        return null;
+      }
+      this.fresh = this.replay(at);
+    }
+    const clashes = this.fresh.registry.addPrepared(prepared);
+    this.fresh.blocks.push(prepared);
+    this.fresh.clashes.push(clashes);
+    return clashes;
+  }
+
+  /** The load's registry, once every block was added. */
+  finish(): BlockRegistry {
+    if (this.fresh === null && this.registry !== null && this.at === this.blocks.length) {
+      if (this.swapped === null) return this.registry;
+      const registry = this.registry.withBlocksReplaced(this.swapped);
+      this.registry = registry;
+      this.blocks = this.swapped;
+      this.swapped = null;
+      return registry;
+    }
+    const { registry, blocks, clashes } = (this.fresh ??= this.replay(this.at));
+    this.registry = registry;
+    this.blocks = blocks;
+    this.clashes = clashes;
+    this.fresh = null;
+    this.swapped = null;
+    return registry;
+  }
+
+  /** A new registry with this load's first `n` blocks. */
+  private replay(n: number): { registry: BlockRegistry; blocks: PreparedBlock[]; clashes: (Diagnostic[] | null)[] } {
+    const registry = new BlockRegistry();
+    const blocks = (this.swapped ?? this.blocks).slice(0, n);
+    const clashes: (Diagnostic[] | null)[] = [];
+    for (const b of blocks) clashes.push(registry.addPrepared(b));
+    return { registry, blocks, clashes };
+  }
+}
+
+/**
+ * Whether `added` can take the place of `old` in `registry` without changing any other block's
+ * registration: both are accepted blocks of the same name and kind, and `old` alone registered
+ * that name (then neither reports a clash).
+ */
+function swappable(registry: BlockRegistry, old: PreparedBlock, added: PreparedBlock): boolean {
+  if (!old.index.ok || !added.index.ok) return false;
+  if (old.block.name !== added.block.name || old.block.blockType !== added.block.blockType) return false;
+  const entry = registry.lookup(old.block.name);
+  return entry !== undefined && !entry.owned && entry.declarations === old.index.value;
 }
 
 /**
@@ -177,6 +282,9 @@ export class Loader {
   /** Union members of the previous load: the memoized checks depend on them. */
   private actors: string[] | undefined;
   private resources: string[] | undefined;
+  private readonly registry = new RegistryReuse();
+  /** The lists the previous load joined per rule name (its knowledge base reuses the same joins). */
+  private ruleLists: RuleLists | null = null;
   private readonly callSites = new WeakMap<Rule, readonly CallSite[]>();
   private readonly undefinedCalls = new WeakMap<Term, Diagnostic>();
   /** Whether some rule generated by a phase-3 output calls `has_permission`. */
@@ -200,7 +308,8 @@ export class Loader {
 
   /** `diagnostic_load` of `sources`, in the given order. Never throws on user input. */
   load(sources: readonly (LoadSource | SourceFile)[]): LoadResult {
-    const kb = new KnowledgeBase(this.classes);
+    const kb = new KnowledgeBase(this.classes, this.ruleLists);
+    this.registry.begin();
     const diagnostics: Diagnostic[] = [];
     const loadedFiles: SourceFile[] = [];
     let unrecoverable = false;
@@ -230,16 +339,19 @@ export class Loader {
 
     const result = (stage: LoadStage): LoadResult => {
       this.phase1.endLoad();
+      this.ruleLists = kb.joinedLists;
       const out = {
         stage,
-        rules: kb.rules,
         ruleTypes: kb.ruleTypes,
         inlineQueries: kb.inlineQueries,
         blocks: kb.blocks,
         loadedFiles,
       };
-      if (spans.size === 0) return { diagnostics, ...out };
-      return withPlacedDiagnostics(out, diagnostics, place);
+      const loaded = spans.size === 0 ? { diagnostics, ...out } : withPlacedDiagnostics(out, diagnostics, place);
+      // A name's rules from several lists are joined when first read: the load itself checks them
+      // list by list, and the editor reads them for a few features only (issue 13: an edit in a
+      // 50k-line file copied the thousands of `has_role` rules into a new list every time).
+      return Object.defineProperty(loaded, "rules", { enumerable: true, get: () => kb.rules }) as LoadResult;
     };
 
     // Phase 1: files in order, by segments of items (load-segments.ts).
@@ -267,7 +379,7 @@ export class Loader {
         let k = 0;
         for (let b = 0; b < blocks.length; b++) {
           for (const at = blockAt[b] as number; k < at; k++) report(found[k] as Diagnostic);
-          const clashes = kb.blocks.addPrepared(blocks[b] as PreparedBlock);
+          const clashes = this.registry.add(blocks[b] as PreparedBlock);
           if (clashes !== null) for (const d of clashes) reportKept(d);
         }
         for (; k < found.length; k++) report(found[k] as Diagnostic);
@@ -278,6 +390,8 @@ export class Loader {
         for (const q of segment.queries) kb.inlineQueries.push(q);
       });
     }
+
+    kb.blocks = this.registry.finish();
 
     // Phase 2: an invalid declaration would only cause distracting shorthand errors.
     if (unrecoverable) return result("stopped-after-files");
@@ -337,9 +451,11 @@ export class Loader {
         groups.set(name, {
           group: new RuleTypeGroup(kb, types),
           results: new WeakMap(),
-          lastRules: [],
-          lastChecks: [],
-          outcome: null,
+          parts: new WeakMap(),
+          used: false,
+          marks: new Uint8Array(types.length),
+          lastParts: [],
+          lastSeen: null,
         });
       }
     }
@@ -350,58 +466,34 @@ export class Loader {
     // The names with rule types, in rule order (which decides the error reported): a callback per
     // name, not an iterator step, among thousands of names of which a few have types.
     const typed: string[] = [];
-    kb.rules.forEach((_, name) => {
+    kb.forEachRuleName((name) => {
       if (groups.has(name)) typed.push(name);
     });
     for (const name of typed) {
       const memo = groups.get(name) as GroupMemo;
-      const rules = kb.rules.get(name) as Rule[];
-      const outcome = memo.outcome;
-      if (outcome !== null && outcome.rules === rules) {
-        matched.set(name, outcome.seen);
-        if (outcome.error !== null) return outcome.error;
-        continue;
+      const parts = kb.ruleParts(name) as readonly (readonly Rule[])[];
+      const same = sameParts(memo.lastParts, parts);
+      let seen = same ? memo.lastSeen : null;
+      const fresh = seen === null;
+      if (seen === null) seen = new Uint8Array(memo.group.types.length);
+      for (const part of parts) {
+        let check = memo.parts.get(part);
+        if (check === undefined) {
+          check = this.checkPart(kb, memo, part);
+          memo.parts.set(part, check);
+        }
+        if (check.error !== null) {
+          memo.used = true;
+          memo.lastParts = parts;
+          memo.lastSeen = null;
+          return check.error;
+        }
+        if (fresh) for (const i of check.matched) seen[i] = 1;
       }
-      const seen = new Uint8Array(memo.group.types.length);
+      memo.used = true;
+      memo.lastParts = parts;
+      memo.lastSeen = seen;
       matched.set(name, seen);
-      // `checks[j]` is the check of `lastRules[j]` (or undefined): updated in place, so that
-      // the usual load, where most rules are where they were, allocates nothing here.
-      const lastRules = memo.lastRules;
-      const checks = memo.lastChecks;
-      memo.lastRules = rules;
-      if (checks.length !== rules.length) checks.length = rules.length;
-      for (let k = 0; k < rules.length; k++) {
-        const rule = rules[k] as Rule;
-        let r = lastRules[k] === rule ? checks[k] : undefined;
-        if (r === undefined) {
-          if (rule instanceof GeneratedRule) {
-            // Shared by resource and head inside the group: no weak-map entry per generated rule.
-            r = memo.group.check(rule);
-          } else {
-            r = memo.results.get(rule);
-            if (r === undefined) {
-              r = memo.group.check(rule);
-              // Kept for a rule that moves in a later load. On the group's first load every rule
-              // is new, and the next load finds most where they were: no weak-map entry for each
-              // of thousands of rules (issue 13: hashing and ephemeron tracing in a full load).
-              if (lastRules.length > 0) memo.results.set(rule, r);
-            }
-          }
-          checks[k] = r;
-        }
-        if (r.kind === "error" || r.matched.length === 0) {
-          // Validation stops here: later entries would not belong to `rules`.
-          checks.length = k + 1;
-          const stop =
-            r.kind === "error"
-              ? r.error
-              : error("ValidationError::InvalidRule", invalidRuleMessage(kb, rule, memo.group.types), contextOf(rule));
-          memo.outcome = { rules, error: stop, seen };
-          return stop;
-        }
-        for (const i of r.matched) seen[i] = 1;
-      }
-      memo.outcome = { rules, error: null, seen };
     }
 
     // Every rule of a required type's name was checked against it above without error, so a
@@ -423,6 +515,44 @@ export class Loader {
       }
     }
     return null;
+  }
+
+  /** Checks one list of a name's rules in order, up to its first failing rule (see {@link PartCheck}). */
+  private checkPart(kb: KnowledgeBase, memo: GroupMemo, part: readonly Rule[]): PartCheck {
+    const { group, results, marks } = memo;
+    const matched: number[] = [];
+    let stop: Diagnostic | null = null;
+    for (const rule of part) {
+      let r: RuleCheck | undefined;
+      if (rule instanceof GeneratedRule) {
+        // Shared by resource and head inside the group: no weak-map entry per generated rule.
+        r = group.check(rule);
+      } else {
+        r = results.get(rule);
+        if (r === undefined) {
+          r = group.check(rule);
+          // Kept for a rule that moves to another list in a later load. On the group's first load
+          // every rule is new: no weak-map entry for each of thousands of rules (issue 13:
+          // hashing and ephemeron tracing in a full load).
+          if (memo.used) results.set(rule, r);
+        }
+      }
+      if (r.kind === "error" || r.matched.length === 0) {
+        // Validation stops here.
+        stop =
+          r.kind === "error"
+            ? r.error
+            : error("ValidationError::InvalidRule", invalidRuleMessage(kb, rule, group.types), contextOf(rule));
+        break;
+      }
+      for (const i of r.matched) {
+        if (marks[i] === 1) continue;
+        marks[i] = 1;
+        matched.push(i);
+      }
+    }
+    for (const i of matched) marks[i] = 0;
+    return { error: stop, matched: stop === null ? matched : [] };
   }
 
   /**

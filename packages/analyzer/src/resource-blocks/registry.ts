@@ -141,8 +141,13 @@ export interface RegisteredBlock {
  */
 export class BlockRegistry {
   private readonly blocks = new Map<string, RegisteredBlock>();
-  private readonly actorSet = new Set<string>();
-  private readonly resourceSet = new Set<string>();
+
+  /** @param actorSet, resourceSet the union members (only shared by {@link withBlocksReplaced}, with a registry that no longer changes) */
+  constructor(
+    private readonly actorSet = new Set<string>(),
+    private readonly resourceSet = new Set<string>(),
+  ) {}
+
   /** Every block read, in order (also those rejected by a declaration clash), for editor features. */
   readonly allBlocks: ResourceBlock[] = [];
 
@@ -207,6 +212,30 @@ export class BlockRegistry {
     if (block.blockType === "actor") this.actorSet.add(block.name);
     this.resourceSet.add(block.name);
     return diagnostics;
+  }
+
+  /**
+   * @internal A registry like this one (which it leaves unchanged) with `blocks` registered
+   * instead: they may differ from this registry's blocks only in blocks that each alone registered
+   * a name, replaced by accepted blocks of the same name and kind (see load.ts). Union members are
+   * the same, and shared.
+   */
+  withBlocksReplaced(blocks: readonly PreparedBlock[]): BlockRegistry {
+    const copy = new BlockRegistry(this.actorSet, this.resourceSet);
+    for (const [name, entry] of this.blocks) copy.blocks.set(name, entry);
+    for (let i = 0; i < blocks.length; i++) {
+      const prepared = blocks[i] as PreparedBlock;
+      const { block } = prepared;
+      copy.allBlocks.push(block);
+      if (block === this.allBlocks[i] || !prepared.index.ok) continue;
+      copy.blocks.set(block.name, {
+        resource: block.resource,
+        declarations: prepared.index.value,
+        shorthandRules: block.shorthandRules,
+        owned: false,
+      });
+    }
+    return copy;
   }
 
   /** Members of the `Actor` union: names of blocks declared with `actor`. */
