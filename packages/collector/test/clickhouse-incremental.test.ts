@@ -9,7 +9,14 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import { DIAGNOSTIC_CODES, type DiagnosticCode } from "@polar-ide/telemetry";
 import { describe, expect, it } from "vitest";
 import type { ClickHouseStore } from "../src/index.js";
-import { buildGeneration, currentGeneration, partitionStates, type Generation } from "../src/db/clickhouse/rollup.js";
+import {
+  buildGeneration,
+  currentGeneration,
+  groupedUserRows,
+  partitionStates,
+  userRows,
+  type Generation,
+} from "../src/db/clickhouse/rollup.js";
 import { shardClients, withClickHouseCluster } from "./clickhouse-harness.js";
 import { Harness } from "./harness.js";
 import { randomBatch, seededRandom, type makeEvent } from "./helpers.js";
@@ -119,6 +126,29 @@ cell_value, props_int, props_text FROM events_local WHERE day = toDate('${DAYS[i
         // Not vacuous: builds went from a previous generation, purges kept one.
         expect(incrementalBuilds).toBe(DAYS.length - 1);
         expect(purgesKeeping).toBe(2);
+        // The per-user rows, summed per user in a map keyed by a hash of the cell and named back,
+        // are the rows grouped by cell and user (and are those when the cells are too many).
+        const last = `toDate('${DAYS[6]}')`;
+        const wheres = [
+          "1 = 1",
+          `day > toDate('${DAYS[4]}')`,
+          `day < ${last} AND insert_id NOT IN (SELECT insert_id FROM events_local WHERE day = ${last})`,
+          "day < toDate('2000-01-01')",
+        ];
+        for (const where of wheres) {
+          for (const s of shards) {
+            const sorted = async (sql: string) => query(s, `SELECT * FROM (${sql}) ORDER BY dim, key, distinct_id`);
+            const hashed = await userRows(where)(s);
+            const grouped = await sorted(groupedUserRows(where));
+            if (where.startsWith("day < toDate('2000")) expect(grouped).toEqual([]);
+            else {
+              expect(hashed).toContain("sumMap");
+              expect(grouped.length).toBeGreaterThan(20);
+            }
+            expect(await sorted(hashed)).toEqual(grouped);
+            expect(await userRows(where, 1)(s)).toBe(grouped.length === 0 ? hashed : groupedUserRows(where));
+          }
+        }
         // A purge of every rolled day leaves no generation.
         await h.store.purge("2026-12-01");
         expect((await rolledTables(shards)).flat()).toEqual([]);
