@@ -373,9 +373,19 @@ async function fillTargets(
 export async function rebuildSets(db: Db, before: string): Promise<void> {
   const sql = SQL[db.dialect.name];
   await db.exclusive(LOCK_ROLLUP, async (tx) => {
-    if (db.dialect.name === "postgres") await tx.run("SET LOCAL work_mem = '256MB'");
-    for (const t of [...SCRATCH, "pending_rollup", "pending_shared", ...setTables(LIVE), ...setTables(SHARED)])
-      await tx.run(`DELETE FROM ${t}`);
+    const sets = [...setTables(LIVE), ...setTables(SHARED)];
+    let keys: PrimaryKey[] = [];
+    if (db.dialect.name === "postgres") {
+      await tx.run("SET LOCAL work_mem = '256MB'");
+      // A lost rebuild (a crash right after its commit) leaves the sets as they were: still a
+      // fold of the events, so its commit need not wait for the log's flush.
+      await tx.run("SET LOCAL synchronous_commit = off");
+      keys = await primaryKeys(tx, sets);
+    }
+    for (const t of [...SCRATCH, "pending_rollup", "pending_shared", ...sets]) await tx.run(`DELETE FROM ${t}`);
+    // PostgreSQL: the sets' tables are filled without their primary-key indexes, built after
+    // (one sort each instead of an index insert per row; adding them back checks the keys).
+    for (const k of keys) await tx.run(`ALTER TABLE ${k.table} DROP CONSTRAINT ${k.name}`);
     await tx.run("INSERT INTO pending_shared (day, id) SELECT day, id FROM events WHERE day >= ?", [before]);
     await tx.run(sql.udv);
     await tx.run(sql.uk, bound(sql.uk, before));
@@ -385,7 +395,28 @@ export async function rebuildSets(db: Db, before: string): Promise<void> {
     await tx.run("DELETE FROM trend_days");
     await tx.run("DROP TABLE rebuild_udv");
     await tx.run("DROP TABLE rebuild_uk");
+    for (const k of keys) await tx.run(`ALTER TABLE ${k.table} ADD CONSTRAINT ${k.name} ${k.definition}`);
   });
+}
+
+/** A table's primary-key constraint on PostgreSQL: its name and definition (`PRIMARY KEY (…)`). */
+interface PrimaryKey {
+  readonly table: string;
+  readonly name: string;
+  readonly definition: string;
+}
+
+/** The primary keys of `tables` as the catalog declares them (PostgreSQL). */
+async function primaryKeys(tx: Queryable, tables: readonly string[]): Promise<PrimaryKey[]> {
+  const out: PrimaryKey[] = [];
+  for (const table of tables) {
+    const rows = await tx.all(
+      "SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = CAST(? AS regclass) AND contype = 'p'",
+      [table],
+    );
+    for (const r of rows) out.push({ table, name: String(r.conname), definition: String(r.definition) });
+  }
+  return out;
 }
 
 /**
