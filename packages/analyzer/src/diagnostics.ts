@@ -5,6 +5,7 @@
  * optional source context (file + offsets).
  */
 import type { SourceFile } from "./ast.js";
+import type { DiagnosticCode } from "./codes.js";
 
 export type Severity = "error" | "warning";
 
@@ -32,39 +33,7 @@ export const EDITOR_DROPPED_CODES: ReadonlySet<string> = new Set([
   "ValidationWarning::UnknownSpecializer",
 ]);
 
-/** Every code `diagnostic_load` can report (docs/diagnostics.md §1), for allow-lists and docs. */
-export const DIAGNOSTIC_CODES = [
-  "ParseError::IntegerOverflow",
-  "ParseError::InvalidFloat",
-  "ParseError::InvalidTokenCharacter",
-  "ParseError::InvalidToken",
-  "ParseError::UnrecognizedEOF",
-  "ParseError::UnrecognizedToken",
-  "ParseError::ExtraToken",
-  "ParseError::ReservedWord",
-  "ParseError::WrongValueType",
-  "ParseError::DuplicateKey",
-  "ValidationError::FileLoading",
-  "ValidationError::SingletonVariable",
-  "ValidationError::UnregisteredClass",
-  "ValidationError::ResourceBlock",
-  "ValidationError::DuplicateResourceBlockDeclaration",
-  "ValidationError::UndefinedRuleCall",
-  "ValidationError::InvalidRule",
-  "ValidationError::InvalidRuleType",
-  "ValidationError::MissingRequiredRule",
-  "OperationalError::InvalidState",
-  "ValidationWarning::AmbiguousPrecedence",
-  "ValidationWarning::MissingAllowRule",
-  "ValidationWarning::MissingHasPermissionRule",
-  "ValidationWarning::UnknownSpecializer",
-  // Ours, not Oso's: input nested too deeply to analyse safely, and a defect of the analyzer
-  // reported on the file instead of thrown into the editor.
-  "ParseError::NestingTooDeep",
-  "ParseError::InternalError",
-] as const;
-
-export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
+export { DIAGNOSTIC_CODES, type DiagnosticCode } from "./codes.js";
 
 /** Builds an error diagnostic. `unrecoverable` follows `is_unrecoverable()` from the code. */
 export function error(code: DiagnosticCode, message: string, context: DiagnosticContext | null): Diagnostic {

@@ -6,6 +6,7 @@
  * here is rejected by the collector, so adding data to the event starts with this file (and a
  * new `SCHEMA_VERSION`).
  */
+import { DIAGNOSTIC_CODES, type DiagnosticCode } from "@polar-ide/analyzer/codes";
 import { LSP_METHODS, type LspMethod } from "./protocol.js";
 
 /** Name of the one event the extension sends. */
@@ -160,42 +161,10 @@ export function oneOf(
 }
 
 /**
- * Every code `diagnostic_load` can report: the allow-list for `<code>_count`. A copy of the
- * analyzer's `DIAGNOSTIC_CODES` kept as data so that this package has no dependency on the
- * analyzer; a test checks that the two lists agree.
+ * Every code `diagnostic_load` can report: the allow-list for `<code>_count`. Declared once, by
+ * the analyzer that reports them (`@polar-ide/analyzer/codes`, a module with no imports).
  */
-export const DIAGNOSTIC_CODES = [
-  "ParseError::IntegerOverflow",
-  "ParseError::InvalidFloat",
-  "ParseError::InvalidTokenCharacter",
-  "ParseError::InvalidToken",
-  "ParseError::UnrecognizedEOF",
-  "ParseError::UnrecognizedToken",
-  "ParseError::ExtraToken",
-  "ParseError::ReservedWord",
-  "ParseError::WrongValueType",
-  "ParseError::DuplicateKey",
-  "ValidationError::FileLoading",
-  "ValidationError::SingletonVariable",
-  "ValidationError::UnregisteredClass",
-  "ValidationError::ResourceBlock",
-  "ValidationError::DuplicateResourceBlockDeclaration",
-  "ValidationError::UndefinedRuleCall",
-  "ValidationError::InvalidRule",
-  "ValidationError::InvalidRuleType",
-  "ValidationError::MissingRequiredRule",
-  "OperationalError::InvalidState",
-  "ValidationWarning::AmbiguousPrecedence",
-  "ValidationWarning::MissingAllowRule",
-  "ValidationWarning::MissingHasPermissionRule",
-  "ValidationWarning::UnknownSpecializer",
-  // The analyzer's own (not Oso's): input nested too deeply, and an analyzer defect.
-  "ParseError::NestingTooDeep",
-  "ParseError::InternalError",
-] as const;
-
-/** A code on the allow-list. */
-export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
+export { DIAGNOSTIC_CODES, type DiagnosticCode };
 
 // The four LSP notifications that trigger a load are part of the language server's
 // `telemetry/event` payload, declared in `protocol.ts`; re-exported here for the schema's users.
