@@ -37,13 +37,31 @@
  * flags for the server process (space-separated, after the shipped SERVER_NODE_FLAGS), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
  * BENCH_IDLE_MS (default 4000): how long the server idles after the feature requests before its
  * resident memory is read again ("server RSS idle": after its idle collection, idle-gc.ts).
+ *
+ * BENCH_TRANSPORTS (default `stdio`): comma-separated transports to run the server over, `stdio`
+ * (a stream: the server's own JSON encoder, json-encoder.ts) and/or `ipc` (`--node-ipc`, forked as
+ * vscode-languageclient's TransportKind.ipc does: Node's IPC channel serialises every message with
+ * JSON.stringify on its own). BENCH_ROUNDS (default 1): how many times every (build, transport) pair
+ * runs, alternating base and new build within each round; with more than one run per pair a table
+ * of the medians per pair follows the per-run lines on stderr. BENCH_SERVER_ENV: environment
+ * variables for the server process (`NAME=value`, space-separated), e.g. glibc's malloc tunables.
+ * BENCH_GC_TRACE=1 (ipc only: over stdio V8's `--trace-gc` lines would corrupt the protocol stream)
+ * adds `--trace-gc` and prints, for the slowest outlines, the collections the server logged while
+ * each was in flight.
  */
-import { spawn } from "node:child_process";
+import { fork, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node.js";
+import {
+  createMessageConnection,
+  IPCMessageReader,
+  IPCMessageWriter,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from "vscode-jsonrpc/node.js";
 import { SERVER_NODE_FLAGS } from "@polar-ide/language-server/node-flags";
 import { positionOf, timeRequest } from "./lib/lsp-features.mjs";
 import { osoMemory } from "./lib/oso-memory.mjs";
@@ -69,6 +87,23 @@ const NODE_FLAGS = [
   ...SERVER_NODE_FLAGS,
   ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(/\s+/).filter((f) => f !== "") ?? []),
 ];
+/** The transports to run the server over (`stdio`, `ipc`). */
+const TRANSPORTS = (process.env.BENCH_TRANSPORTS ?? "stdio")
+  .split(",")
+  .map((t) => t.trim())
+  .filter((t) => t !== "");
+for (const t of TRANSPORTS)
+  if (t !== "stdio" && t !== "ipc") throw new Error(`BENCH_TRANSPORTS: stdio or ipc, not ${t}`);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+/** Extra environment of the server process (`NAME=value NAME=value`). */
+const SERVER_ENV = Object.fromEntries(
+  (process.env.BENCH_SERVER_ENV ?? "")
+    .split(/\s+/)
+    .filter((a) => a !== "")
+    .map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]),
+);
+const GC_TRACE = process.env.BENCH_GC_TRACE === "1";
+if (GC_TRACE && TRANSPORTS.includes("stdio")) throw new Error("BENCH_GC_TRACE=1 needs BENCH_TRANSPORTS=ipc");
 const ONLY = process.env.BENCH_WORKSPACES?.split(",").map((s) => s.trim());
 const WORKSPACES = [
   { id: "10k", label: "10k lines, 100 files", lines: 10_000, files: 100, osoRuns: OSO_RUNS ?? 3, features: "all" },
@@ -99,14 +134,48 @@ function memoryOf(pid) {
   }
 }
 
-/** Runs the server over stdio on one workspace and measures edit → publish latency. */
-async function benchServer(workspace, serverPath = SERVER) {
+/**
+ * Starts the server over `transport`: `stdio` as an editor spawns a server binary, `ipc` as
+ * vscode-languageclient forks a module with TransportKind.ipc (its stdout is then free: the
+ * `--trace-gc` lines are read from it, `gcLines`).
+ */
+function startServer(serverPath, transport) {
+  const env = { ...process.env, ...SERVER_ENV };
+  if (transport === "stdio") {
+    const child = spawn(process.execPath, [...NODE_FLAGS, serverPath, "--stdio"], {
+      stdio: ["pipe", "pipe", "inherit"],
+      env,
+    });
+    const connection = createMessageConnection(
+      new StreamMessageReader(child.stdout),
+      new StreamMessageWriter(child.stdin),
+    );
+    return { child, connection, gcLines: null };
+  }
+  const child = fork(serverPath, ["--node-ipc"], {
+    execArgv: [...NODE_FLAGS, ...(GC_TRACE ? ["--trace-gc"] : [])],
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+    env,
+  });
+  const gcLines = [];
+  let partial = "";
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (chunk) => {
+    const lines = (partial + chunk).split("\n");
+    partial = lines.pop();
+    for (const line of lines) if (line.trim() !== "") gcLines.push(line.trim());
+  });
+  return {
+    child,
+    connection: createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child)),
+    gcLines,
+  };
+}
+
+/** Runs the server over `transport` on one workspace and measures edit → publish latency. */
+async function benchServer(workspace, serverPath = SERVER, transport = "stdio") {
   const policy = generateRbacPolicy(workspace.lines, workspace.files);
-  const child = spawn(process.execPath, [...NODE_FLAGS, serverPath, "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
-  const connection = createMessageConnection(
-    new StreamMessageReader(child.stdout),
-    new StreamMessageWriter(child.stdin),
-  );
+  const { child, connection, gcLines } = startServer(serverPath, transport);
   const waiting = new Map(); // "uri@version" → resolve
   let telemetry = 0;
   let onTelemetry = () => undefined;
@@ -185,7 +254,7 @@ async function benchServer(workspace, serverPath = SERVER) {
   await restored;
   const outline =
     workspace.features === "outline"
-      ? await benchOutline(connection, uri, target.text, version, waiting, child.pid)
+      ? await benchOutline(connection, uri, target.text, version, waiting, child.pid, gcLines)
       : null;
   if (outline !== null) version = outline.version;
   const features = await benchFeatures(connection, capabilities, uri, target.text, workspace.features);
@@ -206,8 +275,10 @@ async function benchServer(workspace, serverPath = SERVER) {
  * The outline of a document right after each of OUTLINE_RUNS one-character edits was published
  * (the first outline of each new text: nothing of it is cached yet), then restores the text.
  */
-async function benchOutline(connection, uri, text, version, waiting, pid) {
+async function benchOutline(connection, uri, text, version, waiting, pid, gcLines) {
   const times = [];
+  /** Per outline: its latency and the `--trace-gc` lines the server wrote while it was in flight. */
+  const traced = [];
   // The server's CPU time (user + system, from /proc) spent while each outline request was in flight.
   let serverCpuMs = 0;
   const floors = [];
@@ -230,10 +301,17 @@ async function benchOutline(connection, uri, text, version, waiting, pid) {
       contentChanges: [change],
     });
     await published;
+    // The lines of the edit's own collections have arrived by now (give the pipe a moment).
+    if (gcLines !== null) await new Promise((r) => setTimeout(r, 20));
+    const gc0 = gcLines?.length ?? 0;
     const cpu0 = cpuMsOf(pid);
     const t0 = performance.now();
     const symbols = await connection.sendRequest("textDocument/documentSymbol", { textDocument: { uri } });
     times.push(performance.now() - t0);
+    if (gcLines !== null) {
+      await new Promise((r) => setTimeout(r, 20));
+      traced.push({ ms: times.at(-1), gc: gcLines.slice(gc0) });
+    }
     serverCpuMs += cpuMsOf(pid) - cpu0;
     size = symbols?.length ?? 0;
     items = count(symbols ?? []);
@@ -253,6 +331,7 @@ async function benchOutline(connection, uri, text, version, waiting, pid) {
     version,
     floor: floors[Math.floor(floors.length / 2)],
     serverCpuMs: serverCpuMs / times.length,
+    traced,
   };
 }
 
@@ -349,40 +428,80 @@ async function benchOso(policy, runs) {
 }
 
 const rows = [];
+/** One line of a run's figures (stderr). */
+function runLine(w, build, transport, r) {
+  const l = r.latencies;
+  return (
+    `${w.label} [${build}, ${transport}]: didChange → publish p50 ${ms(percentile(l, 50))}, p95 ${ms(percentile(l, 95))}, p99 ${ms(percentile(l, 99))}` +
+    (r.outline === null
+      ? ""
+      : `; outline after an edit p50 ${ms(percentile(r.outline.times, 50))}, p95 ${ms(percentile(r.outline.times, 95))}, server CPU ${ms(r.outline.serverCpuMs)} per outline (mean)`) +
+    `; server RSS ${r.memory.rssMb.toFixed(0)} MB, peak ${r.memory.peakMb.toFixed(0)} MB, ` +
+    `${r.idleMemory.rssMb.toFixed(0)} MB after ${IDLE_MS / 1000} s idle\n`
+  );
+}
+/** The collections logged during the slowest outlines of a run (BENCH_GC_TRACE=1). */
+function gcReport(w, build, r) {
+  if (r.outline === null || r.outline.traced.length === 0) return "";
+  const slowest = [...r.outline.traced].sort((a, b) => b.ms - a.ms).slice(0, 5);
+  const withGc = r.outline.traced.filter((t) => t.gc.length > 0).length;
+  return (
+    `${w.label} [${build}, ipc]: ${withGc} of ${r.outline.traced.length} outlines had a collection in flight; the slowest:\n` +
+    slowest.map((t) => `  ${ms(t.ms)}: ${t.gc.length === 0 ? "no collection" : t.gc.join("\n    ")}\n`).join("")
+  );
+}
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0
+    ? NaN
+    : s.length % 2 === 1
+      ? s[(s.length - 1) / 2]
+      : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 for (const w of WORKSPACES) {
-  let base = null;
-  if (BASE_SERVER !== undefined) {
-    process.stderr.write(`${w.label}: base language server (${BASE_SERVER})…\n`);
-    base = await benchServer(w, BASE_SERVER);
-  }
-  process.stderr.write(`${w.label}: language server…\n`);
-  const server = await benchServer(w);
-  if (base !== null) {
-    const [b, l] = [base.latencies, server.latencies];
-    process.stderr.write(
-      `${w.label}: A/B didChange → publish p50 ${ms(percentile(b, 50))} → ${ms(percentile(l, 50))} (${(percentile(l, 50) / percentile(b, 50)).toFixed(2)}×), ` +
-        `p95 ${ms(percentile(b, 95))} → ${ms(percentile(l, 95))} (${(percentile(l, 95) / percentile(b, 95)).toFixed(2)}×) against the base server\n`,
-    );
-    if (base.outline !== null && server.outline !== null) {
-      const [bo, so] = [base.outline, server.outline];
-      process.stderr.write(
-        `${w.label}: A/B outline after an edit p50 ${ms(percentile(bo.times, 50))} → ${ms(percentile(so.times, 50))}, ` +
-          `p95 ${ms(percentile(bo.times, 95))} → ${ms(percentile(so.times, 95))}, server CPU per outline (mean) ${ms(bo.serverCpuMs)} → ${ms(so.serverCpuMs)}, ` +
-          `answer ${(bo.floor.bytes / 1e6).toFixed(1)} → ${(so.floor.bytes / 1e6).toFixed(1)} MB (${bo.items} → ${so.items} items), ` +
-          `its JSON floor ${ms(bo.floor.ms)} → ${ms(so.floor.ms)}; server RSS ${base.memory.rssMb.toFixed(0)} → ${server.memory.rssMb.toFixed(0)} MB\n`,
-      );
+  // Every (build, transport) pair BENCH_ROUNDS times, base and new alternating within each round.
+  const runs = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const transport of TRANSPORTS) {
+      for (const [build, path] of BASE_SERVER === undefined
+        ? [["new", SERVER]]
+        : [
+            ["base", BASE_SERVER],
+            ["new", SERVER],
+          ]) {
+        process.stderr.write(`${w.label}: ${build} language server over ${transport}, round ${round + 1}…\n`);
+        const r = await benchServer(w, path, transport);
+        runs.push({ build, transport, r });
+        process.stderr.write(runLine(w, build, transport, r) + (GC_TRACE ? gcReport(w, build, r) : ""));
+      }
     }
   }
-  // The server's figures first (Oso's reload of a big single file can take minutes on a loaded machine).
-  const l = server.latencies;
-  process.stderr.write(
-    `${w.label}: didChange → publish p50 ${ms(percentile(l, 50))}, p95 ${ms(percentile(l, 95))}, p99 ${ms(percentile(l, 99))}` +
-      (server.outline === null
-        ? ""
-        : `; outline after an edit p50 ${ms(percentile(server.outline.times, 50))}, p95 ${ms(percentile(server.outline.times, 95))}, server CPU ${ms(server.outline.serverCpuMs)} per outline (mean)`) +
-      `; server RSS ${server.memory.rssMb.toFixed(0)} MB, peak ${server.memory.peakMb.toFixed(0)} MB, ` +
-      `${server.idleMemory.rssMb.toFixed(0)} MB after ${IDLE_MS / 1000} s idle\n`,
-  );
+  if (runs.length > 1) {
+    // Medians over the rounds of each figure, per (build, transport).
+    process.stderr.write(
+      `\n${w.label}: medians over ${ROUNDS} round(s), load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(" ")}\n` +
+        "| build | transport | edit p50 | edit p95 | outline p50 | outline p95 | server CPU per outline | RSS after features | RSS idle |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for (const transport of TRANSPORTS) {
+      for (const build of ["base", "new"]) {
+        const rs = runs.filter((x) => x.build === build && x.transport === transport).map((x) => x.r);
+        if (rs.length === 0) continue;
+        const m = (f) => median(rs.map(f));
+        const hasOutline = rs[0].outline !== null;
+        process.stderr.write(
+          `| ${build} | ${transport} | ${ms(m((r) => percentile(r.latencies, 50)))} | ${ms(m((r) => percentile(r.latencies, 95)))} | ` +
+            (hasOutline
+              ? `${ms(m((r) => percentile(r.outline.times, 50)))} | ${ms(m((r) => percentile(r.outline.times, 95)))} | ${ms(m((r) => r.outline.serverCpuMs))} | `
+              : "— | — | — | ") +
+            `${m((r) => r.memory.rssMb).toFixed(0)} MB | ${m((r) => r.idleMemory.rssMb).toFixed(0)} MB |\n`,
+        );
+      }
+    }
+  }
+  const server = runs.findLast((x) => x.build === "new").r;
+  // The server's figures came first (Oso's reload of a big single file can take minutes on a loaded machine).
   process.stderr.write(`${w.label}: Oso engine (${w.osoRuns} full reloads)…\n`);
   const oso = await benchOso(server.policy, w.osoRuns);
   process.stderr.write(`${w.label}: Oso engine memory…\n`);
@@ -392,7 +511,7 @@ for (const w of WORKSPACES) {
 }
 
 console.log(
-  `\npolar-language-server: didChange → publishDiagnostics, ${EDITS} one-character edits over stdio (node ${process.version})\n`,
+  `\npolar-language-server: didChange → publishDiagnostics, ${EDITS} one-character edits over ${TRANSPORTS.at(-1)} (node ${process.version})\n`,
 );
 console.log(
   "| workspace | lines | files | p50 | p95 | p99 | max | Oso engine full reload (median) | server RSS / peak | server RSS idle | Oso engine process RSS / peak |",
