@@ -14,7 +14,13 @@
 // With several --dist builds (a base copied aside before a change, then this tree's), each round
 // runs every build in turn on a fresh copy of the same generated database (A/B, alternating), and
 // the last table gives each build's median per figure. The load average is printed with each run.
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+// --keep <dir> keeps the generated database (SQLite: <dir>/sqlite-<N>[-rebuilt].db; PostgreSQL: the
+// database pristine_<N>[_rebuilt] on the --postgres server) and reuses it when a later run asks
+// for the same --events (and --skip-rebuild or not): generating and rebuilding 10M events takes
+// longer than the purges. --postgres <admin url> uses a running server (one that outlives the run,
+// for --keep) instead of a throw-away one. The rebuild of the pristine database (--skip-rebuild)
+// is reported per statement as the runs' rebuilds are.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -32,6 +38,10 @@ const TOP = Number(flag("top", "15"));
 const ROUNDS = Number(flag("rounds", "1"));
 const BACKENDS = flag("backends", "sqlite,postgres").split(",");
 const SKIP_REBUILD = process.argv.includes("--skip-rebuild");
+const KEEP = flag("keep", undefined);
+const PG_URL = flag("postgres", undefined);
+const KEPT = `${EVENTS}${SKIP_REBUILD ? "_rebuilt" : ""}`;
+if (KEEP !== undefined) mkdirSync(KEEP, { recursive: true });
 const DISTS = flag("dist", join(ROOT, "packages/collector/dist"))
   .split(",")
   .map((d) => resolve(d));
@@ -153,31 +163,47 @@ async function runOnce(b, url, name) {
 
 const builds = await Promise.all(DISTS.map(build));
 
-/** The rebuild of the generated database every purge run starts from (by the last build; timed, not logged). */
+/** The rebuild of the generated database every purge run starts from (by the last build; timed per statement). */
 async function pristineRebuild(db) {
+  const log = new Map();
   const t = performance.now();
-  await builds.at(-1).rebuildSets(db, ago(0));
+  const cpu = process.cpuUsage();
+  await builds.at(-1).rebuildSets(timed(db, log), ago(0));
+  const ms = performance.now() - t;
+  const used = process.cpuUsage(cpu);
+  report(`pristine rebuild with ${builds.at(-1).dist}`, ms, log);
   console.log(
-    `rebuilt it with ${builds.at(-1).dist} in ${((performance.now() - t) / 1000).toFixed(1)} s (load ${load()})`,
+    `rebuilt it in ${(ms / 1000).toFixed(1)} s, ${((used.user + used.system) / 1e6).toFixed(1)} s of CPU in this process (load ${load()})`,
   );
 }
 const results = [];
+let pgAdmin;
 const dir = mkdtempSync(join(tmpdir(), "polar-bench-statements-"));
-const pgServer = BACKENDS.includes("postgres") ? await startPostgres() : null;
+const pgServer = !BACKENDS.includes("postgres") ? null : PG_URL ? { url: PG_URL, stop() {} } : await startPostgres();
 try {
   for (const name of BACKENDS) {
     // The generated events once, in a pristine database; each run works on a copy of it.
     let pristine;
     let copy;
     if (name === "sqlite") {
-      pristine = join(dir, "pristine.db");
-      const store = new builds[0].Store(builds[0].openDb(`sqlite:${pristine}`));
-      await store.migrate();
-      const t = performance.now();
-      await fill(store, 1, EVENTS);
-      console.log(`sqlite: generated ${EVENTS} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-      if (SKIP_REBUILD) await pristineRebuild(store.db);
-      await store.close();
+      pristine = KEEP === undefined ? join(dir, "pristine.db") : join(KEEP, `sqlite-${KEPT.replace("_", "-")}.db`);
+      if (KEEP !== undefined && existsSync(pristine)) console.log(`sqlite: reusing ${pristine}`);
+      else {
+        // Built under a temporary name: an interrupted run leaves no half-built database to reuse.
+        const building = `${pristine}.building`;
+        rmSync(building, { force: true });
+        const store = new builds[0].Store(builds[0].openDb(`sqlite:${building}`));
+        await store.migrate();
+        const t = performance.now();
+        for (let from = 1; from <= EVENTS; from += 1_000_000) await fill(store, from, Math.min(EVENTS, from + 999_999));
+        console.log(
+          `sqlite: generated ${EVENTS} events in ${((performance.now() - t) / 1000).toFixed(1)} s (load ${load()})`,
+        );
+        if (SKIP_REBUILD) await pristineRebuild(store.db);
+        await store.db.all("PRAGMA wal_checkpoint(TRUNCATE)"); // all of it in the one file copied
+        await store.close();
+        renameSync(building, pristine);
+      }
       let n = 0;
       copy = () => {
         const file = join(dir, `run${++n}.db`);
@@ -185,20 +211,32 @@ try {
         return `sqlite:${file}`;
       };
     } else {
-      const admin = builds[0].openDb(pgServer.url);
-      await admin.run("CREATE DATABASE pristine");
-      const store = new builds[0].Store(builds[0].openDb(pgServer.url.replace(/\/postgres$/, "/pristine")));
-      await store.migrate();
-      const t = performance.now();
-      await fill(store, 1, EVENTS);
-      await store.db.run("VACUUM ANALYZE events");
-      console.log(`postgres: generated ${EVENTS} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-      if (SKIP_REBUILD) await pristineRebuild(store.db);
-      await store.close();
+      const admin = (pgAdmin = builds[0].openDb(pgServer.url));
+      pristine = KEEP === undefined ? "pristine" : `pristine_${KEPT}`;
+      const exists = await admin.all("SELECT 1 FROM pg_database WHERE datname = $1", [pristine]);
+      if (KEEP !== undefined && exists.length > 0) console.log(`postgres: reusing database ${pristine}`);
+      else {
+        const building = `${pristine}_building`;
+        await admin.run(`DROP DATABASE IF EXISTS ${building}`);
+        await admin.run(`DROP DATABASE IF EXISTS ${pristine}`);
+        await admin.run(`CREATE DATABASE ${building}`);
+        const store = new builds[0].Store(builds[0].openDb(pgServer.url.replace(/\/postgres$/, `/${building}`)));
+        await store.migrate();
+        const t = performance.now();
+        for (let from = 1; from <= EVENTS; from += 1_000_000) await fill(store, from, Math.min(EVENTS, from + 999_999));
+        await store.db.run("VACUUM ANALYZE events");
+        console.log(
+          `postgres: generated ${EVENTS} events in ${((performance.now() - t) / 1000).toFixed(1)} s (load ${load()})`,
+        );
+        if (SKIP_REBUILD) await pristineRebuild(store.db);
+        await store.close();
+        await admin.run(`ALTER DATABASE ${building} RENAME TO ${pristine}`);
+      }
       let n = 0;
+      const tag = process.pid;
       copy = async () => {
-        const db = `run${++n}`;
-        await admin.run(`CREATE DATABASE ${db} TEMPLATE pristine`);
+        const db = `run${tag}_${++n}`;
+        await admin.run(`CREATE DATABASE ${db} TEMPLATE ${pristine}`);
         return pgServer.url.replace(/\/postgres$/, `/${db}`);
       };
       const close = admin.close.bind(admin);
@@ -210,6 +248,7 @@ try {
         const figures = await runOnce(b, url, name);
         results.push({ backend: name, build: b.dist, round, events: EVENTS, ...figures });
         if (name === "sqlite") rmSync(url.slice("sqlite:".length), { force: true });
+        else if (PG_URL) await pgAdmin.run(`DROP DATABASE ${url.slice(url.lastIndexOf("/") + 1)}`);
       }
     }
   }
