@@ -35,6 +35,7 @@ async function contents(shards: readonly ClickHouseClient[], g: Generation): Pro
     shards.map(async (s) => ({
       users: await query(s, `SELECT * FROM ${g.users} ORDER BY dim, key, distinct_id`),
       workspaces: await query(s, `SELECT * FROM ${g.workspaces} ORDER BY dim, key, workspace_folder`),
+      trends: await query(s, `SELECT * FROM ${g.trends} ORDER BY dim, key, day, version, distinct_id`),
     })),
   );
 }

@@ -10,7 +10,7 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import { DIAGNOSTIC_CODES, type DiagnosticCode } from "@polar-ide/telemetry";
 import { describe, expect, it } from "vitest";
 import type { ClickHouseStore, RollupReader } from "../src/index.js";
-import type { CellRef } from "../src/db/backend.js";
+import type { CellRef, TrendRef } from "../src/db/backend.js";
 import { BREAKDOWN_DIMS } from "../src/db/vocabulary.js";
 import { shardClients, withClickHouseCluster } from "./clickhouse-harness.js";
 import { Harness } from "./harness.js";
@@ -42,12 +42,42 @@ async function figures(reader: RollupReader, seed: number): Promise<unknown> {
   }
   const outside = [];
   for (const c of cells) outside.push({ c, n: await reader.usersAlsoOutside(c, 1000) });
+  // The trends: every series the trends follow, and their lookups over cells drawn from them.
+  const series: CellRef[] = [
+    { dim: "all", key: "" },
+    { dim: "load", key: "success" },
+    { dim: "load", key: "failure" },
+    ...cells.filter((c) => c.dim === "code"),
+  ];
+  const trends = [];
+  const trendCells: TrendRef[] = [];
+  for (const s of series) {
+    const rows = await reader.trend(s.dim, s.key);
+    const sorted = rows.sort((a, b) =>
+      `${a.grain}|${a.period}|${a.version}`.localeCompare(`${b.grain}|${b.period}|${b.version}`),
+    );
+    trends.push({ ...s, rows: sorted });
+    trendCells.push(
+      ...rows.map((row) => ({ dim: s.dim, key: s.key, grain: row.grain, period: row.period, version: row.version })),
+    );
+  }
+  const trendLookups = [];
+  for (let i = 0; i < 8; i++) {
+    const of = trendCells.filter(() => r() < 0.2);
+    trendLookups.push({ union: of, users: await reader.trendUnionUsers(of) });
+  }
+  for (const s of series) trendLookups.push({ s, other: await reader.trendOtherUsers(s.dim, s.key, ["0.1.0"]) });
+  for (const c of trendCells.filter(() => r() < 0.2)) {
+    trendLookups.push({ c, outside: await reader.trendUsersAlsoOutside(c, 1000) });
+  }
   return {
     totals: await reader.totals(),
     breakdown: [...breakdown],
     codes: await reader.codes(),
     unions,
     outside,
+    trends,
+    trendLookups,
   };
 }
 
@@ -104,8 +134,9 @@ cell_value, props_int, props_text FROM events_local WHERE cityHash64(insert_id) 
           )
         ).map((list) => list.map((t) => String(t.name)).sort());
         for (const list of rolled) {
-          expect(list).toHaveLength(2);
-          expect(list[0]).toMatch(/^rolled_users_20261103_/);
+          expect(list).toHaveLength(3);
+          expect(list[0]).toMatch(/^rolled_trends_20261103_/);
+          expect(list[1]).toMatch(/^rolled_users_20261103_/);
         }
         const sharedRolled = await figures(h.store.shared(), seed);
         await h.store.refresh();

@@ -20,8 +20,8 @@ import type {
 } from "../backend.js";
 import { n, percentile } from "../queries.js";
 import { rows } from "./client.js";
-import type { Grain } from "../trend-sql.js";
-import type { Generation } from "./rollup.js";
+import { addDays, type Grain } from "../trend-sql.js";
+import { TREND_DIMS, type Generation } from "./rollup.js";
 import { CELLS, CELL_COLUMNS, bind, bindDay, uniqueEvents } from "./sql.js";
 
 /** One key's figures. */
@@ -226,16 +226,64 @@ function hasAnyCell(cells: readonly CellRef[]): string {
   return `arrayExists((d_, k_) -> ${cells.map((c) => `(d_ = ${bind(c.dim)} AND k_ = ${bind(c.key)})`).join(" OR ")}, cell_dim, cell_key)`;
 }
 
+/** A row per grain (the day; the ISO week, named by its Monday) and version (all `''`, and the event's). */
+const GRAINS = `ARRAY JOIN [('day', toString(day), ''), ('day', toString(day), extversion), ('week', toString(toMonday(day)), ''), ('week', toString(toMonday(day)), extversion)] AS t`;
+
 /**
- * Per shard, the trend rows of the cells matching `cells` (a condition on `x`): one row per event,
- * cell, grain (the day; the ISO week, named by its Monday) and version (all versions `''`, and
- * the event's extension version).
+ * Per shard, the trend rows of `cells` of the events matching `where`: one row per event, cell,
+ * grain and version, with the event's value (`v`) and `e` = 1. Each `$insert_id` once, on the
+ * earliest day it was stored (as the other backends and the rolled days count it: two copies of an
+ * event lie on the same day or on two consecutive ones).
  */
-function trendRows(where: string, cells: readonly CellRef[]): string {
+function eventTrendRows(where: string, cells: readonly CellRef[]): string {
   const columns = [...CELL_COLUMNS, "day", "extversion"];
-  return `SELECT distinct_id, dim, key, v, t.1 AS grain, t.2 AS period, t.3 AS version FROM (
-SELECT distinct_id, day, extversion, dim, key, value AS v FROM ${uniqueEvents(`${where} AND ${hasAnyCell(cells)}`, columns)} ${CELLS} WHERE ${anyCell(cells)}
-) ARRAY JOIN [('day', toString(day), ''), ('day', toString(day), extversion), ('week', toString(toMonday(day)), ''), ('week', toString(toMonday(day)), extversion)] AS t`;
+  const earliest = `(insert_id, day) NOT IN (SELECT insert_id, day + 1 FROM events_local WHERE ${where})`;
+  return `SELECT distinct_id, dim, key, v, e, t.1 AS grain, t.2 AS period, t.3 AS version FROM (
+SELECT distinct_id, day, extversion, dim, key, toInt64(value) AS v, toInt64(1) AS e FROM ${uniqueEvents(`${where} AND ${hasAnyCell(cells)} AND ${earliest}`, columns)} ${CELLS} WHERE ${anyCell(cells)}
+) ${GRAINS}`;
+}
+
+/**
+ * Per shard, the trend rows of `cells` of the rolled days (`rollup.ts`, the trends table: per
+ * cell, day, version and user) matching `days` (a condition on `day`): as `eventTrendRows`', one
+ * per user instead of per event (`v` summed, `e` the user's events).
+ */
+function rolledTrendRows(rolled: Generation, cells: readonly CellRef[], days = "1 = 1"): string {
+  return `SELECT distinct_id, dim, key, v, e, t.1 AS grain, t.2 AS period, t.3 AS version FROM (
+SELECT distinct_id, day, version AS extversion, dim, key, total AS v, events AS e FROM ${rolled.trends} WHERE (${anyCell(cells)}) AND ${days}
+) ${GRAINS}`;
+}
+
+/** Whether the rolled trends table holds `cells` (it holds the dims the trends follow only). */
+function rolledHolds(source: Source, cells: readonly CellRef[]): source is Source & { rolled: Generation } {
+  return source.rolled !== null && cells.every((c) => TREND_DIMS.includes(c.dim));
+}
+
+/**
+ * Per shard, the trend rows of `cells` of a set (`distinct_id, dim, key, v, e, grain, period,
+ * version`; `e` events, `v` summed value): the rolled days' per-user rows and the rows of the
+ * set's later events, or the set's events alone.
+ */
+function trendRows(source: Source, cells: readonly CellRef[]): string {
+  if (!rolledHolds(source, cells)) return eventTrendRows(source.where, cells);
+  return `${rolledTrendRows(source.rolled, cells)}
+UNION ALL ${eventTrendRows(source.rest, cells)}`;
+}
+
+/** Per (grain, period, version) of trend rows: users, summed value, events. */
+function trendFigures(trendRowsOf: string): string {
+  return `SELECT grain, period, version, uniqExact(distinct_id) AS users, sum(v) AS total, sum(e) AS events
+FROM (${trendRowsOf}) GROUP BY grain, period, version`;
+}
+
+/** Per shard, the per-(grain, period, version) figures of one series of a generation: computed once per generation. */
+export function rolledTrend(
+  cluster: Cluster,
+  rolled: Generation,
+  dim: string,
+  key: string,
+): Promise<Record<string, unknown>[][]> {
+  return onShards(cluster, trendFigures(rolledTrendRows(rolled, [{ dim, key }])));
 }
 
 /** Adds up per-shard counts of disjoint users, grouped by `key`. */
@@ -261,10 +309,14 @@ function addUp<T>(
 export class ClickHouseReader implements RollupReader {
   constructor(
     private readonly cluster: Cluster,
-    /** The set's events (a condition on `events_local`/`events` columns). */
-    private readonly where: string,
     /** The set's state for the events as they are now (checked once per reader: one request). */
     private readonly load: () => Promise<SetState>,
+    /** `rolledTrend` of a generation's series, kept per generation. */
+    private readonly rolledTrendOf: (
+      rolled: Generation,
+      dim: string,
+      key: string,
+    ) => Promise<Record<string, unknown>[][]>,
   ) {}
 
   private state: Promise<SetState> | null = null;
@@ -419,11 +471,47 @@ GROUP BY distinct_id HAVING inside > 0 AND inside < everywhere LIMIT ${cap})`,
   }
 
   async trend(dim: string, key: string): Promise<TrendRow[]> {
-    const perShard = await this.lookup(
-      "shards",
-      `SELECT grain, period, version, uniqExact(distinct_id) AS users, sum(v) AS total, count() AS events
-FROM (${trendRows(this.where, [{ dim, key }])}) GROUP BY grain, period, version`,
-    );
+    const { source } = await this.current();
+    const series = [{ dim, key }];
+    let perShard: Record<string, unknown>[][];
+    if (rolledHolds(source, series)) {
+      // The generation's figures (kept per generation), and those of the later events, with the
+      // users of a week both hold counted over both (the rolled days of that week: a few rows).
+      const after = addDays(source.rolled.through, 1);
+      const straddling = `toString(toMonday(${bindDay(after)}))`;
+      const [rolled, fresh] = await Promise.all([
+        this.rolledTrendOf(source.rolled, dim, key),
+        this.lookup(
+          "shards",
+          `SELECT grain, period, version, users, total, events, grain = 'week' AND period = ${straddling} AS straddles FROM (${trendFigures(
+            `${eventTrendRows(source.rest, series)}
+UNION ALL SELECT distinct_id, dim, key, toInt64(0) AS v, toInt64(0) AS e, grain, period, version FROM (${rolledTrendRows(
+              source.rolled,
+              series,
+              `day >= toMonday(${bindDay(after)})`,
+            )}) WHERE grain = 'week'`,
+          )})`,
+        ),
+      ]);
+      perShard = rolled.map((shard, i) => {
+        const byId = new Map(
+          shard.map((r) => [`${String(r.grain)}\u0000${String(r.period)}\u0000${String(r.version)}`, { ...r }]),
+        );
+        for (const r of fresh[i] ?? []) {
+          const id = `${String(r.grain)}\u0000${String(r.period)}\u0000${String(r.version)}`;
+          const had = byId.get(id);
+          if (had === undefined) byId.set(id, r);
+          else {
+            had.users = n(r.straddles) === 1 ? n(r.users) : n(had.users) + n(r.users);
+            had.total = n(had.total) + n(r.total);
+            had.events = n(had.events) + n(r.events);
+          }
+        }
+        return [...byId.values()];
+      });
+    } else {
+      perShard = await this.lookup("shards", trendFigures(eventTrendRows(source.where, series)));
+    }
     return addUp(
       perShard,
       (r) => `${String(r.grain)}\u0000${String(r.period)}\u0000${String(r.version)}`,
@@ -459,7 +547,7 @@ FROM (${trendRows(this.where, [{ dim, key }])}) GROUP BY grain, period, version`
     const series = [...new Map(cells.map((c) => [`${c.dim}\u0000${c.key}`, { dim: c.dim, key: c.key }])).values()];
     const perShard = await this.lookup(
       "shards",
-      `SELECT uniqExact(distinct_id) AS n FROM (${trendRows(this.where, series)}) WHERE ${terms.join(" OR ")}`,
+      `SELECT uniqExact(distinct_id) AS n FROM (${trendRows((await this.current()).source, series)}) WHERE ${terms.join(" OR ")}`,
     );
     return perShard.reduce((sum, r) => sum + n(r[0]?.n), 0);
   }
@@ -468,7 +556,7 @@ FROM (${trendRows(this.where, [{ dim, key }])}) GROUP BY grain, period, version`
     const excluded = ["", ...listed].map(bind).join(", ");
     const perShard = await this.lookup(
       "shards",
-      `SELECT grain, period, uniqExact(distinct_id) AS users FROM (${trendRows(this.where, [{ dim, key }])})
+      `SELECT grain, period, uniqExact(distinct_id) AS users FROM (${trendRows((await this.current()).source, [{ dim, key }])})
 WHERE version NOT IN (${excluded}) GROUP BY grain, period`,
     );
     return addUp(
@@ -486,8 +574,8 @@ WHERE version NOT IN (${excluded}) GROUP BY grain, period`,
     const perShard = await this.lookup(
       "shards",
       `SELECT count() AS n FROM (
-SELECT distinct_id, countIf(dim = 'all') AS everywhere, countIf(dim = ${bind(cell.dim)} AND key = ${bind(cell.key)}) AS inside
-FROM (${trendRows(this.where, [{ dim: "all", key: "" }, cell])})
+SELECT distinct_id, sumIf(e, dim = 'all') AS everywhere, sumIf(e, dim = ${bind(cell.dim)} AND key = ${bind(cell.key)}) AS inside
+FROM (${trendRows((await this.current()).source, [{ dim: "all", key: "" }, cell])})
 WHERE grain = ${bind(cell.grain)} AND period = toString(${bindDay(cell.period)}) AND version = ${bind(cell.version)}
 GROUP BY distinct_id HAVING inside > 0 AND inside < everywhere LIMIT ${cap})`,
     );

@@ -48,6 +48,8 @@ import { bind, bindDay } from "./sql.js";
 export interface Generation {
   readonly users: string;
   readonly workspaces: string;
+  /** Per (trend cell, day, version, user): the trends' rows (`trendDayRows`). */
+  readonly trends: string;
   /** `YYYY-MM-DD`. */
   readonly through: string;
 }
@@ -62,12 +64,14 @@ export interface PartitionState {
 
 const USERS_PREFIX = "rolled_users_";
 const WORKSPACES_PREFIX = "rolled_workspaces_";
+const TRENDS_PREFIX = "rolled_trends_";
 const TEMPORARY_PREFIX = "rolled_tmp_";
 /**
  * The tables' layout (2: the workspace triples have their last day; 3: summing and replacing
- * engines, signed event counts).
+ * engines, signed event counts; 4: the trends' per-(cell, day, version, user) table). A
+ * generation of an older layout never matches: the first build after an upgrade is from the events.
  */
-const LAYOUT = "3:";
+const LAYOUT = "4:";
 
 /** Every shard's active partitions of `events_local`, in partition order. */
 export async function partitionStates(shards: readonly ClickHouseClient[]): Promise<PartitionState[][]> {
@@ -97,6 +101,7 @@ export function generationOf(states: readonly (readonly PartitionState[])[], thr
   return {
     users: `${USERS_PREFIX}${last}_${fingerprint}`,
     workspaces: `${WORKSPACES_PREFIX}${last}_${fingerprint}`,
+    trends: `${TRENDS_PREFIX}${last}_${fingerprint}`,
     through,
   };
 }
@@ -136,7 +141,7 @@ export async function currentGeneration(
     .reverse();
   for (const day of new Set(days)) {
     const g = generationOf(states, day);
-    if (candidates.has(g.users) && candidates.has(g.workspaces)) return g;
+    if (candidates.has(g.users) && candidates.has(g.workspaces) && candidates.has(g.trends)) return g;
   }
   return null;
 }
@@ -201,6 +206,37 @@ const USERS_COLUMNS =
 const WORKSPACES_COLUMNS =
   "(dim String, key String, workspace_folder String, last Date) ENGINE = ReplacingMergeTree(last) ORDER BY (dim, key, workspace_folder)";
 
+/**
+ * The dims of the cells the trends follow (`read/trends.ts`: events, loads, a code's
+ * occurrences): the only ones the trends table holds.
+ */
+export const TREND_DIMS: readonly string[] = ["all", "load", "code"];
+
+/**
+ * Per (trend cell, day, extension version, user) of the shard's events of `day`: the user's
+ * events and summed value. Each `$insert_id` once, on the earliest day it was stored
+ * (`afterPrevious`: not the events whose `$insert_id` the day before holds — two copies of an
+ * event lie on the same day or on two consecutive ones — as the incremental build counts them).
+ */
+export function trendDayRows(day: string, afterPrevious = true): string {
+  const d = bindDay(day);
+  const previous = afterPrevious
+    ? ` AND insert_id NOT IN (SELECT insert_id FROM events_local WHERE day = ${d} - 1)`
+    : "";
+  return `SELECT dim, key, day, extversion AS version, distinct_id, toInt64(count()) AS events, toInt64(sum(value)) AS total FROM (
+SELECT insert_id, distinct_id, day, extversion, cell_dim, cell_key, cell_value FROM events_local WHERE day = ${d}${previous} LIMIT 1 BY insert_id
+) ARRAY JOIN cell_dim AS dim, cell_key AS key, cell_value AS value WHERE dim IN (${TREND_DIMS.map(bind).join(", ")})
+GROUP BY dim, key, day, version, distinct_id`;
+}
+
+/**
+ * The trends table: partitioned by ISO week (a purge copies at most one week's kept days, the
+ * other weeks' parts are hard-linked), each day inserted once (its rows grouped: no key twice, so
+ * no merge is needed).
+ */
+const TRENDS_COLUMNS =
+  "(dim String, key String, day Date, version String, distinct_id String, events Int64, total Int64) ENGINE = SummingMergeTree() PARTITION BY toMonday(day) ORDER BY (dim, key, day, version, distinct_id)";
+
 /** The statements that fill a temporary table (`tmp`) on one shard. */
 type Fill = (shard: ClickHouseClient, tmp: string) => Promise<void>;
 
@@ -225,6 +261,51 @@ function extend(base: string, select: Select): Fill {
     const rowsOf = await select(shard);
     await shard.command({ query: `ALTER TABLE ${tmp} ATTACH PARTITION tuple() FROM ${base}` });
     await shard.command({ query: `INSERT INTO ${tmp} ${rowsOf}` });
+  };
+}
+
+/** The days (`YYYY-MM-DD`) of the shard's `events_local` partitions from `from` (when given) to `through`. */
+async function storedDays(shard: ClickHouseClient, from: string | null, through: string): Promise<string[]> {
+  const list = await rows(
+    shard,
+    `SELECT DISTINCT toString(min_date) AS day FROM system.parts WHERE database = currentDatabase() AND table = 'events_local' AND active
+AND min_date <= ${bindDay(through)}${from === null ? "" : ` AND min_date >= ${bindDay(from)}`} ORDER BY day`,
+  );
+  return list.map((r) => String(r.day));
+}
+
+/**
+ * Fills a trends table: the week partitions of `base` (when given) from `keepFrom` on (hard
+ * links; the week of `keepFrom`, when it starts before it, by a copy of its days from `keepFrom`
+ * on), then the rows of the shard's days `from` (when given) to `through`, one day per statement
+ * (`trendDayRows`; each `afterPrevious`, or not).
+ */
+function trendFill(
+  base: string | null,
+  keepFrom: string | null,
+  days: { readonly from: string | null; readonly through: string; readonly afterPrevious: boolean },
+): Fill {
+  return async (shard, tmp) => {
+    if (base !== null) {
+      const weeks = await rows(
+        shard,
+        `SELECT DISTINCT toString(toMonday(min_date)) AS week FROM system.parts WHERE database = currentDatabase() AND table = ${bind(base)} AND active ORDER BY week`,
+      );
+      for (const w of weeks) {
+        const week = String(w.week);
+        bindDay(week);
+        if (keepFrom === null || week >= keepFrom) {
+          await shard.command({ query: `ALTER TABLE ${tmp} ATTACH PARTITION '${week}' FROM ${base}` });
+        } else if (addDays(week, 6) >= keepFrom) {
+          await shard.command({
+            query: `INSERT INTO ${tmp} SELECT * FROM ${base} WHERE day >= ${bindDay(keepFrom)} AND day <= ${bindDay(addDays(week, 6))}`,
+          });
+        }
+      }
+    }
+    for (const day of await storedDays(shard, days.from, days.through)) {
+      await shard.command({ query: `INSERT INTO ${tmp} ${trendDayRows(day, days.afterPrevious)}` });
+    }
   };
 }
 
@@ -287,15 +368,21 @@ async function mergeIntoOne(shard: ClickHouseClient, name: string): Promise<void
  * Fills the table `name` on `shard` (`fill`, under a temporary name, merged into one part with
  * each key once, then renamed), unless it is there already.
  */
-async function materialize(shard: ClickHouseClient, name: string, columns: string, fill: Fill): Promise<void> {
+async function materialize(
+  shard: ClickHouseClient,
+  name: string,
+  columns: string,
+  fill: Fill,
+  merge = true,
+): Promise<void> {
   const have = await rolledTables(shard);
   if (have.includes(name)) return;
-  const tmp = temporaryName(name.startsWith(USERS_PREFIX) ? "u" : "w");
+  const tmp = temporaryName(name.startsWith(USERS_PREFIX) ? "u" : name.startsWith(TRENDS_PREFIX) ? "t" : "w");
   try {
     await shard.command({ query: `CREATE TABLE ${tmp} ${columns}` });
     await fill(shard, tmp);
     // One part, each key once, rows in key order (nothing follows arrival).
-    await mergeIntoOne(shard, tmp);
+    if (merge) await mergeIntoOne(shard, tmp);
     await shard.command({ query: `RENAME TABLE ${tmp} TO ${name}` });
   } catch (e) {
     await shard.command({ query: `DROP TABLE IF EXISTS ${tmp}` });
@@ -323,6 +410,7 @@ export async function buildGeneration(
     const base = await currentGeneration(shards, states, addDays(through, -1));
     let users = insert(userRows(`day <= ${day}`));
     let workspaces = insert(fixed(workspaceRows(`day <= ${day}`)));
+    let trends = trendFill(null, null, { from: null, through, afterPrevious: true });
     if (base !== null) {
       const last = bindDay(base.through);
       const later = `day > ${last} AND day <= ${day}`;
@@ -331,11 +419,13 @@ export async function buildGeneration(
         userRows(`${later} AND insert_id NOT IN (SELECT insert_id FROM events_local WHERE day = ${last})`),
       );
       workspaces = extend(base.workspaces, fixed(workspaceRows(later)));
+      trends = trendFill(base.trends, null, { from: addDays(base.through, 1), through, afterPrevious: true });
     }
     await Promise.all(
       shards.map(async (shard) => {
         await materialize(shard, g.users, USERS_COLUMNS, users);
         await materialize(shard, g.workspaces, WORKSPACES_COLUMNS, workspaces);
+        await materialize(shard, g.trends, TRENDS_COLUMNS, trends, false);
       }),
     );
     const now = generationOf(await partitionStates(shards), through);
@@ -377,10 +467,14 @@ export async function subtractPurged(
   const workspaces = insert(
     fixed(`SELECT dim, key, workspace_folder, last FROM ${base.workspaces} WHERE last >= ${day}`),
   );
+  // The kept days' rows, but those of `cutoff` counted again: the copies of purged events it
+  // holds now count there (as a build from the kept events counts them).
+  const trends = trendFill(base.trends, addDays(cutoff, 1), { from: cutoff, through: cutoff, afterPrevious: false });
   await Promise.all(
     shards.map(async (shard) => {
       await materialize(shard, g.users, USERS_COLUMNS, users);
       await materialize(shard, g.workspaces, WORKSPACES_COLUMNS, workspaces);
+      await materialize(shard, g.trends, TRENDS_COLUMNS, trends, false);
     }),
   );
   return { generation: g, purged };
@@ -406,7 +500,7 @@ export async function dropGenerations(
   await Promise.all(
     shards.map(async (shard) => {
       for (const name of await rolledTables(shard)) {
-        if (keep !== null && (name === keep.users || name === keep.workspaces)) continue;
+        if (keep !== null && (name === keep.users || name === keep.workspaces || name === keep.trends)) continue;
         if (!temporaries && name.startsWith(TEMPORARY_PREFIX)) continue;
         await shard.command({ query: `DROP TABLE IF EXISTS ${name}` });
       }

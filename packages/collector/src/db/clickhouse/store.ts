@@ -14,7 +14,15 @@ import { n } from "../queries.js";
 import { connect, rows } from "./client.js";
 import { CLICKHOUSE_MIGRATIONS, LATEST_CLICKHOUSE_MIGRATION, ddl } from "./migrations.js";
 import { addDays } from "../trend-sql.js";
-import { ClickHouseReader, computeSnapshot, rolledFigures, sourceOf, type Cluster, type SetState } from "./reader.js";
+import {
+  ClickHouseReader,
+  computeSnapshot,
+  rolledFigures,
+  rolledTrend,
+  sourceOf,
+  type Cluster,
+  type SetState,
+} from "./reader.js";
 import {
   buildGeneration,
   currentGeneration,
@@ -170,6 +178,27 @@ export class ClickHouseStore implements EventStore {
     return this.rolled!.figures;
   }
 
+  /** Per series, the trend figures of the newest generation read (`rolledTrend`). */
+  private rolledTrends: {
+    readonly name: string;
+    readonly series: Map<string, Promise<Record<string, unknown>[][]>>;
+  } | null = null;
+
+  private trendOf(g: Generation, dim: string, key: string): Promise<Record<string, unknown>[][]> {
+    if (this.rolledTrends?.name !== g.trends) this.rolledTrends = { name: g.trends, series: new Map() };
+    const { series } = this.rolledTrends;
+    const id = `${dim}\u0000${key}`;
+    let figures = series.get(id);
+    if (figures === undefined) {
+      figures = rolledTrend(this.cluster, g, dim, key);
+      series.set(id, figures);
+      figures.catch(() => {
+        if (series.get(id) === figures) series.delete(id);
+      });
+    }
+    return figures;
+  }
+
   async refresh(): Promise<number> {
     await (
       await this.snapshot("live", "1 = 1", null)
@@ -198,14 +227,20 @@ export class ClickHouseStore implements EventStore {
   }
 
   live(): RollupReader {
-    return new ClickHouseReader(this.cluster, "1 = 1", () => this.snapshot("live", "1 = 1", null));
+    return new ClickHouseReader(
+      this.cluster,
+      () => this.snapshot("live", "1 = 1", null),
+      (g, dim, key) => this.trendOf(g, dim, key),
+    );
   }
 
   shared(): RollupReader {
     const today = this.sharedDay === "" ? "1970-01-01" : this.sharedDay;
     const where = `day < ${bindDay(today)}`;
-    return new ClickHouseReader(this.cluster, where, () =>
-      this.snapshot(`shared:${this.sharedDay}`, where, addDays(today, -1)),
+    return new ClickHouseReader(
+      this.cluster,
+      () => this.snapshot(`shared:${this.sharedDay}`, where, addDays(today, -1)),
+      (g, dim, key) => this.trendOf(g, dim, key),
     );
   }
 
