@@ -4,3 +4,4 @@ export * from "./chromium.js";
 export * from "./random-edits.js";
 export * from "./big-policy.js";
 export * from "./free-port.js";
+export * from "./lsp-frames.js";
