@@ -11,8 +11,9 @@
  * the items that are new. The bytes are exactly what `JSON.stringify` makes
  * (`test/json-encoder.test.ts`). Every other message is encoded as vscode-jsonrpc encodes it.
  *
- * The `--node-ipc` transport (VS Code's) is not a stream: Node's IPC channel serialises each
- * message itself (`process.send`), so this encoder does not apply there.
+ * The `--node-ipc` transport is not a stream: Node's IPC channel serialises each message itself
+ * (`process.send`), so this encoder does not apply there; the VS Code extension therefore starts
+ * the server over stdio (`packages/vscode-extension/src/server-options.ts`).
  */
 import { RAL, type ContentTypeEncoder, type Message } from "vscode-languageserver/node.js";
 

@@ -10,15 +10,13 @@ import * as vscode from "vscode";
 import {
   DidChangeConfigurationNotification,
   LanguageClient,
-  TransportKind,
   type LanguageClientOptions,
-  type ServerOptions,
 } from "vscode-languageclient/node.js";
 import { config, CONFIG_SECTION } from "./config.js";
 import { PROJECT_ROOTS_SETTING } from "./roots.js";
+import { serverOptions } from "./server-options.js";
 import { exclusiveMiddleware, isSingleFile, SINGLE_FILE_SELECTOR, type Matcher } from "./single-files.js";
 import type { PolarInitializationOptions } from "@polar-ide/language-server";
-import { SERVER_NODE_FLAGS } from "@polar-ide/language-server/node-flags";
 
 /** Name of the language clients (and of their output channel), as in Oso. */
 export const CLIENT_NAME = "Polar Language Server";
@@ -226,14 +224,7 @@ export class ClientManager implements vscode.Disposable {
       false,
     );
 
-    const serverOptions: ServerOptions = {
-      run: { module: this.serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS] } },
-      debug: {
-        module: this.serverModule,
-        transport: TransportKind.ipc,
-        options: { execArgv: [...SERVER_NODE_FLAGS, "--nolazy", "--inspect=6009"] },
-      },
-    };
+    const options = serverOptions(this.serverModule, ["--nolazy", "--inspect=6009"]);
     const selector = [{ scheme: "file", language: "polar", pattern: underPattern(root) }];
     const initializationOptions: PolarInitializationOptions = {
       projectRoots: [root.toString()],
@@ -253,7 +244,7 @@ export class ClientManager implements vscode.Disposable {
       workspaceFolder: folder,
       outputChannel: this.output,
     };
-    const client = new LanguageClient("polar", CLIENT_NAME, serverOptions, clientOptions);
+    const client = new LanguageClient("polar", CLIENT_NAME, options, clientOptions);
     const disposables: vscode.Disposable[] = [
       createChangeWatcher,
       deleteWatcher,
@@ -289,17 +280,10 @@ export class ClientManager implements vscode.Disposable {
     await this.stopSingleFiles();
     if (!vscode.workspace.textDocuments.some((d) => isSingleFile(d, selectors, match))) return;
 
-    const serverOptions: ServerOptions = {
-      run: { module: this.serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS] } },
-      debug: {
-        module: this.serverModule,
-        transport: TransportKind.ipc,
-        options: { execArgv: [...SERVER_NODE_FLAGS, "--nolazy"] },
-      },
-    };
+    const options = serverOptions(this.serverModule, ["--nolazy"]);
     // No project root: every document the server is given is a one-file policy.
     const initializationOptions: PolarInitializationOptions = { projectRoots: [] };
-    const client = new LanguageClient("polar", CLIENT_NAME, serverOptions, {
+    const client = new LanguageClient("polar", CLIENT_NAME, options, {
       documentSelector: SINGLE_FILE_SELECTOR,
       initializationOptions,
       middleware: exclusiveMiddleware((doc) => isSingleFile(doc, selectors, match)),
