@@ -10,7 +10,9 @@
  * BENCH_MEMORY_FLAGS: `;`-separated sets of extra Node flags (after the shipped SERVER_NODE_FLAGS)
  * to compare in the same run, e.g. `;--heap-growing-percent=30` (the empty set is the shipped
  * server); each set is run BENCH_ROUNDS times (default 2), the sets alternating. On a loaded
- * machine only the comparison within one run means anything.
+ * machine only the comparison within one run means anything. A `NAME=value` word in a set is an
+ * environment variable of the server process, not a flag, e.g.
+ * `;MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072` (glibc's malloc tunables).
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -41,9 +43,20 @@ function cpuMsOf(pid) {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-async function run(text, flags) {
+/** A set's environment variables (`NAME=value`) and its Node flags. */
+function split(set) {
+  const isEnv = (word) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(word);
+  const env = Object.fromEntries(
+    set.filter(isEnv).map((word) => [word.slice(0, word.indexOf("=")), word.slice(word.indexOf("=") + 1)]),
+  );
+  return { env, flags: set.filter((word) => !isEnv(word)) };
+}
+
+async function run(text, set) {
+  const { env, flags } = split(set);
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...flags, SERVER, "--stdio"], {
     stdio: ["pipe", "pipe", "inherit"],
+    env: { ...process.env, ...env },
   });
   const connection = createMessageConnection(
     new StreamMessageReader(child.stdout),
@@ -118,7 +131,7 @@ console.log(
   `\npolar-language-server RSS / peak (MB) by stage, one ${LINES}-line file, ${EDITS} edits (node ${process.version}; flags after ${SERVER_NODE_FLAGS.join(" ")})\n`,
 );
 console.log(
-  "| extra flags | started | opened + loaded | after the edits | CPU per edit | edit p50 / p95 | after 3 outlines | 4 s idle |",
+  "| extra flags / environment | started | opened + loaded | after the edits | CPU per edit | edit p50 / p95 | after 3 outlines | 4 s idle |",
 );
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
 for (const r of rows) {
