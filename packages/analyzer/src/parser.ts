@@ -172,15 +172,6 @@ const RES_WORD_TEXT: Partial<Record<T, string>> = {
 const TRUE: Value = { type: "Boolean", value: true };
 const FALSE: Value = { type: "Boolean", value: false };
 
-/**
- * `items` at its exact length. An array grown by `push` keeps spare capacity (17 slots after the
- * first push), and a load keeps every argument list it parsed: a copy of a short list costs less
- * than its slack. Lists that stayed empty have no storage and are returned as they are.
- */
-function fit<T>(items: T[]): T[] {
-  return items.length === 0 ? items : items.slice();
-}
-
 /** The arguments of every operation without any (`cut`, a bodiless rule's body): terms are immutable. */
 const NO_TERMS: readonly Term[] = [];
 
@@ -222,6 +213,16 @@ class Parser {
   private readonly numbers = new Map<string, Value>();
   /** Field-less instance patterns (`x: Repo`, `matches Repo`) by class, shared like the leaves. */
   private readonly classPatterns = new Map<string, Value>();
+  /**
+   * The elements of the lists being parsed (arguments, list elements, parameters, productions),
+   * innermost list last: a list keeps its elements here from its base index (see {@link mark})
+   * and is copied out at its exact length when it ends ({@link take}). An array grown by `push`
+   * would keep spare capacity (17 slots after the first push) and a load keeps every list it
+   * parsed; growing one such array per list and copying it to its length made two arrays of
+   * garbage per list. A failure ends the parse, so an unfinished list never needs unwinding.
+   */
+  private readonly pending: unknown[] = [];
+  private pendingTop = 0;
 
   constructor(
     private readonly file: SourceFile,
@@ -369,6 +370,23 @@ class Parser {
     this.depth--;
   }
 
+  /** The base index of a list that starts now: its elements are {@link pend}ed from here. */
+  private mark(): number {
+    return this.pendingTop;
+  }
+
+  /** Adds an element to the innermost list being parsed. */
+  private pend(item: unknown): void {
+    this.pending[this.pendingTop++] = item;
+  }
+
+  /** The elements of the innermost list (begun at `base`), at their exact length; the list ends. */
+  private take<E>(base: number): E[] {
+    const items = this.pending.slice(base, this.pendingTop) as E[];
+    this.pendingTop = base;
+    return items;
+  }
+
   // ---- terms ----------------------------------------------------------------------------------
 
   private term(value: Value, start: number, end: number): Term {
@@ -464,26 +482,24 @@ class Parser {
     const first = this.exp(next, mode, follow | ops);
     if (this.kind !== op) return first;
     const start = this.nodeStart;
-    const operands: Term[] = [first];
+    const base = this.mark();
+    this.pend(first);
     let last = first;
     while (this.kind === op) {
       this.expectLogical(last);
       this.advance();
       last = this.exp(next, mode, follow | ops);
-      operands.push(last);
+      this.pend(last);
     }
     this.expectLogical(last);
     const end = this.nodeEnd;
     const lv = last.value;
-    let args: Term[];
     if (lv.type === "Expression" && lv.operator === operator) {
-      // concat, not push: the list is kept at its exact length (see `fit`).
-      operands.pop();
-      args = operands.concat(lv.args);
-    } else {
-      args = fit(operands);
+      // The last operand's own operands take its place (the grammar's action flattens them).
+      this.pendingTop--;
+      for (const arg of lv.args) this.pend(arg);
     }
-    return this.madeExp(operator, args, K.Logical, start, end);
+    return this.madeExp(operator, this.take(base), K.Logical, start, end);
   }
 
   private notExp(mode: Mode, follow: number): Term {
@@ -692,24 +708,24 @@ class Parser {
   private rewritten(operator: Operator, start: number): Term {
     this.expect(T.LP);
     this.enter();
-    const args: Term[] = [];
+    const base = this.mark();
     while (!this.at(T.RP)) {
-      args.push(this.exp(1, Mode.Term, F_COMMA_RP));
+      this.pend(this.exp(1, Mode.Term, F_COMMA_RP));
       if (this.at(T.Comma)) this.advance();
       else break;
     }
     this.expect(T.RP);
     this.leave();
-    return this.madeExp(operator, fit(args), K.Logical, start);
+    return this.madeExp(operator, this.take(base), K.Logical, start);
   }
 
   /** `print(…)`/`debug(…)` arguments: values, trailing comma allowed. */
   private argList(trailingComma: boolean): Term[] {
     this.expect(T.LP);
     this.enter();
-    const args: Term[] = [];
+    const base = this.mark();
     while (!this.at(T.RP)) {
-      args.push(this.expectValue(this.exp(1, Mode.Term, F_COMMA_RP)));
+      this.pend(this.expectValue(this.exp(1, Mode.Term, F_COMMA_RP)));
       if (this.at(T.Comma)) {
         this.advance();
         if (!trailingComma && this.at(T.RP)) this.unexpected();
@@ -717,14 +733,14 @@ class Parser {
     }
     this.expect(T.RP);
     this.leave();
-    return fit(args);
+    return this.take(base);
   }
 
   /** A call after its name: `(` positional values, then optional keyword arguments `)`. The current token is `(`. */
   private callRest(name: string, start: number): Term {
     this.expect(T.LP);
     this.enter();
-    const args: Term[] = [];
+    const base = this.mark();
     let kwargs: Map<string, Term> | null = null;
     if (!this.at(T.RP)) {
       for (;;) {
@@ -732,7 +748,7 @@ class Parser {
           kwargs = this.kwargs();
           break;
         }
-        args.push(this.expectValue(this.exp(1, Mode.Term, F_COMMA_RP)));
+        this.pend(this.expectValue(this.exp(1, Mode.Term, F_COMMA_RP)));
         if (this.at(T.Comma)) {
           this.advance();
           continue;
@@ -742,7 +758,8 @@ class Parser {
     }
     this.expect(T.RP);
     this.leave();
-    return this.term({ type: "Call", name, args: fit(args), kwargs }, start, this.prevEnd);
+    const args = this.take<Term>(base);
+    return this.term({ type: "Call", name, args, kwargs }, start, this.prevEnd);
   }
 
   private isKwargStart(): boolean {
@@ -858,24 +875,24 @@ class Parser {
   private list(mode: Mode): Value {
     this.advance();
     this.enter();
-    const elements: Term[] = [];
+    const base = this.mark();
     if (this.at(T.Mul)) {
-      elements.push(this.restVar());
+      this.pend(this.restVar());
     } else if (!this.at(T.RB)) {
-      elements.push(this.expectValue(this.exp(6, mode, F_COMMA_RB)));
+      this.pend(this.expectValue(this.exp(6, mode, F_COMMA_RB)));
       while (this.at(T.Comma)) {
         this.advance();
         if (this.at(T.Mul)) {
-          elements.push(this.restVar());
+          this.pend(this.restVar());
           break;
         }
         if (this.at(T.RB) || this.at(T.Comma)) continue;
-        elements.push(this.expectValue(this.exp(6, mode, F_COMMA_RB)));
+        this.pend(this.expectValue(this.exp(6, mode, F_COMMA_RB)));
       }
     }
     this.expect(T.RB);
     this.leave();
-    return { type: "List", elements: fit(elements) };
+    return { type: "List", elements: this.take(base) };
   }
 
   private restVar(): Term {
@@ -1038,10 +1055,10 @@ class Parser {
   /** Rule head parameters; the current token is `(`. The head ends at `prevEnd` on return. */
   private head(): Parameter[] {
     this.advance();
-    const params: Parameter[] = [];
+    const base = this.mark();
     if (!this.at(T.RP)) {
       for (;;) {
-        params.push(this.parameter());
+        this.pend(this.parameter());
         if (this.at(T.Comma)) {
           this.advance();
           continue;
@@ -1051,7 +1068,7 @@ class Parser {
       }
     }
     this.expect(T.RP);
-    return fit(params);
+    return this.take(base);
   }
 
   private parameter(): Parameter {
@@ -1105,11 +1122,11 @@ class Parser {
   /** A block with the keyword at [keywordStart, keywordEnd) (-1 without one) and the name at [nameStart, nameEnd); the current token is `{`. */
   private block(keywordStart: number, keywordEnd: number, nameStart: number, nameEnd: number): Line {
     this.advance(); // {
-    const productions: Production[] = [];
+    const base = this.mark();
     for (;;) {
       if (this.at(T.RCB)) break;
-      if (this.at(T.Symbol)) productions.push(this.declaration());
-      else if (this.at(T.String)) productions.push(this.shorthand());
+      if (this.at(T.Symbol)) this.pend(this.declaration());
+      else if (this.at(T.String)) this.pend(this.shorthand());
       else this.unexpected();
     }
     this.advance(); // }
@@ -1124,7 +1141,7 @@ class Parser {
       resource: this.term(this.variable(text.slice(nameStart, nameEnd)), start, this.prevEnd),
       nameStart,
       nameEnd,
-      productions: fit(productions),
+      productions: this.take(base),
     };
   }
 
@@ -1152,13 +1169,13 @@ class Parser {
 
   private stringList(): Value {
     this.advance();
-    const elements: Term[] = [];
+    const base = this.mark();
     if (!this.at(T.RB)) {
-      elements.push(this.stringTerm());
+      this.pend(this.stringTerm());
       for (;;) {
         if (this.at(T.Comma)) {
           this.advance();
-          if (this.at(T.String)) elements.push(this.stringTerm());
+          if (this.at(T.String)) this.pend(this.stringTerm());
           continue;
         }
         if (this.at(T.RB)) break;
@@ -1166,7 +1183,7 @@ class Parser {
       }
     }
     this.expect(T.RB);
-    return { type: "List", elements: fit(elements) };
+    return { type: "List", elements: this.take(base) };
   }
 
   private shorthand(): Production {

@@ -163,6 +163,46 @@ describe("syntax trees", () => {
     expect(body.type === "Expression" && body.args.length).toBe(4);
   });
 
+  it("keeps each list's own elements when lists nest (arguments, elements, parameters, productions)", () => {
+    const ls = lines(
+      "f(x: Foo, [a, [b, *c]], {k: [1, [2]]}) if " +
+        "x.m(y, [z + w * v, 4], k: 5) and print(p, [q, r.s(1, [2])]) and not (a and (b and c)) and (t and u);\n" +
+        'resource R { roles = ["a", "b", "c"]; relations = { o: O, p: P }; "a" if "b"; "c" if "a" on "o"; }\n' +
+        "?= [1, [2, [3, [4]]], 5] = [*n];\n",
+    );
+    const [rule, block, query] = ls;
+    if (rule?.kind !== "rule" || block?.kind !== "resourceBlock" || query?.kind !== "query") throw new Error("shape");
+    expect(rule.rule.params.map((p) => toPolar(p.parameter))).toEqual(["x", "[a, [b, *c]]", "{k: [1, [2]]}"]);
+    expect(rule.rule.params.map((p) => p.specializer && toPolar(p.specializer))).toEqual(["Foo{}", null, null]);
+    const body = rule.rule.body.value;
+    if (body.type !== "Expression") throw new Error("body");
+    // The parenthesised `and` tail is flattened into the body; the one inside the list stays nested.
+    expect(body.args.map((a) => toPolar(a))).toEqual([
+      "x.m(y, [z + w * v, 4], k: 5)",
+      "print(p, [q, r.s(1, [2])])",
+      "not (a and b and c)",
+      "t",
+      "u",
+    ]);
+    const call = body.args[0]?.value;
+    if (call?.type !== "Expression") throw new Error("dot");
+    const method = call.args[1]?.value;
+    if (method?.type !== "Call") throw new Error("call");
+    expect(method.args.length).toBe(2);
+    const list = method.args[1]?.value;
+    if (list?.type !== "List") throw new Error("list");
+    expect(list.elements.length).toBe(2);
+    const inner = list.elements[0]?.value;
+    expect(inner?.type === "Expression" && inner.args.length).toBe(2);
+    const not = body.args[2]?.value;
+    const chain = not?.type === "Expression" ? not.args[0]?.value : undefined;
+    expect(chain?.type === "Expression" && chain.args.length).toBe(3);
+    expect(block.productions.map((p) => p.kind)).toEqual(["declaration", "declaration", "shorthand", "shorthand"]);
+    const roles = block.productions[0];
+    expect(roles?.kind === "declaration" && toPolar(roles.value)).toBe('["a", "b", "c"]');
+    expect(toPolar(query.term)).toBe("[1, [2, [3, [4]]], 5] = [*n]");
+  });
+
   it("turns a bare class specializer into an instance pattern", () => {
     const [line] = lines("f(x: Foo, y: {a: 1}, z: Bar{b: 2});");
     if (line?.kind !== "rule") throw new Error("not a rule");
