@@ -191,6 +191,12 @@ FROM ${source} e GROUP BY ${variable.map((_, i) => i + 4).reduce((s, n) => `${s}
   // SQLite the sorts of the unpivoted rows spill to temporary files and cost more than the
   // re-reads, on PostgreSQL the statements do.
   const perTable = dialect === "postgres";
+  // A purge's deltas (`source` not `events`): `trend_days` lists only the periods whose trend rows
+  // are subtracted (`groupedDeltas` leaves out the periods the purge deletes outright), so the day
+  // rows too are read off the days it lists, as the week rows are through its week rows. A
+  // rebuild lists every day: no filter.
+  const dayFilter = (alias: string): string =>
+    source === "events" ? "1 = 1" : `${alias}day IN (SELECT period FROM trend_days WHERE grain = 'day')`;
   const users = (t: GroupTargets, shared: boolean): string[] => [
     regroup("rebuild_u", "rebuild_udv", ["distinct_id"], aliases(udvCells), udvWhere(shared)),
     ...(perTable
@@ -225,7 +231,7 @@ WHERE ${ukWhere(shared)} GROUP BY ${c.key}, distinct_id HAVING SUM(${c.events}) 
         .map((a) => `CAST(SUM(${a}) AS BIGINT) AS ${a}`)
         .join(", ");
       const into = (from: string, grain: string, period: string, version: string): string =>
-        `${insert} dim, key, ${lit(grain)}, ${period}, ${version}, distinct_id, total, events FROM (${unpivot(from, cells, [period, "distinct_id", ...(version === "version" ? ["version"] : [])])})`;
+        `${insert} dim, key, ${lit(grain)}, ${period}, ${version}, distinct_id, total, events FROM (${unpivot(from, cells, [period, "distinct_id", ...(version === "version" ? ["version"] : [])], grain === "day" ? dayFilter("g.") : "1 = 1")})`;
       return [
         `CREATE TEMP TABLE rebuild_pa AS SELECT day, distinct_id, ${sums} FROM rebuild_p GROUP BY day, distinct_id ORDER BY day, distinct_id`,
         `CREATE TEMP TABLE rebuild_pw AS SELECT t.period AS period, u.version AS version, u.distinct_id AS distinct_id, ${sums}
@@ -243,8 +249,8 @@ FROM rebuild_p u JOIN trend_days t ON t.day = u.day AND t.grain = 'week' GROUP B
     const weeks = "rebuild_pu u JOIN trend_days t ON t.day = u.day AND t.grain = 'week'";
     return [
       `CREATE TEMP TABLE rebuild_pu AS ${unpivot("rebuild_p", trendCells, ["distinct_id", "day", "version"])}`,
-      `${insert} dim, key, 'day', day, version, distinct_id, total, events FROM rebuild_pu ORDER BY dim, key, day, version, distinct_id`,
-      `${insert} dim, key, 'day', day, ${all}, distinct_id, SUM(total), SUM(events) FROM rebuild_pu GROUP BY dim, key, day, distinct_id ORDER BY dim, key, day, distinct_id`,
+      `${insert} dim, key, 'day', day, version, distinct_id, total, events FROM rebuild_pu WHERE ${dayFilter("")} ORDER BY dim, key, day, version, distinct_id`,
+      `${insert} dim, key, 'day', day, ${all}, distinct_id, SUM(total), SUM(events) FROM rebuild_pu WHERE ${dayFilter("")} GROUP BY dim, key, day, distinct_id ORDER BY dim, key, day, distinct_id`,
       `${insert} u.dim, u.key, 'week', t.period, u.version, u.distinct_id, SUM(u.total), SUM(u.events) FROM ${weeks}
 GROUP BY u.dim, u.key, t.period, u.version, u.distinct_id ORDER BY u.dim, u.key, t.period, u.version, u.distinct_id`,
       `${insert} u.dim, u.key, 'week', t.period, ${all}, u.distinct_id, SUM(u.total), SUM(u.events) FROM ${weeks}
@@ -423,14 +429,22 @@ async function primaryKeys(tx: Queryable, tables: readonly string[]): Promise<Pr
  * A purge's deltas (`purge.ts`): fills `rollup_delta`, `rollup_wdelta` and `trend_delta` with
  * every figure the events copied into `rollup_events` added to a set, read off their grouped
  * copies as a rebuild reads every event's (the events are grouped per user, folder, day and
- * version first: the unpivot runs over the groups, not over each event). Leaves `trend_days`
- * filled with their days; the caller empties the scratch tables.
+ * version first: the unpivot runs over the groups, not over each event). `trend_delta` gets no
+ * row of a period the `skip` condition (SQL over `grain` and `period`, with `params`) selects:
+ * those the purge deletes outright. Leaves `trend_days` filled with the other periods' days; the
+ * caller empties the scratch tables.
  */
-export async function groupedDeltas(tx: Queryable, dialect: DialectName): Promise<void> {
+export async function groupedDeltas(
+  tx: Queryable,
+  dialect: DialectName,
+  skip?: { readonly sql: string; readonly params: readonly SqlValue[] },
+): Promise<void> {
   const sql = DELTA_SQL[dialect];
   await tx.run(sql.udv);
   await tx.run(sql.uk, bound(sql.uk, ""));
   await fillDays(tx);
+  // The trend statements read the day rows and the week rows off the days `trend_days` lists.
+  if (skip !== undefined) await tx.run(`DELETE FROM trend_days WHERE ${skip.sql}`, [...skip.params]);
   await fillTargets(tx, sql, DELTAS, false, "");
   await tx.run("DROP TABLE rebuild_udv");
   await tx.run("DROP TABLE rebuild_uk");
