@@ -39,13 +39,14 @@
  * resident memory is read again ("server RSS idle": after its idle collection, idle-gc.ts).
  *
  * BENCH_TRANSPORTS (default `stdio`): comma-separated transports to run the server over, `stdio`
- * (a stream: the server's own JSON encoder, json-encoder.ts) and/or `ipc` (`--node-ipc`, forked as
- * vscode-languageclient's TransportKind.ipc does: Node's IPC channel serialises every message with
- * JSON.stringify on its own). BENCH_ROUNDS (default 1): how many times every (build, transport) pair
+ * (a stream: the server's own JSON encoder, json-encoder.ts; what the VS Code extension uses),
+ * `pipe` (`--pipe=NAME`, a stream too, the same encoder, with the server's stdout free) and/or `ipc`
+ * (`--node-ipc`, forked as vscode-languageclient's TransportKind.ipc does: Node's IPC channel
+ * serialises every message with JSON.stringify on its own). BENCH_ROUNDS (default 1): how many times every (build, transport) pair
  * runs, alternating base and new build within each round; with more than one run per pair a table
  * of the medians per pair follows the per-run lines on stderr. BENCH_SERVER_ENV: environment
  * variables for the server process (`NAME=value`, space-separated), e.g. glibc's malloc tunables.
- * BENCH_GC_TRACE=1 (ipc only: over stdio V8's `--trace-gc` lines would corrupt the protocol stream)
+ * BENCH_GC_TRACE=1 (pipe or ipc: over stdio V8's `--trace-gc` lines would corrupt the protocol stream)
  * adds `--trace-gc` and prints, for the slowest outlines, the collections the server logged while
  * each was in flight.
  */
@@ -56,7 +57,9 @@ import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import {
+  createClientPipeTransport,
   createMessageConnection,
+  generateRandomPipeName,
   IPCMessageReader,
   IPCMessageWriter,
   StreamMessageReader,
@@ -93,7 +96,7 @@ const TRANSPORTS = (process.env.BENCH_TRANSPORTS ?? "stdio")
   .map((t) => t.trim())
   .filter((t) => t !== "");
 for (const t of TRANSPORTS)
-  if (t !== "stdio" && t !== "ipc") throw new Error(`BENCH_TRANSPORTS: stdio or ipc, not ${t}`);
+  if (!["stdio", "pipe", "ipc"].includes(t)) throw new Error(`BENCH_TRANSPORTS: stdio, pipe or ipc, not ${t}`);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 /** Extra environment of the server process (`NAME=value NAME=value`). */
 const SERVER_ENV = Object.fromEntries(
@@ -103,7 +106,7 @@ const SERVER_ENV = Object.fromEntries(
     .map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]),
 );
 const GC_TRACE = process.env.BENCH_GC_TRACE === "1";
-if (GC_TRACE && TRANSPORTS.includes("stdio")) throw new Error("BENCH_GC_TRACE=1 needs BENCH_TRANSPORTS=ipc");
+if (GC_TRACE && TRANSPORTS.includes("stdio")) throw new Error("BENCH_GC_TRACE=1 needs BENCH_TRANSPORTS=pipe or ipc");
 const ONLY = process.env.BENCH_WORKSPACES?.split(",").map((s) => s.trim());
 const WORKSPACES = [
   { id: "10k", label: "10k lines, 100 files", lines: 10_000, files: 100, osoRuns: OSO_RUNS ?? 3, features: "all" },
@@ -139,7 +142,7 @@ function memoryOf(pid) {
  * vscode-languageclient forks a module with TransportKind.ipc (its stdout is then free: the
  * `--trace-gc` lines are read from it, `gcLines`).
  */
-function startServer(serverPath, transport) {
+async function startServer(serverPath, transport) {
   const env = { ...process.env, ...SERVER_ENV };
   if (transport === "stdio") {
     const child = spawn(process.execPath, [...NODE_FLAGS, serverPath, "--stdio"], {
@@ -152,11 +155,26 @@ function startServer(serverPath, transport) {
     );
     return { child, connection, gcLines: null };
   }
-  const child = fork(serverPath, ["--node-ipc"], {
-    execArgv: [...NODE_FLAGS, ...(GC_TRACE ? ["--trace-gc"] : [])],
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-    env,
-  });
+  const traceFlags = GC_TRACE ? ["--trace-gc"] : [];
+  let child;
+  let connection;
+  if (transport === "pipe") {
+    const pipeName = generateRandomPipeName();
+    const pipe = await createClientPipeTransport(pipeName);
+    child = spawn(process.execPath, [...NODE_FLAGS, ...traceFlags, serverPath, `--pipe=${pipeName}`], {
+      stdio: ["ignore", "pipe", "inherit"],
+      env,
+    });
+    const [reader, writer] = await pipe.onConnected();
+    connection = createMessageConnection(reader, writer);
+  } else {
+    child = fork(serverPath, ["--node-ipc"], {
+      execArgv: [...NODE_FLAGS, ...traceFlags],
+      stdio: ["ignore", "pipe", "inherit", "ipc"],
+      env,
+    });
+    connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+  }
   const gcLines = [];
   let partial = "";
   child.stdout.setEncoding("utf8");
@@ -165,17 +183,13 @@ function startServer(serverPath, transport) {
     partial = lines.pop();
     for (const line of lines) if (line.trim() !== "") gcLines.push(line.trim());
   });
-  return {
-    child,
-    connection: createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child)),
-    gcLines,
-  };
+  return { child, connection, gcLines };
 }
 
 /** Runs the server over `transport` on one workspace and measures edit → publish latency. */
 async function benchServer(workspace, serverPath = SERVER, transport = "stdio") {
   const policy = generateRbacPolicy(workspace.lines, workspace.files);
-  const { child, connection, gcLines } = startServer(serverPath, transport);
+  const { child, connection, gcLines } = await startServer(serverPath, transport);
   const waiting = new Map(); // "uri@version" → resolve
   let telemetry = 0;
   let onTelemetry = () => undefined;
@@ -445,8 +459,14 @@ function gcReport(w, build, r) {
   if (r.outline === null || r.outline.traced.length === 0) return "";
   const slowest = [...r.outline.traced].sort((a, b) => b.ms - a.ms).slice(0, 5);
   const withGc = r.outline.traced.filter((t) => t.gc.length > 0).length;
+  // A --trace-gc line's pause: `…, 12.34 / 0.00 ms …` (wall time of the collection).
+  const pause = (line) => Number(/, ([\d.]+) \/ [\d.]+ ms/.exec(line)?.[1] ?? 0);
+  const gcMs = r.outline.traced.map((t) => t.gc.reduce((sum, line) => sum + pause(line), 0));
+  const latency = r.outline.traced.reduce((sum, t) => sum + t.ms, 0);
+  const total = gcMs.reduce((a, b) => a + b, 0);
   return (
-    `${w.label} [${build}, ipc]: ${withGc} of ${r.outline.traced.length} outlines had a collection in flight; the slowest:\n` +
+    `${w.label} [${build}]: ${withGc} of ${r.outline.traced.length} outlines had a collection in flight; ` +
+    `collections took ${ms(total / gcMs.length)} per outline (mean), ${((100 * total) / latency).toFixed(1)}% of the outlines' latency; the slowest:\n` +
     slowest.map((t) => `  ${ms(t.ms)}: ${t.gc.length === 0 ? "no collection" : t.gc.join("\n    ")}\n`).join("")
   );
 }
