@@ -28,9 +28,10 @@ import { WalSync } from "./wal-sync.js";
 import {
   CHECKPOINTER_READY,
   type CheckpointerData,
+  type WriterAnswers,
   type WriterData,
+  type WriterMessage,
   type WriterRequest,
-  type WriterResponse,
 } from "./writer-protocol.js";
 
 const port = parentPort;
@@ -115,42 +116,39 @@ const groups = new GroupCommit<DayBatch, number>(
 );
 
 /** Answers of this turn of the loop (a group's batches are answered together): one message. */
-let replies: WriterResponse[] = [];
+let answered: { ids: number[]; values: number[]; failures: WriterAnswers["failures"][number][] } | null = null;
 
-function reply(response: WriterResponse): void {
-  replies.push(response);
-  if (replies.length === 1) {
+function answers(): NonNullable<typeof answered> {
+  if (answered === null) {
+    answered = { ids: [], values: [], failures: [] };
     setImmediate(() => {
-      const out = replies;
-      replies = [];
+      const out: WriterAnswers = {
+        ...answered!,
+        groups: { ...groups.stats },
+        syncs: wal.stats.syncs,
+        checkpointer: checkpointerRunning,
+      };
+      answered = null;
       port!.postMessage(out);
     });
   }
+  return answered;
 }
 
 function answer(id: number, work: Promise<number>): void {
   work.then(
-    (value) =>
-      reply({
-        id,
-        ok: true,
-        value,
-        groups: { ...groups.stats },
-        syncs: wal.stats.syncs,
-        checkpointer: checkpointerRunning,
-      }),
+    (value) => {
+      const a = answers();
+      a.ids.push(id);
+      a.values.push(value);
+    },
     (e: unknown) => {
       const err = e as { message?: unknown; code?: unknown };
-      const response: WriterResponse = {
+      answers().failures.push({
         id,
-        groups: { ...groups.stats },
-        syncs: wal.stats.syncs,
-        checkpointer: checkpointerRunning,
-        ok: false,
         message: typeof err.message === "string" ? err.message : String(e),
         ...(typeof err.code === "string" ? { code: err.code } : {}),
-      };
-      reply(response);
+      });
     },
   );
 }
@@ -188,10 +186,19 @@ function handle(request: WriterRequest): Promise<number> {
   }
 }
 
-// Requests come in arrays (one per turn of the main thread's loop): the batches of one array
-// are submitted together and so share a group.
-port.on("message", (requests: readonly WriterRequest[]) => {
-  for (const request of requests) {
+// Requests come in messages (one per turn of the main thread's loop, or per answer that freed a
+// slot): the batches of one message are submitted together, before its other requests, and so
+// share a group.
+port.on("message", (message: WriterMessage) => {
+  for (let i = 0; i < message.ids.length; i++) {
+    const events = message.events[i]!;
+    try {
+      answer(message.ids[i]!, groups.submit({ day: message.days[i]!, rows: message.rows[i]!, events }, events));
+    } catch (e) {
+      answer(message.ids[i]!, Promise.reject(e));
+    }
+  }
+  for (const request of message.other) {
     try {
       answer(request.id, handle(request));
     } catch (e) {

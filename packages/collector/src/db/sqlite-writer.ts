@@ -11,7 +11,7 @@
  * is rolled back by SQLite.
  */
 import { Worker } from "node:worker_threads";
-import type { GroupStats, WriterData, WriterRequest, WriterResponse } from "./writer-protocol.js";
+import type { GroupStats, WriterAnswers, WriterData, WriterMessage, WriterRequest } from "./writer-protocol.js";
 
 /** The storage could not answer (the writer thread stopped): the caller may retry. */
 export class StorageUnavailable extends Error {
@@ -95,18 +95,12 @@ export class SqliteWriter {
     const w = new Worker(workerScript(), { workerData: data });
     this.stats.started++;
     this.exited = new Promise((r) => w.once("exit", r));
-    w.on("message", (responses: readonly WriterResponse[]) => {
-      for (const r of responses) {
-        const p = this.pending.get(r.id);
-        if (p === undefined) continue;
-        this.pending.delete(r.id);
-        this.answered(p.message);
-        this.groups = r.groups;
-        this.syncs = r.syncs;
-        this.checkpointer = r.checkpointer;
-        if (r.ok) p.resolve(r.value);
-        else p.reject(new WriterError(r.message, r.code));
-      }
+    w.on("message", (answers: WriterAnswers) => {
+      this.groups = answers.groups;
+      this.syncs = answers.syncs;
+      this.checkpointer = answers.checkpointer;
+      for (let i = 0; i < answers.ids.length; i++) this.settle(answers.ids[i]!)?.resolve(answers.values[i]!);
+      for (const f of answers.failures) this.settle(f.id)?.reject(new WriterError(f.message, f.code));
       if (this.pending.size === 0) w.unref();
       this.post();
     });
@@ -143,15 +137,34 @@ export class SqliteWriter {
     });
   }
 
+  /** The pending request `id`, taken out (its message's count lowered); undefined if unknown. */
+  private settle(id: number): Pending | undefined {
+    const p = this.pending.get(id);
+    if (p === undefined) return undefined;
+    this.pending.delete(id);
+    this.answered(p.message);
+    return p;
+  }
+
   private post(): void {
     if (this.outbox.length === 0 || this.open.size >= OPEN_MESSAGES) return;
     const requests = this.outbox;
     this.outbox = [];
     const worker = this.start();
     const message = this.nextMessage++;
-    for (const r of requests) this.pending.get(r.id)!.message = message;
+    // The inserts packed (`WriterMessage`), every other request as it is.
+    const packed: WriterMessage = { ids: [], days: [], rows: [], events: [], other: [] };
+    for (const r of requests) {
+      this.pending.get(r.id)!.message = message;
+      if (r.op === "insert") {
+        (packed.ids as number[]).push(r.id);
+        (packed.days as string[]).push(r.day);
+        (packed.rows as string[]).push(r.rows);
+        (packed.events as number[]).push(r.events);
+      } else (packed.other as WriterRequest[]).push(r);
+    }
     this.open.set(message, requests.length);
-    worker.postMessage(requests);
+    worker.postMessage(packed);
   }
 
   /** One request of `message` was answered. */

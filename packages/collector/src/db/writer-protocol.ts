@@ -31,6 +31,23 @@ export type WriterRequest =
   /** Answers once every batch is answered, closes the connection and ends the thread. */
   | { readonly id: number; readonly op: "close" };
 
+/**
+ * What the main thread posts: the requests gathered while the writer held two messages (or of
+ * one turn of its loop), so that batches that arrived together reach the writer together. The
+ * inserts, by far the most, go packed as parallel arrays (one string per batch, no object per
+ * request: structured cloning an object costs per property, ~3 µs per request of the main
+ * thread's time with answers); the writer submits them before the other requests of the message.
+ */
+export interface WriterMessage {
+  /** The inserts' ids, days, stored forms (`encodeEvents`) and event counts, index by index. */
+  readonly ids: readonly number[];
+  readonly days: readonly string[];
+  readonly rows: readonly string[];
+  readonly events: readonly number[];
+  /** Every other request, in the order made. */
+  readonly other: readonly WriterRequest[];
+}
+
 /** Group commits so far (`GroupCommit.stats`). */
 export interface GroupStats {
   readonly groups: number;
@@ -39,22 +56,20 @@ export interface GroupStats {
 }
 
 /**
- * The answer to one request, with the writer's group-commit figures at that moment. Both sides
- * post arrays: the main thread the requests gathered while the writer held two messages (or of
- * one turn of its loop), so that batches that arrived together reach the writer together; the
- * writer the answers of one turn of its loop (a group's batches are answered together).
+ * The answers of one turn of the writer's loop (a group's batches are answered together), with
+ * its group-commit figures at that moment: the requests that succeeded as parallel arrays of ids
+ * and values, the failures one object each.
  */
-export type WriterResponse = {
-  readonly id: number;
+export interface WriterAnswers {
+  readonly ids: readonly number[];
+  readonly values: readonly number[];
+  readonly failures: readonly { readonly id: number; readonly message: string; readonly code?: string }[];
   readonly groups: GroupStats;
   /** fsyncs of the log so far (`wal-sync.ts`). */
   readonly syncs: number;
   /** Whether the checkpointer thread has opened its connection and not stopped since. */
   readonly checkpointer: boolean;
-} & (
-  | { readonly ok: true; readonly value: number }
-  | { readonly ok: false; readonly message: string; readonly code?: string }
-);
+}
 
 /** What the writer thread is started with. */
 export interface WriterData {
