@@ -5,7 +5,8 @@
  * events (the daily purge: one day), not of the whole table.
  *
  * Each chunk is one transaction under the rollup lock. For each set, the chunk's events that set
- * had folded (an event still queued for a set is simply dequeued) are copied, grouped per (user,
+ * had folded (an event still queued for a set is simply dequeued; when neither set has any of the
+ * chunk queued, the usual case, both sets' deltas are the same and computed once) are copied, grouped per (user,
  * folder, day, version) and per (user, size buckets, environment, …), and every figure they added
  * is read off those groups by the rebuild's statements (`groupedDeltas`, `rebuild.ts`: the same
  * rows a fold of them adds, with one unpivot per table over the groups instead of one per
@@ -157,17 +158,35 @@ async function dropPeriods(tx: Queryable, set: RollupSet, gone: readonly Period[
   await tx.run(`DELETE FROM ${set.trendKey} WHERE ${sql}`, params);
 }
 
-/** Unfolds the chunk in `rollup_batch` from `set` (only the events the set had folded). */
-async function unfold(tx: Queryable, set: RollupSet, dialect: DialectName, gone: readonly Period[]): Promise<void> {
+/**
+ * Unfolds the chunk in `rollup_batch` from `sets` (only the events they had folded): the deltas
+ * are computed once, from the first set's folded events, and subtracted from each (the caller
+ * passes several sets only when they had folded the same events).
+ */
+async function unfold(
+  tx: Queryable,
+  sets: readonly RollupSet[],
+  dialect: DialectName,
+  gone: readonly Period[],
+): Promise<void> {
   await clearDeltas(tx);
-  await dropPeriods(tx, set, gone);
-  if ((await tx.run(copyFolded(set))) === 0) return;
+  for (const set of sets) await dropPeriods(tx, set, gone);
+  if ((await tx.run(copyFolded(sets[0]!))) === 0) return;
   // The gone periods' trend deltas are not computed at all (deleting them after cost as much as
   // computing them: most of a 29-day purge's trend rows are of gone days and weeks).
   await groupedDeltas(tx, dialect, gone.length > 0 ? periodsWhere(gone) : undefined);
   await analyzeScratch(tx, dialect, ["rollup_delta", "rollup_wdelta", "trend_delta"]);
-  for (const sql of UNAPPLY.get(set.name)!) await tx.run(sql);
+  for (const set of sets) for (const sql of UNAPPLY.get(set.name)!) await tx.run(sql);
   await clearDeltas(tx);
+}
+
+/** Whether some event of the chunk is still queued for either set (then the sets folded different events). */
+async function queuedIn(tx: Queryable): Promise<boolean> {
+  const [r] = await tx.all(
+    `SELECT CASE WHEN EXISTS (SELECT 1 FROM pending_rollup WHERE id IN (SELECT id FROM rollup_batch))
+  OR EXISTS (SELECT 1 FROM pending_shared p JOIN rollup_batch b ON b.id = p.id) THEN 1 ELSE 0 END AS queued`,
+  );
+  return Number(r?.queued) === 1;
 }
 
 /**
@@ -186,8 +205,12 @@ export async function purgeBefore(db: Db, cutoffDay: string, chunk = PURGE_CHUNK
       );
       if (picked === 0) return 0;
       const periods = await gonePeriods(tx);
-      await unfold(tx, LIVE, db.dialect.name, periods);
-      await unfold(tx, SHARED, db.dialect.name, periods);
+      // Both sets folded the same events (the usual purge: old days, folded by both): their
+      // deltas are the same, computed once.
+      if (await queuedIn(tx)) {
+        await unfold(tx, [LIVE], db.dialect.name, periods);
+        await unfold(tx, [SHARED], db.dialect.name, periods);
+      } else await unfold(tx, [LIVE, SHARED], db.dialect.name, periods);
       await tx.run("DELETE FROM pending_rollup WHERE id IN (SELECT id FROM rollup_batch)");
       await tx.run("DELETE FROM pending_shared WHERE day < ? AND id IN (SELECT id FROM rollup_batch)", [cutoffDay]);
       const gone = await tx.run("DELETE FROM events WHERE id IN (SELECT id FROM rollup_batch)");
