@@ -5,3 +5,4 @@ export * from "./random-edits.js";
 export * from "./big-policy.js";
 export * from "./free-port.js";
 export * from "./lsp-frames.js";
+export * from "./cpu-time.js";
