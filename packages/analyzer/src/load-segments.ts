@@ -4,6 +4,8 @@
  *
  * - A {@link LineRecord} holds what phase 1 derives from one parsed top-level item: its
  *   diagnostics, its rewrite (with the gensym numbers it took), its rule type, its prepared block.
+ *   A rule's diagnostics, gensym numbers, called names and `has_permission` calls come from one
+ *   walk over its terms (validations/rule-walk.ts), once per parsed rule.
  *   Records are memoized per parsed line, and an incremental re-parse reuses the lines an edit did
  *   not touch, so only re-parsed items get new records.
  * - Consecutive records of a file form {@link Segment}s, cut where a record is a boundary (one
@@ -25,16 +27,12 @@ import { prepareBlock, readResourceBlock, type PreparedBlock } from "./resource-
 import { err, ok, type Result } from "./result.js";
 import { rewriteAt, RewrittenRule, type Rewrite } from "./rewrite.js";
 import { ruleToPolar } from "./printer.js";
-import { checkAmbiguousPrecedence } from "./validations/ambiguous-precedence.js";
 import { ruleCallsHasPermission } from "./validations/missing-rules.js";
-import { checkSingletons } from "./validations/singletons.js";
+import { walkRule, type RuleFacts } from "./validations/rule-walk.js";
 import { addCalledNames } from "./validations/undefined-rule-calls.js";
 
 /** Which diagnostics a loader reports (by code); null: all of them. */
 export type KeepCode = ((code: string) => boolean) | null;
-
-/** A record without diagnostics (shared: never changed). */
-const NO_DIAGNOSTICS: readonly Diagnostic[] = Object.freeze([]);
 
 /** Codes whose every diagnostic comes from `checkSingletons`. */
 const SINGLETON_CODES = ["ValidationError::SingletonVariable", "ValidationWarning::UnknownSpecializer"];
@@ -48,8 +46,11 @@ export type LineRecord =
   | {
       readonly kind: "rule";
       readonly parsed: Rule;
-      /** SingletonVariable / UnknownSpecializer, then AmbiguousPrecedence (empty array when none), kept ones only. */
-      readonly diagnostics: readonly Diagnostic[];
+      /**
+       * What the one walk over the parsed rule found (validations/rule-walk.ts), its diagnostics
+       * (SingletonVariable / UnknownSpecializer, then AmbiguousPrecedence) unfiltered.
+       */
+      readonly facts: RuleFacts;
       /** Made when the line is first loaded, where the counter stands then. */
       rewrite: Rewrite | null;
       readonly boundary: boolean;
@@ -92,7 +93,10 @@ function rewriteOf(record: Extract<LineRecord, { kind: "rule" | "ruleType" }>, b
   let rewrite = record.rewrite;
   if (rewrite === null || (rewrite.base !== base && rewrite.used > 0)) {
     // A rule type is read at once (its body decides whether it is valid): rewritten now.
-    rewrite = record.rewrite = rewriteAt(record.parsed, base, record.kind === "rule");
+    rewrite = record.rewrite =
+      record.kind === "rule"
+        ? rewriteAt(record.parsed, base, true, record.facts)
+        : rewriteAt(record.parsed, base, false);
     if (record.kind === "ruleType") record.type = ruleTypeOf(rewrite.rule);
   }
   return rewrite;
@@ -267,17 +271,24 @@ export class Phase1Cache {
     for (const record of records) {
       switch (record.kind) {
         case "rule": {
-          for (const d of record.diagnostics) report(d);
+          for (const d of this.keptOnly(record.facts.diagnostics)) report(d);
           const rewrite = rewriteOf(record, gensym);
           gensym += rewrite.used;
           const rule = rewrite.rule;
           const list = byName.get(rule.name);
           if (list === undefined) byName.set(rule.name, [rule]);
           else list.push(rule);
-          // Rewriting moves calls, never adds or removes them: a rule rewritten on demand is not built here.
-          const calls = rule instanceof RewrittenRule ? rule.parsed : rule;
-          addCalledNames(calls, called);
-          if (!callsHasPermission && ruleCallsHasPermission(calls)) callsHasPermission = true;
+          if (rule === record.parsed || rule instanceof RewrittenRule) {
+            // Rewriting on demand moves calls, never adds or removes them: the walk over the
+            // parsed rule found them (no term is visited here).
+            const { facts } = record;
+            for (const name of facts.called) called.add(name);
+            if (facts.callsHasPermission) callsHasPermission = true;
+          } else {
+            // Rewritten at once (too deep, or a `forall` the rewrite shortens): its own calls.
+            addCalledNames(rule, called);
+            if (!callsHasPermission && ruleCallsHasPermission(rule)) callsHasPermission = true;
+          }
           break;
         }
         case "ruleType": {
@@ -338,13 +349,8 @@ export class Phase1Cache {
       case "rule": {
         const keep = this.keep;
         // The editor view drops every diagnostic of the singleton check: it is not run there.
-        const singletons =
-          keep !== null && !SINGLETON_CODES.some(keep)
-            ? NO_DIAGNOSTICS
-            : this.keptOnly(checkSingletons(line.rule, this.isConstant));
-        const precedence = this.keptOnly(checkAmbiguousPrecedence(line.rule));
-        const diagnostics = precedence.length === 0 ? singletons : [...singletons, ...precedence];
-        return { kind: "rule", parsed: line.rule, diagnostics, rewrite: null, boundary };
+        const facts = walkRule(line.rule, keep !== null && !SINGLETON_CODES.some(keep) ? null : this.isConstant);
+        return { kind: "rule", parsed: line.rule, facts, rewrite: null, boundary };
       }
       case "ruleType":
         return { kind: "ruleType", parsed: line.rule, rewrite: null, type: null, boundary };

@@ -18,7 +18,7 @@ import { sortedKeys } from "./walk.js";
 export type Gensym = (prefix: string) => string;
 
 /** Operators whose 2-argument (1 for `new`) expressions are replaced by a temporary. */
-function needsRewrite(operator: Operator, arity: number): boolean {
+export function needsRewrite(operator: Operator, arity: number): boolean {
   switch (operator) {
     case "Add":
     case "Dot":
@@ -339,10 +339,10 @@ export function createGensym(start = 1): Gensym {
 // ---------------------------------------------------------------------------------------------
 
 /** Nesting below which a rule is rewritten on demand: the recursive rewriter cannot overflow there, wherever it runs. */
-const LAZY_DEPTH = 100;
+export const LAZY_DEPTH = 100;
 
 /** Counting gave up: the rule is nested too deeply, or has a `forall` the rewriter would shorten. */
-const TOO_DEEP = -1;
+export const TOO_DEEP = -1;
 
 /**
  * How many gensym numbers {@link Rewriter} takes for `t` (a temporary per rewritten operation,
@@ -469,16 +469,9 @@ export interface Rewrite {
  * rewritten now (deeply nested rules: the recursive rewriter may overflow, and then keeps the
  * rule as parsed after taking some numbers, which only running it tells).
  */
-export function rewriteAt(rule: Rule, base: number, lazy = true): Rewrite {
+export function rewriteAt(rule: Rule, base: number, lazy = true, counts: RewriteCounts = NOT_COUNTED): Rewrite {
   if (lazy) {
-    const body = countTerm(rule.body, 1);
-    let params = 0;
-    for (let i = 0; i < rule.params.length && params >= 0; i++) {
-      const p = rule.params[i] as Parameter;
-      const a = countTerm(p.parameter, 1);
-      const b = a < 0 || p.specializer === null ? 0 : countTerm(p.specializer, 1);
-      params = a < 0 || b < 0 ? TOO_DEEP : params + a + b;
-    }
+    const { body, params } = counts === NOT_COUNTED ? rewriteCounts(rule) : counts;
     if (body === 0 && params === 0) return { rule, base, used: 0 };
     if (body > 0 && params >= 0) return { rule: new RewrittenRule(rule, base, params > 0), base, used: body + params };
     if (body === 0 && params > 0) return { rule: new RewrittenRule(rule, base, true), base, used: params };
@@ -486,4 +479,29 @@ export function rewriteAt(rule: Rule, base: number, lazy = true): Rewrite {
   let next = base;
   const rewritten = rewriteRule(rule, (prefix) => `${prefix === "_" ? "_" : `_${prefix}_`}${next++}`);
   return { rule: rewritten, base, used: next - base };
+}
+
+/**
+ * The gensym numbers a rule's rewrite takes in its body and in its parameters, each
+ * {@link TOO_DEEP} when counting gave up (then the rule is rewritten at once). The loader counts
+ * them in its one walk per rule (validations/rule-walk.ts) and hands them to {@link rewriteAt}.
+ */
+export interface RewriteCounts {
+  readonly body: number;
+  readonly params: number;
+}
+
+const NOT_COUNTED: RewriteCounts = { body: TOO_DEEP, params: TOO_DEEP };
+
+/** {@link RewriteCounts} of a rule, counted on their own. */
+export function rewriteCounts(rule: Rule): RewriteCounts {
+  const body = countTerm(rule.body, 1);
+  let params = 0;
+  for (let i = 0; i < rule.params.length && params >= 0; i++) {
+    const p = rule.params[i] as Parameter;
+    const a = countTerm(p.parameter, 1);
+    const b = a < 0 || p.specializer === null ? 0 : countTerm(p.specializer, 1);
+    params = a < 0 || b < 0 ? TOO_DEEP : params + a + b;
+  }
+  return { body, params };
 }

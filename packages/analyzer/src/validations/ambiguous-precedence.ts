@@ -54,21 +54,30 @@ export function checkAmbiguousPrecedence(rule: Rule): readonly Diagnostic[] {
   pushRuleTerms(stack, rule);
 
   for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
-    const v = t.value;
-    if (v.type === "Expression" && (v.operator === "And" || v.operator === "Or") && v.args.length > 1) {
-      for (const arg of v.args) {
-        const a = arg.value;
-        if (a.type !== "Expression" || (a.operator !== "And" && a.operator !== "Or")) continue;
-        if (a.operator === v.operator) continue;
-        const s = arg.source;
-        if (s.kind !== "parser") continue;
-        if (!precededByParen(s.file.text, s.start)) {
-          out ??= [];
-          out.push(warning("ValidationWarning::AmbiguousPrecedence", AMBIGUOUS_PRECEDENCE_MESSAGE, contextOf(arg)));
-        }
-      }
-    }
-    pushChildrenReversed(stack, v);
+    out = ambiguousPrecedenceAt(t, out);
+    pushChildrenReversed(stack, t.value);
   }
   return out ?? NONE;
+}
+
+/**
+ * The AmbiguousPrecedence warnings of one term's own operation (not of its sub-terms), appended
+ * to `out` (made when the first one is found): {@link checkAmbiguousPrecedence} calls it on every
+ * term in pre-order, and so does the loader's one walk per rule (validations/rule-walk.ts).
+ */
+export function ambiguousPrecedenceAt(t: Term, out: Diagnostic[] | null): Diagnostic[] | null {
+  const v = t.value;
+  if (v.type !== "Expression" || (v.operator !== "And" && v.operator !== "Or") || v.args.length <= 1) return out;
+  for (const arg of v.args) {
+    const a = arg.value;
+    if (a.type !== "Expression" || (a.operator !== "And" && a.operator !== "Or")) continue;
+    if (a.operator === v.operator) continue;
+    const s = arg.source;
+    if (s.kind !== "parser") continue;
+    if (!precededByParen(s.file.text, s.start)) {
+      out ??= [];
+      out.push(warning("ValidationWarning::AmbiguousPrecedence", AMBIGUOUS_PRECEDENCE_MESSAGE, contextOf(arg)));
+    }
+  }
+  return out;
 }

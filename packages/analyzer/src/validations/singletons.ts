@@ -84,43 +84,60 @@ function addSingle(out: Single[] | null, name: string, term: Term | null): Singl
  * `isConstant(name)` tells whether a name is a registered constant (classes, `nil`, …).
  */
 export function checkSingletons(rule: Rule, isConstant: (name: string) => boolean): readonly Diagnostic[] {
-  recorded = 0;
-  overflow = null;
+  beginSingletons();
   // Empty unless a walk threw; emptied only then (setting the length drops the backing store).
   if (stack.length !== 0) stack.length = 0;
   // Explicit stack instead of recursion: deeply nested terms must not overflow. Children are
   // pushed in reverse so that they pop in order.
   pushRuleTerms(stack, rule);
   for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
-    const v = t.value;
-    let name: string | null = null;
-    let canBeUnion = true;
-    switch (v.type) {
-      case "Variable":
-        name = v.name;
-        break;
-      case "RestVariable":
-        name = v.name;
-        canBeUnion = false;
-        break;
-      case "InstancePattern":
-        name = v.tag;
-        break;
-      default:
-        break;
-    }
-    if (
-      name !== null &&
-      name.charCodeAt(0) !== 0x5f /* _ */ &&
-      !name.includes("::") &&
-      !isConstant(name) &&
-      !(canBeUnion && UNIONS.has(name))
-    ) {
-      record(name, t);
-    }
-    pushChildrenReversed(stack, v);
+    visitSingletons(t, isConstant);
+    pushChildrenReversed(stack, t.value);
   }
+  return endSingletons();
+}
 
+/**
+ * The check of {@link checkSingletons} in steps, for a walk that does other checks on the way
+ * (validations/rule-walk.ts): begin, visit every term of the rule in the engine's pre-order,
+ * end. Not reentrant (one bookkeeping table).
+ */
+export function beginSingletons(): void {
+  recorded = 0;
+  overflow = null;
+}
+
+/** Records the name `t` holds, if it is one the check counts (see {@link beginSingletons}). */
+export function visitSingletons(t: Term, isConstant: (name: string) => boolean): void {
+  const v = t.value;
+  let name: string;
+  let canBeUnion = true;
+  switch (v.type) {
+    case "Variable":
+      name = v.name;
+      break;
+    case "RestVariable":
+      name = v.name;
+      canBeUnion = false;
+      break;
+    case "InstancePattern":
+      name = v.tag;
+      break;
+    default:
+      return;
+  }
+  if (
+    name.charCodeAt(0) !== 0x5f /* _ */ &&
+    !name.includes("::") &&
+    !isConstant(name) &&
+    !(canBeUnion && UNIONS.has(name))
+  ) {
+    record(name, t);
+  }
+}
+
+/** The diagnostics of the visited rule, sorted by position (see {@link beginSingletons}). */
+export function endSingletons(): readonly Diagnostic[] {
   let found: Single[] | null = null;
   // (TypeScript cannot see the assignment inside `record`, hence the explicit type.)
   const big = overflow as Map<string, Term | null> | null;
