@@ -208,8 +208,9 @@ export class BlockPhaseCache {
   /** The memos of every registered block, in registry order (computed once per registry). */
   memos(registry: BlockRegistry): readonly BlockMemo[] {
     if (this.lastRegistry !== registry) {
-      const memos: BlockMemo[] = [];
-      for (const block of registry.registered()) memos.push(this.block(registry, block));
+      const memos = new Array<BlockMemo>(registry.size);
+      let at = 0;
+      registry.forEachRegistered((block) => (memos[at++] = this.block(registry, block)));
       // Forget the blocks that are gone.
       if (this.previous.size > memos.length) {
         const names = new Set(memos.map((m) => symbolName(m.resource)));

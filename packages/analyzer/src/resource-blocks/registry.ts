@@ -125,6 +125,9 @@ export function prepareBlock(
   };
 }
 
+/** How many blocks a registry made by {@link BlockRegistry.withBlocksReplaced} holds apart from those it shares. */
+const MAX_REPLACED = 64;
+
 /** @internal A block as registered: the first block's index is shared until a reopened block is merged in. */
 export interface RegisteredBlock {
   /** The first block's resource term (Rust keeps the first key of a HashMap entry). */
@@ -140,16 +143,52 @@ export interface RegisteredBlock {
  * reopening a block merges its declarations and shorthand rules.
  */
 export class BlockRegistry {
-  private readonly blocks = new Map<string, RegisteredBlock>();
+  /**
+   * The registered blocks by name. Shared, never changed, by the registries
+   * {@link withBlocksReplaced} made from this one, which hold their own blocks of some names in
+   * {@link replaced}: an edit of one block of a 50k-line policy copied the entries of its
+   * thousands of blocks (issue 13).
+   */
+  private readonly blocks: Map<string, RegisteredBlock>;
+  /** Entries that replace entries of `blocks` (of the same names: the order of `blocks` stands), by the replaced entry; null when none. */
+  private readonly replaced: ReadonlyMap<RegisteredBlock, RegisteredBlock> | null;
+
+  /** Every block read, in order (also those rejected by a declaration clash), for editor features. */
+  readonly allBlocks: ResourceBlock[];
 
   /** @param actorSet, resourceSet the union members (only shared by {@link withBlocksReplaced}, with a registry that no longer changes) */
   constructor(
     private readonly actorSet = new Set<string>(),
     private readonly resourceSet = new Set<string>(),
-  ) {}
+    shared: {
+      blocks: Map<string, RegisteredBlock>;
+      replaced: ReadonlyMap<RegisteredBlock, RegisteredBlock> | null;
+      allBlocks: ResourceBlock[];
+    } | null = null,
+  ) {
+    this.blocks = shared?.blocks ?? new Map();
+    this.replaced = shared?.replaced ?? null;
+    this.allBlocks = shared?.allBlocks ?? [];
+  }
 
-  /** Every block read, in order (also those rejected by a declaration clash), for editor features. */
-  readonly allBlocks: ResourceBlock[] = [];
+  /** The entry of `name` (its replacement, if any). */
+  private entry(name: string): RegisteredBlock | undefined {
+    const entry = this.blocks.get(name);
+    if (entry === undefined || this.replaced === null) return entry;
+    return this.replaced.get(entry) ?? entry;
+  }
+
+  /** Calls `each` with every entry, in order of first appearance (no allocation per entry). */
+  forEachRegistered(each: (block: RegisteredBlock) => void): void {
+    const replaced = this.replaced;
+    if (replaced === null) this.blocks.forEach((entry) => each(entry));
+    else this.blocks.forEach((entry) => each(replaced.get(entry) ?? entry));
+  }
+
+  /** How many blocks were accepted (blocks of one name count once). */
+  get size(): number {
+    return this.blocks.size;
+  }
 
   /**
    * polar-core `ResourceBlock::add_to_kb`: UnregisteredClass for the block name (when
@@ -171,6 +210,7 @@ export class BlockRegistry {
    * `prepared.unregistered` first). Returns the clash diagnostics, or null when there are none.
    */
   addPrepared(prepared: PreparedBlock): Diagnostic[] | null {
+    // (Never called on a registry made by withBlocksReplaced, whose entries it shares.)
     const { block } = prepared;
     this.allBlocks.push(block);
     if (!prepared.index.ok) return [prepared.index.error];
@@ -221,21 +261,32 @@ export class BlockRegistry {
    * the same, and shared.
    */
   withBlocksReplaced(blocks: readonly PreparedBlock[]): BlockRegistry {
-    const copy = new BlockRegistry(this.actorSet, this.resourceSet);
-    for (const [name, entry] of this.blocks) copy.blocks.set(name, entry);
+    // This registry's replacements, then the new ones; all of them in a map of its own once there
+    // are many (so that a long session's edits do not pile up).
+    const replaced = new Map(this.replaced ?? []);
+    const base = this.blocks;
+    const allBlocks = new Array<ResourceBlock>(blocks.length);
     for (let i = 0; i < blocks.length; i++) {
       const prepared = blocks[i] as PreparedBlock;
       const { block } = prepared;
-      copy.allBlocks.push(block);
+      allBlocks[i] = block;
       if (block === this.allBlocks[i] || !prepared.index.ok) continue;
-      copy.blocks.set(block.name, {
+      const old = base.get(block.name);
+      // (Never undefined: the block replaces the one block of its name.)
+      if (old === undefined) continue;
+      replaced.set(old, {
         resource: block.resource,
         declarations: prepared.index.value,
         shorthandRules: block.shorthandRules,
         owned: false,
       });
     }
-    return copy;
+    if (replaced.size <= MAX_REPLACED) {
+      return new BlockRegistry(this.actorSet, this.resourceSet, { blocks: base, replaced, allBlocks });
+    }
+    const own = new Map<string, RegisteredBlock>();
+    base.forEach((entry, name) => own.set(name, replaced.get(entry) ?? entry));
+    return new BlockRegistry(this.actorSet, this.resourceSet, { blocks: own, replaced: null, allBlocks });
   }
 
   /** Members of the `Actor` union: names of blocks declared with `actor`. */
@@ -255,15 +306,16 @@ export class BlockRegistry {
 
   /** Whether any accepted block declares a role (then `has_role` is a required rule type). */
   hasRoles(): boolean {
-    for (const b of this.blocks.values()) {
-      for (const d of b.declarations.values()) if (d.declaration.kind === "role") return true;
-    }
-    return false;
+    let roles = false;
+    this.forEachRegistered((b) => {
+      if (!roles) for (const d of b.declarations.values()) if (d.declaration.kind === "role") roles = true;
+    });
+    return roles;
   }
 
   /** The merged declarations of a block, in deterministic order; undefined when no such block was accepted. */
   declarationsOf(name: string): ReadonlyMap<string, Declaration> | undefined {
-    const b = this.blocks.get(name);
+    const b = this.entry(name);
     if (b === undefined) return undefined;
     return new Map([...b.declarations].map(([k, v]) => [k, v.declaration]));
   }
@@ -275,18 +327,21 @@ export class BlockRegistry {
 
   /** @internal */
   registered(): Iterable<RegisteredBlock> {
-    return this.blocks.values();
+    if (this.replaced === null) return this.blocks.values();
+    const all: RegisteredBlock[] = [];
+    this.forEachRegistered((b) => all.push(b));
+    return all;
   }
 
   /** @internal */
   lookup(name: string): RegisteredBlock | undefined {
-    return this.blocks.get(name);
+    return this.entry(name);
   }
 
   /** `(subject type, relation key, object resource)` for every relation declaration (polar-core `relation_tuples`). */
   relationTuples(): { subject: Term; name: Term; object: Term }[] {
     const tuples: { subject: Term; name: Term; object: Term }[] = [];
-    for (const b of this.blocks.values()) {
+    this.forEachRegistered((b) => {
       for (const d of b.declarations.values()) {
         if (d.declaration.kind === "relation")
           tuples.push({
@@ -295,7 +350,7 @@ export class BlockRegistry {
             object: b.resource,
           });
       }
-    }
+    });
     return tuples;
   }
 }
