@@ -190,12 +190,17 @@ try {
       if (KEEP !== undefined && existsSync(pristine)) console.log(`sqlite: reusing ${pristine}`);
       else {
         // Built under a temporary name: an interrupted run leaves no half-built database to reuse.
+        // With --keep, an interrupted generation resumes after its last committed slice (row x is
+        // the same whatever --events: a half-generated larger database can be renamed and reused).
         const building = `${pristine}.building`;
-        rmSync(building, { force: true });
+        if (KEEP === undefined) rmSync(building, { force: true });
         const store = new builds[0].Store(builds[0].openDb(`sqlite:${building}`));
         await store.migrate();
+        const [{ c: stored }] = await store.db.all("SELECT COUNT(*) AS c FROM events");
+        if (Number(stored) > 0) console.log(`sqlite: resuming ${building} after ${stored} events`);
         const t = performance.now();
-        for (let from = 1; from <= EVENTS; from += 1_000_000) await fill(store, from, Math.min(EVENTS, from + 999_999));
+        for (let from = Number(stored) + 1; from <= EVENTS; from += 1_000_000)
+          await fill(store, from, Math.min(EVENTS, from + 999_999));
         console.log(
           `sqlite: generated ${EVENTS} events in ${((performance.now() - t) / 1000).toFixed(1)} s (load ${load()})`,
         );
