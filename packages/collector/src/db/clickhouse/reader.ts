@@ -2,8 +2,9 @@
  * Reading one set (live or shared) from the ClickHouse cluster. The per-key figures, the
  * per-code distributions and the suppression's lookups read the newest generation of rolled-up
  * complete days (`rollup.ts`) where one covers part of the set, merged per user with the set's
- * other events (today's, for the live set), or the events alone otherwise; the trends read the
- * events. What is computed is kept as a snapshot until the events change, and the lookups'
+ * other events (today's, for the live set), or the events alone otherwise; the trends likewise
+ * read the generation's per-(cell, day, version, user) rows (a series' figures over them computed
+ * once per generation) and the later events. What is computed is kept as a snapshot until the events change, and the lookups'
  * and the trends' answers with it. Summed figures read each `$insert_id` once (`uniqueEvents`,
  * `Source.rest`); distinct counts are indifferent to repeats.
  */
@@ -235,12 +236,29 @@ const GRAINS = `ARRAY JOIN [('day', toString(day), ''), ('day', toString(day), e
  * earliest day it was stored (as the other backends and the rolled days count it: two copies of an
  * event lie on the same day or on two consecutive ones).
  */
-function eventTrendRows(where: string, cells: readonly CellRef[]): string {
+function eventTrendRows(where: string, cells: readonly CellRef[], days: Days = ALL_DAYS): string {
   const columns = [...CELL_COLUMNS, "day", "extversion"];
-  const earliest = `(insert_id, day) NOT IN (SELECT insert_id, day + 1 FROM events_local WHERE ${where})`;
+  const earliest = `(insert_id, day) NOT IN (SELECT insert_id, day + 1 FROM events_local WHERE ${where} AND ${days("day + 1")})`;
   return `SELECT distinct_id, dim, key, v, e, t.1 AS grain, t.2 AS period, t.3 AS version FROM (
-SELECT distinct_id, day, extversion, dim, key, toInt64(value) AS v, toInt64(1) AS e FROM ${uniqueEvents(`${where} AND ${hasAnyCell(cells)} AND ${earliest}`, columns)} ${CELLS} WHERE ${anyCell(cells)}
+SELECT distinct_id, day, extversion, dim, key, toInt64(value) AS v, toInt64(1) AS e FROM ${uniqueEvents(`${where} AND ${days("day")} AND ${hasAnyCell(cells)} AND ${earliest}`, columns)} ${CELLS} WHERE ${anyCell(cells)}
 ) ${GRAINS}`;
+}
+
+/** Which days a lookup reads: a condition on the day expression given. */
+type Days = (day: string) => string;
+
+const ALL_DAYS: Days = () => "1 = 1";
+
+/** The days of the periods `refs` name (a day; the seven days of a week). */
+function daysOf(refs: readonly { readonly grain: Grain; readonly period: string }[]): Days {
+  const ranges = new Map<string, string>();
+  for (const r of refs) ranges.set(`${r.grain}|${r.period}`, r.grain === "day" ? r.period : addDays(r.period, 6));
+  return (day) =>
+    ranges.size === 0
+      ? "1 = 0"
+      : `(${[...ranges]
+          .map(([id, last]) => `(${day} >= ${bindDay(id.slice(id.indexOf("|") + 1))} AND ${day} <= ${bindDay(last)})`)
+          .join(" OR ")})`;
 }
 
 /**
@@ -264,10 +282,10 @@ function rolledHolds(source: Source, cells: readonly CellRef[]): source is Sourc
  * version`; `e` events, `v` summed value): the rolled days' per-user rows and the rows of the
  * set's later events, or the set's events alone.
  */
-function trendRows(source: Source, cells: readonly CellRef[]): string {
-  if (!rolledHolds(source, cells)) return eventTrendRows(source.where, cells);
-  return `${rolledTrendRows(source.rolled, cells)}
-UNION ALL ${eventTrendRows(source.rest, cells)}`;
+function trendRows(source: Source, cells: readonly CellRef[], days: Days = ALL_DAYS): string {
+  if (!rolledHolds(source, cells)) return eventTrendRows(source.where, cells, days);
+  return `${rolledTrendRows(source.rolled, cells, days("day"))}
+UNION ALL ${eventTrendRows(source.rest, cells, days)}`;
 }
 
 /** Per (grain, period, version) of trend rows: users, summed value, events. */
@@ -547,7 +565,7 @@ UNION ALL SELECT distinct_id, dim, key, toInt64(0) AS v, toInt64(0) AS e, grain,
     const series = [...new Map(cells.map((c) => [`${c.dim}\u0000${c.key}`, { dim: c.dim, key: c.key }])).values()];
     const perShard = await this.lookup(
       "shards",
-      `SELECT uniqExact(distinct_id) AS n FROM (${trendRows((await this.current()).source, series)}) WHERE ${terms.join(" OR ")}`,
+      `SELECT uniqExact(distinct_id) AS n FROM (${trendRows((await this.current()).source, series, daysOf(cells))}) WHERE ${terms.join(" OR ")}`,
     );
     return perShard.reduce((sum, r) => sum + n(r[0]?.n), 0);
   }
@@ -575,7 +593,7 @@ WHERE version NOT IN (${excluded}) GROUP BY grain, period`,
       "shards",
       `SELECT count() AS n FROM (
 SELECT distinct_id, sumIf(e, dim = 'all') AS everywhere, sumIf(e, dim = ${bind(cell.dim)} AND key = ${bind(cell.key)}) AS inside
-FROM (${trendRows((await this.current()).source, [{ dim: "all", key: "" }, cell])})
+FROM (${trendRows((await this.current()).source, [{ dim: "all", key: "" }, cell], daysOf([cell]))})
 WHERE grain = ${bind(cell.grain)} AND period = toString(${bindDay(cell.period)}) AND version = ${bind(cell.version)}
 GROUP BY distinct_id HAVING inside > 0 AND inside < everywhere LIMIT ${cap})`,
     );

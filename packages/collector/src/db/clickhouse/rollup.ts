@@ -7,7 +7,14 @@
  *   shards add up;
  * - `rolled_workspaces_<through>_<fingerprint>`: the (dim, key, workspace folder) triples of the
  *   cells `all` and `code` over the same events, with the last day each was seen (counted across
- *   shards through `cluster()`: in hostile data a folder could appear under users of two shards).
+ *   shards through `cluster()`: in hostile data a folder could appear under users of two shards);
+ * - `rolled_trends_<through>_<fingerprint>`: per (trend cell, day, extension version, user), the
+ *   user's events and summed value (`trendDayRows`; the cells of `TREND_DIMS` only): what the
+ *   trends count, distinct users per week included (a user's rows are on one shard). Partitioned
+ *   by ISO week, each day inserted once: a new day is one day's statement beside the previous
+ *   generation's weeks (hard links); a purge hard-links the kept weeks, copies the kept days of
+ *   the week of the cutoff and counts the cutoff day again (copies of purged events on it count
+ *   there now), so the table never holds a purged day's rows.
  * A read then merges the generation with the events of the later days only (`reader.ts`), so its
  * cost follows the users and today's events, not the stored events.
  *
