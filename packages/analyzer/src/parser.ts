@@ -561,7 +561,7 @@ class Parser {
         const r = this.expectValue(this.exp(9, mode, f));
         left = this.madeExp("In", [l, r], K.Logical, start, this.nodeEnd);
       } else {
-        const pattern = this.classPattern(this.pattern());
+        const pattern = this.pattern(true);
         this.checkFollow(f);
         left = this.madeExp("Isa", [l, pattern], K.Logical, start);
       }
@@ -930,8 +930,12 @@ class Parser {
     return v;
   }
 
-  /** `Pattern` of the grammar (specializers, right side of `matches`). */
-  private pattern(): Term {
+  /**
+   * `Pattern` of the grammar (specializers, right side of `matches`). With `bareClass`, a bare
+   * class name is an instance pattern without fields (one shared value per class), as the
+   * engine reads a specializer or the right side of `matches`.
+   */
+  private pattern(bareClass = false): Term {
     const start = this.start;
     switch (this.kind) {
       case T.Integer:
@@ -957,7 +961,7 @@ class Parser {
           const fields = this.object(this.dictPatternValue);
           return this.term({ type: "InstancePattern", tag, fields }, start, this.prevEnd);
         }
-        return this.term(this.variable(tag), start, end);
+        return this.term(bareClass ? this.classPattern(tag) : this.variable(tag), start, end);
       }
       case T.LCB:
         return this.term(
@@ -980,17 +984,16 @@ class Parser {
     return this.node(term, K.Value, start, this.prevEnd);
   }
 
-  /** A bare class name used as a pattern means an instance pattern without fields (one shared value per class). */
-  private classPattern(pattern: Term): Term {
-    if (pattern.value.type !== "Variable") return pattern;
-    const source = pattern.source;
-    const tag = pattern.value.name;
+  /** The (shared) value of a bare class name used as a pattern: an instance pattern without fields. */
+  private classPattern(tag: string): Value {
     let value = this.classPatterns.get(tag);
     if (value === undefined) {
-      value = instancePattern(tag);
+      // One name string per class: the one its symbol's (shared) value holds, as a block's name does.
+      const symbol = this.variable(tag);
+      value = instancePattern(symbol.type === "Variable" ? symbol.name : tag);
       this.classPatterns.set(tag, value);
     }
-    return source.kind === "parser" ? new ParsedTerm(value, source.file, source.start, source.end) : { value, source };
+    return value;
   }
 
   // ---- lines ----------------------------------------------------------------------------------
@@ -1076,7 +1079,7 @@ class Parser {
       const parameter = this.termHere(this.variableHere());
       this.advance();
       this.advance();
-      const specializer = this.classPattern(this.pattern());
+      const specializer = this.pattern(true);
       return { parameter, specializer };
     }
     return { parameter: this.expectValue(this.exp(6, Mode.Term, F_COMMA_RP)), specializer: null };

@@ -211,6 +211,25 @@ describe("syntax trees", () => {
       "DictionaryPattern",
       "InstancePattern",
     ]);
+    // Each pattern spans its own text; `matches` reads a bare class name the same way.
+    expect(line.rule.params.map((p) => p.specializer && spanOf(p.specializer))).toEqual([
+      { start: 5, end: 8 },
+      { start: 13, end: 19 },
+      { start: 24, end: 33 },
+    ]);
+    const [query] = lines("?= x matches Foo and y matches Foo{};");
+    if (query?.kind !== "query" || query.term.value.type !== "Expression") throw new Error("not a query");
+    const patterns = query.term.value.args.map((a) => (a.value.type === "Expression" ? a.value.args[1] : undefined));
+    expect(patterns.map((p) => p && [p.value, spanOf(p)])).toEqual([
+      [
+        { type: "InstancePattern", tag: "Foo", fields: new Map() },
+        { start: 13, end: 16 },
+      ],
+      [
+        { type: "InstancePattern", tag: "Foo", fields: new Map() },
+        { start: 31, end: 36 },
+      ],
+    ]);
   });
 
   it("records rule head and block spans like the engine", () => {
