@@ -128,8 +128,11 @@ if (nextBit > 2 ** 4) throw new Error("validate-fast: too many optional non-coun
  */
 type CompiledCheck = (given: Record<string, unknown>, checkers: readonly Checker[]) => EventProperties | null;
 
+/** The properties the fast path checks, in schema order: the compiled function's order. */
+const CHECKED_SPECS: readonly PropertySpec[] = PROPERTIES.filter((spec) => CHECKERS.has(spec.name));
+
 function compileCheck(): CompiledCheck {
-  const specs = PROPERTIES.filter((spec) => CHECKERS.has(spec.name));
+  const specs = CHECKED_SPECS;
   const lines: string[] = [];
   let optional = "0";
   specs.forEach((spec, i) => {
@@ -174,9 +177,7 @@ function compileCheck(): CompiledCheck {
 
 const CHECK = compileCheck();
 /** The checkers in the compiled function's order (the schema's). */
-const CHECK_CHECKERS: readonly Checker[] = PROPERTIES.filter((spec) => CHECKERS.has(spec.name)).map((spec) =>
-  CHECKERS.get(spec.name)!,
-);
+const CHECK_CHECKERS: readonly Checker[] = CHECKED_SPECS.map((spec) => CHECKERS.get(spec.name)!);
 
 /**
  * Whether every name is a property the fast path checks (known, not forbidden). Senders name the
