@@ -31,7 +31,6 @@ import {
   type WriterAnswers,
   type WriterData,
   type WriterMessage,
-  type WriterRequest,
 } from "./writer-protocol.js";
 
 const port = parentPort;
@@ -153,10 +152,9 @@ function answer(id: number, work: Promise<number>): void {
   );
 }
 
-function handle(request: WriterRequest): Promise<number> {
+/** A request other than an insert (inserts come packed: see the message handler below). */
+function handle(request: WriterMessage["other"][number]): Promise<number> {
   switch (request.op) {
-    case "insert":
-      return groups.submit({ day: request.day, rows: request.rows, events: request.events }, request.events);
     case "materialise":
       return backlog.materialise(request.chunk).then((m) => m.events);
     case "fold":

@@ -161,7 +161,7 @@ export class SqliteWriter {
         (packed.days as string[]).push(r.day);
         (packed.rows as string[]).push(r.rows);
         (packed.events as number[]).push(r.events);
-      } else (packed.other as WriterRequest[]).push(r);
+      } else (packed.other as Exclude<WriterRequest, { op: "insert" }>[]).push(r);
     }
     this.open.set(message, requests.length);
     worker.postMessage(packed);

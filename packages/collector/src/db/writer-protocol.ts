@@ -45,7 +45,7 @@ export interface WriterMessage {
   readonly rows: readonly string[];
   readonly events: readonly number[];
   /** Every other request, in the order made. */
-  readonly other: readonly WriterRequest[];
+  readonly other: readonly Exclude<WriterRequest, { readonly op: "insert" }>[];
 }
 
 /** Group commits so far (`GroupCommit.stats`). */
