@@ -19,6 +19,7 @@ import { M004_TRENDS } from "./migrations/004-trends.js";
 import { M005_WORKSPACE_COUNTS } from "./migrations/005-workspace-counts.js";
 import { M006_UNLOGGED_SCRATCH } from "./migrations/006-unlogged-scratch.js";
 import { M007_INBOX } from "./migrations/007-inbox.js";
+import { M008_EVENTS_BY_DAY } from "./migrations/008-events-by-day.js";
 
 export type { Migration } from "./migrations/migration.js";
 
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   M005_WORKSPACE_COUNTS,
   M006_UNLOGGED_SCRATCH,
   M007_INBOX,
+  M008_EVENTS_BY_DAY,
 ];
 
 /** The newest migration's id. */

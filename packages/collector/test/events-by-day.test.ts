@@ -1,0 +1,163 @@
+/**
+ * Migration 8 (SQLite): `events` keyed by (day, id). A filled database of migration 7 — rollups
+ * folded, events still queued for both sets, retried batches — is migrated, and every stored row
+ * and every figure is the same after; the queued events still fold, a purge still equals a
+ * rebuild, a retried batch is still counted once. Each day's events are one contiguous range of
+ * the table (a purge deletes ranges), in no arrival order within the day, and every lookup of an
+ * event by id alone goes through an index.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { Store, openDb } from "../src/index.js";
+import { rebuildSets } from "../src/db/rebuild.js";
+import { BREAKDOWN_DIMS } from "../src/db/vocabulary.js";
+import type { Db } from "../src/db/driver.js";
+import { buildCollectorFirst, kendallTau, randomBatch, rollupSnapshot, seededRandom, sqliteUrl } from "./helpers.js";
+
+buildCollectorFirst();
+const folders: (() => void)[] = [];
+afterAll(() => {
+  for (const f of folders) f();
+});
+
+const DAYS = ["2026-10-29", "2026-10-30", "2026-11-01", "2026-11-02", "2026-11-03"] as const;
+const BOUND = "2026-11-03";
+const CODES = ["ParseError::UnrecognizedEOF", "ValidationError::InvalidRuleType"] as const;
+
+/** Every figure the read API answers from one set, as plain data. */
+async function figures(store: Store): Promise<unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, reader] of [
+    ["live", store.live()],
+    ["shared", store.shared()],
+  ] as const) {
+    const breakdown = await reader.breakdown(["all", "code", ...BREAKDOWN_DIMS]);
+    const trends: Record<string, unknown> = {};
+    for (const [dim, key] of [["all", ""], ...CODES.map((c) => ["code", c])] as const)
+      trends[`${dim}:${key}`] = await reader.trend(dim, key);
+    out[name] = { totals: await reader.totals(), codes: await reader.codes(), breakdown: [...breakdown], trends };
+  }
+  return JSON.parse(JSON.stringify(out, (_k, v: unknown) => (typeof v === "bigint" ? Number(v) : v)));
+}
+
+/** Every row of `table`, sorted. */
+async function rows(db: Db, table: string): Promise<string[]> {
+  return (await db.all(`SELECT * FROM ${table}`)).map((r) => JSON.stringify(r)).sort();
+}
+
+/** The query plan of `sql`, one line per step. */
+async function plan(db: Db, sql: string): Promise<string> {
+  return (await db.all(`EXPLAIN QUERY PLAN ${sql}`)).map((r) => String(r.detail)).join("\n");
+}
+
+describe("migration 8 on sqlite: events keyed by (day, id)", () => {
+  it("migrates a filled migration-7 database keeping every event, queue row and figure", async () => {
+    const { url, cleanup } = sqliteUrl();
+    folders.push(cleanup);
+    const store = new Store(openDb(url));
+    try {
+      expect(await store.migrate(7)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      const r = seededRandom(8);
+      const sent: Record<string, unknown>[][] = [];
+      for (const day of DAYS) {
+        const batch = randomBatch(r, { min: 20, spread: 20, users: 12, codes: CODES, versions: 2 });
+        sent.push(batch);
+        await store.insertBatch(day, batch as never);
+      }
+      // Folded up to here; the last day's events and a retried batch are still queued.
+      await store.refresh();
+      await store.refreshShared(BOUND);
+      const late = randomBatch(r, { min: 15, spread: 5, users: 12, codes: CODES, versions: 2 });
+      await store.insertBatch(DAYS[4]!, [...late, ...sent[1]!.slice(0, 5)] as never);
+      await store.materialiseInbox();
+      const before = {
+        events: await rows(store.db, "events"),
+        pendingRollup: await rows(store.db, "pending_rollup"),
+        pendingShared: await rows(store.db, "pending_shared"),
+        rollups: await rollupSnapshot(store),
+      };
+      expect(before.pendingRollup.length).toBeGreaterThan(0);
+      expect(before.pendingShared.length).toBeGreaterThan(0);
+
+      expect(await store.migrate()).toEqual([8]);
+      expect(await rows(store.db, "events")).toEqual(before.events);
+      expect(await rows(store.db, "pending_rollup")).toEqual(before.pendingRollup);
+      expect(await rows(store.db, "pending_shared")).toEqual(before.pendingShared);
+      expect(await rollupSnapshot(store)).toEqual(before.rollups);
+
+      // The queued events fold by id; then every figure equals a rebuild from the events.
+      await store.refresh();
+      await store.refreshShared(BOUND);
+      const folded = await figures(store);
+      const foldedRows = await rollupSnapshot(store);
+      await store.rebuild(BOUND);
+      expect(await rollupSnapshot(store)).toEqual(foldedRows);
+      expect(await figures(store)).toEqual(folded);
+
+      // A retried batch is still counted once.
+      const stored = await store.countEvents();
+      await store.insertBatch(DAYS[2]!, sent[2]!.slice(0, 7) as never);
+      await store.materialiseInbox();
+      expect(await store.countEvents()).toBe(stored);
+
+      // A purge still equals a rebuild from the remaining events.
+      await store.purge(DAYS[2]!);
+      const purged = await rollupSnapshot(store);
+      await rebuildSets(store.db, BOUND);
+      expect(await rollupSnapshot(store)).toEqual(purged);
+      expect((await store.db.all("SELECT MIN(day) AS d FROM events"))[0]!.d).toBe(DAYS[2]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("stores each day contiguously, in no arrival order within it, and finds events by id through an index", async () => {
+    const { url, cleanup } = sqliteUrl();
+    folders.push(cleanup);
+    const store = new Store(openDb(url));
+    try {
+      await store.migrate();
+      const r = seededRandom(3);
+      // Days sent out of order, several batches each, one event after another within a day.
+      const arrival = new Map<string, number>();
+      for (const day of [DAYS[3]!, DAYS[0]!, DAYS[2]!, DAYS[0]!, DAYS[3]!]) {
+        for (const e of randomBatch(r, { min: 12, spread: 1, users: 30, codes: CODES })) {
+          arrival.set(String(e.properties.$insert_id), arrival.size);
+          await store.insertBatch(day, [e] as never);
+        }
+      }
+      await store.materialiseInbox();
+      // The table's own order (its primary key's B-tree, no index): days in order, each once.
+      const table = "SELECT * FROM events NOT INDEXED";
+      expect(await plan(store.db, table)).toBe("SCAN events");
+      const scan = await store.db.all(table);
+      expect(scan).toHaveLength(arrival.size);
+      const runs = scan.map((e) => String(e.day)).filter((d, i, a) => i === 0 || a[i - 1] !== d);
+      expect(runs).toEqual([DAYS[0], DAYS[2], DAYS[3]]);
+      // Within a day, nothing follows arrival.
+      for (const day of runs) {
+        const ofDay = scan.filter((e) => e.day === day);
+        const order = ofDay.map((e, i): [number, number] => [arrival.get(String(e.insert_id))!, i]);
+        expect(Math.abs(kendallTau(order)), `${String(day)} storage order`).toBeLessThan(0.5);
+      }
+      // Lookups by id alone (rollup steps, purge, the queues) and by $insert_id (dedupe) use an
+      // index; a purge's pick of old days reads the table's first range.
+      const byId = [
+        "SELECT * FROM events WHERE id IN (SELECT id FROM rollup_batch)",
+        "DELETE FROM events WHERE id IN (SELECT id FROM rollup_batch)",
+        "SELECT DISTINCT day FROM events WHERE id IN (SELECT id FROM rollup_batch)",
+        "SELECT e.day FROM pending_rollup p JOIN events e ON e.id = p.id",
+        "SELECT 1 FROM events WHERE insert_id = 'x'",
+      ];
+      for (const sql of byId) expect(await plan(store.db, sql), sql).not.toMatch(/SCAN (TABLE )?events\b/);
+      expect(await plan(store.db, "SELECT id FROM events WHERE day < '2026-11-01' ORDER BY day LIMIT 10")).toMatch(
+        /SEARCH events USING PRIMARY KEY \(day<\?\)/,
+      );
+      // Ids stay unique across days: a copy of an event under another day and insert id is refused.
+      await store.db.run("CREATE TEMP TABLE copied AS SELECT * FROM events WHERE day = ? LIMIT 1", [DAYS[0]]);
+      await store.db.run("UPDATE copied SET day = '2026-12-01', insert_id = 'another'");
+      await expect(store.db.run("INSERT INTO events SELECT * FROM copied")).rejects.toThrow(/UNIQUE.*events\.id/);
+    } finally {
+      await store.close();
+    }
+  });
+});
