@@ -30,9 +30,9 @@ function manualFsync(): { fsync: (path: string) => Promise<void>; started: strin
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe("WalSync", () => {
-  it("answers a commit only after an fsync that began after it, and shares fsyncs", async () => {
+  it("answers a commit only after an fsync that began after it, and shares fsyncs (one at a time)", async () => {
     const m = manualFsync();
-    const wal = new WalSync("/db/t.db-wal", m.fsync);
+    const wal = new WalSync("/db/t.db-wal", m.fsync, 1);
     const done: string[] = [];
     // Commit A: an fsync starts for it.
     const a = wal.sync().then(() => done.push("a"));
@@ -56,6 +56,48 @@ describe("WalSync", () => {
     await Promise.all([b, c]);
     expect(done).toEqual(["a", "b", "c"]);
     expect(wal.stats.syncs).toBe(2);
+  });
+
+  it("starts a commit's fsync beside a running one, and queues one shared fsync past the limit", async () => {
+    const m = manualFsync();
+    const wal = new WalSync("/db/t.db-wal", m.fsync, 2);
+    const done: string[] = [];
+    const a = wal.sync().then(() => done.push("a"));
+    await tick();
+    m.finish(); // the log
+    await tick();
+    m.finish(); // its directory, the first time only
+    await a;
+    // Commit B: its fsync starts at once. Commit C while B's runs: C's starts at once too, beside it.
+    const b = wal.sync().then(() => done.push("b"));
+    const c = wal.sync().then(() => done.push("c"));
+    await tick();
+    expect(m.started).toEqual(["/db/t.db-wal", "/db", "/db/t.db-wal", "/db/t.db-wal"]);
+    // D and E while two run: they share one fsync, queued until one of the two ends.
+    const d = wal.sync().then(() => done.push("d"));
+    const e = wal.sync().then(() => done.push("e"));
+    await tick();
+    expect(m.started).toHaveLength(4);
+    m.finish(); // B's
+    await b;
+    await tick();
+    expect(m.started).toHaveLength(5);
+    expect(done).toEqual(["a", "b"]);
+    // An fsync that began before D's commit (C's) does not answer D.
+    m.finish(); // C's
+    await c;
+    await tick();
+    expect(done).toEqual(["a", "b", "c"]);
+    // F, after the queued one started: it needs a later fsync (one of the two slots is free).
+    const f = wal.sync().then(() => done.push("f"));
+    await tick();
+    expect(m.started).toHaveLength(6);
+    m.finish(); // D and E's
+    await Promise.all([d, e]);
+    expect(done).toEqual(["a", "b", "c", "d", "e"]);
+    m.finish(); // F's
+    await f;
+    expect(wal.stats.syncs).toBe(5);
   });
 
   it("fails the commits waiting for an fsync that failed, and syncs again for the next", async () => {

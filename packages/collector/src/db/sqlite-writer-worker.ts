@@ -6,7 +6,7 @@
  * Batches are grouped here: every batch posted while a group was committing (or in the same turn
  * of this thread's event loop) joins the next group, one transaction (`GroupCommit`) writing one
  * inbox row per day (`inbox.ts`); a group is answered after an fsync of the log that began after
- * its commit (`wal-sync.ts`), and groups committed during one fsync share the next.
+ * its commit (`wal-sync.ts`: started as soon as the group committed, beside the previous group's).
  * Materialising the inbox into `events` runs here too, in steps:
  * when the main thread asks (every read, purge and rebuild materialises everything first), and
  * on its own past `inboxHighWater` events (`InboxBacklog`, the rule `Store` applies too when it
