@@ -19,6 +19,8 @@ import {
   encodeMessage,
   immutableItems,
   installCachingJsonEncoder,
+  releaseSpareArenas,
+  SPARE_ARENAS_IDLE_MS,
 } from "../src/json-encoder.js";
 
 const URI = "file:///big.polar";
@@ -158,6 +160,55 @@ describe("the caching JSON encoder", () => {
     expect(encodeMessage(response(9, marked), "latin1")).toEqual(
       Buffer.from(JSON.stringify(response(9, marked)), "latin1"),
     );
+  });
+
+  it("writes a lineage's answers into two buffers in turn, each answer's bytes kept until the next but one", () => {
+    const items = Array.from({ length: 2000 }, (_, i) => ({ name: `rule_${i}`, detail: "é \u{1F600}", kind: 12 }));
+    const versions = Array.from({ length: 6 }, (_, v) => {
+      const answer = [...items];
+      answer[(v * 37) % answer.length] = { name: `edited ${v}`, detail: "x".repeat(v), kind: 12 };
+      if (v % 2 === 1) answer.splice(v * 11, 1);
+      return immutableItems(answer, "arenas");
+    });
+    const sent: Buffer[] = [];
+    for (const [v, answer] of versions.entries()) {
+      const bytes = encodeMessage(response(v, answer));
+      expect(bytes.toString("utf-8"), `version ${v}`).toBe(plain(response(v, answer)));
+      // The answer before it (which the writer may still be sending) is left as it was…
+      const before = sent.at(-1);
+      if (before !== undefined) {
+        expect(before.toString("utf-8"), `version ${v - 1} after ${v}`).toBe(plain(response(v - 1, versions[v - 1])));
+        expect(bytes.buffer).not.toBe(before.buffer);
+      }
+      // …and the one before that is where this one was written: no new buffer once there are two.
+      if (v >= 2) expect(bytes.buffer).toBe(sent[v - 2]?.buffer);
+      sent.push(bytes);
+    }
+  });
+
+  it("gives a lineage whose answers shrank smaller buffers, and drops the spare ones when idle", async () => {
+    const big = Array.from({ length: 5000 }, (_, i) => ({ name: `item ${i}`, detail: "d".repeat(40) }));
+    const small = big.slice(0, 10);
+    const encode = (v: number, answer: unknown[]): Buffer => {
+      const bytes = encodeMessage(response(v, immutableItems([...answer], "shrinking")));
+      expect(bytes.toString("utf-8")).toBe(plain(response(v, answer)));
+      return bytes;
+    };
+    const peak = encode(1, big).buffer.byteLength;
+    encode(2, big);
+    for (let v = 3; v < 6; v++) expect(encode(v, small).buffer.byteLength).toBeLessThan(peak / 4);
+    // Idle (the release timer, refreshed by every answer, fires before this one): the spare buffer
+    // is dropped, so the next answer is written into a new one.
+    const spare = encode(6, small);
+    const current = encode(7, small);
+    await new Promise((resolve) => setTimeout(resolve, SPARE_ARENAS_IDLE_MS + 100));
+    const next = encode(8, small);
+    expect(next.buffer).not.toBe(spare.buffer);
+    expect(next.buffer).not.toBe(current.buffer);
+    // As when the server asks for it directly; the answers stay right.
+    releaseSpareArenas();
+    encode(9, big);
+    encode(10, small);
   });
 
   it("is the stream writers' encoder once installed, and rejects what JSON.stringify rejects", async () => {
