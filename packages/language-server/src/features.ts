@@ -16,6 +16,7 @@ import {
 } from "@polar-ide/analyzer";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { DocumentSymbol, MarkupKind, SymbolKind, type Hover, type Location, type Range } from "vscode-languageserver";
+import { LineTableDocument } from "./line-table-document.js";
 
 /** One tracked document with its parsed lines (empty when it failed to parse). */
 export interface ParsedDocument {
@@ -204,12 +205,15 @@ export function outlineDepth(lines: readonly Line[], maxItems: number): OutlineD
   let top = 0;
   let productions = 0;
   let declared = 0;
-  for (const line of lines) {
+  // Indexed loops: an iterator not yet optimised allocates a result object per step (run per outline).
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as Line;
     if (line.kind === "query") continue;
     top++;
     if (line.kind !== "resourceBlock") continue;
     productions += line.productions.length;
-    for (const p of line.productions) {
+    for (let j = 0; j < line.productions.length; j++) {
+      const p = line.productions[j] as Production;
       if (p.kind !== "declaration") continue;
       const v = p.value.value;
       if (v.type === "List") declared += v.elements.length;
@@ -238,41 +242,74 @@ const itemSymbols = new WeakMap<
   }
 >();
 
-/** The offset an item's symbols are placed from (its first token), or null when it has no outline. */
-function itemStart(line: Line): number | null {
+/** A parsed term's start in its document's current text ({@link spanOf}'s, allocating nothing), or -1 for temporaries. */
+function startOf(term: { readonly source: Term["source"] } | Rule): number {
+  const s = term.source;
+  if (s.kind !== "parser") return -1;
+  const spans = liveSpans.get(s.file);
+  return spans === undefined ? s.start : s.start + spans.shift(s.file, s.start);
+}
+
+/** The offset an item's symbols are placed from (its first token), or -1 when it has no outline. */
+function itemStart(line: Line): number {
   switch (line.kind) {
     case "rule":
     case "ruleType":
-      return spanOf(line.rule)?.start ?? null;
+      return startOf(line.rule);
     case "resourceBlock":
-      return spanOf(line.resource)?.start ?? null;
+      return startOf(line.resource);
     case "query":
-      return null;
+      return -1;
+  }
+}
+
+/** Where an item starts, as a position: one object, written over for every item (an outline checks them all). */
+const itemAt = { line: 0, character: 0 };
+
+/** {@link itemAt} set to the position of `offset` in `document`. */
+function placeItem(document: TextDocument, offset: number): void {
+  if (document instanceof LineTableDocument) document.positionInto(offset, itemAt);
+  else {
+    const p = document.positionAt(offset);
+    itemAt.line = p.line;
+    itemAt.character = p.character;
   }
 }
 
 /**
  * Outline of one document: rules, rule types, resource blocks with declarations and shorthand
- * rules, as deep as `maxItems` allows ({@link OUTLINE_MAX_ITEMS}; unlimited by default).
+ * rules, as deep as `maxItems` allows ({@link OUTLINE_MAX_ITEMS}; unlimited by default). After a
+ * keystroke in a big file all but a few items are cached: checking them allocates nothing
+ * ({@link startOf}, {@link placeItem}), so an outline leaves little garbage for the next scavenge.
  */
 export function documentSymbols(doc: ParsedDocument, maxItems = Number.POSITIVE_INFINITY): DocumentSymbol[] {
   const text = doc.document.getText();
   const depth = outlineDepth(doc.lines, maxItems);
-  const out: DocumentSymbol[] = [];
-  for (const line of doc.lines) {
+  // Sized once (an array grown by push leaves its outgrown copies behind), cut to its length at the end.
+  const out = new Array<DocumentSymbol>(doc.lines.length);
+  let n = 0;
+  for (let i = 0; i < doc.lines.length; i++) {
+    const line = doc.lines[i] as Line;
     const start = itemStart(line);
-    if (start === null) continue;
-    const at = doc.document.positionAt(start);
+    if (start < 0) continue;
+    placeItem(doc.document, start);
     const cached = itemSymbols.get(line);
     let symbol: DocumentSymbol | null;
-    if (cached !== undefined && cached.line === at.line && cached.character === at.character && cached.depth === depth)
+    if (
+      cached !== undefined &&
+      cached.line === itemAt.line &&
+      cached.character === itemAt.character &&
+      cached.depth === depth
+    )
       symbol = cached.symbol;
     else {
+      const { line: l, character } = itemAt;
       symbol = lineSymbol(doc, line, text, depth);
-      itemSymbols.set(line, { line: at.line, character: at.character, depth, symbol });
+      itemSymbols.set(line, { line: l, character, depth, symbol });
     }
-    if (symbol !== null) out.push(symbol);
+    if (symbol !== null) out[n++] = symbol;
   }
+  out.length = n;
   return out;
 }
 

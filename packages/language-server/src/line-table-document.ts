@@ -43,6 +43,13 @@ export class LineTableDocument implements TextDocument {
   }
 
   positionAt(offset: number): Position {
+    const position = { line: 0, character: 0 };
+    this.positionInto(offset, position);
+    return position;
+  }
+
+  /** {@link positionAt} written into `into` (allocates nothing: the outline checks every item's position, features.ts). */
+  positionInto(offset: number, into: { line: number; character: number }): void {
     const { pieces, starts } = this.lines;
     let at = Math.max(Math.min(offset, pieces.length), 0);
     // The last line starting at or before `at` (starts[0] is 0).
@@ -54,7 +61,8 @@ export class LineTableDocument implements TextDocument {
       if (ch !== CR && ch !== LF) break;
       at--;
     }
-    return { line, character: at - lineStart };
+    into.line = line;
+    into.character = at - lineStart;
   }
 
   offsetAt(position: Position): number {

@@ -8,8 +8,9 @@
 import fc from "fast-check";
 import { applyEdit, bigPolicy, editOffsets, randomEdit } from "@polar-ide/testing";
 import type { DocumentSymbol } from "vscode-languageserver";
-import { describe, expect, it } from "vitest";
-import { Documents, type Tracked } from "../src/documents.js";
+import { describe, expect, it, vi } from "vitest";
+import { applyContentChanges, Documents, type Tracked } from "../src/documents.js";
+import { LineTableDocument } from "../src/line-table-document.js";
 import { documentSymbols, outlineDepth, OUTLINE_MAX_ITEMS } from "../src/features.js";
 
 const URI = "file:///big.polar";
@@ -112,4 +113,38 @@ describe("the outline's item budget", () => {
       { seed: 20261202, numRuns: 40 },
     );
   }, 120_000);
+});
+
+describe("the outline after a keystroke", () => {
+  it("checks where its cached items are without making a position per item, and equals a fresh outline", () => {
+    const docs = new Documents();
+    docs.upsert(URI, 1, BIG);
+    // Ranged changes as didChange applies them: the document then reads the change's line table.
+    const type = (version: number, line: number, character: number, text: string): void => {
+      const doc = docs.get(URI) as Tracked;
+      const changed = applyContentChanges(doc.document, [
+        { range: { start: { line, character }, end: { line, character } }, text },
+      ]);
+      if (changed === null) throw new Error("change refused");
+      docs.upsert(URI, version, changed.text, changed.edit);
+    };
+    const outline = (): DocumentSymbol[] => documentSymbols(docs.parsed(docs.get(URI) as Tracked), OUTLINE_MAX_ITEMS);
+    type(2, 0, 0, "# a comment\n");
+    outline();
+    // A keystroke on the first line: every item keeps its position, the first line's items are made again.
+    type(3, 0, 1, "x");
+    expect((docs.get(URI) as Tracked).document).toBeInstanceOf(LineTableDocument);
+    const positionAt = vi.spyOn(LineTableDocument.prototype, "positionAt");
+    try {
+      const symbols = outline();
+      expect(count(symbols)).toBeGreaterThan(200);
+      // A new item's two ranges take four positions; the cached ones take none.
+      expect(positionAt.mock.calls.length).toBeLessThanOrEqual(8);
+      expect(symbols).toEqual(
+        documentSymbols(freshView((docs.get(URI) as Tracked).document.getText()), OUTLINE_MAX_ITEMS),
+      );
+    } finally {
+      positionAt.mockRestore();
+    }
+  });
 });
