@@ -27,6 +27,11 @@
  * the same answer (JSON-RPC encodes it in the server and decodes it in the client), the answer's
  * items at every depth, and the server's CPU time per outline request (user + system from /proc,
  * a mean: less sensitive to the machine's load than the latency, which includes the client's decoding).
+ * The outline's latency is split where the client sees its bytes arrive (a `data` listener on the
+ * server's stream, ahead of the JSON-RPC reader's): request sent → last byte of the answer received
+ * ("server side": the server's work, its encoding and its writing, and the transfer, whose pipe the
+ * client drains as it comes) and last byte → answer decoded ("client side": vscode-jsonrpc joining
+ * the chunks, decoding the UTF-8 and JSON.parse). Over node-ipc a message arrives whole, already parsed.
  *
  * Environment: BENCH_EDITS (default 200), BENCH_OSO_RUNS (Oso reloads per workspace; default 3 at
  * 10k lines and 1 at 50k, where one reload takes tens of seconds), BENCH_FEATURE_RUNS (timed
@@ -144,16 +149,26 @@ function memoryOf(pid) {
  */
 async function startServer(serverPath, transport) {
   const env = { ...process.env, ...SERVER_ENV };
+  // When the bytes of an answer arrive: the first and last chunk (or message) while `armed`.
+  const wire = { armed: false, first: 0, last: 0 };
+  const arrived = () => {
+    if (!wire.armed) return;
+    const now = performance.now();
+    if (wire.first === 0) wire.first = now;
+    wire.last = now;
+  };
   if (transport === "stdio") {
     const child = spawn(process.execPath, [...NODE_FLAGS, serverPath, "--stdio"], {
       stdio: ["pipe", "pipe", "inherit"],
       env,
     });
+    // Before the reader's own listener (added when the connection listens): this one runs first.
+    child.stdout.on("data", arrived);
     const connection = createMessageConnection(
       new StreamMessageReader(child.stdout),
       new StreamMessageWriter(child.stdin),
     );
-    return { child, connection, gcLines: null };
+    return { child, connection, gcLines: null, wire };
   }
   const traceFlags = GC_TRACE ? ["--trace-gc"] : [];
   let child;
@@ -166,6 +181,8 @@ async function startServer(serverPath, transport) {
       env,
     });
     const [reader, writer] = await pipe.onConnected();
+    // The socket under vscode-jsonrpc's reader (its stream wrapper's `stream`).
+    reader.readable.stream.on("data", arrived);
     connection = createMessageConnection(reader, writer);
   } else {
     child = fork(serverPath, ["--node-ipc"], {
@@ -173,6 +190,7 @@ async function startServer(serverPath, transport) {
       stdio: ["ignore", "pipe", "inherit", "ipc"],
       env,
     });
+    child.on("message", arrived);
     connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
   }
   const gcLines = [];
@@ -183,13 +201,13 @@ async function startServer(serverPath, transport) {
     partial = lines.pop();
     for (const line of lines) if (line.trim() !== "") gcLines.push(line.trim());
   });
-  return { child, connection, gcLines };
+  return { child, connection, gcLines, wire };
 }
 
 /** Runs the server over `transport` on one workspace and measures edit → publish latency. */
 async function benchServer(workspace, serverPath = SERVER, transport = "stdio") {
   const policy = generateRbacPolicy(workspace.lines, workspace.files);
-  const { child, connection, gcLines } = await startServer(serverPath, transport);
+  const { child, connection, gcLines, wire } = await startServer(serverPath, transport);
   const waiting = new Map(); // "uri@version" → resolve
   let telemetry = 0;
   let onTelemetry = () => undefined;
@@ -268,7 +286,7 @@ async function benchServer(workspace, serverPath = SERVER, transport = "stdio") 
   await restored;
   const outline =
     workspace.features === "outline"
-      ? await benchOutline(connection, uri, target.text, version, waiting, child.pid, gcLines)
+      ? await benchOutline(connection, uri, target.text, version, waiting, child.pid, gcLines, wire)
       : null;
   if (outline !== null) version = outline.version;
   const features = await benchFeatures(connection, capabilities, uri, target.text, workspace.features);
@@ -289,8 +307,11 @@ async function benchServer(workspace, serverPath = SERVER, transport = "stdio") 
  * The outline of a document right after each of OUTLINE_RUNS one-character edits was published
  * (the first outline of each new text: nothing of it is cached yet), then restores the text.
  */
-async function benchOutline(connection, uri, text, version, waiting, pid, gcLines) {
+async function benchOutline(connection, uri, text, version, waiting, pid, gcLines, wire) {
   const times = [];
+  /** Per outline: request sent → last byte received (server side), last byte → decoded (client side). */
+  const serverSide = [];
+  const clientSide = [];
   /** Per outline: its latency and the `--trace-gc` lines the server wrote while it was in flight. */
   const traced = [];
   // The server's CPU time (user + system, from /proc) spent while each outline request was in flight.
@@ -319,9 +340,16 @@ async function benchOutline(connection, uri, text, version, waiting, pid, gcLine
     if (gcLines !== null) await new Promise((r) => setTimeout(r, 20));
     const gc0 = gcLines?.length ?? 0;
     const cpu0 = cpuMsOf(pid);
+    wire.first = 0;
+    wire.last = 0;
+    wire.armed = true;
     const t0 = performance.now();
     const symbols = await connection.sendRequest("textDocument/documentSymbol", { textDocument: { uri } });
-    times.push(performance.now() - t0);
+    const t1 = performance.now();
+    wire.armed = false;
+    times.push(t1 - t0);
+    serverSide.push(wire.last - t0);
+    clientSide.push(t1 - wire.last);
     if (gcLines !== null) {
       await new Promise((r) => setTimeout(r, 20));
       traced.push({ ms: times.at(-1), gc: gcLines.slice(gc0) });
@@ -340,6 +368,8 @@ async function benchOutline(connection, uri, text, version, waiting, pid, gcLine
   floors.sort((a, b) => a.ms - b.ms);
   return {
     times: times.sort((a, b) => a - b),
+    serverSide: serverSide.sort((a, b) => a - b),
+    clientSide: clientSide.sort((a, b) => a - b),
     size,
     items,
     version,
@@ -449,7 +479,10 @@ function runLine(w, build, transport, r) {
     `${w.label} [${build}, ${transport}]: didChange → publish p50 ${ms(percentile(l, 50))}, p95 ${ms(percentile(l, 95))}, p99 ${ms(percentile(l, 99))}` +
     (r.outline === null
       ? ""
-      : `; outline after an edit p50 ${ms(percentile(r.outline.times, 50))}, p95 ${ms(percentile(r.outline.times, 95))}, server CPU ${ms(r.outline.serverCpuMs)} per outline (mean)`) +
+      : `; outline after an edit p50 ${ms(percentile(r.outline.times, 50))}, p95 ${ms(percentile(r.outline.times, 95))} ` +
+        `(server side p50 ${ms(percentile(r.outline.serverSide, 50))}, p95 ${ms(percentile(r.outline.serverSide, 95))}; ` +
+        `client side p50 ${ms(percentile(r.outline.clientSide, 50))}, p95 ${ms(percentile(r.outline.clientSide, 95))}), ` +
+        `server CPU ${ms(r.outline.serverCpuMs)} per outline (mean)`) +
     `; server RSS ${r.memory.rssMb.toFixed(0)} MB, peak ${r.memory.peakMb.toFixed(0)} MB, ` +
     `${r.idleMemory.rssMb.toFixed(0)} MB after ${IDLE_MS / 1000} s idle\n`
   );
@@ -502,7 +535,7 @@ for (const w of WORKSPACES) {
       `\n${w.label}: medians over ${ROUNDS} round(s), load average ${loadavg()
         .map((x) => x.toFixed(1))
         .join(" ")}\n` +
-        "| build | transport | edit p50 | edit p95 | outline p50 | outline p95 | server CPU per outline | RSS after features | RSS idle |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| build | transport | edit p50 | edit p95 | outline p50 | outline p95 | server side p50 / p95 | client side p50 / p95 | server CPU per outline | RSS after features | RSS idle |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for (const transport of TRANSPORTS) {
       for (const build of ["base", "new"]) {
@@ -513,8 +546,11 @@ for (const w of WORKSPACES) {
         process.stderr.write(
           `| ${build} | ${transport} | ${ms(m((r) => percentile(r.latencies, 50)))} | ${ms(m((r) => percentile(r.latencies, 95)))} | ` +
             (hasOutline
-              ? `${ms(m((r) => percentile(r.outline.times, 50)))} | ${ms(m((r) => percentile(r.outline.times, 95)))} | ${ms(m((r) => r.outline.serverCpuMs))} | `
-              : "— | — | — | ") +
+              ? `${ms(m((r) => percentile(r.outline.times, 50)))} | ${ms(m((r) => percentile(r.outline.times, 95)))} | ` +
+                `${ms(m((r) => percentile(r.outline.serverSide, 50)))} / ${ms(m((r) => percentile(r.outline.serverSide, 95)))} | ` +
+                `${ms(m((r) => percentile(r.outline.clientSide, 50)))} / ${ms(m((r) => percentile(r.outline.clientSide, 95)))} | ` +
+                `${ms(m((r) => r.outline.serverCpuMs))} | `
+              : "— | — | — | — | — | ") +
             `${m((r) => r.memory.rssMb).toFixed(0)} MB | ${m((r) => r.idleMemory.rssMb).toFixed(0)} MB |\n`,
         );
       }
@@ -560,7 +596,9 @@ for (const { w, server, oso } of rows) {
     (oso.length === 0
       ? `${w.label}: Oso skipped (BENCH_OSO_RUNS=0); `
       : `${w.label}: edit p50/p95 = ${(percentile(l, 50) / percentile(oso, 50)).toFixed(3)}× / ${(percentile(l, 95) / percentile(oso, 50)).toFixed(3)}× Oso's full reload (median) of the same run; `) +
-      `outline after an edit (${OUTLINE_CHANGE} changes) p50 ${ms(percentile(o, 50))}, p95 ${ms(percentile(o, 95))}, max ${ms(o.at(-1))}, the server's CPU ${ms(server.outline.serverCpuMs)} per outline (mean) (${server.outline.size} top-level symbols, ${server.outline.items} at every depth, ${o.length} runs; target ≤ 50 ms); ` +
+      `outline after an edit (${OUTLINE_CHANGE} changes) p50 ${ms(percentile(o, 50))}, p95 ${ms(percentile(o, 95))}, max ${ms(o.at(-1))} ` +
+      `(request sent → last byte received p50 ${ms(percentile(server.outline.serverSide, 50))}, p95 ${ms(percentile(server.outline.serverSide, 95))}; ` +
+      `last byte → decoded p50 ${ms(percentile(server.outline.clientSide, 50))}, p95 ${ms(percentile(server.outline.clientSide, 95))}), the server's CPU ${ms(server.outline.serverCpuMs)} per outline (mean) (${server.outline.size} top-level symbols, ${server.outline.items} at every depth, ${o.length} runs; target ≤ 50 ms); ` +
       `the answer is ${(server.outline.floor.bytes / 1e6).toFixed(1)} MB of JSON, whose JSON.stringify + JSON.parse alone take ${ms(server.outline.floor.ms)} (median) in this process`,
   );
 }
