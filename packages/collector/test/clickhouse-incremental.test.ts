@@ -36,6 +36,8 @@ async function contents(shards: readonly ClickHouseClient[], g: Generation): Pro
       users: await query(s, `SELECT * FROM ${g.users} ORDER BY dim, key, distinct_id`),
       workspaces: await query(s, `SELECT * FROM ${g.workspaces} ORDER BY dim, key, workspace_folder`),
       trends: await query(s, `SELECT * FROM ${g.trends} ORDER BY dim, key, day, version, distinct_id`),
+      sums:
+        g.sums === null ? null : await query(s, `SELECT * FROM ${g.sums} ORDER BY dim, key, grain, period, version`),
     })),
   );
 }
@@ -71,6 +73,7 @@ describe("incremental roll-up on the ClickHouse cluster", () => {
         const compareWithFullBuild = async (): Promise<void> => {
           const g = await current();
           expect(g).not.toBeNull();
+          expect(g!.sums).not.toBeNull();
           const incremental = await contents(shards, g!);
           for (const [i, list] of (await rolledTables(shards)).entries())
             for (const t of list) await shards[i]!.command({ query: `DROP TABLE ${t}` });

@@ -23,7 +23,7 @@ import { n, percentile } from "../queries.js";
 import { rows } from "./client.js";
 import { addDays, type Grain } from "../trend-sql.js";
 import { TREND_DIMS, type Generation } from "./rollup.js";
-import { CELLS, CELL_COLUMNS, bind, bindDay, uniqueEvents } from "./sql.js";
+import { CELLS, CELL_COLUMNS, TREND_GRAINS, bind, bindDay, uniqueEvents } from "./sql.js";
 
 /** One key's figures. */
 interface KeyFigures {
@@ -227,8 +227,8 @@ function hasAnyCell(cells: readonly CellRef[]): string {
   return `arrayExists((d_, k_) -> ${cells.map((c) => `(d_ = ${bind(c.dim)} AND k_ = ${bind(c.key)})`).join(" OR ")}, cell_dim, cell_key)`;
 }
 
-/** A row per grain (the day; the ISO week, named by its Monday) and version (all `''`, and the event's). */
-const GRAINS = `ARRAY JOIN [('day', toString(day), ''), ('day', toString(day), extversion), ('week', toString(toMonday(day)), ''), ('week', toString(toMonday(day)), extversion)] AS t`;
+/** A row per grain and version (`TREND_GRAINS`). */
+const GRAINS = TREND_GRAINS;
 
 /**
  * Per shard, the trend rows of `cells` of the events matching `where`: one row per event, cell,
@@ -294,13 +294,23 @@ function trendFigures(trendRowsOf: string): string {
 FROM (${trendRowsOf}) GROUP BY grain, period, version`;
 }
 
-/** Per shard, the per-(grain, period, version) figures of one series of a generation: computed once per generation. */
+/**
+ * Per shard, the per-(grain, period, version) figures of one series of a generation: its rows of
+ * the sums table (`rollup.ts`: computed when the days were rolled up), or computed from the
+ * per-user rows when the generation has none. Kept per generation by the store.
+ */
 export function rolledTrend(
   cluster: Cluster,
   rolled: Generation,
   dim: string,
   key: string,
 ): Promise<Record<string, unknown>[][]> {
+  if (rolled.sums !== null) {
+    return onShards(
+      cluster,
+      `SELECT grain, toString(period) AS period, version, users, total, events FROM ${rolled.sums} WHERE dim = ${bind(dim)} AND key = ${bind(key)}`,
+    );
+  }
   return onShards(cluster, trendFigures(rolledTrendRows(rolled, [{ dim, key }])));
 }
 

@@ -48,8 +48,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { ClickHouseClient } from "@clickhouse/client";
 import { rows } from "./client.js";
-import { addDays } from "../trend-sql.js";
-import { bind, bindDay } from "./sql.js";
+import { addDays, weekOf as weekStart } from "../trend-sql.js";
+import { TREND_GRAINS, bind, bindDay } from "./sql.js";
 
 /** One generation: its tables (the same names on every shard) and the last day it covers. */
 export interface Generation {
@@ -57,6 +57,12 @@ export interface Generation {
   readonly workspaces: string;
   /** Per (trend cell, day, version, user): the trends' rows (`trendDayRows`). */
   readonly trends: string;
+  /**
+   * Per (trend cell, grain, period, version): the trends' figures over `trends` (`trendSums`),
+   * or null when the generation has none (built by an older collector: the reader then computes
+   * them from `trends`, and the next `buildGeneration` of its days adds them).
+   */
+  readonly sums: string | null;
   /** `YYYY-MM-DD`. */
   readonly through: string;
 }
@@ -72,6 +78,7 @@ export interface PartitionState {
 const USERS_PREFIX = "rolled_users_";
 const WORKSPACES_PREFIX = "rolled_workspaces_";
 const TRENDS_PREFIX = "rolled_trends_";
+const SUMS_PREFIX = "rolled_sums_";
 const TEMPORARY_PREFIX = "rolled_tmp_";
 /**
  * The tables' layout (2: the workspace triples have their last day; 3: summing and replacing
@@ -109,6 +116,7 @@ export function generationOf(states: readonly (readonly PartitionState[])[], thr
     users: `${USERS_PREFIX}${last}_${fingerprint}`,
     workspaces: `${WORKSPACES_PREFIX}${last}_${fingerprint}`,
     trends: `${TRENDS_PREFIX}${last}_${fingerprint}`,
+    sums: `${SUMS_PREFIX}${last}_${fingerprint}`,
     through,
   };
 }
@@ -148,7 +156,9 @@ export async function currentGeneration(
     .reverse();
   for (const day of new Set(days)) {
     const g = generationOf(states, day);
-    if (candidates.has(g.users) && candidates.has(g.workspaces) && candidates.has(g.trends)) return g;
+    if (candidates.has(g.users) && candidates.has(g.workspaces) && candidates.has(g.trends)) {
+      return { ...g, sums: g.sums !== null && candidates.has(g.sums) ? g.sums : null };
+    }
   }
   return null;
 }
@@ -244,6 +254,29 @@ GROUP BY dim, key, day, version, distinct_id`;
 const TRENDS_COLUMNS =
   "(dim String, key String, day Date, version String, distinct_id String, events Int64, total Int64) ENGINE = SummingMergeTree() PARTITION BY toMonday(day) ORDER BY (dim, key, day, version, distinct_id)";
 
+/**
+ * The trends' figures (`read/trends.ts`' series) over the per-user rows of the trends table
+ * `trends` of one ISO week (`week`, its Monday): per (trend cell, grain, period, version), the
+ * distinct users, summed value and events, for the week's days and the week itself. A user's
+ * rows all live on one shard, so the shards' figures add up; the week's row counts its users
+ * over its days (those of a later day too), which is why a new day computes its week again.
+ */
+export function trendSums(trends: string, week: string): string {
+  const monday = bindDay(week);
+  return `SELECT dim, key, grain, toDate(period) AS period, version, uniqExact(distinct_id) AS users, sum(v) AS total, sum(e) AS events FROM (
+SELECT dim, key, distinct_id, v, e, t.1 AS grain, t.2 AS period, t.3 AS version FROM (
+SELECT dim, key, distinct_id, day, version AS extversion, total AS v, events AS e FROM ${trends} WHERE day >= ${monday} AND day <= ${monday} + 6
+) ${TREND_GRAINS}
+) GROUP BY dim, key, grain, period, version`;
+}
+
+/**
+ * The sums table: partitioned by ISO week like the trends table (a week's day and week rows
+ * together), so that a new day or a purge computes one week again and hard-links the others.
+ */
+const SUMS_COLUMNS =
+  "(dim String, key String, grain String, period Date, version String, users UInt64, total Int64, events Int64) ENGINE = MergeTree() PARTITION BY toMonday(period) ORDER BY (dim, key, grain, period, version)";
+
 /** The statements that fill a temporary table (`tmp`) on one shard. */
 type Fill = (shard: ClickHouseClient, tmp: string) => Promise<void>;
 
@@ -316,6 +349,37 @@ function trendFill(
   };
 }
 
+/** The ISO weeks (their Mondays, `YYYY-MM-DD`) of the table `name`'s active parts on `shard`. */
+async function weeksOf(shard: ClickHouseClient, name: string): Promise<string[]> {
+  const weeks = await rows(
+    shard,
+    `SELECT DISTINCT toString(toMonday(min_date)) AS week FROM system.parts WHERE database = currentDatabase() AND table = ${bind(name)} AND active ORDER BY week`,
+  );
+  return weeks.map((w) => {
+    const week = String(w.week);
+    bindDay(week);
+    return week;
+  });
+}
+
+/**
+ * Fills a sums table from the trends table `trends` (finished: its final name): per week it
+ * holds, the week partition of `base` (when given, when `base` has it and `again` is false for
+ * it; hard links), or the week's `trendSums` computed from `trends`.
+ */
+function sumsFill(trends: string, base: string | null, again: (week: string) => boolean): Fill {
+  return async (shard, tmp) => {
+    const had = new Set(base === null ? [] : await weeksOf(shard, base));
+    for (const week of await weeksOf(shard, trends)) {
+      if (base !== null && had.has(week) && !again(week)) {
+        await shard.command({ query: `ALTER TABLE ${tmp} ATTACH PARTITION '${week}' FROM ${base}` });
+      } else {
+        await shard.command({ query: `INSERT INTO ${tmp} ${trendSums(trends, week)}` });
+      }
+    }
+  };
+}
+
 /** A temporary table's name (dropped by a purge if left over). */
 function temporaryName(kind: string): string {
   return `${TEMPORARY_PREFIX}${Date.now().toString(36)}_${randomBytes(6).toString("hex")}_${kind}`;
@@ -384,7 +448,14 @@ async function materialize(
 ): Promise<void> {
   const have = await rolledTables(shard);
   if (have.includes(name)) return;
-  const tmp = temporaryName(name.startsWith(USERS_PREFIX) ? "u" : name.startsWith(TRENDS_PREFIX) ? "t" : "w");
+  const kind = name.startsWith(USERS_PREFIX)
+    ? "u"
+    : name.startsWith(TRENDS_PREFIX)
+      ? "t"
+      : name.startsWith(SUMS_PREFIX)
+        ? "a"
+        : "w";
+  const tmp = temporaryName(kind);
   try {
     await shard.command({ query: `CREATE TABLE ${tmp} ${columns}` });
     await fill(shard, tmp);
@@ -418,6 +489,7 @@ export async function buildGeneration(
     let users = insert(userRows(`day <= ${day}`));
     let workspaces = insert(fixed(workspaceRows(`day <= ${day}`)));
     let trends = trendFill(null, null, { from: null, through, afterPrevious: true });
+    let sums = sumsFill(g.trends, null, () => true);
     if (base !== null) {
       const last = bindDay(base.through);
       const later = `day > ${last} AND day <= ${day}`;
@@ -427,12 +499,16 @@ export async function buildGeneration(
       );
       workspaces = extend(base.workspaces, fixed(workspaceRows(later)));
       trends = trendFill(base.trends, null, { from: addDays(base.through, 1), through, afterPrevious: true });
+      // The weeks of the new days are computed again (a week's users over all its days).
+      const firstNew = weekStart(addDays(base.through, 1));
+      sums = sumsFill(g.trends, base.sums, (week) => week >= firstNew);
     }
     await Promise.all(
       shards.map(async (shard) => {
         await materialize(shard, g.users, USERS_COLUMNS, users);
         await materialize(shard, g.workspaces, WORKSPACES_COLUMNS, workspaces);
         await materialize(shard, g.trends, TRENDS_COLUMNS, trends, false);
+        await materialize(shard, g.sums!, SUMS_COLUMNS, sums, false);
       }),
     );
     const now = generationOf(await partitionStates(shards), through);
@@ -477,11 +553,16 @@ export async function subtractPurged(
   // The kept days' rows, but those of `cutoff` counted again: the copies of purged events it
   // holds now count there (as a build from the kept events counts them).
   const trends = trendFill(base.trends, addDays(cutoff, 1), { from: cutoff, through: cutoff, afterPrevious: false });
+  // The cutoff's week is computed again (it lost the purged days, its first kept day is
+  // counted again); the later weeks are unchanged.
+  const cutoffWeek = weekStart(cutoff);
+  const sums = sumsFill(g.trends, base.sums, (week) => week <= cutoffWeek);
   await Promise.all(
     shards.map(async (shard) => {
       await materialize(shard, g.users, USERS_COLUMNS, users);
       await materialize(shard, g.workspaces, WORKSPACES_COLUMNS, workspaces);
       await materialize(shard, g.trends, TRENDS_COLUMNS, trends, false);
+      await materialize(shard, g.sums!, SUMS_COLUMNS, sums, false);
     }),
   );
   return { generation: g, purged };
@@ -507,7 +588,7 @@ export async function dropGenerations(
   await Promise.all(
     shards.map(async (shard) => {
       for (const name of await rolledTables(shard)) {
-        if (keep !== null && (name === keep.users || name === keep.workspaces || name === keep.trends)) continue;
+        if (keep !== null && [keep.users, keep.workspaces, keep.trends, keep.sums].includes(name)) continue;
         if (!temporaries && name.startsWith(TEMPORARY_PREFIX)) continue;
         await shard.command({ query: `DROP TABLE IF EXISTS ${name}` });
       }

@@ -32,3 +32,10 @@ export function uniqueEvents(where: string, columns: readonly string[]): string 
 
 /** The columns the per-key figures read. */
 export const CELL_COLUMNS = ["insert_id", "distinct_id", "cell_dim", "cell_key", "cell_value"] as const;
+
+/**
+ * A row per trend grain (the day; the ISO week, named by its Monday) and version (all `''`, and
+ * the row's `extversion`), after a row with `day` and `extversion`: `t.1` grain, `t.2` period,
+ * `t.3` version.
+ */
+export const TREND_GRAINS = `ARRAY JOIN [('day', toString(day), ''), ('day', toString(day), extversion), ('week', toString(toMonday(day)), ''), ('week', toString(toMonday(day)), extversion)] AS t`;

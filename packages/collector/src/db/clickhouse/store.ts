@@ -185,7 +185,8 @@ export class ClickHouseStore implements EventStore {
   } | null = null;
 
   private trendOf(g: Generation, dim: string, key: string): Promise<Record<string, unknown>[][]> {
-    if (this.rolledTrends?.name !== g.trends) this.rolledTrends = { name: g.trends, series: new Map() };
+    const name = `${g.trends}|${g.sums ?? ""}`;
+    if (this.rolledTrends?.name !== name) this.rolledTrends = { name, series: new Map() };
     const { series } = this.rolledTrends;
     const id = `${dim}\u0000${key}`;
     let figures = series.get(id);
@@ -216,7 +217,11 @@ export class ClickHouseStore implements EventStore {
     const states = await partitionStates(this.cluster.shards);
     const last = through.replaceAll("-", "");
     const rolled = await currentGeneration(this.cluster.shards, states, through);
-    if (rolled?.through !== through && states.some((list) => list.some((p) => p.id <= last))) {
+    // Also when the generation has no trend sums (built by an older collector): they are added.
+    if (
+      (rolled?.through !== through || rolled.sums === null) &&
+      states.some((list) => list.some((p) => p.id <= last))
+    ) {
       await buildGeneration(this.builders, through);
     }
     this.sharedDay = today;
