@@ -163,9 +163,9 @@ export async function storeRowsSqlite(tx: Queryable, days: readonly DayRows[]): 
   // In key order (day, then the fresh random id): each insert lands next to the previous one in
   // `events` (keyed by (day, id) since migration 8) instead of on a random page (~20% less writer
   // CPU per event, `collector.mjs`-style loads of 15k events, measured with the day index of
-  // migration 3's table; the unique indexes on id and on insert_id take random inserts). Days stay in order, so of two copies of an event
-  // in different days the earliest is still inserted first and wins; copies of one day were in
-  // shuffled order already.
+  // migration 3's table; the unique indexes on id and on insert_id take random inserts). Days
+  // stay in order, so of two copies of an event in different days the earliest is still inserted
+  // first and wins; copies of one day were in shuffled order already.
   flat.sort((a, b) => compareText(a[1] as string, b[1] as string) || compareText(a[0] as string, b[0] as string));
   const queued: { id: string; day: string }[] = [];
   for (const slice of slices(flat)) {
