@@ -32,31 +32,6 @@ export function sortedKeys(fields: Fields): readonly string[] {
 }
 
 /**
- * Pushes the values of `fields` onto `stack` so that popping yields them in key order (for the
- * explicit-stack pre-order walkers). Maps of zero or one field cost no allocation.
- */
-export function pushFieldsReversed(stack: Term[], fields: Fields): void {
-  if (fields.size === 0) return;
-  if (fields.size === 1) {
-    for (const v of fields.values()) stack.push(v);
-    return;
-  }
-  const keys = sortedKeys(fields);
-  for (let i = keys.length - 1; i >= 0; i--) {
-    const v = fields.get(keys[i] as string);
-    if (v !== undefined) stack.push(v);
-  }
-}
-
-/** Pushes `terms` onto `stack` so that popping yields them in order. */
-export function pushReversed(stack: Term[], terms: readonly Term[]): void {
-  for (let i = terms.length - 1; i >= 0; i--) {
-    const t = terms[i];
-    if (t !== undefined) stack.push(t);
-  }
-}
-
-/**
  * The initial stack of an explicit-stack pre-order walk over a rule: parameters (each followed by
  * its specializer) then the body, pushed in reverse so that they pop in source order. Walks use an
  * explicit stack because deeply nested terms must not overflow the call stack.
@@ -87,30 +62,61 @@ export function pushRuleTerms(stack: Term[], rule: Rule): void {
 }
 
 /**
- * Pushes the sub-terms of a value (call arguments then keyword arguments, operation arguments,
- * list elements, field values in key order) so that they pop in that order: the engine's
- * pre-order visiting order.
+ * Visits the sub-terms of a value in the reverse of the engine's pre-order visiting order (call
+ * arguments then keyword arguments, operation arguments, list elements, field values in key
+ * order), so that a walk pushing each onto a stack pops them in the engine's order. The one
+ * declaration of that order: {@link pushChildrenReversed} and the loader's rule walk
+ * (validations/rule-walk.ts, which pushes a flag per entry) both visit through it. `extra` is
+ * passed to every call of `visit` (a stack, a flag), so that `visit` need not be a closure.
+ * Maps of zero or one field cost no allocation.
  */
-export function pushChildrenReversed(stack: Term[], v: Value): void {
+export function visitChildrenReversed<E>(v: Value, visit: (t: Term, extra: E) => void, extra: E): void {
+  let terms: readonly Term[];
   switch (v.type) {
     case "Call":
-      if (v.kwargs !== null) pushFieldsReversed(stack, v.kwargs);
-      pushReversed(stack, v.args);
+      if (v.kwargs !== null && v.kwargs.size > 0) visitFieldsReversed(v.kwargs, visit, extra);
+      terms = v.args;
       break;
     case "Expression":
-      pushReversed(stack, v.args);
+      terms = v.args;
       break;
     case "List":
-      pushReversed(stack, v.elements);
+      terms = v.elements;
       break;
     case "Dictionary":
     case "DictionaryPattern":
     case "InstancePattern":
-      pushFieldsReversed(stack, v.fields);
-      break;
+      if (v.fields.size > 0) visitFieldsReversed(v.fields, visit, extra);
+      return;
     default:
-      break;
+      return;
   }
+  for (let i = terms.length - 1; i >= 0; i--) visit(terms[i] as Term, extra);
+}
+
+/** The values of `fields` in reverse key order (code point order, as the engine's `BTreeMap`). */
+function visitFieldsReversed<E>(fields: Fields, visit: (t: Term, extra: E) => void, extra: E): void {
+  if (fields.size === 1) {
+    for (const v of fields.values()) visit(v, extra);
+    return;
+  }
+  const keys = sortedKeys(fields);
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const v = fields.get(keys[i] as string);
+    if (v !== undefined) visit(v, extra);
+  }
+}
+
+function pushOnto(t: Term, stack: Term[]): void {
+  stack.push(t);
+}
+
+/**
+ * Pushes the sub-terms of a value so that they pop in the engine's pre-order visiting order
+ * ({@link visitChildrenReversed}).
+ */
+export function pushChildrenReversed(stack: Term[], v: Value): void {
+  visitChildrenReversed(v, pushOnto, stack);
 }
 
 /** Pushes the sub-terms of a value in no particular order, for walks whose result does not depend on order. */

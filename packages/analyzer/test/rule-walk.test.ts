@@ -16,6 +16,7 @@ import { ruleCallsHasPermission } from "../src/validations/missing-rules.js";
 import { walkRule } from "../src/validations/rule-walk.js";
 import { checkSingletons } from "../src/validations/singletons.js";
 import { addCalledNames } from "../src/validations/undefined-rule-calls.js";
+import { calledInOrder } from "./engine-order.js";
 import { CLASS_NAMES, corpusFiles, polarPolicy } from "./generators.js";
 
 function rulesOf(text: string): Rule[] {
@@ -37,6 +38,8 @@ function compare(rule: Rule): { calls: boolean; counted: boolean; tooDeep: boole
   const called = new Set<string>();
   addCalledNames(rule, called);
   expect([...facts.called].sort()).toEqual([...called].sort());
+  // In the engine's visiting order (first seen), as written apart from src/walk.ts.
+  expect(facts.called).toEqual(calledInOrder(rule));
   expect(new Set(facts.called).size).toBe(facts.called.length);
   expect(facts.callsHasPermission).toBe(ruleCallsHasPermission(rule));
   const counts = rewriteCounts(rule);
@@ -75,6 +78,8 @@ describe("the loader's one walk per rule", () => {
       "f(x, y: Foo{b: 1, a: _}, {d: 1, c: [_, 2]}) if g(x, {c: x, a: _}, _) and y matches Foo{a: 1, b: _};",
       "f(x) if g(x, y: 1, w: _) and has_permission(x, y: 1);",
       "f(x, y) if x = y and g(Integer, z);",
+      // Called names across operations, a `not` and a `forall`, first seen in the engine's order.
+      "f(x) if (z(x) or y(x)) and x.w(1) and not (v(x) and u(x)) and forall(a in x, t(a));",
     ];
     for (const text of cases) {
       const rules = rulesOf(text);

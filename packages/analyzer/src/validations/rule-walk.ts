@@ -11,10 +11,10 @@
  * (rewrite.ts), `addCalledNames` (undefined-rule-calls.ts: calls below `.` and `new` left out)
  * and `ruleCallsHasPermission` (missing-rules.ts: every call); a test compares them.
  */
-import type { Fields, Rule, Term } from "../ast.js";
+import type { Rule, Term } from "../ast.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { LAZY_DEPTH, needsRewrite, TOO_DEEP, type RewriteCounts } from "../rewrite.js";
-import { sortedKeys } from "../walk.js";
+import { visitChildrenReversed } from "../walk.js";
 import { ambiguousPrecedenceAt } from "./ambiguous-precedence.js";
 import { beginSingletons, endSingletons, visitSingletons } from "./singletons.js";
 
@@ -73,25 +73,6 @@ function push(t: Term, flag: number): void {
   top++;
 }
 
-/** Pushes `terms` so that they pop in order. */
-function pushAll(terms: readonly Term[], flag: number): void {
-  for (let i = terms.length - 1; i >= 0; i--) push(terms[i] as Term, flag);
-}
-
-/** Pushes the values of `fields` so that they pop in key order (code point order, as the engine's `BTreeMap`). */
-function pushFields(fields: Fields, flag: number): void {
-  if (fields.size === 0) return;
-  if (fields.size === 1) {
-    for (const v of fields.values()) push(v, flag);
-    return;
-  }
-  const keys = sortedKeys(fields);
-  for (let i = keys.length - 1; i >= 0; i--) {
-    const v = fields.get(keys[i] as string);
-    if (v !== undefined) push(v, flag);
-  }
-}
-
 /**
  * Walks `rule` once (see the module comment). `isConstant`: the class environment's constants for
  * the singleton check, or null to skip it (the editor view drops all it reports).
@@ -132,17 +113,16 @@ export function walkRule(rule: Rule, isConstant: ((name: string) => boolean) | n
     if (depth > LAZY_DEPTH) current = TOO_DEEP;
     if (isConstant !== null) visitSingletons(t, isConstant);
     const v = t.value;
-    const child = (depth + 1) << 1;
+    // The children's flag: one level deeper, below `.`/`new` if this term is or lies below one.
+    let child = ((depth + 1) << 1) | (flag & 1);
     switch (v.type) {
       case "Variable":
       case "RestVariable":
         if (v.name === "_" && current >= 0) current++;
-        break;
+        continue;
       case "Call":
         if (v.name === "has_permission") hasPermission = true;
         if ((flag & 1) === 0) addCall(v.name);
-        if (v.kwargs !== null) pushFields(v.kwargs, child | (flag & 1));
-        pushAll(v.args, child | (flag & 1));
         break;
       case "Expression":
         if (current >= 0) {
@@ -152,19 +132,13 @@ export function walkRule(rule: Rule, isConstant: ((name: string) => boolean) | n
         }
         precedence = ambiguousPrecedenceAt(t, precedence);
         // Calls below `.` (method calls) and `new` are not rule calls.
-        pushAll(v.args, child | (v.operator === "Dot" || v.operator === "New" ? 1 : flag & 1));
-        break;
-      case "List":
-        pushAll(v.elements, child | (flag & 1));
-        break;
-      case "Dictionary":
-      case "DictionaryPattern":
-      case "InstancePattern":
-        pushFields(v.fields, child | (flag & 1));
+        if (v.operator === "Dot" || v.operator === "New") child |= 1;
         break;
       default:
         break;
     }
+    // One call site: the walk stays small enough for the compiler to inline what it calls.
+    visitChildrenReversed(v, push, child);
   }
   // The last root walked is the body.
   const body = current;
