@@ -19,8 +19,15 @@ function expectSameDocument(ours: TextDocument, fresh: TextDocument, probes: rea
   expect(ours.getText()).toBe(fresh.getText());
   expect(ours.lineCount).toBe(fresh.lineCount);
   const length = fresh.getText().length;
-  for (let offset = -1; offset <= length + 1; offset++)
+  const into = { line: -1, character: -1 };
+  for (let offset = -1; offset <= length + 1; offset++) {
     expect(ours.positionAt(offset)).toEqual(fresh.positionAt(offset));
+    // The outline's allocation-free form, into one object reused across offsets.
+    if (ours instanceof LineTableDocument) {
+      ours.positionInto(offset, into);
+      expect(into).toEqual(fresh.positionAt(offset));
+    }
+  }
   for (const [line, character] of probes) {
     const position = { line, character };
     expect(ours.offsetAt(position)).toBe(fresh.offsetAt(position));
