@@ -14,7 +14,15 @@
  *   by ISO week, each day inserted once: a new day is one day's statement beside the previous
  *   generation's weeks (hard links); a purge hard-links the kept weeks, copies the kept days of
  *   the week of the cutoff and counts the cutoff day again (copies of purged events on it count
- *   there now), so the table never holds a purged day's rows.
+ *   there now), so the table never holds a purged day's rows;
+ * - `rolled_sums_<through>_<fingerprint>`: the trends' figures over that table, per (trend cell,
+ *   grain, period, version): users, summed value, events (`trendSums`; no user's id). Partitioned
+ *   by ISO week too: a new day computes its week again (a week's users over its days) and
+ *   hard-links the others' partitions; a purge computes the cutoff's week again. A trends read
+ *   takes a series' rolled figures from cells × periods rows instead of grouping per-user rows.
+ *   A pure function of the trends table, so optional: a generation an older collector built
+ *   without it stays valid (no layout change, no rebuild from the events after an upgrade); the
+ *   reader then groups the per-user rows, and the next roll-up of its days adds it.
  * A read then merges the generation with the events of the later days only (`reader.ts`), so its
  * cost follows the users and today's events, not the stored events.
  *
