@@ -6,6 +6,7 @@
  */
 import type { Rule, Term } from "../ast.js";
 import { contextOf, unregisteredClass, type Diagnostic } from "../diagnostics.js";
+import { exactLength } from "../arrays.js";
 import type { GeneratedRuleType } from "./generated-rule-types.js";
 import type { Declaration, ShorthandRule } from "./read.js";
 import type { BlockRegistry, RegisteredBlock, StoredDeclaration } from "./registry.js";
@@ -195,11 +196,12 @@ export class BlockPhaseCache {
       unregistered: unregistered ?? NONE,
       translations,
       errors: errors ?? NONE,
-      names,
-      lists,
-      relations,
-      required,
-      ruleTypes: [],
+      // Kept until the block changes: at their exact length (arrays grown by `push` keep room for 17).
+      names: exactLength(names),
+      lists: lists.map(exactLength),
+      relations: exactLength(relations),
+      required: exactLength(required),
+      ruleTypes: new Array<GeneratedRuleType | undefined>(relations.length),
     };
     this.previous.set(objectName, memo);
     return memo;

@@ -7,6 +7,7 @@ import { sortedFields } from "../ast.js";
 import type { Line, Production, Term } from "../ast.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { err, ok, type Result } from "../result.js";
+import { exactLength } from "../arrays.js";
 import { resourceBlockError } from "./errors.js";
 import { stringValue, symbolName } from "../terms.js";
 
@@ -167,8 +168,9 @@ export function readResourceBlock(line: ResourceBlockLine): {
       roles: latest.roles,
       permissions: latest.permissions,
       relations: latest.relations,
-      declarations,
-      shorthandRules,
+      // Kept with the block: at their exact length (arrays grown by `push` keep room for 17).
+      declarations: exactLength(declarations),
+      shorthandRules: exactLength(shorthandRules),
     },
     diagnostics,
   };
