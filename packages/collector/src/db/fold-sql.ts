@@ -56,18 +56,22 @@ export function partsRowsSql(parts: readonly Part[], groups: readonly (readonly 
 }
 
 /**
- * `rollup_delta` of the batch in `rollup_events`, two statements: the constant-key parts' rows,
- * one per (part, user) already, inserted as they come; the others' grouped per (part, key, user).
+ * `rollup_delta` of the batch in `rollup_events`: the constant-key parts' rows, one per (part,
+ * user) already, inserted as they come; then each per-event-key part (a size bucket, the rule
+ * types, an environment property) grouped by its key and user, one `GROUP BY` of the batch per
+ * part: no row per event and part to pick its expressions for and sort by the part's name too
+ * (the unpivot of those 10 parts cost ~36 µs per event).
  */
 export function deltaSqlGrouped(parts: readonly Part[]): string[] {
   const into = "INSERT INTO rollup_delta (dim, key, distinct_id, total, events)";
-  const u = unpivotSql(
-    parts.filter((p) => !constantKey(p)),
-    "sqlite",
-    "e.distinct_id AS distinct_id",
-  );
+  const perEvent = parts
+    .filter((p) => !constantKey(p))
+    .map(
+      (p) =>
+        `SELECT ${lit(p.dim)}, ${p.key}, e.distinct_id, SUM(${p.total}), COUNT(*) FROM rollup_events e WHERE ${p.where} GROUP BY ${p.key}, e.distinct_id`,
+    );
   return [
     `${into} ${groupedPartsSql(parts.filter(constantKey), [["e.distinct_id", "distinct_id"]])}`,
-    `${into} SELECT dim, key, distinct_id, SUM(total), COUNT(*) FROM (${u}) u GROUP BY dim, key, distinct_id`,
+    ...(perEvent.length > 0 ? [`${into} ${perEvent.join("\nUNION ALL\n")}`] : []),
   ];
 }
