@@ -14,6 +14,7 @@ import { error, type Diagnostic } from "./diagnostics.js";
 import { BUILTIN_CLASSES, type ClassEnvironment } from "./environment.js";
 import { ACTOR_UNION_NAME, BlockRegistry, RESOURCE_UNION_NAME } from "./resource-blocks/index.js";
 import type { Gensym } from "./rewrite.js";
+import { exactLength } from "./arrays.js";
 
 /** A registered constant: a class (has an MRO) or a plain instance such as `nil`. Ids are unique per constant. */
 export interface Constant {
@@ -109,7 +110,7 @@ export class ClassTable {
         const a = this.constants.get(ancestor);
         if (a !== undefined && a.kind === "class" && !ids.includes(a.id)) ids.push(a.id);
       }
-      this.mro.set(name, ids);
+      this.mro.set(name, exactLength(ids));
     }
   }
 
@@ -137,6 +138,7 @@ export class ClassTable {
       const n = this.idToName.get(id);
       if (n !== undefined) out.push(n);
     }
+    out = exactLength(out);
     this.ancestorCache.set(name, out);
     return out;
   }

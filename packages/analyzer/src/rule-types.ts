@@ -12,6 +12,7 @@
 import type { Fields, NumberValue, Parameter, Rule, Term, Value } from "./ast.js";
 import { contextOf, error, unregisteredClass, type Diagnostic } from "./diagnostics.js";
 import type { KnowledgeBase, RuleType } from "./kb.js";
+import { exactLength } from "./arrays.js";
 import {
   debugDictionary,
   debugPattern,
@@ -466,6 +467,13 @@ export class RuleTypeGroup {
         if (pos !== undefined) this.indexParam(pos, param, i);
       });
     });
+    // Kept as long as the group: the lists at their exact length (grown by `push`, they keep room for 17).
+    for (const a of this.byArity.values()) {
+      for (const pos of a.positions) {
+        for (const [key, list] of pos.strings) pos.strings.set(key, exactLength(list));
+        for (const [key, list] of pos.byTag) pos.byTag.set(key, exactLength(list));
+      }
+    }
   }
 
   private indexParam(pos: PositionIndex, param: Parameter, i: number): void {
