@@ -18,6 +18,21 @@ export interface TrendRef {
   readonly version: string;
 }
 
+/**
+ * A union of cells grouped by series, grain and version, each with its periods: one term per group
+ * (a period list, not one term per cell) in every backend's union-of-cells statement.
+ */
+export function groupByPeriods(cells: readonly TrendRef[]): { ref: TrendRef; periods: Set<string> }[] {
+  const groups = new Map<string, { ref: TrendRef; periods: Set<string> }>();
+  for (const c of cells) {
+    const g = `${c.dim}\u0000${c.key}\u0000${c.grain}\u0000${c.version}`;
+    const group = groups.get(g) ?? { ref: c, periods: new Set<string>() };
+    group.periods.add(c.period);
+    groups.set(g, group);
+  }
+  return [...groups.values()];
+}
+
 /** Raw figures of one cell of a series. */
 export interface TrendRow {
   readonly grain: Grain;
@@ -89,16 +104,9 @@ export class SqlTrendReader implements TrendReader {
     if (cells.length === 0) return 0;
     // One OR term per (dim, key, grain, version) with the periods as an IN list: SQLite bounds
     // the depth of an expression, and a long OR chain of single cells would exceed it.
-    const groups = new Map<string, { ref: TrendRef; periods: Set<string> }>();
-    for (const c of cells) {
-      const g = `${c.dim}\u0000${c.key}\u0000${c.grain}\u0000${c.version}`;
-      const group = groups.get(g) ?? { ref: c, periods: new Set<string>() };
-      group.periods.add(c.period);
-      groups.set(g, group);
-    }
     const terms: string[] = [];
     const params: SqlValue[] = [];
-    for (const { ref, periods } of groups.values()) {
+    for (const { ref, periods } of groupByPeriods(cells)) {
       terms.push(
         `(dim = ? AND key = ? AND grain = ? AND version = ? AND period IN (${[...periods].map(() => "?").join(", ")}))`,
       );

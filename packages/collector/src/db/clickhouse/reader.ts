@@ -22,6 +22,7 @@ import type {
 import { n, percentile } from "../queries.js";
 import { rows } from "./client.js";
 import { addDays, type Grain } from "../trend-sql.js";
+import { groupByPeriods } from "../trend-queries.js";
 import { TREND_DIMS, type Generation } from "./rollup.js";
 import { CELLS, CELL_COLUMNS, TREND_GRAINS, bind, bindDay, uniqueEvents } from "./sql.js";
 
@@ -561,14 +562,7 @@ UNION ALL SELECT distinct_id, dim, key, toInt64(0) AS v, toInt64(0) AS e, grain,
 
   async trendUnionUsers(cells: readonly TrendRef[]): Promise<number> {
     if (cells.length === 0) return 0;
-    const groups = new Map<string, { ref: TrendRef; periods: Set<string> }>();
-    for (const c of cells) {
-      const g = `${c.dim}\u0000${c.key}\u0000${c.grain}\u0000${c.version}`;
-      const group = groups.get(g) ?? { ref: c, periods: new Set<string>() };
-      group.periods.add(c.period);
-      groups.set(g, group);
-    }
-    const terms = [...groups.values()].map(
+    const terms = groupByPeriods(cells).map(
       ({ ref, periods }) =>
         `(dim = ${bind(ref.dim)} AND key = ${bind(ref.key)} AND grain = ${bind(ref.grain)} AND version = ${bind(ref.version)} AND period IN (${[...periods].map((p) => `toString(${bindDay(p)})`).join(", ")}))`,
     );
