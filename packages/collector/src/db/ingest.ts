@@ -14,16 +14,19 @@ import {
   applyDeltaSql,
   buildDeltaSql,
   buildWorkspaceDeltaSql,
+  rollupParts,
   setTables,
   type RollupSet,
 } from "./rollup-sql.js";
+import { deltaSqlGrouped } from "./fold-sql.js";
 import { refreshStatistics } from "./statistics.js";
 import { trendStep } from "./trend-sql.js";
 
 /** Advisory lock held by every rollup step, purge and compaction (one at a time across processes). */
 export const LOCK_ROLLUP = 7_002;
 
-const DELTA_SQL = { sqlite: buildDeltaSql("sqlite"), postgres: buildDeltaSql("postgres") };
+/** SQLite: summed per user before the unpivot (`fold-sql.ts`); PostgreSQL: the unpivot of every event. */
+const DELTA_SQL = { sqlite: deltaSqlGrouped(rollupParts()), postgres: [buildDeltaSql("postgres")] };
 const WORKSPACE_DELTA_SQL = { sqlite: buildWorkspaceDeltaSql("sqlite"), postgres: buildWorkspaceDeltaSql("postgres") };
 const APPLY = { live: applyDeltaSql(LIVE), shared: applyDeltaSql(SHARED) };
 const COPY_BATCH = `INSERT INTO rollup_events (id, day, ${COLUMNS.map((c) => c.name).join(", ")})
@@ -68,7 +71,7 @@ export function rollupStep(db: Db, set: RollupSet, chunk: number, before: string
     if (picked === 0) return 0;
     // Copy the slice once (primary-key lookups); the unpivot then scans only the copy.
     await tx.run(COPY_BATCH);
-    await tx.run(DELTA_SQL[db.dialect.name]);
+    for (const sql of DELTA_SQL[db.dialect.name]) await tx.run(sql);
     await tx.run(WORKSPACE_DELTA_SQL[db.dialect.name]);
     await extensionDelta(tx);
     await analyzeScratch(tx, db.dialect.name, ["rollup_delta", "rollup_wdelta"]);

@@ -9,6 +9,7 @@
  * for all versions (version `''`) and once for the event's extension version.
  */
 import type { Queryable, SqlValue } from "./driver.js";
+import { partsRowsSql } from "./fold-sql.js";
 import { analyzeScratch, lit, rollupParts, unpivotSql, type DialectName, type RollupSet } from "./rollup-sql.js";
 
 /** The dimensions the trend tables keep. */
@@ -52,10 +53,19 @@ export async function fillDays(tx: Queryable): Promise<void> {
 /** Fills `trend_delta` from the batch in `rollup_events` and the days in `trend_days`. */
 export function buildTrendDeltaSql(dialect: DialectName): string {
   const parts = rollupParts().filter((p) => (TREND_DIMS as readonly string[]).includes(p.dim));
-  const u = unpivotSql(parts, dialect, "e.day AS day, e.extversion AS version, e.distinct_id AS distinct_id");
+  // SQLite: summed per (user, day, version) before the unpivot (`fold-sql.ts`), with their events.
+  const u =
+    dialect === "sqlite"
+      ? partsRowsSql(parts, [
+          ["e.day", "day"],
+          ["e.extversion", "version"],
+          ["e.distinct_id", "distinct_id"],
+        ])
+      : unpivotSql(parts, dialect, "e.day AS day, e.extversion AS version, e.distinct_id AS distinct_id");
+  const events = dialect === "sqlite" ? ["SUM(events)", ", u.events AS events"] : ["COUNT(*)", ""];
   return `INSERT INTO trend_delta (dim, key, grain, period, version, distinct_id, total, events)
-SELECT dim, key, grain, period, version, distinct_id, SUM(total), COUNT(*) FROM (
-SELECT u.dim AS dim, u.key AS key, t.grain AS grain, t.period AS period, CASE WHEN s.split = 1 THEN u.version ELSE ${lit(ALL_VERSIONS)} END AS version, u.distinct_id AS distinct_id, u.total AS total
+SELECT dim, key, grain, period, version, distinct_id, SUM(total), ${events[0]} FROM (
+SELECT u.dim AS dim, u.key AS key, t.grain AS grain, t.period AS period, CASE WHEN s.split = 1 THEN u.version ELSE ${lit(ALL_VERSIONS)} END AS version, u.distinct_id AS distinct_id, u.total AS total${events[1]}
 FROM (${u}) u JOIN trend_days t ON t.day = u.day CROSS JOIN (SELECT 0 AS split UNION ALL SELECT 1 AS split) s
 ) x GROUP BY dim, key, grain, period, version, distinct_id`;
 }
