@@ -43,21 +43,16 @@ export class LineTableDocument implements TextDocument {
   }
 
   positionAt(offset: number): Position {
-    const { pieces, starts } = this.lines;
-    let at = Math.max(Math.min(offset, pieces.length), 0);
-    // The last line starting at or before `at` (starts[0] is 0).
-    const line = Math.max(upperBound(starts, at) - 1, 0);
-    const lineStart = starts[line] ?? 0;
-    // As TextDocument: an offset inside a line break is placed at the end of its line.
-    while (at > lineStart) {
-      const ch = pieces.charCodeAt(at - 1);
-      if (ch !== CR && ch !== LF) break;
-      at--;
-    }
-    return { line, character: at - lineStart };
+    const position = { line: 0, character: 0 };
+    this.positionInto(offset, position);
+    return position;
   }
 
-  /** {@link positionAt} written into `into` (allocates nothing: the outline checks every item's position, features.ts); the same steps. */
+  /**
+   * {@link positionAt} written into `into` (allocates nothing: the outline checks every item's
+   * position, features.ts). The offset → position rule is written here only; `positionAt` fills a
+   * fresh object with it.
+   */
   positionInto(offset: number, into: { line: number; character: number }): void {
     const { pieces, starts } = this.lines;
     let at = Math.max(Math.min(offset, pieces.length), 0);
