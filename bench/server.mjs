@@ -10,8 +10,9 @@
  * (resident set, peak) is read from /proc, beside that of a Node process holding the same policy
  * in Oso's engine (lib/oso-memory.mjs).
  *
- * Feature requests (p50/p95, one at a time, after the edits): on the 10k-line workspace, completion
- * inside a shorthand rule (`"|reader"`), references, document highlight and rename of a declared
+ * Feature requests (p50/p95, one at a time, after the edits): hover on a rule call and definition
+ * of a shorthand rule's role on every workspace but the 50k-line one (after the outlines on the
+ * one-file one); on the 10k-line workspace, completion inside a shorthand rule (`"|reader"`), references, document highlight and rename of a declared
  * role, the quick fixes at a misspelt rule call (`lib/quick-fix.mjs`), semantic tokens (full) and
  * formatting of the edited file; on a 1k-line one-file workspace, completion, semantic tokens and
  * formatting of that file. A
@@ -38,7 +39,8 @@
  * requests per feature; default 100, after 10 unmeasured), BENCH_WORKSPACES (comma-separated
  * ids of the workspaces to run: `10k`, `50k`, `1k`, `50k-1file`, e.g. `10k,1k`; default all).
  * BENCH_SERVER_BASE: the dist/main.js of another build of the server, measured first in the same
- * run (edit latencies and their ratios printed to stderr). BENCH_OSO_RUNS=0 skips Oso entirely (reloads and memory). BENCH_SERVER_NODE_FLAGS: extra node
+ * run (edit latencies and their ratios printed to stderr). BENCH_SERVER: the dist/main.js of the
+ * build measured as "new" (default: this tree's packages/language-server/dist/main.js). BENCH_OSO_RUNS=0 skips Oso entirely (reloads and memory). BENCH_SERVER_NODE_FLAGS: extra node
  * flags for the server process (space-separated, after the shipped SERVER_NODE_FLAGS), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
  * BENCH_IDLE_MS (default 4000): how long the server idles after the feature requests before its
  * resident memory is read again ("server RSS idle": after its idle collection, idle-gc.ts).
@@ -78,7 +80,9 @@ import { timeQuickFix } from "./lib/quick-fix.mjs";
 import { fmtMs } from "./lib/stats.mjs";
 
 const require = createRequire(import.meta.url);
-const SERVER = fileURLToPath(new URL("../packages/language-server/dist/main.js", import.meta.url));
+/** The build measured as "new": BENCH_SERVER (a dist/main.js, e.g. a copy of a build, so that the tree may be rebuilt during the run), else this tree's. */
+const SERVER =
+  process.env.BENCH_SERVER ?? fileURLToPath(new URL("../packages/language-server/dist/main.js", import.meta.url));
 const EDITS = Number(process.env.BENCH_EDITS ?? 200);
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 4000);
 const OSO_RUNS = process.env.BENCH_OSO_RUNS === undefined ? null : Number(process.env.BENCH_OSO_RUNS);
@@ -392,17 +396,27 @@ function cpuMsOf(pid) {
 
 /** Feature request latencies on one document of the workspace (see the header). */
 async function benchFeatures(connection, capabilities, uri, text, which) {
-  // The one big file's outline is timed by benchOutline; whole-file requests there are issue 10's.
-  if (which === "none" || which === "outline") return [];
+  if (which === "none") return [];
   const textDocument = { uri };
   // Inside the string of a shorthand rule's body: `  "read" if "|reader";`.
   const inShorthand = positionOf(text, '"read" if "reader"', '"read" if "'.length);
   // The role `reader` where its block declares it.
   const role = positionOf(text, 'roles = ["reader"', 'roles = ["'.length + 1);
+  // A rule call: `is_visible_…(…) if … or has_permission(user, …)`.
+  const ruleCall = positionOf(text, "has_permission(user", "has_".length);
   const options = { runs: FEATURE_RUNS };
+  // Requests that place a few positions (LineTableDocument.positionAt): hover on a rule call,
+  // definition of a shorthand rule's role (its declaration in the block).
+  const positions = [
+    await timeRequest(connection, "textDocument/hover", { textDocument, position: ruleCall }, options),
+    await timeRequest(connection, "textDocument/definition", { textDocument, position: inShorthand }, options),
+  ];
+  // The one big file's outline is timed by benchOutline; whole-file requests there are issue 10's.
+  if (which === "outline") return positions;
   const semanticTokens =
     capabilities?.semanticTokensProvider?.full !== undefined && capabilities.semanticTokensProvider.full !== false;
   const results = [
+    ...positions,
     await timeRequest(
       connection,
       "textDocument/completion",
@@ -484,7 +498,12 @@ function runLine(w, build, transport, r) {
         `client side p50 ${ms(percentile(r.outline.clientSide, 50))}, p95 ${ms(percentile(r.outline.clientSide, 95))}), ` +
         `server CPU ${ms(r.outline.serverCpuMs)} per outline (mean)`) +
     `; server RSS ${r.memory.rssMb.toFixed(0)} MB, peak ${r.memory.peakMb.toFixed(0)} MB, ` +
-    `${r.idleMemory.rssMb.toFixed(0)} MB after ${IDLE_MS / 1000} s idle\n`
+    `${r.idleMemory.rssMb.toFixed(0)} MB after ${IDLE_MS / 1000} s idle` +
+    r.features
+      .filter((f) => f.skipped === undefined)
+      .map((f) => `; ${f.method.replace("textDocument/", "")} p50 ${fmtMs(f.p50)} ms, p95 ${fmtMs(f.p95)} ms`)
+      .join("") +
+    "\n"
   );
 }
 /** The collections logged during the slowest outlines of a run (BENCH_GC_TRACE=1). */
@@ -554,6 +573,25 @@ for (const w of WORKSPACES) {
             `${m((r) => r.memory.rssMb).toFixed(0)} MB | ${m((r) => r.idleMemory.rssMb).toFixed(0)} MB |\n`,
         );
       }
+    }
+    // The feature requests' medians per (build, transport): an A/B of a change they share.
+    const methods = [
+      ...new Set(runs.flatMap((x) => x.r.features.filter((f) => f.skipped === undefined).map((f) => f.method))),
+    ];
+    if (methods.length > 0) {
+      process.stderr.write("\n| build | transport | request | p50 | p95 |\n|---|---|---|---:|---:|\n");
+      for (const method of methods)
+        for (const transport of TRANSPORTS)
+          for (const build of ["base", "new"]) {
+            const fs = runs
+              .filter((x) => x.build === build && x.transport === transport)
+              .map((x) => x.r.features.find((f) => f.method === method && f.skipped === undefined))
+              .filter((f) => f !== undefined);
+            if (fs.length === 0) continue;
+            process.stderr.write(
+              `| ${build} | ${transport} | ${method} | ${fmtMs(median(fs.map((f) => f.p50)))} ms | ${fmtMs(median(fs.map((f) => f.p95)))} ms |\n`,
+            );
+          }
     }
   }
   const server = runs.findLast((x) => x.build === "new").r;
