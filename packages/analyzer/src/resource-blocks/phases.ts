@@ -40,19 +40,22 @@ export interface BlockMemo {
   readonly resource: Term;
   readonly declarations: ReadonlyMap<string, StoredDeclaration>;
   readonly shorthandRules: readonly ShorthandRule[];
-  /** Related blocks looked up, by name, with the declarations found (undefined: no such block). */
-  readonly deps: ReadonlyMap<string, ReadonlyMap<string, StoredDeclaration> | undefined>;
+  /**
+   * Related blocks looked up: their names and, at the same index, the declarations found
+   * (undefined: no such block). Two arrays at their exact length (a block has one or two), not a
+   * map per block.
+   */
+  readonly depNames: readonly string[];
+  readonly depDeclarations: readonly (ReadonlyMap<string, StoredDeclaration> | undefined)[];
   /** UnregisteredClass for each relation whose type is not registered. */
   readonly unregistered: readonly Diagnostic[];
   /**
    * The translation (rule or error) of each shorthand rule, with what it read from the registry
-   * (a later memo of the block reuses those that read the same).
+   * (a later memo of the block reuses those that read the same). Phase 3's output is read from
+   * them: a block keeps no lists of its rules by name (issue 13: three arrays per block, grown
+   * by `push` and copied, for the ~20k generated rules that the output lists hold anyway).
    */
   readonly translations: readonly Translation[];
-  /** The translation errors in order, and the rules grouped by name (first appearance order). */
-  readonly errors: readonly Diagnostic[];
-  readonly names: readonly string[];
-  readonly lists: readonly (readonly Rule[])[];
   /** The block's relations: `has_relation` rule-type keys with the relation-name term. */
   readonly relations: readonly RequiredRelation[];
   /** The keys of the relations (of this block or related ones) its shorthand rules require. */
@@ -96,7 +99,7 @@ export class BlockPhaseCache {
       old !== undefined &&
       old.resource === block.resource &&
       old.shorthandRules === block.shorthandRules &&
-      depsUnchanged(registry, old.deps)
+      depsUnchanged(registry, old)
     ) {
       this.previous.set(symbolName(old.resource), old);
       return old;
@@ -110,7 +113,8 @@ export class BlockPhaseCache {
     const { resource, declarations, shorthandRules } = block;
     const objectName = symbolName(resource);
     // Related blocks looked up, once per block (the registry does not change meanwhile).
-    const deps = new Map<string, ReadonlyMap<string, StoredDeclaration> | undefined>();
+    const depNames: string[] = [];
+    const depDeclarations: (ReadonlyMap<string, StoredDeclaration> | undefined)[] = [];
 
     let unregistered: Diagnostic[] | null = null;
     const relations: RequiredRelation[] = [];
@@ -131,11 +135,9 @@ export class BlockPhaseCache {
     }
 
     const translations: Translation[] = new Array<Translation>(shorthandRules.length);
-    const required: string[] = [];
-    let errors: Diagnostic[] | null = null;
-    // Rules by name: a block's generated rules have at most three names.
-    const names: string[] = [];
-    const lists: Rule[][] = [];
+    // The required keys, gathered in a scratch array and copied out at their exact length.
+    const required = REQUIRED_SCRATCH;
+    let requiredCount = 0;
     const shared = sharedValues(resource);
     const lookup = blockLookup(registry, block);
     const inputs = inputsScratch(lookup, shared);
@@ -152,25 +154,16 @@ export class BlockPhaseCache {
       readInputs(registry, lookup, shorthand, inputs);
       if (shorthand.relation !== null && inputs.relation?.kind === "relation") {
         const name = symbolName(inputs.relation.type);
-        if (!deps.has(name)) deps.set(name, registry.lookup(name)?.declarations);
+        if (!depNames.includes(name)) {
+          depNames.push(name);
+          depDeclarations.push(registry.lookup(name)?.declarations);
+        }
       }
       const at = previous === undefined ? undefined : previousIndex === null ? i : previousIndex.get(shorthand);
       const before = at === undefined ? undefined : previous?.translations[at];
       const translation =
         before !== undefined && before.readsSame(inputs) ? before : shorthandAsRule(inputs, shorthand);
       translations[i] = translation;
-      if (translation instanceof GeneratedRule) {
-        const name = translation.name;
-        const n = names.indexOf(name);
-        if (n < 0) {
-          names.push(name);
-          lists.push([translation]);
-        } else {
-          (lists[n] as Rule[]).push(translation);
-        }
-      } else {
-        (errors ??= []).push(translation.error);
-      }
 
       // create_resource_specific_rule_types: the relations this shorthand rule requires.
       const { implier, relation } = shorthand;
@@ -178,31 +171,32 @@ export class BlockPhaseCache {
         const subject = declarations.get(stringValue(relation.name))?.declaration;
         if (subject?.kind !== "relation") continue;
         const subjectName = symbolName(subject.type);
-        required.push(ownKey(relations, subject));
-        const relatedSubject = deps.get(subjectName)?.get(stringValue(implier))?.declaration;
+        required[requiredCount++] = ownKey(relations, subject);
+        const dep = depNames.indexOf(subjectName);
+        const relatedSubject = dep < 0 ? undefined : depDeclarations[dep]?.get(stringValue(implier))?.declaration;
         if (relatedSubject?.kind === "relation") {
-          required.push(relationKey(symbolName(relatedSubject.type), implier, subjectName));
+          required[requiredCount++] = relationKey(symbolName(relatedSubject.type), implier, subjectName);
         }
       } else {
         const subject = declarations.get(stringValue(implier))?.declaration;
-        if (subject?.kind === "relation") required.push(ownKey(relations, subject));
+        if (subject?.kind === "relation") required[requiredCount++] = ownKey(relations, subject);
       }
     }
     const memo: BlockMemo = {
       resource,
       declarations,
       shorthandRules,
-      deps,
+      // Kept until the block changes: at their exact length (arrays grown by `push` keep room for 17).
+      depNames: depNames.length === 0 ? NO_NAMES : exactLength(depNames),
+      depDeclarations: depDeclarations.length === 0 ? NO_DECLARATIONS : exactLength(depDeclarations),
       unregistered: unregistered ?? NONE,
       translations,
-      errors: errors ?? NONE,
-      // Kept until the block changes: at their exact length (arrays grown by `push` keep room for 17).
-      names: exactLength(names),
-      lists: lists.map(exactLength),
-      relations: exactLength(relations),
-      required: exactLength(required),
+      relations: relations.length === 0 ? NO_RELATIONS : exactLength(relations),
+      required: requiredCount === 0 ? NO_NAMES : required.slice(0, requiredCount),
       ruleTypes: new Array<GeneratedRuleType | undefined>(relations.length),
     };
+    // The scratch keeps no key of this block.
+    for (let i = 0; i < requiredCount; i++) required[i] = "";
     this.previous.set(objectName, memo);
     return memo;
   }
@@ -241,36 +235,55 @@ export class BlockPhaseCache {
       this.lastOutput = { memos, output: last.output };
       return last.output;
     }
-    // Each block's rules grouped by name (in its memo): merging the groups is a copy per name,
-    // not a map update per rule.
-    const totals = new Map<string, number>();
+    // Two passes over the translations: the rules of each name counted (names in order of first
+    // appearance), then placed in lists of exactly that size (a growing list of thousands of rules
+    // would be copied repeatedly). Consecutive rules mostly share a name: the last one is kept.
+    const names: string[] = [];
+    const totals: number[] = [];
+    const indexOf = new Map<string, number>();
     let generatedRules = 0;
     const diagnostics: Diagnostic[] = [];
     for (const memo of memos) for (const d of memo.unregistered) diagnostics.push(d);
-    for (const g of memos) {
-      for (const d of g.errors) diagnostics.push(d);
-      for (let i = 0; i < g.names.length; i++) {
-        const name = g.names[i] as string;
-        const n = (g.lists[i] as Rule[]).length;
-        totals.set(name, (totals.get(name) ?? 0) + n);
-        generatedRules += n;
+    let lastName = "";
+    let current = -1;
+    for (const memo of memos) {
+      for (const t of memo.translations) {
+        if (!(t instanceof GeneratedRule)) {
+          diagnostics.push(t.error);
+          continue;
+        }
+        const name = t.name;
+        if (name !== lastName || current < 0) {
+          let at = indexOf.get(name);
+          if (at === undefined) {
+            at = names.length;
+            indexOf.set(name, at);
+            names.push(name);
+            totals.push(0);
+          }
+          lastName = name;
+          current = at;
+        }
+        totals[current] = (totals[current] as number) + 1;
+        generatedRules++;
       }
     }
-    // Exactly sized lists per name: a growing list of thousands of rules would be copied repeatedly.
-    const lists = new Map<string, { list: Rule[]; filled: number }>();
-    for (const [name, n] of totals) lists.set(name, { list: new Array<Rule>(n), filled: 0 });
-    for (const g of memos) {
-      for (let i = 0; i < g.names.length; i++) {
-        const target = lists.get(g.names[i] as string) as { list: Rule[]; filled: number };
-        const list = target.list;
-        let at = target.filled;
-        for (const rule of g.lists[i] as Rule[]) list[at++] = rule;
-        target.filled = at;
+    const lists = totals.map((n) => new Array<Rule>(n));
+    const filled = totals.map(() => 0);
+    current = -1;
+    for (const memo of memos) {
+      for (const t of memo.translations) {
+        if (!(t instanceof GeneratedRule)) continue;
+        if (t.name !== lastName || current < 0) {
+          lastName = t.name;
+          current = indexOf.get(lastName) as number;
+        }
+        (lists[current] as Rule[])[(filled[current] as number)++] = t;
       }
     }
     const output: ShorthandOutput = {
       diagnostics,
-      rules: [...lists].map(([name, { list }]) => [name, list] as const),
+      rules: names.map((name, i) => [name, lists[i] as Rule[]] as const),
       generatedRules,
     };
     this.lastOutput = { memos, output };
@@ -289,8 +302,14 @@ export interface ShorthandOutput {
   readonly generatedRules: number;
 }
 
-/** No diagnostics (shared: never changed). */
+/** No diagnostics, names, related blocks or relations (shared: never changed). */
 const NONE: readonly Diagnostic[] = Object.freeze([]);
+const NO_NAMES: readonly string[] = Object.freeze([]);
+const NO_DECLARATIONS: readonly (ReadonlyMap<string, StoredDeclaration> | undefined)[] = Object.freeze([]);
+const NO_RELATIONS: readonly RequiredRelation[] = Object.freeze([]);
+
+/** The required keys of the block being computed (its entries are cleared after each block). */
+const REQUIRED_SCRATCH: string[] = [];
 
 /** The key of one of the block's own relations (its declaration is in `relations`). */
 function ownKey(relations: readonly RequiredRelation[], declaration: Declaration): string {
@@ -300,8 +319,9 @@ function ownKey(relations: readonly RequiredRelation[], declaration: Declaration
 
 /**
  * Whether two lists of block memos give the same phase-3 output: the same memos, or memos whose
- * UnregisteredClass errors and grouped translations are the same objects (a block re-read without
- * a change to its shorthand rules, such as an edited `actor User {}`, keeps its translations).
+ * UnregisteredClass errors and translations are the same objects in the same order (a block
+ * re-read without a change to its shorthand rules, such as an edited `actor User {}`, keeps its
+ * translations; the output is read from nothing else).
  */
 function sameOutputs(a: readonly BlockMemo[], b: readonly BlockMemo[]): boolean {
   if (a.length !== b.length) return false;
@@ -310,10 +330,7 @@ function sameOutputs(a: readonly BlockMemo[], b: readonly BlockMemo[]): boolean 
     const y = b[i] as BlockMemo;
     if (x === y) continue;
     if (!sameItems(x.unregistered, y.unregistered)) return false;
-    if (!sameItems(x.errors, y.errors) || !sameItems(x.names, y.names)) return false;
-    for (let j = 0; j < x.lists.length; j++) {
-      if (!sameItems(x.lists[j] as readonly Rule[], y.lists[j] as readonly Rule[])) return false;
-    }
+    if (!sameItems(x.translations, y.translations)) return false;
   }
   return true;
 }
@@ -324,12 +341,11 @@ function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   return true;
 }
 
-function depsUnchanged(
-  registry: BlockRegistry,
-  deps: ReadonlyMap<string, ReadonlyMap<string, StoredDeclaration> | undefined>,
-): boolean {
-  // Iterating keys, not entries: this runs for every block of every load, and entries allocate.
-  for (const name of deps.keys()) if (registry.lookup(name)?.declarations !== deps.get(name)) return false;
+function depsUnchanged(registry: BlockRegistry, memo: BlockMemo): boolean {
+  const { depNames, depDeclarations } = memo;
+  for (let i = 0; i < depNames.length; i++) {
+    if (registry.lookup(depNames[i] as string)?.declarations !== depDeclarations[i]) return false;
+  }
   return true;
 }
 

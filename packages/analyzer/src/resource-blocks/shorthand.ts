@@ -152,8 +152,9 @@ function undeclared(declaration: Term, resourceName: string): Diagnostic {
  * `has_permission` check reads {@link callsHasPermission}. So a load holds one object per
  * generated rule, not the ~20 objects of its terms (issue 13: they were the largest retainer).
  * It holds what its translation read from the registry itself (the {@link ShorthandInputs}, which
- * a later load compares to reuse it), not in objects of their own: its only own enumerable
- * property is `name`; `source`, `generated`, `params` and `body` are getters of the prototype.
+ * a later load compares to reuse it), not in objects of their own, and nothing else: `name`
+ * (from the head's declaration), `source`, `generated`, `params` and `body` are getters of the
+ * prototype, and the built terms are kept beside it ({@link BUILT}), as few rules are ever built.
  */
 export class GeneratedRule implements Rule {
   /** Always true: a property of the prototype. */
@@ -165,10 +166,8 @@ export class GeneratedRule implements Rule {
   readonly #relation: Declaration | undefined;
   /** (Whether the related block exists is not kept: exactly when its implier was found.) */
   readonly #implier: Declaration;
-  #built: { readonly params: readonly Parameter[]; readonly body: Term } | null = null;
 
   constructor(
-    readonly name: string,
     inputs: ShorthandInputs & { readonly head: Declaration; readonly implier: Declaration },
     shorthand: ShorthandRule,
   ) {
@@ -177,6 +176,11 @@ export class GeneratedRule implements Rule {
     this.#head = inputs.head;
     this.#relation = inputs.relation;
     this.#implier = inputs.implier;
+  }
+
+  /** The rule's name: `has_role`, `has_permission` or `has_relation`, by the head's declaration. */
+  get name(): string {
+    return ruleNameFor(this.#head);
   }
 
   /** The head string's source. */
@@ -205,11 +209,11 @@ export class GeneratedRule implements Rule {
   }
 
   get params(): readonly Parameter[] {
-    return (this.#built ??= this.#build()).params;
+    return this.#terms().params;
   }
 
   get body(): Term {
-    return (this.#built ??= this.#build()).body;
+    return this.#terms().body;
   }
 
   /**
@@ -217,7 +221,8 @@ export class GeneratedRule implements Rule {
    * same values in shared terms without the head's source (made for the check, then dropped).
    */
   paramsForCheck(): readonly Parameter[] {
-    if (this.#built !== null) return this.#built.params;
+    const built = BUILT.get(this);
+    if (built !== undefined) return built.params;
     const head = this.#shorthand.head;
     return [ACTOR_PARAMETER, { parameter: head, specializer: null }, this.#shared.resourceParameter];
   }
@@ -227,11 +232,29 @@ export class GeneratedRule implements Rule {
     return ruleNameFor(this.#implier) === "has_permission";
   }
 
-  #build(): { readonly params: readonly Parameter[]; readonly body: Term } {
-    return buildGenerated(this.#shared, this.#relation, this.#implier, this.#shorthand);
+  #terms(): GeneratedTerms {
+    let built = BUILT.get(this);
+    if (built === undefined) {
+      built = buildGenerated(this.#shared, this.#relation, this.#implier, this.#shorthand);
+      BUILT.set(this, built);
+    }
+    return built;
   }
 }
 Object.defineProperty(GeneratedRule.prototype, "generated", { value: true });
+
+/** The parameters and body of a generated rule. */
+interface GeneratedTerms {
+  readonly params: readonly Parameter[];
+  readonly body: Term;
+}
+
+/**
+ * The terms of the generated rules that something read (the outline, hover, a message), by rule:
+ * a load builds none, so a field for them in every rule would be ~20k empty slots per 50k lines.
+ * Weak: they go with their rule.
+ */
+const BUILT = new WeakMap<GeneratedRule, GeneratedTerms>();
 
 /** A shorthand rule whose translation failed: what it read from the registry, and its error. */
 export class FailedTranslation {
@@ -263,7 +286,7 @@ function buildGenerated(
   relationDeclaration: Declaration | undefined,
   implierDeclaration: Declaration,
   rule: ShorthandRule,
-): { readonly params: readonly Parameter[]; readonly body: Term } {
+): GeneratedTerms {
   const { head, implier, relation } = rule;
   const { resourceVar, resourceSpecializer } = shared;
   const params: Parameter[] = [
@@ -295,7 +318,7 @@ export function shorthandAsRule(inputs: ShorthandInputs, rule: ShorthandRule): T
   if (error !== null) return new FailedTranslation(inputs, error);
   // Declared head and implier (checked above); the rule copies the inputs (`inputs` may be a scratch object).
   const declared = inputs as ShorthandInputs & { readonly head: Declaration; readonly implier: Declaration };
-  return new GeneratedRule(ruleNameFor(declared.head), declared, rule);
+  return new GeneratedRule(declared, rule);
 }
 
 /** Why a shorthand rule cannot be translated with `inputs`, or null (then its head and implier are declared). */
