@@ -92,10 +92,10 @@ async function run(name, url) {
   await store.migrate();
   await load(store, 1, N);
   for (const t of SCRATCH) await db.run(`DELETE FROM ${t}`);
-  await db.run(`INSERT INTO rollup_batch (id) SELECT id FROM pending_rollup`);
+  await db.run(`INSERT INTO rollup_batch (day, id) SELECT day, id FROM pending_rollup`);
   const names = COLUMNS.map((c) => c.name).join(", ");
   await db.run(
-    `INSERT INTO rollup_events (id, day, ${names}) SELECT id, day, ${names} FROM events WHERE id IN (SELECT id FROM rollup_batch)`,
+    `INSERT INTO rollup_events (id, day, ${names}) SELECT id, day, ${names} FROM events WHERE (day, id) IN (SELECT day, id FROM rollup_batch)`,
   );
   await db.transaction((tx) => fillDays(tx));
   const variants = { old: oldSql(), new: newSql(db.dialect.name) };

@@ -4,10 +4,10 @@
  * and every figure is the same after; the queued events still fold, a purge still equals a
  * rebuild, a retried batch is still counted once. Each day's events are one contiguous range of
  * the table (a purge deletes ranges), in no arrival order within the day, and every lookup of an
- * event by id alone goes through an index.
+ * event goes through the key or an index (since migration 9 by (day, id): `queues-by-day.test.ts`).
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { Store, openDb } from "../src/index.js";
+import { Store, migrateDown, openDb } from "../src/index.js";
 import { rebuildSets } from "../src/db/rebuild.js";
 import { BREAKDOWN_DIMS } from "../src/db/vocabulary.js";
 import type { Db } from "../src/db/driver.js";
@@ -55,7 +55,7 @@ describe("migration 8 on sqlite: events keyed by (day, id)", () => {
     folders.push(cleanup);
     const store = new Store(openDb(url));
     try {
-      expect(await store.migrate(7)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      await store.migrate();
       const r = seededRandom(8);
       const sent: Record<string, unknown>[][] = [];
       for (const day of DAYS) {
@@ -69,6 +69,8 @@ describe("migration 8 on sqlite: events keyed by (day, id)", () => {
       const late = randomBatch(r, { min: 15, spread: 5, users: 12, codes: CODES, versions: 2 });
       await store.insertBatch(DAYS[4]!, [...late, ...sent[1]!.slice(0, 5)] as never);
       await store.materialiseInbox();
+      // Back to migration 7's schema (events keyed by id), the queues as it kept them.
+      expect(await migrateDown(store.db, 7)).toEqual([9, 8]);
       const before = {
         events: await rows(store.db, "events"),
         pendingRollup: await rows(store.db, "pending_rollup"),
@@ -78,13 +80,14 @@ describe("migration 8 on sqlite: events keyed by (day, id)", () => {
       expect(before.pendingRollup.length).toBeGreaterThan(0);
       expect(before.pendingShared.length).toBeGreaterThan(0);
 
-      expect(await store.migrate()).toEqual([8]);
+      expect(await store.migrate(8)).toEqual([8]);
       expect(await rows(store.db, "events")).toEqual(before.events);
       expect(await rows(store.db, "pending_rollup")).toEqual(before.pendingRollup);
       expect(await rows(store.db, "pending_shared")).toEqual(before.pendingShared);
       expect(await rollupSnapshot(store)).toEqual(before.rollups);
+      expect(await store.migrate()).toEqual([9]);
 
-      // The queued events fold by id; then every figure equals a rebuild from the events.
+      // The queued events fold; then every figure equals a rebuild from the events.
       await store.refresh();
       await store.refreshShared(BOUND);
       const folded = await figures(store);
@@ -139,23 +142,24 @@ describe("migration 8 on sqlite: events keyed by (day, id)", () => {
         const order = ofDay.map((e, i): [number, number] => [arrival.get(String(e.insert_id))!, i]);
         expect(Math.abs(kendallTau(order)), `${String(day)} storage order`).toBeLessThan(0.5);
       }
-      // Lookups by id alone (rollup steps, purge, the queues) and by $insert_id (dedupe) use an
-      // index; a purge's pick of old days reads the table's first range.
+      // Lookups by (day, id) (rollup steps, purge, the queues: migration 9) and by $insert_id
+      // (dedupe) use the key or an index; a purge's pick of old days reads the table's first range.
       const byId = [
-        "SELECT * FROM events WHERE id IN (SELECT id FROM rollup_batch)",
-        "DELETE FROM events WHERE id IN (SELECT id FROM rollup_batch)",
-        "SELECT DISTINCT day FROM events WHERE id IN (SELECT id FROM rollup_batch)",
-        "SELECT e.day FROM pending_rollup p JOIN events e ON e.id = p.id",
+        "SELECT * FROM events WHERE (day, id) IN (SELECT day, id FROM rollup_batch)",
+        "DELETE FROM events WHERE (day, id) IN (SELECT day, id FROM rollup_batch)",
+        "SELECT e.id FROM pending_rollup p JOIN events e ON e.day = p.day AND e.id = p.id",
         "SELECT 1 FROM events WHERE insert_id = 'x'",
       ];
       for (const sql of byId) expect(await plan(store.db, sql), sql).not.toMatch(/SCAN (TABLE )?events\b/);
       expect(await plan(store.db, "SELECT id FROM events WHERE day < '2026-11-01' ORDER BY day LIMIT 10")).toMatch(
         /SEARCH events USING PRIMARY KEY \(day<\?\)/,
       );
-      // Ids stay unique across days: a copy of an event under another day and insert id is refused.
+      // The key (day, id) is unique: a copy of an event under another insert id is refused.
       await store.db.run("CREATE TEMP TABLE copied AS SELECT * FROM events WHERE day = ? LIMIT 1", [DAYS[0]]);
-      await store.db.run("UPDATE copied SET day = '2026-12-01', insert_id = 'another'");
-      await expect(store.db.run("INSERT INTO events SELECT * FROM copied")).rejects.toThrow(/UNIQUE.*events\.id/);
+      await store.db.run("UPDATE copied SET insert_id = 'another'");
+      await expect(store.db.run("INSERT INTO events SELECT * FROM copied")).rejects.toThrow(
+        /UNIQUE.*events\.day, events\.id/,
+      );
     } finally {
       await store.close();
     }

@@ -1,7 +1,8 @@
 /**
  * Writing: folding queued events into the rollups, purging and compacting (storing batches is
- * `inbox.ts` and `insert.ts`). Nothing written orders events by arrival: events are keyed by a random id, the
- * queues by the same id, and the finest time kept is the UTC arrival day.
+ * `inbox.ts` and `insert.ts`). Nothing written orders events by arrival: events are keyed by a random id
+ * (on SQLite after their day), the queues by (day, id) (migration 9), and the finest time kept is the
+ * UTC arrival day.
  */
 import { COLUMNS, decodeSet } from "./columns.js";
 import type { Db, Queryable, SqlValue } from "./driver.js";
@@ -30,7 +31,7 @@ const DELTA_SQL = { sqlite: deltaSqlGrouped(rollupParts()), postgres: [buildDelt
 const WORKSPACE_DELTA_SQL = { sqlite: buildWorkspaceDeltaSql("sqlite"), postgres: buildWorkspaceDeltaSql("postgres") };
 const APPLY = { live: applyDeltaSql(LIVE), shared: applyDeltaSql(SHARED) };
 const COPY_BATCH = `INSERT INTO rollup_events (id, day, ${COLUMNS.map((c) => c.name).join(", ")})
-SELECT id, day, ${COLUMNS.map((c) => c.name).join(", ")} FROM events WHERE id IN (SELECT id FROM rollup_batch)`;
+SELECT id, day, ${COLUMNS.map((c) => c.name).join(", ")} FROM events WHERE (day, id) IN (SELECT day, id FROM rollup_batch)`;
 
 /** Which queue feeds a set, and which of its events are ripe (`before`: the shared view's day). */
 function queue(
@@ -39,15 +40,15 @@ function queue(
 ): { pick: string; remove: string; any: string; params: SqlValue[] } {
   if (set.name === "live") {
     return {
-      pick: "SELECT id FROM pending_rollup ORDER BY id",
-      remove: "DELETE FROM pending_rollup WHERE id IN (SELECT id FROM rollup_batch)",
+      pick: "SELECT day, id FROM pending_rollup ORDER BY day, id",
+      remove: "DELETE FROM pending_rollup WHERE (day, id) IN (SELECT day, id FROM rollup_batch)",
       any: "SELECT id FROM pending_rollup LIMIT 1",
       params: [],
     };
   }
   return {
-    pick: "SELECT id FROM pending_shared WHERE day < ? ORDER BY day, id",
-    remove: "DELETE FROM pending_shared WHERE day < ? AND id IN (SELECT id FROM rollup_batch)",
+    pick: "SELECT day, id FROM pending_shared WHERE day < ? ORDER BY day, id",
+    remove: "DELETE FROM pending_shared WHERE day < ? AND (day, id) IN (SELECT day, id FROM rollup_batch)",
     any: "SELECT id FROM pending_shared WHERE day < ? LIMIT 1",
     params: [before ?? ""],
   };
@@ -65,7 +66,7 @@ export function rollupStep(db: Db, set: RollupSet, chunk: number, before: string
   return db.exclusive(LOCK_ROLLUP, async (tx) => {
     for (const t of SCRATCH) await tx.run(`DELETE FROM ${t}`);
     const picked = await tx.run(
-      `INSERT INTO rollup_batch (id) ${q.pick} LIMIT ${Math.max(1, Math.floor(chunk))}`,
+      `INSERT INTO rollup_batch (day, id) ${q.pick} LIMIT ${Math.max(1, Math.floor(chunk))}`,
       q.params,
     );
     if (picked === 0) return 0;
@@ -112,7 +113,7 @@ export async function requeueAll(tx: Queryable): Promise<void> {
   await tx.run("DELETE FROM pending_rollup");
   await tx.run("DELETE FROM pending_shared");
   for (const t of [...setTables(LIVE), ...setTables(SHARED)]) await tx.run(`DELETE FROM ${t}`);
-  await tx.run("INSERT INTO pending_rollup (id) SELECT id FROM events");
+  await tx.run("INSERT INTO pending_rollup (day, id) SELECT day, id FROM events");
   await tx.run("INSERT INTO pending_shared (day, id) SELECT day, id FROM events");
 }
 

@@ -163,7 +163,8 @@ export async function storeRowsSqlite(tx: Queryable, days: readonly DayRows[]): 
   // In key order (day, then the fresh random id): each insert lands next to the previous one in
   // `events` (keyed by (day, id) since migration 8) instead of on a random page (~20% less writer
   // CPU per event, `collector.mjs`-style loads of 15k events, measured with the day index of
-  // migration 3's table; the unique indexes on id and on insert_id take random inserts). Days
+  // migration 3's table; the unique index on insert_id takes random inserts, and since migration 9
+  // there is no index on id alone, the queues naming events by (day, id) as well). Days
   // stay in order, so of two copies of an event in different days the earliest is still inserted
   // first and wins; copies of one day were in shuffled order already.
   flat.sort((a, b) => compareText(a[1] as string, b[1] as string) || compareText(a[0] as string, b[0] as string));
@@ -175,8 +176,8 @@ export async function storeRowsSqlite(tx: Queryable, days: readonly DayRows[]): 
   }
   for (const slice of slices(queued)) {
     await tx.run(
-      `INSERT INTO pending_rollup (id) VALUES ${repeat(slice.length, "(?)")}`,
-      slice.map((q) => q.id),
+      `INSERT INTO pending_rollup (day, id) VALUES ${repeat(slice.length, "(?, ?)")}`,
+      slice.flatMap((q) => [q.day, q.id]),
     );
     await tx.run(
       `INSERT INTO pending_shared (day, id) VALUES ${repeat(slice.length, "(?, ?)")}`,
@@ -209,7 +210,7 @@ export function materialisePostgresSql(): string {
   INSERT INTO events (${COLUMN_LIST})
   SELECT replace(gen_random_uuid()::text, '-', ''), r.day, ${values.join(", ")} FROM r ORDER BY r.day
   ON CONFLICT (insert_id) DO NOTHING RETURNING id, day
-), queued AS (INSERT INTO pending_rollup (id) SELECT id FROM ins),
+), queued AS (INSERT INTO pending_rollup (day, id) SELECT day, id FROM ins),
 shared AS (INSERT INTO pending_shared (day, id) SELECT day, id FROM ins)
 SELECT (SELECT COUNT(*) FROM r) AS events, (SELECT COUNT(*) FROM ins) AS stored, (SELECT n FROM bad) AS bad`;
 }

@@ -20,6 +20,7 @@ import { M005_WORKSPACE_COUNTS } from "./migrations/005-workspace-counts.js";
 import { M006_UNLOGGED_SCRATCH } from "./migrations/006-unlogged-scratch.js";
 import { M007_INBOX } from "./migrations/007-inbox.js";
 import { M008_EVENTS_BY_DAY } from "./migrations/008-events-by-day.js";
+import { M009_QUEUES_BY_DAY } from "./migrations/009-queues-by-day.js";
 
 export type { Migration } from "./migrations/migration.js";
 
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   M006_UNLOGGED_SCRATCH,
   M007_INBOX,
   M008_EVENTS_BY_DAY,
+  M009_QUEUES_BY_DAY,
 ];
 
 /** The newest migration's id. */

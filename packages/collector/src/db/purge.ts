@@ -40,12 +40,12 @@ const NAMES = COLUMNS.map((c) => c.name).join(", ");
 function copyFolded(set: RollupSet): string {
   const queued =
     set.name === "live"
-      ? "SELECT 1 FROM pending_rollup p WHERE p.id = e.id"
+      ? "SELECT 1 FROM pending_rollup p WHERE p.day = e.day AND p.id = e.id"
       : "SELECT 1 FROM pending_shared p WHERE p.day = e.day AND p.id = e.id";
   return `INSERT INTO rollup_events (id, day, ${NAMES})
 SELECT e.id, e.day, ${NAMES.split(", ")
     .map((n) => `e.${n}`)
-    .join(", ")} FROM events e WHERE e.id IN (SELECT id FROM rollup_batch) AND NOT EXISTS (${queued})`;
+    .join(", ")} FROM events e WHERE (e.day, e.id) IN (SELECT day, id FROM rollup_batch) AND NOT EXISTS (${queued})`;
 }
 
 /** The statements subtracting `rollup_delta` and `rollup_wdelta` from one set, in order. */
@@ -111,13 +111,11 @@ async function clearDeltas(tx: Queryable): Promise<void> {
  * last of a day or week empties the periods before it.
  */
 async function gonePeriods(tx: Queryable): Promise<Period[]> {
-  const days = (await tx.all("SELECT DISTINCT day FROM events WHERE id IN (SELECT id FROM rollup_batch)")).map((r) =>
-    String(r.day),
-  );
+  const days = (await tx.all("SELECT DISTINCT day FROM rollup_batch")).map((r) => String(r.day));
   const staysBetween = async (from: string, through: string): Promise<boolean> =>
     (
       await tx.all(
-        `SELECT 1 AS x FROM events e WHERE e.day >= ? AND e.day <= ? AND NOT EXISTS (SELECT 1 FROM rollup_batch b WHERE b.id = e.id) LIMIT 1`,
+        `SELECT 1 AS x FROM events e WHERE e.day >= ? AND e.day <= ? AND NOT EXISTS (SELECT 1 FROM rollup_batch b WHERE b.day = e.day AND b.id = e.id) LIMIT 1`,
         [from, through],
       )
     ).length > 0;
@@ -183,8 +181,8 @@ async function unfold(
 /** Whether some event of the chunk is still queued for either set (then the sets folded different events). */
 async function queuedIn(tx: Queryable): Promise<boolean> {
   const [r] = await tx.all(
-    `SELECT CASE WHEN EXISTS (SELECT 1 FROM pending_rollup WHERE id IN (SELECT id FROM rollup_batch))
-  OR EXISTS (SELECT 1 FROM pending_shared p JOIN rollup_batch b ON b.id = p.id) THEN 1 ELSE 0 END AS queued`,
+    `SELECT CASE WHEN EXISTS (SELECT 1 FROM pending_rollup p JOIN rollup_batch b ON b.day = p.day AND b.id = p.id)
+  OR EXISTS (SELECT 1 FROM pending_shared p JOIN rollup_batch b ON b.day = p.day AND b.id = p.id) THEN 1 ELSE 0 END AS queued`,
   );
   return Number(r?.queued) === 1;
 }
@@ -200,7 +198,7 @@ export async function purgeBefore(db: Db, cutoffDay: string, chunk = PURGE_CHUNK
       if (db.dialect.name === "postgres") await tx.run("SET LOCAL work_mem = '256MB'");
       for (const t of SCRATCH) await tx.run(`DELETE FROM ${t}`);
       const picked = await tx.run(
-        `INSERT INTO rollup_batch (id) SELECT id FROM events WHERE day < ? ORDER BY day LIMIT ${Math.max(1, Math.floor(chunk))}`,
+        `INSERT INTO rollup_batch (day, id) SELECT day, id FROM events WHERE day < ? ORDER BY day LIMIT ${Math.max(1, Math.floor(chunk))}`,
         [cutoffDay],
       );
       if (picked === 0) return 0;
@@ -211,9 +209,9 @@ export async function purgeBefore(db: Db, cutoffDay: string, chunk = PURGE_CHUNK
         await unfold(tx, [LIVE], db.dialect.name, periods);
         await unfold(tx, [SHARED], db.dialect.name, periods);
       } else await unfold(tx, [LIVE, SHARED], db.dialect.name, periods);
-      await tx.run("DELETE FROM pending_rollup WHERE id IN (SELECT id FROM rollup_batch)");
-      await tx.run("DELETE FROM pending_shared WHERE day < ? AND id IN (SELECT id FROM rollup_batch)", [cutoffDay]);
-      const gone = await tx.run("DELETE FROM events WHERE id IN (SELECT id FROM rollup_batch)");
+      await tx.run("DELETE FROM pending_rollup WHERE (day, id) IN (SELECT day, id FROM rollup_batch)");
+      await tx.run("DELETE FROM pending_shared WHERE (day, id) IN (SELECT day, id FROM rollup_batch)");
+      const gone = await tx.run("DELETE FROM events WHERE (day, id) IN (SELECT day, id FROM rollup_batch)");
       await tx.run("DELETE FROM rollup_batch");
       return gone;
     });
