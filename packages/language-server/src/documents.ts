@@ -26,7 +26,7 @@ import type { Position } from "vscode-languageserver";
 import { trackSpans, type ParsedDocument } from "./features.js";
 import { isPosition, isString } from "./params.js";
 import { isSameOrUnder } from "./uris.js";
-import { lineStartsOf, offsetAt, spliceLineStarts, type LineStarts } from "./line-starts.js";
+import { lineStartsOf, offsetAt, replaceLineStarts, spliceLineStarts, type LineStarts } from "./line-starts.js";
 import { LineTableDocument } from "./line-table-document.js";
 
 /** One tracked document. */
@@ -341,7 +341,16 @@ export function applyContentChanges(
     const change = c as { text?: unknown; range?: unknown } | null;
     if (change === null || typeof change !== "object" || !isString(change.text)) return null;
     if (change.range === undefined || change.range === null) {
-      doc = TextDocument.create(doc.uri, "polar", doc.version, change.text);
+      if (current === null) doc = TextDocument.create(doc.uri, "polar", doc.version, change.text);
+      else {
+        // The whole text (full-document sync: every edit sent so): its line starts are the tracked
+        // ones spliced where the texts differ (line-starts.ts), so no feature scans the whole text
+        // for its line table and the outline's cached items are checked without allocating. The
+        // analyzer finds the changed window itself (`Policy.set` without an edit).
+        const next = replaceLineStarts(lineStartsFor(doc), change.text);
+        doc = new LineTableDocument(doc.uri, "polar", doc.version + 1, next);
+        rememberLineStarts(doc.uri, next);
+      }
     } else {
       const r = change.range as { start?: Position; end?: Position };
       if (!isPosition(r.start) || !isPosition(r.end)) return null;

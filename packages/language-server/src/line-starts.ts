@@ -62,20 +62,66 @@ export function offsetAt(lines: LineStarts, position: Position): number {
  * "\r" and a "\n" may join or part) is scanned, and the starts after it are shifted.
  */
 export function spliceLineStarts(lines: LineStarts, start: number, end: number, insert: string): LineStarts {
-  const { pieces: old, starts: oldStarts } = lines;
-  const pieces = old.splice(start, end, insert);
-  const delta = insert.length - (end - start);
+  const pieces = lines.pieces.splice(start, end, insert);
+  return { text: pieces.toString(), pieces, starts: splicedStarts(lines.starts, pieces, start, end, insert.length) };
+}
+
+/**
+ * The line starts of `text`, which replaces the whole of `lines.text` (a `didChange` without a
+ * range: full-document sync clients send every edit so): those of `lines` spliced where the two
+ * texts differ, between their common prefix and suffix, as a ranged change splices them, instead
+ * of a scan of the whole text. The text is `text` itself, in one piece (pieces of the old text
+ * would keep that alive).
+ */
+export function replaceLineStarts(lines: LineStarts, text: string): LineStarts {
+  const [p, s] = commonEnds(lines.pieces, text);
+  const pieces = PieceText.of(text);
+  return { text, pieces, starts: splicedStarts(lines.starts, pieces, p, lines.pieces.length - s, text.length - s - p) };
+}
+
+/** Characters compared at once when looking for the common prefix and suffix of two texts. */
+const CHUNK = 65536;
+
+/**
+ * The lengths of the common prefix and of the common suffix (not overlapping it) of `a` and `b`,
+ * compared by chunks of decreasing size (a slice compared with `===` is a memory comparison:
+ * 2 MB in well under a millisecond), `a` read through its pieces (a rope is never flattened).
+ */
+function commonEnds(a: PieceText, b: string): [number, number] {
+  const la = a.length;
+  const lb = b.length;
+  const max = Math.min(la, lb);
+  let p = 0;
+  for (let c = CHUNK; c >= 1; c >>= 4) while (p + c <= max && a.slice(p, p + c) === b.slice(p, p + c)) p += c;
+  let s = 0;
+  for (let c = CHUNK; c >= 1; c >>= 4)
+    while (s + c <= max - p && a.slice(la - s - c, la - s) === b.slice(lb - s - c, lb - s)) s += c;
+  return [p, s];
+}
+
+/**
+ * The starts of `pieces` (the new text), which is the old text (`oldStarts`) with `[start, end)`
+ * replaced by `inserted` characters.
+ */
+function splicedStarts(
+  oldStarts: Uint32Array,
+  pieces: PieceText,
+  start: number,
+  end: number,
+  inserted: number,
+): Uint32Array {
+  const delta = inserted - (end - start);
   // A start p < start depends on text[p - 1] and text[p] only, both before the change: kept.
   const kept = Math.max(1, lowerBound(oldStarts, start));
   // An old start p > end depends on old[p - 1] and old[p], both after the change: it moves by delta.
   const moved = lowerBound(oldStarts, end + 1);
   const scanned: number[] = [];
-  const newEnd = start + insert.length;
+  const newEnd = start + inserted;
   for (let p = Math.max(1, start); p <= newEnd && p <= pieces.length; p++) if (startsLine(pieces, p)) scanned.push(p);
   const starts = new Uint32Array(kept + scanned.length + (oldStarts.length - moved));
   starts.set(oldStarts.subarray(0, kept));
   starts.set(scanned, kept);
   let at = kept + scanned.length;
   for (let i = moved; i < oldStarts.length; i++) starts[at++] = (oldStarts[i] ?? 0) + delta;
-  return { text: pieces.toString(), pieces, starts };
+  return starts;
 }

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { describe, expect, it } from "vitest";
-import { lineStartsOf, offsetAt, spliceLineStarts, type LineStarts } from "../src/line-starts.js";
+import { lineStartsOf, offsetAt, replaceLineStarts, spliceLineStarts, type LineStarts } from "../src/line-starts.js";
 
 const piece = fc.constantFrom("f(1);", " ", "\n", "\r\n", "\r", "é", "😀", "x");
 const text = fc.array(piece, { maxLength: 30 }).map((ps) => ps.join(""));
@@ -31,6 +31,31 @@ describe("line starts across changes", () => {
             for (const [line, character] of positions) {
               expect(offsetAt(lines, { line, character })).toBe(doc.offsetAt({ line, character }));
             }
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("equal a fresh scan after whole-text replacements mixed with splices", () => {
+    fc.assert(
+      fc.property(
+        text,
+        fc.array(fc.tuple(fc.nat(), fc.nat(), text, fc.boolean()), { minLength: 1, maxLength: 8 }),
+        (initial, edits) => {
+          let lines: LineStarts = lineStartsOf(initial);
+          for (const [a, b, insert, whole] of edits) {
+            const start = a % (lines.text.length + 1);
+            const end = Math.max(start, b % (lines.text.length + 1));
+            if (whole) {
+              // The whole new text, as full-document sync sends it (a string of its own).
+              const next = lines.text.slice(0, start) + insert + lines.text.slice(end);
+              lines = replaceLineStarts(lines, next);
+              expect(lines.text).toBe(next);
+            } else lines = spliceLineStarts(lines, start, end, insert);
+            expect(lines.pieces.toString()).toBe(lines.text);
+            expect(lines.starts).toEqual(lineStartsOf(lines.text).starts);
           }
         },
       ),

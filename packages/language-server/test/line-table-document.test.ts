@@ -58,21 +58,29 @@ describe("the line-table document", () => {
     );
   });
 
-  it("is the document a tracked file gets from ranged didChange notifications", () => {
+  it("is the document a tracked file gets from ranged and whole-text didChange notifications", () => {
     fc.assert(
       fc.property(
         text,
-        fc.array(fc.tuple(coordinate, coordinate, coordinate, coordinate, text), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.tuple(coordinate, coordinate, coordinate, coordinate, text, fc.boolean()), {
+          minLength: 1,
+          maxLength: 6,
+        }),
         (initial, changes) => {
           const uri = "file:///b.polar";
           const documents = new Documents();
           documents.upsert(uri, 1, initial);
           let version = 1;
-          for (const [l1, c1, l2, c2, insert] of changes) {
+          for (const [l1, c1, l2, c2, insert, whole] of changes) {
             const range = { start: { line: l1, character: c1 }, end: { line: l2, character: c2 } };
             const tracked = documents.get(uri);
             if (tracked === undefined) throw new Error("not tracked");
-            const changed = applyContentChanges(tracked.document, [{ range, text: insert }]);
+            // A whole-text change (full-document sync) sends the text the ranged change makes.
+            const before = TextDocument.create(uri, "polar", version, tracked.document.getText());
+            const change = whole
+              ? { text: TextDocument.applyEdits(before, [{ range, newText: insert }]) }
+              : { range, text: insert };
+            const changed = applyContentChanges(tracked.document, [change]);
             if (changed === null) throw new Error("malformed change");
             documents.upsert(uri, ++version, changed.text, changed.edit);
             const ours = documents.get(uri)?.document;

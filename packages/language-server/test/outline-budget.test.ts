@@ -148,3 +148,62 @@ describe("the outline after a keystroke", () => {
     }
   });
 });
+
+describe("the outline after a whole-text change", () => {
+  /** Full-document sync (Neovim, Emacs, VS Code on some pastes): the change carries the whole text. */
+  function replace(docs: Documents, version: number, text: string): void {
+    const changed = applyContentChanges((docs.get(URI) as Tracked).document, [{ text }]);
+    if (changed === null) throw new Error("change refused");
+    docs.upsert(URI, version, changed.text, changed.edit);
+  }
+  const outline = (docs: Documents): DocumentSymbol[] =>
+    documentSymbols(docs.parsed(docs.get(URI) as Tracked), OUTLINE_MAX_ITEMS);
+  /** How many of `after`'s items are the very objects of `before` (cached, not made again). */
+  const reused = (before: readonly DocumentSymbol[], after: readonly DocumentSymbol[]): number => {
+    const previous = new Set(before);
+    return after.filter((s) => previous.has(s)).length;
+  };
+
+  it("makes again only the items that changed, places the others without a position each, and equals a fresh outline", () => {
+    const docs = new Documents();
+    docs.upsert(URI, 1, BIG);
+    // The line table of a whole-text change is spliced from the tracked one, as a ranged change's.
+    replace(docs, 2, `# a comment\n${BIG}`);
+    const before = outline(docs);
+    // One rule in the middle changes (no line break added): the whole text is sent again.
+    const at = BIG.indexOf("visible_20(user: User");
+    const text = `# a comment\n${BIG.slice(0, at)}visible_twenty${BIG.slice(at + "visible_20".length)}`;
+    replace(docs, 3, text);
+    const document = (docs.get(URI) as Tracked).document;
+    expect(document).toBeInstanceOf(LineTableDocument);
+    const positionAt = vi.spyOn(document, "positionAt");
+    try {
+      const after = outline(docs);
+      expect(after.length).toBe(before.length);
+      expect(after.length).toBeGreaterThan(200);
+      // Every item but the changed rule is the cached object of the outline before.
+      expect(reused(before, after)).toBe(after.length - 1);
+      expect(after.find((s) => !before.includes(s))?.name).toBe("visible_twenty");
+      // The changed item's two ranges take four positions; the cached ones take none.
+      expect(positionAt.mock.calls.length).toBeLessThanOrEqual(8);
+      expect(after).toEqual(documentSymbols(freshView(text), OUTLINE_MAX_ITEMS));
+    } finally {
+      positionAt.mockRestore();
+    }
+  });
+
+  it("keeps the items before a line break it adds, and equals a fresh outline", () => {
+    const docs = new Documents();
+    docs.upsert(URI, 1, BIG);
+    const before = outline(docs);
+    const at = BIG.indexOf("# section 20");
+    const text = `${BIG.slice(0, at)}\n${BIG.slice(at)}`;
+    replace(docs, 2, text);
+    const after = outline(docs);
+    // Items after the new line moved a line down (their ranges changed): made again; the others are cached.
+    const first = after.findIndex((s) => !before.includes(s));
+    expect(first).toBeGreaterThan(50);
+    expect(reused(before, after)).toBe(first);
+    expect(after).toEqual(documentSymbols(freshView(text), OUTLINE_MAX_ITEMS));
+  });
+});
