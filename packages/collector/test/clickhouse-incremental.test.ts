@@ -38,6 +38,11 @@ async function contents(shards: readonly ClickHouseClient[], g: Generation): Pro
       trends: await query(s, `SELECT * FROM ${g.trends} ORDER BY dim, key, day, version, distinct_id`),
       sums:
         g.sums === null ? null : await query(s, `SELECT * FROM ${g.sums} ORDER BY dim, key, grain, period, version`),
+      byUser: g.index === null ? null : await query(s, `SELECT * FROM ${g.index.users} ORDER BY distinct_id, dim, key`),
+      byFolder:
+        g.index === null
+          ? null
+          : await query(s, `SELECT * FROM ${g.index.folders} ORDER BY workspace_folder, dim, key`),
     })),
   );
 }
@@ -74,6 +79,7 @@ describe("incremental roll-up on the ClickHouse cluster", () => {
           const g = await current();
           expect(g).not.toBeNull();
           expect(g!.sums).not.toBeNull();
+          expect(g!.index).not.toBeNull();
           const incremental = await contents(shards, g!);
           for (const [i, list] of (await rolledTables(shards)).entries())
             for (const t of list) await shards[i]!.command({ query: `DROP TABLE ${t}` });

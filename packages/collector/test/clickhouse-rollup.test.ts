@@ -134,17 +134,20 @@ cell_value, props_int, props_text FROM events_local WHERE cityHash64(insert_id) 
           )
         ).map((list) => list.map((t) => String(t.name)).sort());
         for (const list of rolled) {
-          expect(list).toHaveLength(4);
-          expect(list[0]).toMatch(/^rolled_sums_20261103_/);
-          expect(list[1]).toMatch(/^rolled_trends_20261103_/);
-          expect(list[2]).toMatch(/^rolled_users_20261103_/);
+          expect(list).toHaveLength(6);
+          expect(list[0]).toMatch(/^rolled_byfolder_20261103_/);
+          expect(list[1]).toMatch(/^rolled_byuser_20261103_/);
+          expect(list[2]).toMatch(/^rolled_sums_20261103_/);
+          expect(list[3]).toMatch(/^rolled_trends_20261103_/);
+          expect(list[4]).toMatch(/^rolled_users_20261103_/);
         }
         const sharedRolled = await figures(h.store.shared(), seed);
         await h.store.refresh();
         const liveRolled = await figures(h.store.live(), seed);
-        // A generation without trend sums (as an older collector built it): the trends are
-        // computed from its per-user rows, the same; the next roll-up adds the sums.
-        for (const [i, s] of shards.entries()) await s.command({ query: `DROP TABLE ${rolled[i]![0]}` });
+        // A generation without trend sums and index tables (as an older collector built it): the
+        // trends are computed from its per-user rows, the same; the next roll-up adds them.
+        for (const [i, s] of shards.entries())
+          for (const t of rolled[i]!.slice(0, 3)) await s.command({ query: `DROP TABLE ${t}` });
         expect(await figures(h.store.live(), seed)).toEqual(liveRolled);
         await h.store.refreshShared(today);
         for (const [i, s] of shards.entries()) {

@@ -23,7 +23,7 @@ import { n, percentile } from "../queries.js";
 import { rows } from "./client.js";
 import { addDays, type Grain } from "../trend-sql.js";
 import { groupByPeriods } from "../trend-queries.js";
-import { TREND_DIMS, type Generation } from "./rollup.js";
+import { TREND_DIMS, type Generation, type PartitionState } from "./rollup.js";
 import { CELLS, CELL_COLUMNS, TREND_GRAINS, bind, bindDay, uniqueEvents } from "./sql.js";
 
 /** One key's figures. */
@@ -49,7 +49,34 @@ export interface SetState {
   readonly source: Source;
   readonly snapshot: Promise<Snapshot>;
   readonly lookups: Map<string, Promise<Record<string, unknown>[][]>>;
+  /**
+   * The events after the generation that `snapshot` counts (a delta's base), or null when they
+   * are not known exactly (no generation with index tables, or the events changed while the
+   * snapshot was computed): the next read then computes its snapshot from all of them.
+   */
+  readonly folded: Promise<Folded | null>;
+  /**
+   * The suppression's batched "users also outside" (`usersAlsoOutside`) of the cells every user
+   * is in, once asked: the cells (`cellId`s, in order) and per cell the count. A delta carries it
+   * over when the cells are the same.
+   */
+  whole: { readonly cells: string; readonly counts: Promise<number[]> } | null;
 }
+
+/**
+ * The events after a generation that a snapshot counts, per shard: their `$insert_id`s (each
+ * once) and the newest block number of the shard's `events_local` when they were read (a later
+ * insert is a part with a higher block number: only those parts hold events not listed here).
+ */
+export interface Folded {
+  /** The generation's users table (a delta applies to the same generation only). */
+  readonly rolled: string;
+  readonly ids: readonly ReadonlySet<string>[];
+  readonly blocks: readonly bigint[];
+}
+
+/** At most this many `$insert_id`s per shard are kept as a delta's base (beyond: no delta). */
+export const MAX_FOLDED = 2_000_000;
 
 /** Where the reader runs its queries. */
 export interface Cluster {
@@ -212,6 +239,222 @@ UNION ALL ${freshWorkspaces}`
     );
   }
   return { keys, hist };
+}
+
+/** The newest block number of each shard's `events_local` in `states` (`partitionStates`). */
+export function newestBlocks(states: readonly (readonly PartitionState[])[]): bigint[] {
+  return states.map((list) => list.reduce((m, p) => (BigInt(p.block) > m ? BigInt(p.block) : m), -1n));
+}
+
+/**
+ * Per shard, the `$insert_id`s of the set's events after the generation (`source.restAny`): the
+ * delta base of a snapshot just computed (null beyond `MAX_FOLDED`).
+ */
+export async function foldedIds(cluster: Cluster, source: Source): Promise<Set<string>[] | null> {
+  const perShard = await onShards(
+    cluster,
+    `SELECT DISTINCT insert_id FROM events_local WHERE ${source.restAny} LIMIT ${MAX_FOLDED + 1}`,
+  );
+  if (perShard.some((list) => list.length > MAX_FOLDED)) return null;
+  return perShard.map((list) => new Set(list.map((r) => String(r.insert_id))));
+}
+
+/** A cell's id in maps: dim and key. */
+function cellId(dim: string, key: string): string {
+  return `${dim}\u0000${key}`;
+}
+
+/** A deep copy of a snapshot (the previous one may still be read). */
+function copySnapshot(s: Snapshot): {
+  keys: Map<string, Map<string, KeyFigures>>;
+  hist: Map<string, Map<number, number>>;
+} {
+  const keys = new Map([...s.keys].map(([dim, byKey]) => [dim, new Map([...byKey].map(([k, f]) => [k, { ...f }]))]));
+  const hist = new Map([...s.hist].map(([key, list]) => [key, new Map(list.map((h) => [h.value, h.users]))]));
+  return { keys, hist };
+}
+
+/** The cells every user of a snapshot is in (but `all`): those `usersAlsoOutside` batches. */
+export function wholeCellsOf(s: Snapshot): CellRef[] {
+  const everyone = s.keys.get("all")?.get("")?.users ?? 0;
+  return [...s.keys]
+    .filter(([dim]) => dim !== "all")
+    .flatMap(([dim, byKey]) => [...byKey].filter(([, f]) => f.users === everyone).map(([key]) => ({ dim, key })));
+}
+
+/** The cells of `usersAlsoOutside`'s batched counts, as one string (`SetState.whole`). */
+export function wholeKey(cells: readonly CellRef[]): string {
+  return cells.map((c) => cellId(c.dim, c.key)).join("\u0001");
+}
+
+/** What a delta computed: the new snapshot, its delta base, and the whole cells' counts' change. */
+export interface Delta {
+  readonly snapshot: Snapshot;
+  readonly folded: Folded;
+  /** Per user of the batch, before and after: the per-cell rows (to move "also outside" counts). */
+  readonly users: Map<string, Map<string, { before: number; after: number }>>;
+}
+
+/**
+ * The snapshot of the set's events as they are now from the previous one (`prev`, which counts
+ * the events `folded` lists) and the events added since (a batch): read from the parts written
+ * after `folded.blocks`, those not listed. For each user of those events (one shard's), the
+ * user's rows before and after them: the generation's (the index table by user: a few granules
+ * per user) and the user's other later events; per cell, a user new in it is one more user, and
+ * the histogram moves the user from the old total to the new one. New workspace triples: those
+ * of the added events that neither the generation (index table by folder) nor the other later
+ * events hold, on any shard. Null when the set cannot be brought forward this way (the
+ * generation has no index tables, an event listed is gone: the caller computes it whole).
+ * The caller checks that the events did not change while this ran (no insert between its
+ * reads of the partitions, before and after).
+ */
+export async function deltaSnapshot(
+  cluster: Cluster,
+  source: Source,
+  prev: Snapshot,
+  folded: Folded,
+): Promise<Delta | null> {
+  const rolled = source.rolled;
+  if (rolled === null || rolled.index === null || rolled.users !== folded.rolled) return null;
+  const index = rolled.index;
+  // The events of the parts written after the delta base (a merged part may hold older ones too).
+  const added = await Promise.all(
+    cluster.shards.map((s, i) =>
+      rows(
+        s,
+        `SELECT insert_id, workspace_folder, has(cell_dim, 'all') AS a, arrayFilter((k_, d_) -> d_ = 'code', cell_key, cell_dim) AS codes
+FROM events_local WHERE ${source.restAny} AND _part IN (
+SELECT name FROM system.parts WHERE database = currentDatabase() AND table = 'events_local' AND active AND max_block_number > ${folded.blocks[i]!.toString()})`,
+      ),
+    ),
+  );
+  const ids = added.map((list, i) => {
+    const fresh = new Set<string>();
+    for (const r of list) if (!folded.ids[i]!.has(String(r.insert_id))) fresh.add(String(r.insert_id));
+    return fresh;
+  });
+  const nextIds = folded.ids.map((had, i) => (ids[i]!.size === 0 ? had : new Set([...had, ...ids[i]!])));
+  if (nextIds.some((set) => set.size > MAX_FOLDED)) return null;
+  const users = new Map<string, Map<string, { before: number; after: number }>>();
+  const next: Folded = { rolled: folded.rolled, ids: nextIds, blocks: folded.blocks };
+  if (ids.every((set) => set.size === 0)) return { snapshot: prev, folded: next, users };
+  const allIds = ids.flatMap((set) => [...set]);
+  const listed = (set: Iterable<string>) => [...set].map(bind).join(", ");
+  // The added events' workspace triples (distinct counts: copies included, as `restAny`).
+  const triples = new Map<string, { dim: string; key: string; folder: string }>();
+  added.forEach((list, i) => {
+    for (const r of list) {
+      if (!ids[i]!.has(String(r.insert_id))) continue;
+      const folder = String(r.workspace_folder);
+      const cells = [...(n(r.a) === 1 ? [["all", ""]] : []), ...(r.codes as string[]).map((k) => ["code", String(k)])];
+      for (const [dim, key] of cells)
+        triples.set(`${cellId(dim!, key!)}\u0000${folder}`, { dim: dim!, key: key!, folder });
+    }
+  });
+  const folders = [...new Set([...triples.values()].map((t) => t.folder))];
+  const tuples = [...triples.values()].map((t) => `(${bind(t.dim)}, ${bind(t.key)}, ${bind(t.folder)})`).join(", ");
+  const [perShardRows, existing] = await Promise.all([
+    Promise.all(
+      cluster.shards.map((s, i) => {
+        if (ids[i]!.size === 0) return Promise.resolve([]);
+        const batch = listed(ids[i]!);
+        const batchUsers = `SELECT distinct_id FROM events_local WHERE ${source.restAny} AND insert_id IN (${batch})`;
+        return rows(
+          s,
+          `SELECT dim, key, distinct_id, sum(be) AS be, sum(bt) AS bt, sum(ne) AS ne, sum(nt) AS nt FROM (
+SELECT dim, key, distinct_id, toInt64(events) AS be, toInt64(total) AS bt, toInt64(0) AS ne, toInt64(0) AS nt FROM ${index.users} WHERE distinct_id IN (${batchUsers})
+UNION ALL
+SELECT dim, key, distinct_id, toInt64(1) AS be, toInt64(value) AS bt, toInt64(0) AS ne, toInt64(0) AS nt FROM ${uniqueEvents(`${source.rest} AND distinct_id IN (${batchUsers}) AND insert_id NOT IN (${batch})`, CELL_COLUMNS)} ${CELLS}
+UNION ALL
+SELECT dim, key, distinct_id, toInt64(0) AS be, toInt64(0) AS bt, toInt64(1) AS ne, toInt64(value) AS nt FROM ${uniqueEvents(`${source.rest} AND insert_id IN (${batch})`, CELL_COLUMNS)} ${CELLS}
+) GROUP BY dim, key, distinct_id`,
+        );
+      }),
+    ),
+    folders.length === 0
+      ? Promise.resolve([])
+      : onShards(
+          cluster,
+          `SELECT DISTINCT dim, key, workspace_folder FROM (
+SELECT dim, key, workspace_folder FROM ${index.folders} WHERE workspace_folder IN (${listed(folders)})
+UNION ALL
+SELECT dim, key, workspace_folder FROM events_local ${CELLS} WHERE ${source.restAny} AND workspace_folder IN (${listed(folders)}) AND insert_id NOT IN (${listed(allIds)}) AND (dim = 'all' OR dim = 'code')
+) WHERE (dim, key, workspace_folder) IN (${tuples})`,
+        ),
+  ]);
+  const { keys, hist } = copySnapshot(prev);
+  const cell = (dim: string, key: string): KeyFigures => {
+    let byKey = keys.get(dim);
+    if (byKey === undefined) keys.set(dim, (byKey = new Map()));
+    let f = byKey.get(key);
+    if (f === undefined) byKey.set(key, (f = { users: 0, total: 0, events: 0, workspaces: 0 }));
+    return f;
+  };
+  const move = (key: string, value: number, by: number) => {
+    let m = hist.get(key);
+    if (m === undefined) hist.set(key, (m = new Map()));
+    m.set(value, (m.get(value) ?? 0) + by);
+  };
+  for (const shard of perShardRows) {
+    for (const r of shard) {
+      const dim = String(r.dim);
+      const key = String(r.key);
+      const be = n(r.be);
+      const bt = n(r.bt);
+      const ne = n(r.ne);
+      const nt = n(r.nt);
+      let mine = users.get(String(r.distinct_id));
+      if (mine === undefined) users.set(String(r.distinct_id), (mine = new Map()));
+      mine.set(cellId(dim, key), { before: be, after: be + ne });
+      if (ne === 0) continue;
+      const f = cell(dim, key);
+      if (be === 0) f.users += 1;
+      f.events += ne;
+      f.total += nt;
+      if (dim !== "code") continue;
+      if (be > 0) move(key, bt, -1);
+      move(key, bt + nt, 1);
+    }
+  }
+  const known = new Set(
+    existing.flatMap((shard) =>
+      shard.map((r) => `${cellId(String(r.dim), String(r.key))}\u0000${String(r.workspace_folder)}`),
+    ),
+  );
+  for (const [id, t] of triples) if (!known.has(id)) cell(t.dim, t.key).workspaces += 1;
+  const snapshot: Snapshot = {
+    keys,
+    hist: new Map(
+      [...hist].map(([key, m]) => [
+        key,
+        [...m]
+          .filter(([, u]) => u !== 0)
+          .map(([value, u]) => ({ value, users: u }))
+          .sort((a, b) => a.value - b.value),
+      ]),
+    ),
+  };
+  return { snapshot, folded: next, users };
+}
+
+/**
+ * The change of the batched "users also outside" counts of `cells` (`usersAlsoOutside`: per
+ * cell, the users with events in it and outside it) that a delta's users make: per user, out at
+ * their counts before, in at those after.
+ */
+export function outsideChange(cells: readonly CellRef[], users: Delta["users"]): number[] {
+  const all = cellId("all", "");
+  return cells.map((c) => {
+    const id = cellId(c.dim, c.key);
+    let change = 0;
+    for (const mine of users.values()) {
+      const everywhere = mine.get(all) ?? { before: 0, after: 0 };
+      const inside = mine.get(id) ?? { before: 0, after: 0 };
+      const counted = (i: number, e: number) => (i > 0 && i < e ? 1 : 0);
+      change += counted(inside.after, everywhere.after) - counted(inside.before, everywhere.before);
+    }
+    return change;
+  });
 }
 
 /** Matches a union of cells (a condition on `dim` and `key`, after `CELLS`). */
@@ -449,11 +692,7 @@ export class ClickHouseReader implements RollupReader {
    * `usersAlsoOutside` about, one after the other.
    */
   private async wholeCells(): Promise<CellRef[]> {
-    const { keys } = await this.snapshot();
-    const everyone = keys.get("all")?.get("")?.users ?? 0;
-    return [...keys]
-      .filter(([dim]) => dim !== "all")
-      .flatMap(([dim, byKey]) => [...byKey].filter(([, f]) => f.users === everyone).map(([key]) => ({ dim, key })));
+    return wholeCellsOf(await this.snapshot());
   }
 
   async usersAlsoOutside(cell: CellRef, limit: number): Promise<number> {
@@ -464,18 +703,24 @@ export class ClickHouseReader implements RollupReader {
     const whole = await this.wholeCells();
     const at = whole.findIndex((c) => c.dim === cell.dim && c.key === cell.key);
     if (at >= 0) {
-      const each = whole.map((c) => `sumIf(e, dim = ${bind(c.dim)} AND key = ${bind(c.key)})`);
-      const perShard = await this.lookup(
-        "shards",
-        `SELECT ${each.map((_, i) => `countIf(i${i} > 0 AND i${i} < everywhere) AS c${i}`).join(", ")} FROM (
+      const state = await this.current();
+      const ids = wholeKey(whole);
+      if (state.whole?.cells !== ids) {
+        const each = whole.map((c) => `sumIf(e, dim = ${bind(c.dim)} AND key = ${bind(c.key)})`);
+        const counts = this.lookup(
+          "shards",
+          `SELECT ${each.map((_, i) => `countIf(i${i} > 0 AND i${i} < everywhere) AS c${i}`).join(", ")} FROM (
 SELECT distinct_id, sumIf(e, dim = 'all') AS everywhere, ${each.map((sum, i) => `${sum} AS i${i}`).join(", ")}
 FROM (${userCells(source, `dim = 'all' OR ${anyCell(whole)}`)})
 GROUP BY distinct_id)`,
-      );
-      return Math.min(
-        cap,
-        perShard.reduce((s, r) => s + n(r[0]?.[`c${at}`]), 0),
-      );
+        ).then((perShard) => whole.map((_, i) => perShard.reduce((s, r) => s + n(r[0]?.[`c${i}`]), 0)));
+        const kept = { cells: ids, counts };
+        state.whole = kept;
+        counts.catch(() => {
+          if (state.whole === kept) state.whole = null;
+        });
+      }
+      return Math.min(cap, (await state.whole!.counts)[at]!);
     }
     return this.usersAlsoOutsideAlone(cell, cap);
   }

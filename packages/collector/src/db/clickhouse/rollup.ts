@@ -71,6 +71,14 @@ export interface Generation {
    * them from `trends`, and the next `buildGeneration` of its days adds them).
    */
   readonly sums: string | null;
+  /**
+   * The users table ordered by user and the workspace triples ordered by folder, in small
+   * granules (`BY_USER_COLUMNS`), so that a read after a batch finds the rows of the batch's
+   * users and folders by primary key (`reader.ts`' delta); null when the generation has none
+   * (built by an older collector: a read then computes its figures from all the later events,
+   * and the next `buildGeneration` of its days adds them).
+   */
+  readonly index: { readonly users: string; readonly folders: string } | null;
   /** `YYYY-MM-DD`. */
   readonly through: string;
 }
@@ -87,6 +95,8 @@ const USERS_PREFIX = "rolled_users_";
 const WORKSPACES_PREFIX = "rolled_workspaces_";
 const TRENDS_PREFIX = "rolled_trends_";
 const SUMS_PREFIX = "rolled_sums_";
+const BY_USER_PREFIX = "rolled_byuser_";
+const BY_FOLDER_PREFIX = "rolled_byfolder_";
 const TEMPORARY_PREFIX = "rolled_tmp_";
 /**
  * The tables' layout (2: the workspace triples have their last day; 3: summing and replacing
@@ -125,6 +135,10 @@ export function generationOf(states: readonly (readonly PartitionState[])[], thr
     workspaces: `${WORKSPACES_PREFIX}${last}_${fingerprint}`,
     trends: `${TRENDS_PREFIX}${last}_${fingerprint}`,
     sums: `${SUMS_PREFIX}${last}_${fingerprint}`,
+    index: {
+      users: `${BY_USER_PREFIX}${last}_${fingerprint}`,
+      folders: `${BY_FOLDER_PREFIX}${last}_${fingerprint}`,
+    },
     through,
   };
 }
@@ -165,7 +179,11 @@ export async function currentGeneration(
   for (const day of new Set(days)) {
     const g = generationOf(states, day);
     if (candidates.has(g.users) && candidates.has(g.workspaces) && candidates.has(g.trends)) {
-      return { ...g, sums: g.sums !== null && candidates.has(g.sums) ? g.sums : null };
+      return {
+        ...g,
+        sums: g.sums !== null && candidates.has(g.sums) ? g.sums : null,
+        index: g.index !== null && candidates.has(g.index.users) && candidates.has(g.index.folders) ? g.index : null,
+      };
     }
   }
   return null;
@@ -284,6 +302,18 @@ SELECT dim, key, distinct_id, day, version AS extversion, total AS v, events AS 
  */
 const SUMS_COLUMNS =
   "(dim String, key String, grain String, period Date, version String, users UInt64, total Int64, events Int64) ENGINE = MergeTree() PARTITION BY toMonday(period) ORDER BY (dim, key, grain, period, version)";
+
+/**
+ * The optional index tables (`Generation.index`): a pure function of the users and workspaces
+ * tables (no layout change: a generation without them stays valid). Ordered by user (folder)
+ * first, in granules of 256 rows instead of 8192: a read after a batch looks up a few users'
+ * rows (`distinct_id IN (…)`, which 18.16 answers from the primary key when it is the key's first
+ * column) instead of reading the whole table.
+ */
+const BY_USER_COLUMNS =
+  "(distinct_id String, dim String, key String, events Int64, total Int64) ENGINE = MergeTree() ORDER BY (distinct_id, dim, key) SETTINGS index_granularity = 256";
+const BY_FOLDER_COLUMNS =
+  "(workspace_folder String, dim String, key String) ENGINE = MergeTree() ORDER BY (workspace_folder, dim, key) SETTINGS index_granularity = 256";
 
 /** The statements that fill a temporary table (`tmp`) on one shard. */
 type Fill = (shard: ClickHouseClient, tmp: string) => Promise<void>;
@@ -462,7 +492,11 @@ async function materialize(
       ? "t"
       : name.startsWith(SUMS_PREFIX)
         ? "a"
-        : "w";
+        : name.startsWith(BY_USER_PREFIX)
+          ? "b"
+          : name.startsWith(BY_FOLDER_PREFIX)
+            ? "f"
+            : "w";
   const tmp = temporaryName(kind);
   try {
     await shard.command({ query: `CREATE TABLE ${tmp} ${columns}` });
@@ -475,6 +509,28 @@ async function materialize(
     // Another collector renamed the same generation in first: it is there, the same.
     if (!(await rolledTables(shard)).includes(name)) throw e;
   }
+}
+
+/**
+ * Materializes the index tables of `g` (`BY_USER_COLUMNS`) on `shard` from its users and
+ * workspaces tables (finished: their final names), unless they are there.
+ */
+async function materializeIndex(shard: ClickHouseClient, g: Generation): Promise<void> {
+  if (g.index === null) return;
+  await materialize(
+    shard,
+    g.index.users,
+    BY_USER_COLUMNS,
+    insert(fixed(`SELECT distinct_id, dim, key, events, total FROM ${g.users}`)),
+    false,
+  );
+  await materialize(
+    shard,
+    g.index.folders,
+    BY_FOLDER_COLUMNS,
+    insert(fixed(`SELECT DISTINCT workspace_folder, dim, key FROM ${g.workspaces}`)),
+    false,
+  );
 }
 
 /**
@@ -517,6 +573,7 @@ export async function buildGeneration(
         await materialize(shard, g.workspaces, WORKSPACES_COLUMNS, workspaces);
         await materialize(shard, g.trends, TRENDS_COLUMNS, trends, false);
         await materialize(shard, g.sums!, SUMS_COLUMNS, sums, false);
+        await materializeIndex(shard, g);
       }),
     );
     const now = generationOf(await partitionStates(shards), through);
@@ -571,6 +628,7 @@ export async function subtractPurged(
       await materialize(shard, g.workspaces, WORKSPACES_COLUMNS, workspaces);
       await materialize(shard, g.trends, TRENDS_COLUMNS, trends, false);
       await materialize(shard, g.sums!, SUMS_COLUMNS, sums, false);
+      await materializeIndex(shard, g);
     }),
   );
   return { generation: g, purged };
@@ -596,7 +654,11 @@ export async function dropGenerations(
   await Promise.all(
     shards.map(async (shard) => {
       for (const name of await rolledTables(shard)) {
-        if (keep !== null && [keep.users, keep.workspaces, keep.trends, keep.sums].includes(name)) continue;
+        const kept =
+          keep === null
+            ? []
+            : [keep.users, keep.workspaces, keep.trends, keep.sums, keep.index?.users, keep.index?.folders];
+        if (kept.includes(name)) continue;
         if (!temporaries && name.startsWith(TEMPORARY_PREFIX)) continue;
         await shard.command({ query: `DROP TABLE IF EXISTS ${name}` });
       }

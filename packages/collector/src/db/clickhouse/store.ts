@@ -17,11 +17,20 @@ import { addDays } from "../trend-sql.js";
 import {
   ClickHouseReader,
   computeSnapshot,
+  deltaSnapshot,
+  foldedIds,
+  newestBlocks,
+  outsideChange,
   rolledFigures,
   rolledTrend,
   sourceOf,
+  wholeCellsOf,
+  wholeKey,
   type Cluster,
+  type Folded,
   type SetState,
+  type Snapshot,
+  type Source,
 } from "./reader.js";
 import {
   buildGeneration,
@@ -31,6 +40,7 @@ import {
   purgedStates,
   subtractPurged,
   type Generation,
+  type PartitionState,
 } from "./rollup.js";
 import { discoverShards, type ShardMap } from "./shard.js";
 import { bind, bindDay, uniqueEvents } from "./sql.js";
@@ -145,14 +155,23 @@ export class ClickHouseStore implements EventStore {
   private async snapshot(name: string, where: string, latest: string | null): Promise<SetState> {
     const states = await partitionStates(this.cluster.shards);
     const rolled = await currentGeneration(this.cluster.shards, states, latest);
-    const fingerprint = `${JSON.stringify(states)}|${rolled?.users ?? ""}`;
+    const fingerprint = `${JSON.stringify(states)}|${rolled?.users ?? ""}|${rolled?.index?.users ?? ""}`;
     const cached = this.cache.get(name);
     if (cached !== undefined && cached.fingerprint === fingerprint) return cached.state;
     const source = sourceOf(where, rolled, this.target.cluster);
+    const computed = this.compute(source, states, cached?.state ?? null);
     const state: SetState = {
       source,
-      snapshot: computeSnapshot(this.cluster, source, (g) => this.figuresOf(g)),
+      snapshot: computed.then((c) => {
+        if (c.whole !== null) state.whole = c.whole;
+        return c.snapshot;
+      }),
       lookups: new Map(),
+      folded: computed.then(
+        (c) => c.folded,
+        () => null,
+      ),
+      whole: null,
     };
     this.cache.set(name, { fingerprint, state });
     state.snapshot.catch(() => {
@@ -160,6 +179,51 @@ export class ClickHouseStore implements EventStore {
     });
     return state;
   }
+
+  /**
+   * A set's snapshot for the events as they are now (`states`): brought forward from the
+   * previous state of the set (`prev`) by the events added since (`deltaSnapshot`: a batch's
+   * users and folders, not every user), when it has a delta base for the same generation;
+   * computed whole otherwise (then, with a generation that has index tables, the events after it
+   * are listed as the next delta's base). Either way exact: the partitions are read again after,
+   * and a delta (or a base) is kept only when no insert came meanwhile.
+   */
+  private async compute(
+    source: Source,
+    states: PartitionState[][],
+    prev: SetState | null,
+  ): Promise<{ snapshot: Snapshot; folded: Folded | null; whole: SetState["whole"] }> {
+    // No insert meanwhile: the same partitions with the same newest blocks (a merge collapsing a
+    // retried event changes a partition's rows, not which `$insert_id`s it holds).
+    const inserts = (list: PartitionState[][]) => JSON.stringify(list.map((l) => l.map((p) => `${p.id}:${p.block}`)));
+    const unchanged = async () => inserts(await partitionStates(this.cluster.shards)) === inserts(states);
+    const rolled = source.rolled;
+    if (prev !== null && rolled?.index != null && prev.source.where === source.where) {
+      const [base, folded] = await Promise.all([prev.snapshot, prev.folded]).catch(() => [null, null] as const);
+      const delta = base === null || folded === null ? null : await deltaSnapshot(this.cluster, source, base, folded);
+      if (delta !== null && (await unchanged())) {
+        let whole: SetState["whole"] = null;
+        const cells = wholeCellsOf(delta.snapshot);
+        if (prev.whole !== null && prev.whole.cells === wholeKey(cells)) {
+          const change = outsideChange(cells, delta.users);
+          whole = { cells: prev.whole.cells, counts: prev.whole.counts.then((c) => c.map((x, i) => x + change[i]!)) };
+        }
+        this.snapshots.delta++;
+        return { snapshot: delta.snapshot, folded: { ...delta.folded, blocks: newestBlocks(states) }, whole };
+      }
+    }
+    this.snapshots.whole++;
+    const snapshot = await computeSnapshot(this.cluster, source, (g) => this.figuresOf(g));
+    let folded: Folded | null = null;
+    if (rolled?.index != null) {
+      const ids = await foldedIds(this.cluster, source);
+      if (ids !== null && (await unchanged())) folded = { rolled: rolled.users, ids, blocks: newestBlocks(states) };
+    }
+    return { snapshot, folded, whole: null };
+  }
+
+  /** How many snapshots were computed whole, and brought forward by a delta (tests, benchmarks). */
+  readonly snapshots = { whole: 0, delta: 0 };
 
   private sharedDay = "";
 
@@ -217,9 +281,10 @@ export class ClickHouseStore implements EventStore {
     const states = await partitionStates(this.cluster.shards);
     const last = through.replaceAll("-", "");
     const rolled = await currentGeneration(this.cluster.shards, states, through);
-    // Also when the generation has no trend sums (built by an older collector): they are added.
+    // Also when the generation has no trend sums or index tables (built by an older collector):
+    // they are added.
     if (
-      (rolled?.through !== through || rolled.sums === null) &&
+      (rolled?.through !== through || rolled.sums === null || rolled.index === null) &&
       states.some((list) => list.some((p) => p.id <= last))
     ) {
       await buildGeneration(this.builders, through);

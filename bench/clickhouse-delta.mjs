@@ -1,0 +1,111 @@
+// A/B of the ClickHouse reads after a batch (issue 12): a base build (a copy of packages/collector/dist made before
+// the change, BENCH_CLICKHOUSE_BASE_DIST, default bench/tmp/ch-delta-base/dist) against this build, both reading ONE
+// database of one cluster (generated events loaded once, the generation built once by the base build; this build adds
+// only optional tables to it), reads alternating after each batch. Loading and the first build are long at 10M: this
+// build (packages/collector/dist) is imported only once they are done and BENCH_CLICKHOUSE_GO (a file path, default
+// bench/tmp/ch-delta-go) exists, so it can be built meanwhile. BENCH_CLICKHOUSE_PURGE=1: then the compaction and the
+// purges with this build. node bench/clickhouse-delta.mjs [events] [rounds]
+import { createClient } from "@clickhouse/client";
+import { existsSync } from "node:fs";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { startClickHouseCluster, loadGenerated } from "./lib/clickhouse.mjs";
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const ROUNDS = Number(process.argv[3] ?? 5);
+const GO = process.env.BENCH_CLICKHOUSE_GO ?? fileURLToPath(new URL("./tmp/ch-delta-go", import.meta.url));
+const mk = async (dir) => ({
+  idx: await import(`${dir}/index.js`),
+  roll: await import(`${dir}/db/clickhouse/rollup.js`),
+  trends: (await import(`${dir}/read/trends.js`)).operatorTrends,
+});
+const BASE = await mk(process.env.BENCH_CLICKHOUSE_BASE_DIST ?? "./tmp/ch-delta-base/dist");
+const time = async (fn) => {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+};
+const med = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  return +s[Math.floor(s.length / 2)].toFixed(0);
+};
+const today = new Date().toISOString().slice(0, 10);
+const dayBefore = (n) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+const log = (o) => console.log(JSON.stringify({ at: new Date().toISOString().slice(11, 19), ...o, load: load() }));
+const cluster = await startClickHouseCluster();
+async function sql(url, db, q) {
+  const r = await globalThis.fetch(`${url}/?database=${db}&max_execution_time=3600`, { method: "POST", body: q });
+  if (!r.ok) throw new Error(await r.text());
+  return r.text();
+}
+const db = "delta_ab";
+const weekly = { grain: "week", code: null, split: null };
+try {
+  const base = new BASE.idx.ClickHouseStore(cluster.url(db));
+  await base.migrate();
+  log({ loadS: +((await time(() => loadGenerated(cluster, db, 0, N))) / 1000).toFixed(1) });
+  const builders = cluster.shards.map((url) => createClient({ url, database: db, request_timeout: 3_600_000 }));
+  log({
+    "base full build s": +((await time(() => BASE.roll.buildGeneration(builders, dayBefore(2)))) / 1000).toFixed(1),
+  });
+  log({
+    "base add a day s": +((await time(() => BASE.roll.buildGeneration(builders, dayBefore(1)))) / 1000).toFixed(1),
+  });
+  await Promise.all(builders.map((b) => b.close()));
+  log({ "base refreshShared s": +((await time(() => base.refreshShared(today))) / 1000).toFixed(1) });
+  log({ "base first dashboard ms": +(await time(() => BASE.idx.dashboardData(base, 5))).toFixed(0) });
+  log({ "base first weekly ms": +(await time(() => BASE.trends(base, 5, today, weekly))).toFixed(0) });
+  while (!existsSync(GO)) await new Promise((r) => setTimeout(r, 5000));
+  const NEW = await mk("../packages/collector/dist");
+  const neu = new NEW.idx.ClickHouseStore(cluster.url(db));
+  log({
+    "new refreshShared s (adds its optional tables)": +((await time(() => neu.refreshShared(today))) / 1000).toFixed(1),
+  });
+  log({ "new first dashboard ms": +(await time(() => NEW.idx.dashboardData(neu, 5))).toFixed(0) });
+  log({ "new first weekly ms": +(await time(() => NEW.trends(neu, 5, today, weekly))).toFixed(0) });
+  const sides = { base: { m: BASE, store: base }, new: { m: NEW, store: neu } };
+  const res = { base: { dash: [], weekly: [] }, new: { dash: [], weekly: [] } };
+  let same = true;
+  for (let i = 0; i < ROUNDS; i++) {
+    await sql(
+      cluster.shards[i % 2],
+      db,
+      `INSERT INTO events_local SELECT day, concat('d${i}-', insert_id), distinct_id, workspace_folder, extversion, cell_dim, cell_key, cell_value, props_int, props_text FROM events_local WHERE day = today() LIMIT ${i * 7}, 5`,
+    );
+    const answers = {};
+    for (const name of i % 2 === 0 ? ["base", "new"] : ["new", "base"]) {
+      const s = sides[name];
+      let d;
+      res[name].dash.push(await time(async () => (d = await s.m.idx.dashboardData(s.store, 5))));
+      let w;
+      res[name].weekly.push(await time(async () => (w = await s.m.trends(s.store, 5, today, weekly))));
+      answers[name] = JSON.stringify([d, w]);
+    }
+    if (answers.base !== answers.new) same = false;
+    log({
+      round: i,
+      base: [res.base.dash.at(-1), res.base.weekly.at(-1)],
+      new: [res.new.dash.at(-1), res.new.weekly.at(-1)],
+      same: answers.base === answers.new,
+    });
+  }
+  const out = { events: (await neu.live().totals()).events, same };
+  for (const name of ["base", "new"])
+    for (const k of Object.keys(res[name])) out[`${name} ${k} after a batch p50 ms`] = med(res[name][k]);
+  log(out);
+  if (process.env.BENCH_CLICKHOUSE_PURGE === "1") {
+    log({ "new compact s": +((await time(() => neu.compact())) / 1000).toFixed(1) });
+    log({ "new purge 1 day s": +((await time(() => neu.purge(dayBefore(298)))) / 1000).toFixed(2) });
+    log({ "new purge 29 days s": +((await time(() => neu.purge(dayBefore(269)))) / 1000).toFixed(2) });
+    log({ "new dashboard after purge ms": +(await time(() => NEW.idx.dashboardData(neu, 5))).toFixed(0) });
+  }
+  await base.close();
+  await neu.close();
+} finally {
+  cluster.stop();
+}
