@@ -23,11 +23,14 @@
  * run), the outline (`textDocument/documentSymbol`) of the file is timed right after each of
  * BENCH_OUTLINE_RUNS edits (default 30) has been published: the first outline of a new text. The
  * edits are what an editor sends, a one-character ranged change at the end of the first line
- * (BENCH_OUTLINE_CHANGE=ranged, the default), or the whole text (`full`: nothing of the previous
- * parse is kept). Beside it, the floor of any server: one JSON.stringify and one JSON.parse of
- * the same answer (JSON-RPC encodes it in the server and decodes it in the client), the answer's
- * items at every depth, and the server's CPU time per outline request (user + system from /proc,
- * a mean: less sensitive to the machine's load than the latency, which includes the client's decoding).
+ * (BENCH_OUTLINE_CHANGE=ranged, the default), or the whole text (`full`, as full-document sync
+ * clients send every edit). Before those, two outlines are timed on their own: the server's first
+ * (cold: it makes every item) after one more edit, and the first after the whole-text change that
+ * restores the generated text (one item changed, the others cached). Beside them, the floor of
+ * any server: one JSON.stringify and one JSON.parse of the same answer (JSON-RPC encodes it in
+ * the server and decodes it in the client), the answer's items at every depth, and the server's
+ * CPU time per outline request (user + system from /proc, a mean: less sensitive to the machine's
+ * load than the latency, which includes the client's decoding).
  * The outline's latency is split where the client sees its bytes arrive (a `data` listener on the
  * server's stream, ahead of the JSON-RPC reader's): request sent → last byte of the answer received
  * ("server side": the server's work, its encoding and its writing, and the transfer, whose pipe the
@@ -280,7 +283,26 @@ async function benchServer(workspace, serverPath = SERVER, transport = "stdio") 
     const dt = performance.now() - t0;
     if (i >= 20) latencies.push(dt); // the first 20 warm up the JIT
   }
-  // Back to the generated text (the edits alternate), then the feature requests on it.
+  // The single big file: one more edit (a character added), then the server's first outline, which
+  // makes every item (nothing is cached yet).
+  const firstOutline = { coldMs: NaN, afterWholeTextMs: NaN };
+  const timeOutline = async () => {
+    const t0 = performance.now();
+    await connection.sendRequest("textDocument/documentSymbol", { textDocument: { uri } });
+    return performance.now() - t0;
+  };
+  if (workspace.features === "outline") {
+    version++;
+    const edited = new Promise((resolve) => waiting.set(`${uri}@${version}`, resolve));
+    await connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri, version },
+      contentChanges: [{ range: { start: eol, end: eol }, text: "x" }],
+    });
+    await edited;
+    firstOutline.coldMs = await timeOutline();
+  }
+  // Back to the generated text with a whole-text change (full-document sync; in the big file it
+  // removes that character), then the feature requests on it.
   version++;
   const restored = new Promise((resolve) => waiting.set(`${uri}@${version}`, resolve));
   await connection.sendNotification("textDocument/didChange", {
@@ -288,11 +310,16 @@ async function benchServer(workspace, serverPath = SERVER, transport = "stdio") 
     contentChanges: [{ text: target.text }],
   });
   await restored;
+  // The first outline after the whole-text change: its items are cached but one.
+  if (workspace.features === "outline") firstOutline.afterWholeTextMs = await timeOutline();
   const outline =
     workspace.features === "outline"
       ? await benchOutline(connection, uri, target.text, version, waiting, child.pid, gcLines, wire)
       : null;
-  if (outline !== null) version = outline.version;
+  if (outline !== null) {
+    version = outline.version;
+    Object.assign(outline, firstOutline);
+  }
   const features = await benchFeatures(connection, capabilities, uri, target.text, workspace.features);
   const memory = memoryOf(child.pid);
   // Then idle: the server runs one full collection 2 s after its last load (idle-gc.ts).
@@ -496,7 +523,8 @@ function runLine(w, build, transport, r) {
       : `; outline after an edit p50 ${ms(percentile(r.outline.times, 50))}, p95 ${ms(percentile(r.outline.times, 95))} ` +
         `(server side p50 ${ms(percentile(r.outline.serverSide, 50))}, p95 ${ms(percentile(r.outline.serverSide, 95))}; ` +
         `client side p50 ${ms(percentile(r.outline.clientSide, 50))}, p95 ${ms(percentile(r.outline.clientSide, 95))}), ` +
-        `server CPU ${ms(r.outline.serverCpuMs)} per outline (mean)`) +
+        `server CPU ${ms(r.outline.serverCpuMs)} per outline (mean); first outline (cold) ${ms(r.outline.coldMs)}, ` +
+        `first after a whole-text change ${ms(r.outline.afterWholeTextMs)}`) +
     `; server RSS ${r.memory.rssMb.toFixed(0)} MB, peak ${r.memory.peakMb.toFixed(0)} MB, ` +
     `${r.idleMemory.rssMb.toFixed(0)} MB after ${IDLE_MS / 1000} s idle` +
     r.features
@@ -554,7 +582,7 @@ for (const w of WORKSPACES) {
       `\n${w.label}: medians over ${ROUNDS} round(s), load average ${loadavg()
         .map((x) => x.toFixed(1))
         .join(" ")}\n` +
-        "| build | transport | edit p50 | edit p95 | outline p50 | outline p95 | server side p50 / p95 | client side p50 / p95 | server CPU per outline | RSS after features | RSS idle |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| build | transport | edit p50 | edit p95 | outline p50 | outline p95 | server side p50 / p95 | client side p50 / p95 | server CPU per outline | first outline (cold) | first after whole text | RSS after features | RSS idle |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for (const transport of TRANSPORTS) {
       for (const build of ["base", "new"]) {
@@ -568,8 +596,8 @@ for (const w of WORKSPACES) {
               ? `${ms(m((r) => percentile(r.outline.times, 50)))} | ${ms(m((r) => percentile(r.outline.times, 95)))} | ` +
                 `${ms(m((r) => percentile(r.outline.serverSide, 50)))} / ${ms(m((r) => percentile(r.outline.serverSide, 95)))} | ` +
                 `${ms(m((r) => percentile(r.outline.clientSide, 50)))} / ${ms(m((r) => percentile(r.outline.clientSide, 95)))} | ` +
-                `${ms(m((r) => r.outline.serverCpuMs))} | `
-              : "— | — | — | — | — | ") +
+                `${ms(m((r) => r.outline.serverCpuMs))} | ${ms(m((r) => r.outline.coldMs))} | ${ms(m((r) => r.outline.afterWholeTextMs))} | `
+              : "— | — | — | — | — | — | — | ") +
             `${m((r) => r.memory.rssMb).toFixed(0)} MB | ${m((r) => r.idleMemory.rssMb).toFixed(0)} MB |\n`,
         );
       }
