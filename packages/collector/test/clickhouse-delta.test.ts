@@ -14,7 +14,7 @@ import { ClickHouseStore, type RollupReader } from "../src/index.js";
 import { BREAKDOWN_DIMS } from "../src/db/vocabulary.js";
 import { shardClients, withClickHouseCluster } from "./clickhouse-harness.js";
 import { Harness } from "./harness.js";
-import { randomBatch, seededRandom } from "./helpers.js";
+import { makeEvent, randomBatch, seededRandom } from "./helpers.js";
 
 const cluster = withClickHouseCluster();
 
@@ -52,6 +52,12 @@ describe("the live set after a batch on the ClickHouse cluster", () => {
         const r = seededRandom(seed);
         const codes = DIAGNOSTIC_CODES.slice(0, 4) as DiagnosticCode[];
         const sent: ReturnType<typeof randomBatch>[] = [];
+        // Every user seen on earlier days has a successful load: `load/success` is a cell every
+        // user is in (the suppression's batched "users also outside", carried over by a delta).
+        h.day = DAYS[0];
+        const seen = Array.from({ length: 30 }, (_, user) => makeEvent({ user, workspace: user * 2 }));
+        await h.send(seen);
+        sent.push(seen);
         for (const day of DAYS) {
           h.day = day;
           for (let b = 0; b < 3; b++) {
@@ -65,10 +71,16 @@ describe("the live set after a batch on the ClickHouse cluster", () => {
         expect(await tables(shards)).toHaveLength(2);
         // The first read computes the set whole (and lists today's events: the delta's base).
         await figures(h.store.live());
-        expect(h.store.snapshots).toEqual({ whole: 2, delta: 0 }); // the shared set, then the live one
+        expect(h.store.snapshots).toEqual({ whole: 2, delta: 0, carried: 0 }); // the shared set, then the live one
         for (let b = 0; b < 8; b++) {
-          // Users seen on earlier days (0–29) and new ones (30–59).
-          const events = randomBatch(r, { min: 2, spread: 6, users: b % 2 === 0 ? 30 : 60, codes });
+          // Users seen on earlier days (0–29), and every other batch a new one (a success, then
+          // a failure: in `load/success`, and outside it).
+          const events = randomBatch(r, { min: 2, spread: 6, users: 30, codes });
+          if (b % 2 === 1) {
+            const user = 30 + b;
+            events.push(makeEvent({ user, workspace: user * 2 }));
+            events.push(makeEvent({ user, workspace: user * 2 + 1, codes: { [codes[0]!]: 2 } }));
+          }
           await h.send(events);
           sent.push(events);
           // A retried batch: skipped by the insert-time lookup, or (b = 3) stored again behind
@@ -95,7 +107,7 @@ cell_value, props_int, props_text FROM events_local WHERE day = toDate('${DAYS[2
           const other = whole();
           try {
             expect(got).toEqual(await figures(other.live()));
-            expect(other.snapshots).toEqual({ whole: 1, delta: 0 });
+            expect(other.snapshots).toEqual({ whole: 1, delta: 0, carried: 0 });
           } finally {
             await other.close();
           }
@@ -104,6 +116,9 @@ cell_value, props_int, props_text FROM events_local WHERE day = toDate('${DAYS[2
         const totals = await h.store.live().totals();
         expect(totals.events).toBe(new Set(sent.flat().map((e) => e.properties.$insert_id)).size);
         expect(h.store.snapshots.whole).toBe(2);
+        expect(h.store.snapshots.carried).toBeGreaterThan(4);
+        const success = await h.store.live().usersAlsoOutside({ dim: "load", key: "success" }, 1000);
+        expect(success).toBeGreaterThan(4);
       } finally {
         await h.close();
         for (const s of shards) await s.close();
