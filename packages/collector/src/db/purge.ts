@@ -48,8 +48,39 @@ SELECT e.id, e.day, ${NAMES.split(", ")
     .join(", ")} FROM events e WHERE (e.day, e.id) IN (SELECT day, id FROM rollup_batch) AND NOT EXISTS (${queued})`;
 }
 
+/**
+ * Subtracts `delta` from the per-user (per-folder, per-period) table `table` and deletes the rows
+ * it empties (`key`: the columns both are keyed by; `sums`: the columns subtracted). SQLite: an
+ * upsert, then a delete of the delta's rows at 0 (every delta row probes the table twice).
+ * PostgreSQL: one `MERGE` (each delta row meets its table row once: deleted when the delta takes
+ * all its events, updated otherwise), where those probes were most of a purge (cold pages of the
+ * per-user tables, issue 12). A delta row always has its table row (it subtracts events the set
+ * had folded), so neither inserts.
+ */
+function subtractSql(
+  dialect: DialectName,
+  table: string,
+  delta: string,
+  key: readonly string[],
+  sums: readonly string[],
+): string[] {
+  const cols = key.join(", ");
+  if (dialect === "postgres") {
+    return [
+      `MERGE INTO ${table} t USING ${delta} d ON ${key.map((c) => `t.${c} = d.${c}`).join(" AND ")}
+WHEN MATCHED AND t.events = d.events THEN DELETE
+WHEN MATCHED THEN UPDATE SET ${sums.map((c) => `${c} = t.${c} - d.${c}`).join(", ")}`,
+    ];
+  }
+  return [
+    `INSERT INTO ${table} (${cols}, ${sums.join(", ")}) SELECT ${cols}, ${sums.map((c) => `-${c}`).join(", ")} FROM ${delta} WHERE 1 = 1
+ON CONFLICT (${cols}) DO UPDATE SET ${sums.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(", ")}`,
+    `DELETE FROM ${table} WHERE events = 0 AND (${cols}) IN (SELECT ${cols} FROM ${delta})`,
+  ];
+}
+
 /** The statements subtracting `rollup_delta` and `rollup_wdelta` from one set, in order. */
-export function unapplyDeltaSql(s: RollupSet): string[] {
+export function unapplyDeltaSql(s: RollupSet, dialect: DialectName): string[] {
   const joinUser = `JOIN ${s.user} u ON u.dim = d.dim AND u.key = d.key AND u.distinct_id = d.distinct_id`;
   const joinWorkspace = `JOIN ${s.workspace} r ON r.dim = w.dim AND r.key = w.key AND r.workspace_folder = w.workspace_folder`;
   return [
@@ -67,18 +98,14 @@ ON CONFLICT (dim, key) DO UPDATE SET users = ${s.key}.users + excluded.users, to
     `INSERT INTO ${s.key} (dim, key, users, total, events, workspaces)
 SELECT w.dim, w.key, 0, 0, 0, -COUNT(*) FROM rollup_wdelta w ${joinWorkspace} WHERE r.events = w.events GROUP BY w.dim, w.key
 ON CONFLICT (dim, key) DO UPDATE SET workspaces = ${s.key}.workspaces + excluded.workspaces`,
-    `INSERT INTO ${s.user} (dim, key, distinct_id, total, events) SELECT dim, key, distinct_id, -total, -events FROM rollup_delta WHERE 1 = 1
-ON CONFLICT (dim, key, distinct_id) DO UPDATE SET total = ${s.user}.total + excluded.total, events = ${s.user}.events + excluded.events`,
-    `DELETE FROM ${s.user} WHERE events = 0 AND (dim, key, distinct_id) IN (SELECT dim, key, distinct_id FROM rollup_delta)`,
-    `INSERT INTO ${s.workspace} (dim, key, workspace_folder, events) SELECT dim, key, workspace_folder, -events FROM rollup_wdelta WHERE 1 = 1
-ON CONFLICT (dim, key, workspace_folder) DO UPDATE SET events = ${s.workspace}.events + excluded.events`,
-    `DELETE FROM ${s.workspace} WHERE events = 0 AND (dim, key, workspace_folder) IN (SELECT dim, key, workspace_folder FROM rollup_wdelta)`,
+    ...subtractSql(dialect, s.user, "rollup_delta", ["dim", "key", "distinct_id"], ["total", "events"]),
+    ...subtractSql(dialect, s.workspace, "rollup_wdelta", ["dim", "key", "workspace_folder"], ["events"]),
     `DELETE FROM ${s.key} WHERE events = 0`,
   ];
 }
 
 /** The statements subtracting `trend_delta` from one set's trend tables, in order. */
-export function unapplyTrendDeltaSql(s: RollupSet): string[] {
+export function unapplyTrendDeltaSql(s: RollupSet, dialect: DialectName): string[] {
   const cell = ["dim", "key", "grain", "period", "version"];
   const same = cell.map((c) => `u.${c} = d.${c}`).join(" AND ");
   const cols = cell.join(", ");
@@ -87,15 +114,18 @@ export function unapplyTrendDeltaSql(s: RollupSet): string[] {
 SELECT ${cell.map((c) => `d.${c}`).join(", ")}, -SUM(CASE WHEN u.events = d.events THEN 1 ELSE 0 END), -SUM(d.total), -SUM(d.events)
 FROM trend_delta d JOIN ${s.trendUser} u ON ${same} AND u.distinct_id = d.distinct_id WHERE 1 = 1 GROUP BY ${cell.map((c) => `d.${c}`).join(", ")}
 ON CONFLICT (${cols}) DO UPDATE SET users = ${s.trendKey}.users + excluded.users, total = ${s.trendKey}.total + excluded.total, events = ${s.trendKey}.events + excluded.events`,
-    `INSERT INTO ${s.trendUser} (${cols}, distinct_id, total, events) SELECT ${cols}, distinct_id, -total, -events FROM trend_delta WHERE 1 = 1
-ON CONFLICT (${cols}, distinct_id) DO UPDATE SET total = ${s.trendUser}.total + excluded.total, events = ${s.trendUser}.events + excluded.events`,
-    `DELETE FROM ${s.trendUser} WHERE events = 0 AND (${cols}, distinct_id) IN (SELECT ${cols}, distinct_id FROM trend_delta)`,
+    ...subtractSql(dialect, s.trendUser, "trend_delta", [...cell, "distinct_id"], ["total", "events"]),
     `DELETE FROM ${s.trendKey} WHERE events = 0`,
   ];
 }
 
 const UNAPPLY = new Map<string, string[]>(
-  [LIVE, SHARED].map((s) => [s.name, [...unapplyDeltaSql(s), ...unapplyTrendDeltaSql(s)]]),
+  (["sqlite", "postgres"] as const).flatMap((d) =>
+    [LIVE, SHARED].map((s): [string, string[]] => [
+      `${d}:${s.name}`,
+      [...unapplyDeltaSql(s, d), ...unapplyTrendDeltaSql(s, d)],
+    ]),
+  ),
 );
 
 /** Empties the scratch tables but `rollup_batch` (the chunk being purged). */
@@ -174,7 +204,7 @@ async function unfold(
   // computing them: most of a 29-day purge's trend rows are of gone days and weeks).
   await groupedDeltas(tx, dialect, gone.length > 0 ? periodsWhere(gone) : undefined);
   await analyzeScratch(tx, dialect, ["rollup_delta", "rollup_wdelta", "trend_delta"]);
-  for (const set of sets) for (const sql of UNAPPLY.get(set.name)!) await tx.run(sql);
+  for (const set of sets) for (const sql of UNAPPLY.get(`${dialect}:${set.name}`)!) await tx.run(sql);
   await clearDeltas(tx);
 }
 
