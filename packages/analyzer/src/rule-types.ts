@@ -512,9 +512,12 @@ export class RuleTypeGroup {
    * shows only in mismatch reasons, which a {@link RuleCheck} drops; errors carry no rule
    * context. So two generated rules with the same resource and head check alike, and the rule's
    * terms are never built for the check (issue 13). Valid as long as the group is (see
-   * {@link retarget}).
+   * {@link retarget}). Keyed by resource name alone while the head decides nothing (almost
+   * always): a map per resource, of one entry, cost ~4000 maps per 50k-line load (issue 13).
    */
-  private readonly generatedChecks = new Map<string, Map<string, RuleCheck>>();
+  private readonly generatedChecks = new Map<string, RuleCheck>();
+  /** The same, by resource name and head string, where a type compares the head ({@link headMatters}). */
+  private readonly generatedChecksByHead = new Map<string, Map<string, RuleCheck>>();
 
   /**
    * Whether a generated rule's check depends on its head string: only where a type of three
@@ -537,13 +540,21 @@ export class RuleTypeGroup {
   check(rule: Rule): RuleCheck {
     if (rule instanceof RewrittenRule) return this.checkParams(rule.paramsForCheck());
     if (!(rule instanceof GeneratedRule)) return this.checkParams(rule.params);
-    let byHead = this.generatedChecks.get(rule.resourceName);
+    // The head string decides nothing unless a type compares the second parameter's value.
+    if (!this.headMatters) {
+      let r = this.generatedChecks.get(rule.resourceName);
+      if (r === undefined) {
+        r = this.checkParams(rule.paramsForCheck());
+        this.generatedChecks.set(rule.resourceName, r);
+      }
+      return r;
+    }
+    let byHead = this.generatedChecksByHead.get(rule.resourceName);
     if (byHead === undefined) {
       byHead = new Map();
-      this.generatedChecks.set(rule.resourceName, byHead);
+      this.generatedChecksByHead.set(rule.resourceName, byHead);
     }
-    // The head string decides nothing unless a type compares the second parameter's value.
-    const head = this.headMatters ? rule.headValue : "";
+    const head = rule.headValue;
     let r = byHead.get(head);
     if (r === undefined) {
       r = this.checkParams(rule.paramsForCheck());
@@ -613,10 +624,17 @@ export class RuleTypeGroup {
       else (matched ??= [first]).push(i);
     }
     if (first < 0) return NOTHING_MATCHED;
-    // Most rules match one type: its outcome is shared.
-    return matched !== null
-      ? { kind: "checked", matched }
-      : (this.matchedOnly[first] ??= { kind: "checked", matched: [first] });
+    // Most rules match one type: its outcome is shared. So is an outcome of several types (the
+    // generated `has_role` rules of each resource match the built-in type and the policy's: an
+    // outcome per resource was ~2000 objects and arrays per 50k-line load; issue 13).
+    if (matched === null) return (this.matchedOnly[first] ??= { kind: "checked", matched: [first] });
+    const key = matched.join(" ");
+    let outcome = this.matchedMany.get(key);
+    if (outcome === undefined) {
+      outcome = { kind: "checked", matched };
+      this.matchedMany.set(key, outcome);
+    }
+    return outcome;
   }
 
   /** Reused by every {@link checkParams} (it does not call itself): the error candidates, and the candidates. */
@@ -624,6 +642,8 @@ export class RuleTypeGroup {
   private readonly candidateScratch: number[] = [];
   /** The outcome "matched type `i` only", by `i`. */
   private readonly matchedOnly: RuleCheck[] = [];
+  /** The outcomes "matched these types" (two or more), by their indices joined with spaces. */
+  private readonly matchedMany = new Map<string, RuleCheck>();
 
   /**
    * The indexed (non-generic) types at one position that may match this rule parameter: how many

@@ -207,3 +207,31 @@ describe("agrees with the oso engine (first error)", () => {
     expect(ours?.message ?? null).toBe(engine);
   });
 });
+
+describe("rule-type outcomes shared within a name", () => {
+  it("rules matching different sets of as many types satisfy each its own required type", () => {
+    // Each has_relation rule matches the policy's type and its own block's generated (required)
+    // type: two outcomes of two types each, which must not be taken for one another.
+    const block = (name: string): string =>
+      `resource ${name} { roles = ["r"]; relations = { owner: User }; "r" if "owner"; }\n`;
+    const text = [
+      ALLOW,
+      "actor User {}\n",
+      block("Org"),
+      block("Repo"),
+      block("Team"),
+      "type has_relation(u: User, name: String, x: Resource);\n",
+      'has_relation(u: User, "owner", o: Org) if o.owner = u;\n',
+      'has_relation(u: User, "owner", r: Repo) if r.owner = u;\n',
+      "has_role(u: User, name: String, r: Resource) if r.role = name and u = u;\n",
+      'has_permission(u: User, "read", r: Resource) if has_role(u, "r", r);\n',
+    ].join("");
+    const environment = { classes: ["User", "Org", "Repo", "Team"] };
+    // Only Team's has_relation type is missing a rule.
+    const diagnostics = diagnosticLoad(sources({ "a.polar": text }), { environment }).diagnostics;
+    expect(diagnostics.map((d) => d.code)).toEqual(["ValidationError::MissingRequiredRule"]);
+    expect(diagnostics[0]?.message).toContain("Team");
+    const complete = text + 'has_relation(u: User, "owner", t: Team) if t.owner = u;\n';
+    expect(codes({ "a.polar": complete }, environment)).toEqual([]);
+  });
+});

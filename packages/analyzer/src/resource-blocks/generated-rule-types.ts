@@ -6,7 +6,16 @@ import type { Parameter, Rule } from "../ast.js";
 import { ACTOR_UNION_NAME, RESOURCE_UNION_NAME } from "./read.js";
 import { BlockPhaseCache, type BlockMemo, type RequiredRelation } from "./phases.js";
 import type { BlockRegistry } from "./registry.js";
-import { and, bodilessRule, stringValue, symbolName, temporary, typeParameter } from "../terms.js";
+import {
+  and,
+  bodilessRule,
+  instancePattern,
+  stringValue,
+  symbolName,
+  temporary,
+  typeParameter,
+  variable,
+} from "../terms.js";
 
 /** A `has_relation` / `has_role` rule type generated from the blocks (kb.create_resource_specific_rule_types). */
 export interface GeneratedRuleType {
@@ -35,7 +44,7 @@ class RelationParameters {
   private readonly objects = new Map<string, Parameter>();
 
   subject(tag: string): Parameter {
-    return shared(this.subjects, tag, () => typeParameter("subject", tag));
+    return shared(this.subjects, tag, () => ({ parameter: SUBJECT, specializer: temporary(instancePattern(tag)) }));
   }
 
   name(name: string): Parameter {
@@ -46,9 +55,13 @@ class RelationParameters {
   }
 
   object(tag: string): Parameter {
-    return shared(this.objects, tag, () => typeParameter("object", tag));
+    return shared(this.objects, tag, () => ({ parameter: OBJECT, specializer: temporary(instancePattern(tag)) }));
   }
 }
+
+/** The `subject` and `object` variables of every `has_relation` rule type (terms are immutable). */
+const SUBJECT = temporary(variable("subject"));
+const OBJECT = temporary(variable("object"));
 
 function shared(map: Map<string, Parameter>, key: string, make: () => Parameter): Parameter {
   let p = map.get(key);

@@ -29,13 +29,7 @@ export {
   type ResourceBlockLine,
   type ShorthandRule,
 } from "./read.js";
-export {
-  BlockRegistry,
-  prepareBlock,
-  type PreparedBlock,
-  type RegisteredBlock,
-  type StoredDeclaration,
-} from "./registry.js";
+export { BlockRegistry, prepareBlock, type PreparedBlock, type RegisteredBlock, DeclarationIndex } from "./registry.js";
 export { GeneratedRule, resourceNameAsVar } from "./shorthand.js";
 export { BlockPhaseCache, forEachShorthandResult, rewriteShorthandRules, type ShorthandOutput } from "./phases.js";
 export { resourceSpecificRuleTypes, type GeneratedRuleType } from "./generated-rule-types.js";

@@ -9,7 +9,7 @@ import { contextOf, unregisteredClass, type Diagnostic } from "../diagnostics.js
 import { exactLength } from "../arrays.js";
 import type { GeneratedRuleType } from "./generated-rule-types.js";
 import type { Declaration, ShorthandRule } from "./read.js";
-import type { BlockRegistry, RegisteredBlock, StoredDeclaration } from "./registry.js";
+import type { BlockRegistry, DeclarationIndex, RegisteredBlock } from "./registry.js";
 import {
   blockLookup,
   GeneratedRule,
@@ -38,7 +38,7 @@ export interface RequiredRelation {
  */
 export interface BlockMemo {
   readonly resource: Term;
-  readonly declarations: ReadonlyMap<string, StoredDeclaration>;
+  readonly declarations: DeclarationIndex;
   readonly shorthandRules: readonly ShorthandRule[];
   /**
    * Related blocks looked up: their names and, at the same index, the declarations found
@@ -46,7 +46,7 @@ export interface BlockMemo {
    * map per block.
    */
   readonly depNames: readonly string[];
-  readonly depDeclarations: readonly (ReadonlyMap<string, StoredDeclaration> | undefined)[];
+  readonly depDeclarations: readonly (DeclarationIndex | undefined)[];
   /** UnregisteredClass for each relation whose type is not registered. */
   readonly unregistered: readonly Diagnostic[];
   /**
@@ -114,22 +114,24 @@ export class BlockPhaseCache {
     const objectName = symbolName(resource);
     // Related blocks looked up, once per block (the registry does not change meanwhile).
     const depNames: string[] = [];
-    const depDeclarations: (ReadonlyMap<string, StoredDeclaration> | undefined)[] = [];
+    const depDeclarations: (DeclarationIndex | undefined)[] = [];
 
     let unregistered: Diagnostic[] | null = null;
     const relations: RequiredRelation[] = [];
     // Rule-type keys made once per relation of the block (found in `relations`: a block has few).
-    for (const d of declarations.values()) {
-      if (d.declaration.kind !== "relation") continue;
-      const subject = d.declaration.type;
+    for (let i = 0; i < declarations.size; i++) {
+      const declaration = declarations.declarationAt(i);
+      if (declaration.kind !== "relation") continue;
+      const subject = declaration.type;
       const subjectName = symbolName(subject);
       if (this.reportsUnregistered && !this.isConstant(subjectName))
         (unregistered ??= []).push(unregisteredClass(subjectName, contextOf(subject)));
+      const name = declarations.keyAt(i);
       relations.push({
-        declaration: d.declaration,
-        key: relationKey(subjectName, d.key, objectName),
+        declaration,
+        key: relationKey(subjectName, name, objectName),
         subject,
-        name: d.key,
+        name,
         object: resource,
       });
     }
@@ -168,17 +170,17 @@ export class BlockPhaseCache {
       // create_resource_specific_rule_types: the relations this shorthand rule requires.
       const { implier, relation } = shorthand;
       if (relation !== null) {
-        const subject = declarations.get(stringValue(relation.name))?.declaration;
+        const subject = declarations.declaration(stringValue(relation.name));
         if (subject?.kind !== "relation") continue;
         const subjectName = symbolName(subject.type);
         required[requiredCount++] = ownKey(relations, subject);
         const dep = depNames.indexOf(subjectName);
-        const relatedSubject = dep < 0 ? undefined : depDeclarations[dep]?.get(stringValue(implier))?.declaration;
+        const relatedSubject = dep < 0 ? undefined : depDeclarations[dep]?.declaration(stringValue(implier));
         if (relatedSubject?.kind === "relation") {
           required[requiredCount++] = relationKey(symbolName(relatedSubject.type), implier, subjectName);
         }
       } else {
-        const subject = declarations.get(stringValue(implier))?.declaration;
+        const subject = declarations.declaration(stringValue(implier));
         if (subject?.kind === "relation") required[requiredCount++] = ownKey(relations, subject);
       }
     }
@@ -305,7 +307,7 @@ export interface ShorthandOutput {
 /** No diagnostics, names, related blocks or relations (shared: never changed). */
 const NONE: readonly Diagnostic[] = Object.freeze([]);
 const NO_NAMES: readonly string[] = Object.freeze([]);
-const NO_DECLARATIONS: readonly (ReadonlyMap<string, StoredDeclaration> | undefined)[] = Object.freeze([]);
+const NO_DECLARATIONS: readonly (DeclarationIndex | undefined)[] = Object.freeze([]);
 const NO_RELATIONS: readonly RequiredRelation[] = Object.freeze([]);
 
 /** The required keys of the block being computed (its entries are cleared after each block). */
@@ -349,10 +351,21 @@ function depsUnchanged(registry: BlockRegistry, memo: BlockMemo): boolean {
   return true;
 }
 
-/** The key of a `has_relation` rule type: what its parameters are made of. */
+/**
+ * The key of a `has_relation` rule type: what its parameters are made of. Joined, which makes
+ * one flat string: a template makes a rope of concatenations (three objects per key, ~4000 keys
+ * kept per 50k-line load; issue 13).
+ */
 function relationKey(subjectName: string, name: Term, objectName: string): string {
-  return `${subjectName}\u0000${stringValue(name)}\u0000${objectName}`;
+  KEY_PARTS[0] = subjectName;
+  KEY_PARTS[1] = stringValue(name);
+  KEY_PARTS[2] = objectName;
+  const key = KEY_PARTS.join("\u0000");
+  KEY_PARTS[0] = KEY_PARTS[1] = KEY_PARTS[2] = "";
+  return key;
 }
+
+const KEY_PARTS: string[] = ["", "", ""];
 
 /**
  * polar-core `KnowledgeBase::rewrite_shorthand_rules` (phase 3): UnregisteredClass for every

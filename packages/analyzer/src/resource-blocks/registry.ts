@@ -34,11 +34,110 @@ function duplicateDeclaration(
   );
 }
 
-/** A declaration stored in the registry: the key term (a String; the first one seen is kept) and the latest declaration. */
-export interface StoredDeclaration {
-  readonly key: Term;
-  readonly declaration: Declaration;
+/** Blocks with more declarations than this find a name through a map, the others by a linear search. */
+const FEW_DECLARATIONS = 16;
+
+/**
+ * A block's declarations by declared string, in insertion order (polar-core's index, a HashMap
+ * iterated in insertion order here): for each, the key term (a String; the first one seen is
+ * kept) and the latest declaration. One array at its exact length, searched in order, holds
+ * them (a map of ten entries and an object per entry cost ~900 bytes per block; issue 13),
+ * with a map of positions for the rare large block. Never changed once made.
+ */
+export class DeclarationIndex {
+  /** Name, key term and declaration of each entry, in order. */
+  readonly #items: readonly (string | Term | Declaration)[];
+  /** Each name's position in {@link items}, for large blocks only. */
+  readonly #positions: ReadonlyMap<string, number> | null;
+
+  constructor(items: readonly (string | Term | Declaration)[], positions: ReadonlyMap<string, number> | null) {
+    this.#items = items;
+    this.#positions = positions;
+  }
+
+  /** How many names are declared. */
+  get size(): number {
+    return this.#items.length / 3;
+  }
+
+  #find(name: string): number {
+    if (this.#positions !== null) return this.#positions.get(name) ?? -1;
+    const items = this.#items;
+    for (let i = 0; i < items.length; i += 3) if (items[i] === name) return i;
+    return -1;
+  }
+
+  /** The latest declaration of `name`, if declared. */
+  declaration(name: string): Declaration | undefined {
+    const at = this.#find(name);
+    return at < 0 ? undefined : (this.#items[at + 2] as Declaration);
+  }
+
+  /** The `i`-th declared name, its key term and its declaration (0 ≤ i < {@link size}). */
+  nameAt(i: number): string {
+    return this.#items[3 * i] as string;
+  }
+
+  keyAt(i: number): Term {
+    return this.#items[3 * i + 1] as Term;
+  }
+
+  declarationAt(i: number): Declaration {
+    return this.#items[3 * i + 2] as Declaration;
+  }
 }
+
+/** Builds a {@link DeclarationIndex}: entries added in order, a name's declaration replaced in place. */
+class IndexBuilder {
+  private readonly items: (string | Term | Declaration)[] = [];
+  private positions: Map<string, number> | null = null;
+
+  /** The position of `name`, or -1. */
+  find(name: string): number {
+    if (this.positions !== null) return this.positions.get(name) ?? -1;
+    const items = this.items;
+    for (let i = 0; i < items.length; i += 3) if (items[i] === name) return i;
+    return -1;
+  }
+
+  keyAt(at: number): Term {
+    return this.items[at + 1] as Term;
+  }
+
+  declarationAt(at: number): Declaration {
+    return this.items[at + 2] as Declaration;
+  }
+
+  add(name: string, key: Term, declaration: Declaration): void {
+    const items = this.items;
+    if (this.positions === null && items.length >= 3 * FEW_DECLARATIONS) {
+      this.positions = new Map();
+      for (let i = 0; i < items.length; i += 3) this.positions.set(items[i] as string, i);
+    }
+    this.positions?.set(name, items.length);
+    items.push(name, key, declaration);
+  }
+
+  replace(at: number, declaration: Declaration): void {
+    this.items[at + 2] = declaration;
+  }
+
+  /** The index (at its exact length); the builder is empty again. */
+  finish(): DeclarationIndex {
+    const index = new DeclarationIndex(this.items.slice(), this.positions);
+    this.reset();
+    return index;
+  }
+
+  /** Empties the builder (keeping its array's store). */
+  reset(): void {
+    this.items.length = 0;
+    this.positions = null;
+  }
+}
+
+/** Builds the index of every block prepared (one at a time: the items array is reused). */
+const BUILDER = new IndexBuilder();
 
 /** Role and permission declarations carry nothing but their kind: one shared object each. */
 const DECLARATION_OF: { readonly role: Declaration; readonly permission: Declaration } = {
@@ -47,8 +146,10 @@ const DECLARATION_OF: { readonly role: Declaration; readonly permission: Declara
 };
 
 /** polar-core `index_declarations`: the first clash within one block is an error and drops the block. */
-function indexDeclarations(block: ResourceBlock): Result<ReadonlyMap<string, StoredDeclaration>> {
-  const index = new Map<string, StoredDeclaration>();
+function indexDeclarations(block: ResourceBlock): Result<DeclarationIndex> {
+  const index = BUILDER;
+  // Emptied, whatever an earlier call left (it returns early on a clash).
+  index.reset();
   const clash =
     indexList(index, block, block.roles, DECLARATION_OF.role) ??
     indexList(index, block, block.permissions, DECLARATION_OF.permission);
@@ -62,12 +163,12 @@ function indexDeclarations(block: ResourceBlock): Result<ReadonlyMap<string, Sto
       if (e !== null) return err(e);
     }
   }
-  return ok(index);
+  return ok(index.finish());
 }
 
 /** Indexes the strings of a roles or permissions list; returns the first clash, or null. */
 function indexList(
-  index: Map<string, StoredDeclaration>,
+  index: IndexBuilder,
   block: ResourceBlock,
   list: Term | null,
   declaration: Declaration,
@@ -81,19 +182,14 @@ function indexList(
 }
 
 /** Indexes one declaration; returns the clash with an earlier one, or null. */
-function insert(
-  index: Map<string, StoredDeclaration>,
-  block: ResourceBlock,
-  key: Term,
-  declaration: Declaration,
-): Diagnostic | null {
+function insert(index: IndexBuilder, block: ResourceBlock, key: Term, declaration: Declaration): Diagnostic | null {
   const k = stringValue(key);
-  const existing = index.get(k);
-  if (existing !== undefined) {
+  const existing = index.find(k);
+  if (existing >= 0) {
     // Rust's HashMap::insert keeps the old key and replaces the value; the block is dropped anyway.
-    return duplicateDeclaration(block.resource, key, existing.declaration, declaration);
+    return duplicateDeclaration(block.resource, key, index.declarationAt(existing), declaration);
   }
-  index.set(k, { key, declaration });
+  index.add(k, key, declaration);
   return null;
 }
 
@@ -105,7 +201,7 @@ function insert(
 export interface PreparedBlock {
   readonly block: ResourceBlock;
   readonly unregistered: Diagnostic | null;
-  readonly index: Result<ReadonlyMap<string, StoredDeclaration>>;
+  readonly index: Result<DeclarationIndex>;
 }
 
 /**
@@ -132,7 +228,7 @@ const MAX_REPLACED = 64;
 export interface RegisteredBlock {
   /** The first block's resource term (Rust keeps the first key of a HashMap entry). */
   readonly resource: Term;
-  declarations: ReadonlyMap<string, StoredDeclaration>;
+  declarations: DeclarationIndex;
   shorthandRules: readonly ShorthandRule[];
   /** Whether `declarations`/`shorthandRules` are this registry's own copies (else shared with a prepared block). */
   owned: boolean;
@@ -226,26 +322,34 @@ export class BlockRegistry {
         owned: false,
       });
     } else {
-      // Copy on first merge: the shared maps belong to prepared blocks that later loads reuse.
+      // Copy on first merge: the shared lists belong to prepared blocks that later loads reuse.
+      // (The merged index is a new one: an index never changes.)
       if (!existing.owned) {
-        existing.declarations = new Map(existing.declarations);
         existing.shorthandRules = [...existing.shorthandRules];
         existing.owned = true;
       }
-      const declarations = existing.declarations as Map<string, StoredDeclaration>;
-      for (const [k, added] of index) {
-        const old = declarations.get(k);
-        if (old === undefined) {
-          declarations.set(k, added);
+      const merged = BUILDER;
+      merged.reset();
+      const declarations = existing.declarations;
+      for (let i = 0; i < declarations.size; i++)
+        merged.add(declarations.nameAt(i), declarations.keyAt(i), declarations.declarationAt(i));
+      for (let i = 0; i < index.size; i++) {
+        const k = index.nameAt(i);
+        const added = index.declarationAt(i);
+        const at = merged.find(k);
+        if (at < 0) {
+          merged.add(k, index.keyAt(i), added);
           continue;
         }
         // The first key term is kept, the new declaration wins.
-        declarations.set(k, { key: old.key, declaration: added.declaration });
-        if (!sameDeclaration(old.declaration, added.declaration)) {
+        const old = merged.declarationAt(at);
+        merged.replace(at, added);
+        if (!sameDeclaration(old, added)) {
           diagnostics ??= [];
-          diagnostics.push(duplicateDeclaration(block.resource, added.key, old.declaration, added.declaration));
+          diagnostics.push(duplicateDeclaration(block.resource, index.keyAt(i), old, added));
         }
       }
+      existing.declarations = merged.finish();
       (existing.shorthandRules as ShorthandRule[]).push(...block.shorthandRules);
     }
 
@@ -308,7 +412,8 @@ export class BlockRegistry {
   hasRoles(): boolean {
     let roles = false;
     this.forEachRegistered((b) => {
-      if (!roles) for (const d of b.declarations.values()) if (d.declaration.kind === "role") roles = true;
+      const d = b.declarations;
+      for (let i = 0; i < d.size && !roles; i++) if (d.declarationAt(i).kind === "role") roles = true;
     });
     return roles;
   }
@@ -317,7 +422,10 @@ export class BlockRegistry {
   declarationsOf(name: string): ReadonlyMap<string, Declaration> | undefined {
     const b = this.entry(name);
     if (b === undefined) return undefined;
-    return new Map([...b.declarations].map(([k, v]) => [k, v.declaration]));
+    const d = b.declarations;
+    const out = new Map<string, Declaration>();
+    for (let i = 0; i < d.size; i++) out.set(d.nameAt(i), d.declarationAt(i));
+    return out;
   }
 
   /** Names of accepted blocks, in order of first appearance. */
@@ -342,11 +450,13 @@ export class BlockRegistry {
   relationTuples(): { subject: Term; name: Term; object: Term }[] {
     const tuples: { subject: Term; name: Term; object: Term }[] = [];
     this.forEachRegistered((b) => {
-      for (const d of b.declarations.values()) {
-        if (d.declaration.kind === "relation")
+      const d = b.declarations;
+      for (let i = 0; i < d.size; i++) {
+        const declaration = d.declarationAt(i);
+        if (declaration.kind === "relation")
           tuples.push({
-            subject: d.declaration.type,
-            name: d.key,
+            subject: declaration.type,
+            name: d.keyAt(i),
             object: b.resource,
           });
       }

@@ -7,7 +7,7 @@ import type { Parameter, Rule, SourceInfo, Term, Value } from "../ast.js";
 import { error, type Diagnostic } from "../diagnostics.js";
 import { resourceBlockError } from "./errors.js";
 import { ACTOR_UNION_NAME, type Declaration, type ShorthandRule } from "./read.js";
-import type { BlockRegistry, RegisteredBlock, StoredDeclaration } from "./registry.js";
+import type { BlockRegistry, DeclarationIndex, RegisteredBlock } from "./registry.js";
 import { and, call, instancePattern, stringValue, symbolName, temporary, variable, withValue } from "../terms.js";
 
 /** The engine's Display of a shorthand string term: double-quoted, unescaped. */
@@ -98,18 +98,18 @@ export function readInputs(
 ): InputsScratch {
   const declarations = block.declarations;
   into.resource = block.resource;
-  into.head = declarations?.get(stringValue(rule.head))?.declaration;
+  into.head = declarations?.declaration(stringValue(rule.head));
   if (rule.relation === null) {
     into.relation = undefined;
     into.related = false;
-    into.implier = declarations?.get(stringValue(rule.implier))?.declaration;
+    into.implier = declarations?.declaration(stringValue(rule.implier));
     return into;
   }
-  const relation = declarations?.get(stringValue(rule.relation.name))?.declaration;
+  const relation = declarations?.declaration(stringValue(rule.relation.name));
   const relatedBlock = relation?.kind === "relation" ? registry.lookup(symbolName(relation.type)) : undefined;
   into.relation = relation;
   into.related = relatedBlock !== undefined;
-  into.implier = relatedBlock?.declarations.get(stringValue(rule.implier))?.declaration;
+  into.implier = relatedBlock?.declarations.declaration(stringValue(rule.implier));
   return into;
 }
 
@@ -119,7 +119,7 @@ export function readInputs(
  */
 export interface BlockLookup {
   readonly resource: Term;
-  readonly declarations: ReadonlyMap<string, StoredDeclaration> | undefined;
+  readonly declarations: DeclarationIndex | undefined;
 }
 
 /** The {@link BlockLookup} of a registered block. */
