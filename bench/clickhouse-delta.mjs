@@ -1,19 +1,18 @@
 // A/B of the ClickHouse reads after a batch (issue 12): a base build (a copy of packages/collector/dist made before
 // the change, BENCH_CLICKHOUSE_BASE_DIST, default bench/tmp/ch-delta-base/dist) against this build, both reading ONE
 // database of one cluster (generated events loaded once, the generation built once by the base build; this build adds
-// only optional tables to it), reads alternating after each batch. Loading and the first build are long at 10M: this
-// build (packages/collector/dist) is imported only once they are done and BENCH_CLICKHOUSE_GO (a file path, default
-// bench/tmp/ch-delta-go) exists, so it can be built meanwhile. BENCH_CLICKHOUSE_PURGE=1: then the compaction and the
-// purges with this build. node bench/clickhouse-delta.mjs [events] [rounds]
+// only optional tables to it), reads alternating after each batch. This build is packages/collector/dist as it is when
+// the run starts (bench/lib/clickhouse.mjs imports it). Loading and the first build are long at 10M:
+// BENCH_CLICKHOUSE_KEEP=1 leaves the cluster running at the end (its URLs printed; stop the two clickhouse-server
+// processes by their pid and delete their folder), and BENCH_CLICKHOUSE_REUSE=<entry URL>,<shard 2 URL> reads such a
+// cluster's database `delta_ab` instead of loading one. BENCH_CLICKHOUSE_PURGE=1: then the compaction and the purges
+// with this build. node bench/clickhouse-delta.mjs [events] [rounds]
 import { createClient } from "@clickhouse/client";
-import { existsSync } from "node:fs";
 import os from "node:os";
-import { fileURLToPath } from "node:url";
 import { startClickHouseCluster, loadGenerated } from "./lib/clickhouse.mjs";
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
-const GO = process.env.BENCH_CLICKHOUSE_GO ?? fileURLToPath(new URL("./tmp/ch-delta-go", import.meta.url));
 const mk = async (dir) => ({
   idx: await import(`${dir}/index.js`),
   roll: await import(`${dir}/db/clickhouse/rollup.js`),
@@ -27,7 +26,7 @@ const time = async (fn) => {
 };
 const med = (a) => {
   const s = [...a].sort((x, y) => x - y);
-  return +s[Math.floor(s.length / 2)].toFixed(0);
+  return s.length === 0 ? null : +s[Math.floor(s.length / 2)].toFixed(0);
 };
 const today = new Date().toISOString().slice(0, 10);
 const dayBefore = (n) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
@@ -37,17 +36,25 @@ const load = () =>
     .map((l) => l.toFixed(1))
     .join(" ");
 const log = (o) => console.log(JSON.stringify({ at: new Date().toISOString().slice(11, 19), ...o, load: load() }));
-const cluster = await startClickHouseCluster();
+const REUSE = process.env.BENCH_CLICKHOUSE_REUSE?.split(",");
+const cluster =
+  REUSE === undefined
+    ? await startClickHouseCluster()
+    : {
+        url: (db) =>
+          `clickhouse://${REUSE[0].replace("http://", "")}/${db}?shards=${REUSE.map((u) => u.replace("http://", "")).join(",")}`,
+        shards: REUSE,
+        stop() {},
+      };
 async function sql(url, db, q) {
   const r = await globalThis.fetch(`${url}/?database=${db}&max_execution_time=3600`, { method: "POST", body: q });
   if (!r.ok) throw new Error(await r.text());
   return r.text();
 }
 const db = "delta_ab";
+const RUN = Date.now().toString(36);
 const weekly = { grain: "week", code: null, split: null };
-try {
-  const base = new BASE.idx.ClickHouseStore(cluster.url(db));
-  await base.migrate();
+async function loadAndBuild(base) {
   log({ loadS: +((await time(() => loadGenerated(cluster, db, 0, N))) / 1000).toFixed(1) });
   const builders = cluster.shards.map((url) => createClient({ url, database: db, request_timeout: 3_600_000 }));
   log({
@@ -60,8 +67,13 @@ try {
   log({ "base refreshShared s": +((await time(() => base.refreshShared(today))) / 1000).toFixed(1) });
   log({ "base first dashboard ms": +(await time(() => BASE.idx.dashboardData(base, 5))).toFixed(0) });
   log({ "base first weekly ms": +(await time(() => BASE.trends(base, 5, today, weekly))).toFixed(0) });
-  while (!existsSync(GO)) await new Promise((r) => setTimeout(r, 5000));
+}
+try {
+  const base = new BASE.idx.ClickHouseStore(cluster.url(db));
+  await base.migrate();
+  if (REUSE === undefined) await loadAndBuild(base);
   const NEW = await mk("../packages/collector/dist");
+  log({ "base first dashboard ms (this process)": +(await time(() => BASE.idx.dashboardData(base, 5))).toFixed(0) });
   const neu = new NEW.idx.ClickHouseStore(cluster.url(db));
   log({
     "new refreshShared s (adds its optional tables)": +((await time(() => neu.refreshShared(today))) / 1000).toFixed(1),
@@ -75,7 +87,7 @@ try {
     await sql(
       cluster.shards[i % 2],
       db,
-      `INSERT INTO events_local SELECT day, concat('d${i}-', insert_id), distinct_id, workspace_folder, extversion, cell_dim, cell_key, cell_value, props_int, props_text FROM events_local WHERE day = today() LIMIT ${i * 7}, 5`,
+      `INSERT INTO events_local SELECT day, concat('d${RUN}-${i}-', insert_id), distinct_id, workspace_folder, extversion, cell_dim, cell_key, cell_value, props_int, props_text FROM events_local WHERE day = today() LIMIT ${i * 7}, 5`,
     );
     const answers = {};
     for (const name of i % 2 === 0 ? ["base", "new"] : ["new", "base"]) {
@@ -107,5 +119,6 @@ try {
   await base.close();
   await neu.close();
 } finally {
-  cluster.stop();
+  if (process.env.BENCH_CLICKHOUSE_KEEP === "1") console.log(JSON.stringify({ kept: cluster.shards }));
+  else cluster.stop();
 }

@@ -317,20 +317,40 @@ export async function deltaSnapshot(
   const rolled = source.rolled;
   if (rolled === null || rolled.index === null || rolled.users !== folded.rolled) return null;
   const index = rolled.index;
+  const last = bindDay(rolled.through);
   // The events of the parts written after the delta base (a merged part may hold older ones too).
-  const added = await Promise.all(
-    cluster.shards.map((s, i) =>
-      rows(
+  // Named in the statement (18.16 reads only the parts named by constants: not by a subquery);
+  // a merge may replace a named part before the statement runs: then the parts are listed again.
+  const newParts = async (s: ClickHouseClient, i: number) =>
+    (
+      await rows(
         s,
-        `SELECT insert_id, workspace_folder, has(cell_dim, 'all') AS a, arrayFilter((k_, d_) -> d_ = 'code', cell_key, cell_dim) AS codes
-FROM events_local WHERE ${source.restAny} AND _part IN (
-SELECT name FROM system.parts WHERE database = currentDatabase() AND table = 'events_local' AND active AND max_block_number > ${folded.blocks[i]!.toString()})`,
-      ),
-    ),
+        `SELECT name FROM system.parts WHERE database = currentDatabase() AND table = 'events_local' AND active AND max_block_number > ${folded.blocks[i]!.toString()}`,
+      )
+    ).map((r) => String(r.name));
+  const added = await Promise.all(
+    cluster.shards.map(async (s, i) => {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const parts = await newParts(s, i);
+        if (parts.length === 0) return [];
+        if (parts.some((p) => !/^[0-9a-z_]+$/.test(p)))
+          throw new Error(`ClickHouse: unexpected part ${parts.join(", ")}`);
+        const list = await rows(
+          s,
+          `SELECT insert_id, workspace_folder, has(cell_dim, 'all') AS a, arrayFilter((k_, d_) -> d_ = 'code', cell_key, cell_dim) AS codes
+FROM events_local WHERE ${source.restAny} AND _part IN (${parts.map((p) => `'${p}'`).join(", ")})`,
+        );
+        // Every part still active after the statement: it read them all.
+        const active = new Set(await newParts(s, i));
+        if (parts.every((p) => active.has(p))) return list;
+      }
+      return null;
+    }),
   );
+  if (added.some((list) => list === null)) return null;
   const ids = added.map((list, i) => {
     const fresh = new Set<string>();
-    for (const r of list) if (!folded.ids[i]!.has(String(r.insert_id))) fresh.add(String(r.insert_id));
+    for (const r of list!) if (!folded.ids[i]!.has(String(r.insert_id))) fresh.add(String(r.insert_id));
     return fresh;
   });
   const nextIds = folded.ids.map((had, i) => (ids[i]!.size === 0 ? had : new Set([...had, ...ids[i]!])));
@@ -343,7 +363,7 @@ SELECT name FROM system.parts WHERE database = currentDatabase() AND table = 'ev
   // The added events' workspace triples (distinct counts: copies included, as `restAny`).
   const triples = new Map<string, { dim: string; key: string; folder: string }>();
   added.forEach((list, i) => {
-    for (const r of list) {
+    for (const r of list!) {
       if (!ids[i]!.has(String(r.insert_id))) continue;
       const folder = String(r.workspace_folder);
       const cells = [...(n(r.a) === 1 ? [["all", ""]] : []), ...(r.codes as string[]).map((k) => ["code", String(k)])];
@@ -359,14 +379,18 @@ SELECT name FROM system.parts WHERE database = currentDatabase() AND table = 'ev
         if (ids[i]!.size === 0) return Promise.resolve([]);
         const batch = listed(ids[i]!);
         const batchUsers = `SELECT distinct_id FROM events_local WHERE ${source.restAny} AND insert_id IN (${batch})`;
+        // `source.rest` for these events only: not those whose \$insert_id the generation's last
+        // day holds, looked up for them only (by primary key for the batch's ids).
+        const onLast = (which: string) =>
+          `insert_id NOT IN (SELECT insert_id FROM events_local WHERE day = ${last} AND ${which})`;
         return rows(
           s,
           `SELECT dim, key, distinct_id, sum(be) AS be, sum(bt) AS bt, sum(ne) AS ne, sum(nt) AS nt FROM (
 SELECT dim, key, distinct_id, toInt64(events) AS be, toInt64(total) AS bt, toInt64(0) AS ne, toInt64(0) AS nt FROM ${index.users} WHERE distinct_id IN (${batchUsers})
 UNION ALL
-SELECT dim, key, distinct_id, toInt64(1) AS be, toInt64(value) AS bt, toInt64(0) AS ne, toInt64(0) AS nt FROM ${uniqueEvents(`${source.rest} AND distinct_id IN (${batchUsers}) AND insert_id NOT IN (${batch})`, CELL_COLUMNS)} ${CELLS}
+SELECT dim, key, distinct_id, toInt64(1) AS be, toInt64(value) AS bt, toInt64(0) AS ne, toInt64(0) AS nt FROM ${uniqueEvents(`${source.restAny} AND distinct_id IN (${batchUsers}) AND insert_id NOT IN (${batch}) AND ${onLast(`distinct_id IN (${batchUsers})`)}`, CELL_COLUMNS)} ${CELLS}
 UNION ALL
-SELECT dim, key, distinct_id, toInt64(0) AS be, toInt64(0) AS bt, toInt64(1) AS ne, toInt64(value) AS nt FROM ${uniqueEvents(`${source.rest} AND insert_id IN (${batch})`, CELL_COLUMNS)} ${CELLS}
+SELECT dim, key, distinct_id, toInt64(0) AS be, toInt64(0) AS bt, toInt64(1) AS ne, toInt64(value) AS nt FROM ${uniqueEvents(`${source.restAny} AND insert_id IN (${batch}) AND ${onLast(`insert_id IN (${batch})`)}`, CELL_COLUMNS)} ${CELLS}
 ) GROUP BY dim, key, distinct_id`,
         );
       }),
@@ -378,7 +402,9 @@ SELECT dim, key, distinct_id, toInt64(0) AS be, toInt64(0) AS bt, toInt64(1) AS 
           `SELECT DISTINCT dim, key, workspace_folder FROM (
 SELECT dim, key, workspace_folder FROM ${index.folders} WHERE workspace_folder IN (${listed(folders)})
 UNION ALL
-SELECT dim, key, workspace_folder FROM events_local ${CELLS} WHERE ${source.restAny} AND workspace_folder IN (${listed(folders)}) AND insert_id NOT IN (${listed(allIds)}) AND (dim = 'all' OR dim = 'code')
+SELECT dim, key, workspace_folder FROM (
+SELECT workspace_folder, cell_dim, cell_key, cell_value FROM events_local WHERE ${source.restAny} AND workspace_folder IN (${listed(folders)}) AND insert_id NOT IN (${listed(allIds)})
+) ${CELLS} WHERE dim = 'all' OR dim = 'code'
 ) WHERE (dim, key, workspace_folder) IN (${tuples})`,
         ),
   ]);
