@@ -50,28 +50,33 @@ export interface ShorthandInputs {
   readonly shared: SharedValues;
 }
 
-/** The resource variable and specializer of a block's generated rules. */
+/**
+ * What every rule generated in a block shares: the block's resource term and its name. The
+ * resource variable and specializer are made from them when a rule is built or checked
+ * ({@link resourceValues}), not kept per block (five objects per block; issue 13): a load checks
+ * the generated rules of a block once per name and builds none.
+ */
 export interface SharedValues {
-  /** The block's resource term, and its name. */
   readonly resource: Term;
   readonly resourceName: string;
-  readonly resourceVar: Value;
-  /** `Name{}` with the block's resource term as source: the same in every rule of the block. */
-  readonly resourceSpecializer: Term;
-  /** The third parameter's values, without the head's source: what a rule-type check reads. */
-  readonly resourceParameter: Parameter;
 }
 
 export function sharedValues(resource: Term): SharedValues {
-  const name = symbolName(resource);
-  const resourceVar = variable(resourceNameAsVar(name, false));
-  const resourceSpecializer = withValue(resource, instancePattern(name));
+  return { resource, resourceName: symbolName(resource) };
+}
+
+/** The resource variable and specializer of a block's generated rules. */
+interface ResourceValues {
+  readonly resourceVar: Value;
+  /** `Name{}` with the block's resource term as source. */
+  readonly resourceSpecializer: Term;
+}
+
+function resourceValues(shared: SharedValues): ResourceValues {
+  const name = shared.resourceName;
   return {
-    resource,
-    resourceName: name,
-    resourceVar,
-    resourceSpecializer,
-    resourceParameter: { parameter: temporary(resourceVar), specializer: resourceSpecializer },
+    resourceVar: variable(resourceNameAsVar(name, false)),
+    resourceSpecializer: withValue(shared.resource, instancePattern(name)),
   };
 }
 
@@ -218,13 +223,18 @@ export class GeneratedRule implements Rule {
 
   /**
    * The parameters' values as a rule-type check reads them: {@link params} once built, else the
-   * same values in shared terms without the head's source (made for the check, then dropped).
+   * same values in terms made for the check (then dropped), without the head's source.
    */
   paramsForCheck(): readonly Parameter[] {
     const built = BUILT.get(this);
     if (built !== undefined) return built.params;
     const head = this.#shorthand.head;
-    return [ACTOR_PARAMETER, { parameter: head, specializer: null }, this.#shared.resourceParameter];
+    const { resourceVar, resourceSpecializer } = resourceValues(this.#shared);
+    return [
+      ACTOR_PARAMETER,
+      { parameter: head, specializer: null },
+      { parameter: temporary(resourceVar), specializer: resourceSpecializer },
+    ];
   }
 
   /** Whether the rule calls `has_permission` (only its body calls, and only the implier's rule). */
@@ -288,7 +298,7 @@ function buildGenerated(
   rule: ShorthandRule,
 ): GeneratedTerms {
   const { head, implier, relation } = rule;
-  const { resourceVar, resourceSpecializer } = shared;
+  const { resourceVar, resourceSpecializer } = resourceValues(shared);
   const params: Parameter[] = [
     { parameter: withValue(head, ACTOR_VARIABLE), specializer: withValue(head, ACTOR_PATTERN) },
     { parameter: head, specializer: null },
