@@ -14,6 +14,8 @@
 // With several --dist builds (a base copied aside before a change, then this tree's), each round
 // runs every build in turn on a fresh copy of the same generated database (A/B, alternating), and
 // the last table gives each build's median per figure. The load average is printed with each run.
+// The generated database is made (and migrated) by the first build: when a later build adds a
+// migration, list the base first (the later build migrates its copy before its purges, untimed).
 // --keep <dir> keeps the generated database (SQLite: <dir>/sqlite-<N>[-rebuilt].db; PostgreSQL: the
 // database pristine_<N>[_rebuilt] on the --postgres server) and reuses it when a later run asks
 // for the same --events (and --skip-rebuild or not): generating and rebuilding 10M events takes
