@@ -54,7 +54,7 @@ describe("the live set after a batch on the ClickHouse cluster", () => {
         const sent: ReturnType<typeof randomBatch>[] = [];
         // Every user seen on earlier days has a successful load: `load/success` is a cell every
         // user is in (the suppression's batched "users also outside", carried over by a delta).
-        h.day = DAYS[0];
+        h.day = DAYS[0]!;
         const seen = Array.from({ length: 30 }, (_, user) => makeEvent({ user, workspace: user * 2 }));
         await h.send(seen);
         sent.push(seen);
