@@ -4,7 +4,8 @@
  * complete days (`rollup.ts`) where one covers part of the set, merged per user with the set's
  * other events (today's, for the live set), or the events alone otherwise; the trends likewise
  * read the generation's per-(cell, day, version, user) rows (a series' figures over them computed
- * once per generation) and the later events. What is computed is kept as a snapshot until the events change, and the lookups'
+ * once per generation) and the later events. What is computed is kept as a snapshot until the events change (then, after a
+ * batch, brought forward by the batch's users and folders alone: `deltaSnapshot`), and the lookups'
  * and the trends' answers with it. Summed figures read each `$insert_id` once (`uniqueEvents`,
  * `Source.rest`); distinct counts are indifferent to repeats.
  */

@@ -23,6 +23,10 @@
  *   A pure function of the trends table, so optional: a generation an older collector built
  *   without it stays valid (no layout change, no rebuild from the events after an upgrade); the
  *   reader then groups the per-user rows, and the next roll-up of its days adds it.
+ * - `rolled_byuser_<through>_<fingerprint>`, `rolled_byfolder_<through>_<fingerprint>`: the users
+ *   table ordered by user and the workspace triples ordered by folder, in small granules
+ *   (`Generation.index`): a read after a batch looks up the batch's users and folders by
+ *   primary key. Optional like the sums (a copy of the two tables).
  * A read then merges the generation with the events of the later days only (`reader.ts`), so its
  * cost follows the users and today's events, not the stored events.
  *
