@@ -32,6 +32,8 @@ export { diagnosticLoad } from "./load.js";
 export type { Position, Range } from "./positions.js";
 export { LineIndex, lineIndexOf, lineStartOffsets } from "./positions.js";
 export { PieceText } from "./piece-text.js";
+export type { SlicedText } from "./common-ends.js";
+export { commonEnds } from "./common-ends.js";
 export { lowerBound, upperBound } from "./sorted.js";
 export type { Span } from "./spans.js";
 export { FileSpans, spansOf } from "./spans.js";

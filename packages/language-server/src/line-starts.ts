@@ -11,7 +11,7 @@
  * Lines end at "\n", "\r\n" or a lone "\r", as `TextDocument` counts them; {@link offsetAt}
  * clamps exactly as `TextDocument.offsetAt` does, so the two always agree.
  */
-import { lineStartOffsets, lowerBound, PieceText } from "@polar-ide/analyzer";
+import { commonEnds, lineStartOffsets, lowerBound, PieceText } from "@polar-ide/analyzer";
 import type { Position } from "vscode-languageserver";
 
 /**
@@ -77,26 +77,6 @@ export function replaceLineStarts(lines: LineStarts, text: string): LineStarts {
   const [p, s] = commonEnds(lines.pieces, text);
   const pieces = PieceText.of(text);
   return { text, pieces, starts: splicedStarts(lines.starts, pieces, p, lines.pieces.length - s, text.length - s - p) };
-}
-
-/** Characters compared at once when looking for the common prefix and suffix of two texts. */
-const CHUNK = 65536;
-
-/**
- * The lengths of the common prefix and of the common suffix (not overlapping it) of `a` and `b`,
- * compared by chunks of decreasing size (a slice compared with `===` is a memory comparison:
- * 2 MB in well under a millisecond), `a` read through its pieces (a rope is never flattened).
- */
-function commonEnds(a: PieceText, b: string): [number, number] {
-  const la = a.length;
-  const lb = b.length;
-  const max = Math.min(la, lb);
-  let p = 0;
-  for (let c = CHUNK; c >= 1; c >>= 4) while (p + c <= max && a.slice(p, p + c) === b.slice(p, p + c)) p += c;
-  let s = 0;
-  for (let c = CHUNK; c >= 1; c >>= 4)
-    while (s + c <= max - p && a.slice(la - s - c, la - s) === b.slice(lb - s - c, lb - s)) s += c;
-  return [p, s];
 }
 
 /**
