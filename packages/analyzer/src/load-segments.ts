@@ -28,7 +28,7 @@ import { err, ok, type Result } from "./result.js";
 import { rewriteAt, RewrittenRule, type Rewrite } from "./rewrite.js";
 import { ruleToPolar } from "./printer.js";
 import { ruleCallsHasPermission } from "./validations/missing-rules.js";
-import { walkRule, type RuleFacts } from "./validations/rule-walk.js";
+import { walkRuleInto, type RuleFactsSink } from "./validations/rule-walk.js";
 import { addCalledNames } from "./validations/undefined-rule-calls.js";
 
 /** Which diagnostics a loader reports (by code); null: all of them. */
@@ -37,24 +37,45 @@ export type KeepCode = ((code: string) => boolean) | null;
 /** Codes whose every diagnostic comes from `checkSingletons`. */
 const SINGLETON_CODES = ["ValidationError::SingletonVariable", "ValidationWarning::UnknownSpecializer"];
 
+const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * Phase 1 of one parsed rule, in one object (issue 13: a rule kept four bookkeeping objects, its
+ * record, the walk's facts, its rewrite and the rewritten rule). What the one walk over the parsed
+ * rule found (validations/rule-walk.ts) is written into the record's own fields; its rewrite, made
+ * when the line is first loaded where the gensym counter stands then, is `rule`, `base`, `used`.
+ */
+export class RuleRecord implements RuleFactsSink {
+  readonly kind = "rule" as const;
+  readonly parsed: Rule;
+  readonly boundary: boolean;
+  /** SingletonVariable / UnknownSpecializer (when checked), then AmbiguousPrecedence, unfiltered. */
+  diagnostics: readonly Diagnostic[] = NONE;
+  /** Distinct names of the rule calls, in first-seen order. */
+  called: readonly string[] = NONE;
+  callsHasPermission = false;
+  /** The gensym numbers the rewrite takes in the body and in the parameters (not the rule's terms: counts). */
+  body = 0;
+  params = 0;
+  /** The rewritten rule (null until the line is first loaded), the counter where it was made, the numbers it took. */
+  rule: Rule | null = null;
+  base = 0;
+  used = 0;
+
+  constructor(parsed: Rule, boundary: boolean, isConstant: ((name: string) => boolean) | null) {
+    this.parsed = parsed;
+    this.boundary = boundary;
+    walkRuleInto(parsed, isConstant, this);
+  }
+}
+
 /**
  * Phase-1 results of one parsed line. Everything but the rewrite depends only on the line and the
  * class environment; the rewrite also depends on where the load's gensym counter stands when the
  * line is reached (`base`), so it is redone when that moves and the rewrite used the counter.
  */
 export type LineRecord =
-  | {
-      readonly kind: "rule";
-      readonly parsed: Rule;
-      /**
-       * What the one walk over the parsed rule found (validations/rule-walk.ts), its diagnostics
-       * (SingletonVariable / UnknownSpecializer, then AmbiguousPrecedence) unfiltered.
-       */
-      readonly facts: RuleFacts;
-      /** Made when the line is first loaded, where the counter stands then. */
-      rewrite: Rewrite | null;
-      readonly boundary: boolean;
-    }
+  | RuleRecord
   | {
       readonly kind: "ruleType";
       readonly parsed: Rule;
@@ -88,18 +109,31 @@ function ruleTypeOf(rewritten: Rule): Result<RuleType> {
   );
 }
 
-/** The record's rewrite with the counter at `base` (reused when it took no number or `base` did not move). */
-function rewriteOf(record: Extract<LineRecord, { kind: "rule" | "ruleType" }>, base: number): Rewrite {
+/** The rule type record's rewrite with the counter at `base` (reused when it took no number or `base` did not move). */
+function rewriteOf(record: Extract<LineRecord, { kind: "ruleType" }>, base: number): Rewrite {
   let rewrite = record.rewrite;
   if (rewrite === null || (rewrite.base !== base && rewrite.used > 0)) {
     // A rule type is read at once (its body decides whether it is valid): rewritten now.
-    rewrite = record.rewrite =
-      record.kind === "rule"
-        ? rewriteAt(record.parsed, base, true, record.facts)
-        : rewriteAt(record.parsed, base, false);
-    if (record.kind === "ruleType") record.type = ruleTypeOf(rewrite.rule);
+    rewrite = record.rewrite = rewriteAt(record.parsed, base, false);
+    record.type = ruleTypeOf(rewrite.rule);
   }
   return rewrite;
+}
+
+/**
+ * The rule record's rewritten rule with the counter at `base` (reused when it took no number or
+ * `base` did not move); `record.used` is then the numbers it took.
+ */
+function rewrittenRule(record: RuleRecord, base: number): Rule {
+  let rule = record.rule;
+  if (rule === null || (record.base !== base && record.used > 0)) {
+    // Counted by the walk: rewritten on demand unless counting gave up.
+    const rewrite = rewriteAt(record.parsed, base, true, record);
+    rule = record.rule = rewrite.rule;
+    record.base = base;
+    record.used = rewrite.used;
+  }
+  return rule;
 }
 
 /** About one record in this many is a segment boundary. */
@@ -271,19 +305,17 @@ export class Phase1Cache {
     for (const record of records) {
       switch (record.kind) {
         case "rule": {
-          for (const d of this.keptOnly(record.facts.diagnostics)) report(d);
-          const rewrite = rewriteOf(record, gensym);
-          gensym += rewrite.used;
-          const rule = rewrite.rule;
+          for (const d of this.keptOnly(record.diagnostics)) report(d);
+          const rule = rewrittenRule(record, gensym);
+          gensym += record.used;
           const list = byName.get(rule.name);
           if (list === undefined) byName.set(rule.name, [rule]);
           else list.push(rule);
           if (rule === record.parsed || rule instanceof RewrittenRule) {
             // Rewriting on demand moves calls, never adds or removes them: the walk over the
             // parsed rule found them (no term is visited here).
-            const { facts } = record;
-            for (const name of facts.called) called.add(name);
-            if (facts.callsHasPermission) callsHasPermission = true;
+            for (const name of record.called) called.add(name);
+            if (record.callsHasPermission) callsHasPermission = true;
           } else {
             // Rewritten at once (too deep, or a `forall` the rewrite shortens): its own calls.
             addCalledNames(rule, called);
@@ -349,8 +381,11 @@ export class Phase1Cache {
       case "rule": {
         const keep = this.keep;
         // The editor view drops every diagnostic of the singleton check: it is not run there.
-        const facts = walkRule(line.rule, keep !== null && !SINGLETON_CODES.some(keep) ? null : this.isConstant);
-        return { kind: "rule", parsed: line.rule, facts, rewrite: null, boundary };
+        return new RuleRecord(
+          line.rule,
+          boundary,
+          keep !== null && !SINGLETON_CODES.some(keep) ? null : this.isConstant,
+        );
       }
       case "ruleType":
         return { kind: "ruleType", parsed: line.rule, rewrite: null, type: null, boundary };

@@ -73,11 +73,21 @@ function push(t: Term, flag: number): void {
   top++;
 }
 
+/** Where {@link walkRuleInto} writes what it found: the loader's record of the rule (one object per rule). */
+export type RuleFactsSink = { -readonly [K in keyof RuleFacts]: RuleFacts[K] };
+
 /**
  * Walks `rule` once (see the module comment). `isConstant`: the class environment's constants for
  * the singleton check, or null to skip it (the editor view drops all it reports).
  */
 export function walkRule(rule: Rule, isConstant: ((name: string) => boolean) | null): RuleFacts {
+  const facts: RuleFactsSink = { diagnostics: NONE, called: NONE, callsHasPermission: false, body: 0, params: 0 };
+  walkRuleInto(rule, isConstant, facts);
+  return facts;
+}
+
+/** {@link walkRule} writing its findings into `out` (the loader's record keeps them, no object of their own). */
+export function walkRuleInto(rule: Rule, isConstant: ((name: string) => boolean) | null, out: RuleFactsSink): void {
   // Zero unless a walk threw.
   top = 0;
   callCount = 0;
@@ -152,12 +162,10 @@ export function walkRule(rule: Rule, isConstant: ((name: string) => boolean) | n
           ? onlyCall(calls[0] as string)
           : calls.slice(0, callCount);
   moreCalls = null;
-  return {
-    diagnostics:
-      precedence === null ? singletons : singletons.length === 0 ? precedence : [...singletons, ...precedence],
-    called,
-    callsHasPermission: hasPermission,
-    body,
-    params,
-  };
+  out.diagnostics =
+    precedence === null ? singletons : singletons.length === 0 ? precedence : [...singletons, ...precedence];
+  out.called = called;
+  out.callsHasPermission = hasPermission;
+  out.body = body;
+  out.params = params;
 }
