@@ -72,8 +72,46 @@ export interface SetState {
 export interface Folded {
   /** The generation's users table (a delta applies to the same generation only). */
   readonly rolled: string;
-  readonly ids: readonly ReadonlySet<string>[];
+  readonly ids: readonly IdLayers[];
   readonly blocks: readonly bigint[];
+}
+
+/**
+ * A set of `$insert_id`s grown batch by batch without copying it whole each time: the sets it
+ * was made of are shared, never changed (the previous state may still be read, or be the base of
+ * another delta); a new batch is a layer of its own, merged with the newest layers while they are
+ * no more than twice its size (so each id is copied a logarithmic number of times, and there
+ * are logarithmically many layers).
+ */
+export class IdLayers {
+  private constructor(
+    private readonly layers: readonly ReadonlySet<string>[],
+    /** How many ids (the layers are disjoint). */
+    readonly size: number,
+  ) {}
+
+  static of(ids: ReadonlySet<string>): IdLayers {
+    return new IdLayers([ids], ids.size);
+  }
+
+  has(id: string): boolean {
+    return this.layers.some((layer) => layer.has(id));
+  }
+
+  /** These ids and `added` (none of which these hold); this one is unchanged. */
+  with(added: ReadonlySet<string>): IdLayers {
+    if (added.size === 0) return this;
+    const layers = [...this.layers];
+    let top = added;
+    while (layers.length > 0 && layers.at(-1)!.size <= top.size * 2) top = new Set([...layers.pop()!, ...top]);
+    layers.push(top);
+    return new IdLayers(layers, this.size + added.size);
+  }
+
+  /** How many sets it reads (tests). */
+  get depth(): number {
+    return this.layers.length;
+  }
 }
 
 /** At most this many `$insert_id`s per shard are kept as a delta's base (beyond: no delta). */
@@ -251,13 +289,13 @@ export function newestBlocks(states: readonly (readonly PartitionState[])[]): bi
  * Per shard, the `$insert_id`s of the set's events after the generation (`source.restAny`): the
  * delta base of a snapshot just computed (null beyond `MAX_FOLDED`).
  */
-export async function foldedIds(cluster: Cluster, source: Source): Promise<Set<string>[] | null> {
+export async function foldedIds(cluster: Cluster, source: Source): Promise<IdLayers[] | null> {
   const perShard = await onShards(
     cluster,
     `SELECT DISTINCT insert_id FROM events_local WHERE ${source.restAny} LIMIT ${MAX_FOLDED + 1}`,
   );
   if (perShard.some((list) => list.length > MAX_FOLDED)) return null;
-  return perShard.map((list) => new Set(list.map((r) => String(r.insert_id))));
+  return perShard.map((list) => IdLayers.of(new Set(list.map((r) => String(r.insert_id)))));
 }
 
 /** A cell's id in maps: dim and key. */
@@ -338,7 +376,7 @@ export async function deltaSnapshot(
           throw new Error(`ClickHouse: unexpected part ${parts.join(", ")}`);
         const list = await rows(
           s,
-          `SELECT insert_id, workspace_folder, has(cell_dim, 'all') AS a, arrayFilter((k_, d_) -> d_ = 'code', cell_key, cell_dim) AS codes
+          `SELECT insert_id, distinct_id, workspace_folder, has(cell_dim, 'all') AS a, arrayFilter((k_, d_) -> d_ = 'code', cell_key, cell_dim) AS codes
 FROM events_local WHERE ${source.restAny} AND _part IN (${parts.map((p) => `'${p}'`).join(", ")})`,
         );
         // Every part still active after the statement: it read them all.
@@ -354,7 +392,7 @@ FROM events_local WHERE ${source.restAny} AND _part IN (${parts.map((p) => `'${p
     for (const r of list!) if (!folded.ids[i]!.has(String(r.insert_id))) fresh.add(String(r.insert_id));
     return fresh;
   });
-  const nextIds = folded.ids.map((had, i) => (ids[i]!.size === 0 ? had : new Set([...had, ...ids[i]!])));
+  const nextIds = folded.ids.map((had, i) => had.with(ids[i]!));
   if (nextIds.some((set) => set.size > MAX_FOLDED)) return null;
   const users = new Map<string, Map<string, { before: number; after: number }>>();
   const next: Folded = { rolled: folded.rolled, ids: nextIds, blocks: folded.blocks };
@@ -379,7 +417,12 @@ FROM events_local WHERE ${source.restAny} AND _part IN (${parts.map((p) => `'${p
       cluster.shards.map((s, i) => {
         if (ids[i]!.size === 0) return Promise.resolve([]);
         const batch = listed(ids[i]!);
-        const batchUsers = `SELECT distinct_id FROM events_local WHERE ${source.restAny} AND insert_id IN (${batch})`;
+        // The batch's users, named in the statement (the rows of the new parts hold every copy of
+        // the batch's events: a copy in an older part would be counted already): 18.16 builds a
+        // subquery's set once per use, and the index lookups are half as long with constants.
+        const batchUsers = listed(
+          new Set(added[i]!.filter((r) => ids[i]!.has(String(r.insert_id))).map((r) => String(r.distinct_id))),
+        );
         // `source.rest` for these events only: not those whose \$insert_id the generation's last
         // day holds, looked up for them only (by primary key for the batch's ids).
         const onLast = (which: string) =>
