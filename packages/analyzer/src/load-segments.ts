@@ -25,10 +25,10 @@ import { contextOf, error, type Diagnostic } from "./diagnostics.js";
 import type { RuleType } from "./kb.js";
 import { prepareBlock, readResourceBlock, type PreparedBlock } from "./resource-blocks/index.js";
 import { err, ok, type Result } from "./result.js";
-import { rewriteAt, RewrittenRule, type Rewrite } from "./rewrite.js";
+import { lazyUses, rewriteAt, RewrittenRule, type Rewrite } from "./rewrite.js";
 import { ruleToPolar } from "./printer.js";
 import { ruleCallsHasPermission } from "./validations/missing-rules.js";
-import { walkRuleInto, type RuleFactsSink } from "./validations/rule-walk.js";
+import { walkRuleInto, type WalkSink } from "./validations/rule-walk.js";
 import { addCalledNames } from "./validations/undefined-rule-calls.js";
 
 /** Which diagnostics a loader reports (by code); null: all of them. */
@@ -42,30 +42,59 @@ const NONE: readonly never[] = Object.freeze([]);
 /**
  * Phase 1 of one parsed rule, in one object (issue 13: a rule kept four bookkeeping objects, its
  * record, the walk's facts, its rewrite and the rewritten rule). What the one walk over the parsed
- * rule found (validations/rule-walk.ts) is written into the record's own fields; its rewrite, made
- * when the line is first loaded where the gensym counter stands then, is `rule`, `base`, `used`.
+ * rule found (validations/rule-walk.ts) is written into the record's own fields. The record is
+ * also the rule rewritten on demand at the first gensym counter it is loaded at; should a later
+ * load reach it at another counter, that rewrite is an object of its own (`rule`), and the
+ * record, which earlier results may hold, stays as it was.
  */
-export class RuleRecord implements RuleFactsSink {
+export class RuleRecord extends RewrittenRule implements WalkSink {
   readonly kind = "rule" as const;
-  readonly parsed: Rule;
   readonly boundary: boolean;
   /** SingletonVariable / UnknownSpecializer (when checked), then AmbiguousPrecedence, unfiltered. */
   diagnostics: readonly Diagnostic[] = NONE;
   /** Distinct names of the rule calls, in first-seen order. */
   called: readonly string[] = NONE;
   callsHasPermission = false;
-  /** The gensym numbers the rewrite takes in the body and in the parameters (not the rule's terms: counts). */
-  body = 0;
-  params = 0;
-  /** The rewritten rule (null until the line is first loaded), the counter where it was made, the numbers it took. */
+  /** The gensym numbers the rewrite takes in the body and in the parameters (RewriteCounts). */
+  bodyNumbers = 0;
+  paramNumbers = 0;
+  /**
+   * The rewritten rule (null until the line is first loaded): the parsed rule, this record, or
+   * another rule when rewritten at once or at another counter; the counter where it was made,
+   * and the numbers it took.
+   */
   rule: Rule | null = null;
   base = 0;
   used = 0;
 
   constructor(parsed: Rule, boundary: boolean, isConstant: ((name: string) => boolean) | null) {
-    this.parsed = parsed;
+    super(parsed, 0, false);
     this.boundary = boundary;
     walkRuleInto(parsed, isConstant, this);
+  }
+
+  /** The rule rewritten with the counter at `base` (reused when it took no number or `base` did not move). */
+  rewrittenAt(base: number): Rule {
+    const rule = this.rule;
+    if (rule !== null && (this.base === base || this.used === 0)) return rule;
+    const used = lazyUses(this.bodyNumbers, this.paramNumbers);
+    if (used > 0) {
+      // Rewritten on demand: this record the first time, an object of its own at another counter.
+      if (rule === null) this.startAt(base, this.paramNumbers > 0);
+      this.rule = rule === null ? this : new RewrittenRule(this.parsed, base, this.paramNumbers > 0);
+      this.used = used;
+    } else if (used === 0) {
+      // Nothing to rewrite.
+      this.rule = this.parsed;
+      this.used = 0;
+    } else {
+      // Counting gave up (too deep): rewritten now.
+      const rewrite = rewriteAt(this.parsed, base, false);
+      this.rule = rewrite.rule;
+      this.used = rewrite.used;
+    }
+    this.base = base;
+    return this.rule;
   }
 }
 
@@ -118,22 +147,6 @@ function rewriteOf(record: Extract<LineRecord, { kind: "ruleType" }>, base: numb
     record.type = ruleTypeOf(rewrite.rule);
   }
   return rewrite;
-}
-
-/**
- * The rule record's rewritten rule with the counter at `base` (reused when it took no number or
- * `base` did not move); `record.used` is then the numbers it took.
- */
-function rewrittenRule(record: RuleRecord, base: number): Rule {
-  let rule = record.rule;
-  if (rule === null || (record.base !== base && record.used > 0)) {
-    // Counted by the walk: rewritten on demand unless counting gave up.
-    const rewrite = rewriteAt(record.parsed, base, true, record);
-    rule = record.rule = rewrite.rule;
-    record.base = base;
-    record.used = rewrite.used;
-  }
-  return rule;
 }
 
 /** About one record in this many is a segment boundary. */
@@ -306,7 +319,7 @@ export class Phase1Cache {
       switch (record.kind) {
         case "rule": {
           for (const d of this.keptOnly(record.diagnostics)) report(d);
-          const rule = rewrittenRule(record, gensym);
+          const rule = record.rewrittenAt(gensym);
           gensym += record.used;
           const list = byName.get(rule.name);
           if (list === undefined) byName.set(rule.name, [rule]);

@@ -411,20 +411,22 @@ function countFields(fields: Fields, depth: number): number {
  * or removes them) and {@link paramsForCheck} for rule-type checks.
  */
 export class RewrittenRule implements Rule {
-  readonly name: string;
-  readonly source: SourceInfo;
   readonly #parsed: Rule;
-  readonly #base: number;
-  /** Whether the rewrite changes the parameters (else they are the parsed ones). */
-  readonly #paramsChange: boolean;
+  /** The gensym counter where the rewrite starts, times 2, plus 1 when it changes the parameters. */
+  #at: number;
   #built: Rule | null = null;
 
   constructor(parsed: Rule, base: number, paramsChange: boolean) {
-    this.name = parsed.name;
-    this.source = parsed.source;
     this.#parsed = parsed;
-    this.#base = base;
-    this.#paramsChange = paramsChange;
+    this.#at = base * 2 + (paramsChange ? 1 : 0);
+  }
+
+  get name(): string {
+    return this.#parsed.name;
+  }
+
+  get source(): SourceInfo {
+    return this.#parsed.source;
   }
 
   /** The rule as parsed. */
@@ -447,11 +449,19 @@ export class RewrittenRule implements Rule {
 
   /** The rewritten parameters, built only when the rewrite changes them. */
   paramsForCheck(): readonly Parameter[] {
-    return this.#paramsChange ? this.#build().params : this.#parsed.params;
+    return (this.#at & 1) === 1 ? this.#build().params : this.#parsed.params;
+  }
+
+  /**
+   * Places the rewrite at `base`: for the loader's record of a rule, which is this rule at the
+   * first counter it is loaded at, before anything has read it (afterwards it never moves).
+   */
+  protected startAt(base: number, paramsChange: boolean): void {
+    this.#at = base * 2 + (paramsChange ? 1 : 0);
   }
 
   #build(): Rule {
-    return (this.#built ??= rewriteRule(this.#parsed, createGensym(this.#base)));
+    return (this.#built ??= rewriteRule(this.#parsed, createGensym(this.#at >> 1)));
   }
 }
 
@@ -472,13 +482,22 @@ export interface Rewrite {
 export function rewriteAt(rule: Rule, base: number, lazy = true, counts: RewriteCounts = NOT_COUNTED): Rewrite {
   if (lazy) {
     const { body, params } = counts === NOT_COUNTED ? rewriteCounts(rule) : counts;
-    if (body === 0 && params === 0) return { rule, base, used: 0 };
-    if (body > 0 && params >= 0) return { rule: new RewrittenRule(rule, base, params > 0), base, used: body + params };
-    if (body === 0 && params > 0) return { rule: new RewrittenRule(rule, base, true), base, used: params };
+    const used = lazyUses(body, params);
+    if (used === 0) return { rule, base, used: 0 };
+    if (used > 0) return { rule: new RewrittenRule(rule, base, params > 0), base, used };
   }
   let next = base;
   const rewritten = rewriteRule(rule, (prefix) => `${prefix === "_" ? "_" : `_${prefix}_`}${next++}`);
   return { rule: rewritten, base, used: next - base };
+}
+
+/**
+ * The gensym numbers a rewrite counted as `body` and `params` ({@link RewriteCounts}) takes when
+ * made on demand (0: it changes nothing; then the rule is its parsed self), or {@link TOO_DEEP}
+ * when it must be made at once. A rewrite made on demand changes the parameters when `params > 0`.
+ */
+export function lazyUses(body: number, params: number): number {
+  return body < 0 || params < 0 ? TOO_DEEP : body + params;
 }
 
 /**

@@ -73,21 +73,31 @@ function push(t: Term, flag: number): void {
   top++;
 }
 
-/** Where {@link walkRuleInto} writes what it found: the loader's record of the rule (one object per rule). */
-export type RuleFactsSink = { -readonly [K in keyof RuleFacts]: RuleFacts[K] };
+/**
+ * Where {@link walkRuleInto} writes what it found: the loader's record of the rule (one object per
+ * rule, which is also a rule: the counts are `bodyNumbers` and `paramNumbers` there).
+ */
+export interface WalkSink {
+  diagnostics: readonly Diagnostic[];
+  called: readonly string[];
+  callsHasPermission: boolean;
+  bodyNumbers: number;
+  paramNumbers: number;
+}
 
 /**
  * Walks `rule` once (see the module comment). `isConstant`: the class environment's constants for
  * the singleton check, or null to skip it (the editor view drops all it reports).
  */
 export function walkRule(rule: Rule, isConstant: ((name: string) => boolean) | null): RuleFacts {
-  const facts: RuleFactsSink = { diagnostics: NONE, called: NONE, callsHasPermission: false, body: 0, params: 0 };
-  walkRuleInto(rule, isConstant, facts);
-  return facts;
+  const out: WalkSink = { diagnostics: NONE, called: NONE, callsHasPermission: false, bodyNumbers: 0, paramNumbers: 0 };
+  walkRuleInto(rule, isConstant, out);
+  const { diagnostics, called, callsHasPermission, bodyNumbers: body, paramNumbers: params } = out;
+  return { diagnostics, called, callsHasPermission, body, params };
 }
 
 /** {@link walkRule} writing its findings into `out` (the loader's record keeps them, no object of their own). */
-export function walkRuleInto(rule: Rule, isConstant: ((name: string) => boolean) | null, out: RuleFactsSink): void {
+export function walkRuleInto(rule: Rule, isConstant: ((name: string) => boolean) | null, out: WalkSink): void {
   // Zero unless a walk threw.
   top = 0;
   callCount = 0;
@@ -166,6 +176,6 @@ export function walkRuleInto(rule: Rule, isConstant: ((name: string) => boolean)
     precedence === null ? singletons : singletons.length === 0 ? precedence : [...singletons, ...precedence];
   out.called = called;
   out.callsHasPermission = hasPermission;
-  out.body = body;
-  out.params = params;
+  out.bodyNumbers = body;
+  out.paramNumbers = params;
 }
