@@ -355,8 +355,6 @@ export async function deltaSnapshot(
 ): Promise<Delta | null> {
   const rolled = source.rolled;
   if (rolled === null || rolled.index === null || rolled.users !== folded.rolled) return null;
-  const index = rolled.index;
-  const last = bindDay(rolled.through);
   // The events of the parts written after the delta base (a merged part may hold older ones too).
   // Named in the statement (18.16 reads only the parts named by constants: not by a subquery);
   // a merge may replace a named part before the statement runs: then the parts are listed again.
@@ -367,11 +365,14 @@ export async function deltaSnapshot(
         `SELECT name FROM system.parts WHERE database = currentDatabase() AND table = 'events_local' AND active AND max_block_number > ${folded.blocks[i]!.toString()}`,
       )
     ).map((r) => String(r.name));
-  const added = await Promise.all(
-    cluster.shards.map(async (s, i) => {
-      for (let attempt = 0; attempt < 5; attempt++) {
+  // Per attempt: the new parts' events, then (at the same time as the statements that follow)
+  // whether every part read is still active: a merge that replaced one before the statement ran
+  // would have hidden its rows, and the attempt is made again.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const read = await Promise.all(
+      cluster.shards.map(async (s, i) => {
         const parts = await newParts(s, i);
-        if (parts.length === 0) return [];
+        if (parts.length === 0) return { parts, list: [] };
         if (parts.some((p) => !/^[0-9a-z_]+$/.test(p)))
           throw new Error(`ClickHouse: unexpected part ${parts.join(", ")}`);
         const list = await rows(
@@ -379,17 +380,46 @@ export async function deltaSnapshot(
           `SELECT insert_id, distinct_id, workspace_folder, has(cell_dim, 'all') AS a, arrayFilter((k_, d_) -> d_ = 'code', cell_key, cell_dim) AS codes
 FROM events_local WHERE ${source.restAny} AND _part IN (${parts.map((p) => `'${p}'`).join(", ")})`,
         );
-        // Every part still active after the statement: it read them all.
+        return { parts, list };
+      }),
+    );
+    const stillActive = Promise.all(
+      cluster.shards.map(async (s, i) => {
+        const { parts } = read[i]!;
+        if (parts.length === 0) return true;
         const active = new Set(await newParts(s, i));
-        if (parts.every((p) => active.has(p))) return list;
-      }
-      return null;
-    }),
-  );
-  if (added.some((list) => list === null)) return null;
+        return parts.every((p) => active.has(p));
+      }),
+    );
+    const [delta, active] = await Promise.all([
+      fromAdded(
+        read.map((r) => r.list),
+        cluster,
+        source,
+        prev,
+        folded,
+      ),
+      stillActive,
+    ]);
+    if (active.every(Boolean)) return delta;
+  }
+  return null;
+}
+
+/** `deltaSnapshot` from the rows of the parts written after the delta base (`added`, per shard). */
+async function fromAdded(
+  added: readonly Record<string, unknown>[][],
+  cluster: Cluster,
+  source: Source,
+  prev: Snapshot,
+  folded: Folded,
+): Promise<Delta | null> {
+  const rolled = source.rolled!;
+  const index = rolled.index!;
+  const last = bindDay(rolled.through);
   const ids = added.map((list, i) => {
     const fresh = new Set<string>();
-    for (const r of list!) if (!folded.ids[i]!.has(String(r.insert_id))) fresh.add(String(r.insert_id));
+    for (const r of list) if (!folded.ids[i]!.has(String(r.insert_id))) fresh.add(String(r.insert_id));
     return fresh;
   });
   const nextIds = folded.ids.map((had, i) => had.with(ids[i]!));
@@ -402,7 +432,7 @@ FROM events_local WHERE ${source.restAny} AND _part IN (${parts.map((p) => `'${p
   // The added events' workspace triples (distinct counts: copies included, as `restAny`).
   const triples = new Map<string, { dim: string; key: string; folder: string }>();
   added.forEach((list, i) => {
-    for (const r of list!) {
+    for (const r of list) {
       if (!ids[i]!.has(String(r.insert_id))) continue;
       const folder = String(r.workspace_folder);
       const cells = [...(n(r.a) === 1 ? [["all", ""]] : []), ...(r.codes as string[]).map((k) => ["code", String(k)])];

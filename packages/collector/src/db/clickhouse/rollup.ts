@@ -157,16 +157,24 @@ async function rolledTables(shard: ClickHouseClient): Promise<string[]> {
   ).map((r) => String(r.name));
 }
 
+/** Every shard's rolled-up tables (`currentGeneration`'s `tables`). */
+export function rolledTablesOf(shards: readonly ClickHouseClient[]): Promise<string[][]> {
+  return Promise.all(shards.map(rolledTables));
+}
+
 /**
  * The newest generation every shard holds whose partitions are unchanged, covering no day after
- * `latest` (when given); null when there is none.
+ * `latest` (when given); null when there is none. `tables` (`rolledTablesOf`) may be listed at
+ * the same time as `states`: a generation's name holds the partitions it covers, so whichever
+ * is listed first, only a generation of those partitions as `states` has them matches.
  */
 export async function currentGeneration(
   shards: readonly ClickHouseClient[],
   states: readonly (readonly PartitionState[])[],
   latest: string | null,
+  tables?: readonly (readonly string[])[],
 ): Promise<Generation | null> {
-  const perShard = await Promise.all(shards.map(rolledTables));
+  const perShard = tables ?? (await rolledTablesOf(shards));
   const candidates = new Set(perShard[0] ?? []);
   for (const list of perShard.slice(1)) {
     const here = new Set(list);

@@ -37,6 +37,7 @@ import {
   currentGeneration,
   dropGenerations,
   partitionStates,
+  rolledTablesOf,
   purgedStates,
   subtractPurged,
   type Generation,
@@ -153,8 +154,12 @@ export class ClickHouseStore implements EventStore {
    * no day after `latest` (null: any).
    */
   private async snapshot(name: string, where: string, latest: string | null): Promise<SetState> {
-    const states = await partitionStates(this.cluster.shards);
-    const rolled = await currentGeneration(this.cluster.shards, states, latest);
+    // One round trip: the partitions and the rolled tables listed at the same time.
+    const [states, tables] = await Promise.all([
+      partitionStates(this.cluster.shards),
+      rolledTablesOf(this.cluster.shards),
+    ]);
+    const rolled = await currentGeneration(this.cluster.shards, states, latest, tables);
     const fingerprint = `${JSON.stringify(states)}|${rolled?.users ?? ""}|${rolled?.index?.users ?? ""}`;
     const cached = this.cache.get(name);
     if (cached !== undefined && cached.fingerprint === fingerprint) return cached.state;
