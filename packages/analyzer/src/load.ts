@@ -537,6 +537,14 @@ export class Loader {
           if (memo.used) results.set(rule, r);
         }
       }
+      if (typeof r === "number") {
+        // Matched one type (the usual outcome).
+        if (marks[r] !== 1) {
+          marks[r] = 1;
+          matched.push(r);
+        }
+        continue;
+      }
       if (r.kind === "error" || r.matched.length === 0) {
         // Validation stops here.
         stop =

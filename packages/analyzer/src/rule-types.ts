@@ -425,11 +425,22 @@ interface ArityIndex {
   readonly positions: PositionIndex[];
 }
 
-/** Outcome of checking one rule against all rule types of its name. */
+/**
+ * Outcome of checking one rule against all rule types of its name. A number `i`: the rule matched
+ * type `i` only, the most common outcome, which needs no object (issue 13: the `has_relation`
+ * group kept one outcome per type, ~4000 objects and arrays per 50k-line load).
+ */
 export type RuleCheck =
+  | number
   | { readonly kind: "error"; readonly error: Diagnostic }
-  /** `matched`: indices (into the name's type list) of every matching type; empty = InvalidRule. */
+  /** `matched`: indices (into the name's type list) of every matching type, two or more, or none = InvalidRule. */
   | { readonly kind: "checked"; readonly matched: readonly number[] };
+
+/** The types a rule matched (in order; empty: InvalidRule), or null when its check errored. */
+export function matchedTypes(check: RuleCheck): readonly number[] | null {
+  if (typeof check === "number") return [check];
+  return check.kind === "error" ? null : check.matched;
+}
 
 /**
  * The rule types of one name, indexed per arity and parameter position. Candidate types for a
@@ -573,7 +584,7 @@ export class RuleTypeGroup {
       const t = this.types[0] as RuleType;
       const r = paramsMatch(this.kb, params, t.rule, false);
       if (r.kind === "error") return { kind: "error", error: r.error };
-      return r.kind === "match" ? FIRST_MATCHED : NOTHING_MATCHED;
+      return r.kind === "match" ? 0 : NOTHING_MATCHED;
     }
 
     // The position with the fewest candidates (-1: none narrows the types of this arity), found
@@ -624,10 +635,10 @@ export class RuleTypeGroup {
       else (matched ??= [first]).push(i);
     }
     if (first < 0) return NOTHING_MATCHED;
-    // Most rules match one type: its outcome is shared. So is an outcome of several types (the
+    // Most rules match one type: the outcome is its index. An outcome of several types is shared (the
     // generated `has_role` rules of each resource match the built-in type and the policy's: an
     // outcome per resource was ~2000 objects and arrays per 50k-line load; issue 13).
-    if (matched === null) return (this.matchedOnly[first] ??= { kind: "checked", matched: [first] });
+    if (matched === null) return first;
     const key = matched.join(" ");
     let outcome = this.matchedMany.get(key);
     if (outcome === undefined) {
@@ -640,8 +651,6 @@ export class RuleTypeGroup {
   /** Reused by every {@link checkParams} (it does not call itself): the error candidates, and the candidates. */
   private readonly errorScratch: number[] = [];
   private readonly candidateScratch: number[] = [];
-  /** The outcome "matched type `i` only", by `i`. */
-  private readonly matchedOnly: RuleCheck[] = [];
   /** The outcomes "matched these types" (two or more), by their indices joined with spaces. */
   private readonly matchedMany = new Map<string, RuleCheck>();
 
@@ -699,7 +708,6 @@ function take(list: readonly number[] | undefined, out: number[] | null): number
 }
 
 const NOTHING_MATCHED: RuleCheck = { kind: "checked", matched: [] };
-const FIRST_MATCHED: RuleCheck = { kind: "checked", matched: [0] };
 
 /** Sorts `xs` in place and returns it without duplicates (candidate lists are short). */
 function sortedUnique(xs: number[]): number[] {
