@@ -125,6 +125,15 @@ export interface Cluster {
   readonly shards: readonly ClickHouseClient[];
 }
 
+/** The figures of (`dim`, `key`) in `keys`, at zero until first counted. */
+function cellIn(keys: Map<string, Map<string, KeyFigures>>, dim: string, key: string): KeyFigures {
+  let byKey = keys.get(dim);
+  if (byKey === undefined) keys.set(dim, (byKey = new Map()));
+  let f = byKey.get(key);
+  if (f === undefined) byKey.set(key, (f = { users: 0, total: 0, events: 0, workspaces: 0 }));
+  return f;
+}
+
 /** Runs `query` on every shard, in parallel. */
 async function onShards(cluster: Cluster, query: string): Promise<Record<string, unknown>[][]> {
   return Promise.all(cluster.shards.map((s) => rows(s, query)));
@@ -244,13 +253,7 @@ UNION ALL ${freshWorkspaces}`
   ]);
   const perShardKeys = [...perShardRolled, ...perShardDelta];
   const keys = new Map<string, Map<string, KeyFigures>>();
-  const cell = (dim: string, key: string): KeyFigures => {
-    let byKey = keys.get(dim);
-    if (byKey === undefined) keys.set(dim, (byKey = new Map()));
-    let f = byKey.get(key);
-    if (f === undefined) byKey.set(key, (f = { users: 0, total: 0, events: 0, workspaces: 0 }));
-    return f;
-  };
+  const cell = (dim: string, key: string): KeyFigures => cellIn(keys, dim, key);
   // A user's events all live on one shard: users, totals and events add up over shards.
   const byValue = new Map<string, Map<number, number>>();
   for (const shard of perShardKeys) {
@@ -483,13 +486,7 @@ SELECT workspace_folder, cell_dim, cell_key, cell_value FROM events_local WHERE 
         ),
   ]);
   const { keys, hist } = copySnapshot(prev);
-  const cell = (dim: string, key: string): KeyFigures => {
-    let byKey = keys.get(dim);
-    if (byKey === undefined) keys.set(dim, (byKey = new Map()));
-    let f = byKey.get(key);
-    if (f === undefined) byKey.set(key, (f = { users: 0, total: 0, events: 0, workspaces: 0 }));
-    return f;
-  };
+  const cell = (dim: string, key: string): KeyFigures => cellIn(keys, dim, key);
   const move = (key: string, value: number, by: number) => {
     let m = hist.get(key);
     if (m === undefined) hist.set(key, (m = new Map()));
