@@ -8,46 +8,14 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { Store, migrateDown, openDb } from "../src/index.js";
-import { rebuildSets } from "../src/db/rebuild.js";
-import { BREAKDOWN_DIMS } from "../src/db/vocabulary.js";
-import type { Db } from "../src/db/driver.js";
 import { buildCollectorFirst, kendallTau, randomBatch, rollupSnapshot, seededRandom, sqliteUrl } from "./helpers.js";
+import { CODES, DAYS, expectFoldRetryPurge, fillWithQueued, plan, rows } from "./migration-fixture.js";
 
 buildCollectorFirst();
 const folders: (() => void)[] = [];
 afterAll(() => {
   for (const f of folders) f();
 });
-
-const DAYS = ["2026-10-29", "2026-10-30", "2026-11-01", "2026-11-02", "2026-11-03"] as const;
-const BOUND = "2026-11-03";
-const CODES = ["ParseError::UnrecognizedEOF", "ValidationError::InvalidRuleType"] as const;
-
-/** Every figure the read API answers from one set, as plain data. */
-async function figures(store: Store): Promise<unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, reader] of [
-    ["live", store.live()],
-    ["shared", store.shared()],
-  ] as const) {
-    const breakdown = await reader.breakdown(["all", "code", ...BREAKDOWN_DIMS]);
-    const trends: Record<string, unknown> = {};
-    for (const [dim, key] of [["all", ""], ...CODES.map((c) => ["code", c])] as const)
-      trends[`${dim}:${key}`] = await reader.trend(dim, key);
-    out[name] = { totals: await reader.totals(), codes: await reader.codes(), breakdown: [...breakdown], trends };
-  }
-  return JSON.parse(JSON.stringify(out, (_k, v: unknown) => (typeof v === "bigint" ? Number(v) : v)));
-}
-
-/** Every row of `table`, sorted. */
-async function rows(db: Db, table: string): Promise<string[]> {
-  return (await db.all(`SELECT * FROM ${table}`)).map((r) => JSON.stringify(r)).sort();
-}
-
-/** The query plan of `sql`, one line per step. */
-async function plan(db: Db, sql: string): Promise<string> {
-  return (await db.all(`EXPLAIN QUERY PLAN ${sql}`)).map((r) => String(r.detail)).join("\n");
-}
 
 describe("migration 8 on sqlite: events keyed by (day, id)", () => {
   it("migrates a filled migration-7 database keeping every event, queue row and figure", async () => {
@@ -56,58 +24,26 @@ describe("migration 8 on sqlite: events keyed by (day, id)", () => {
     const store = new Store(openDb(url));
     try {
       await store.migrate();
-      const r = seededRandom(8);
-      const sent: Record<string, unknown>[][] = [];
-      for (const day of DAYS) {
-        const batch = randomBatch(r, { min: 20, spread: 20, users: 12, codes: CODES, versions: 2 });
-        sent.push(batch);
-        await store.insertBatch(day, batch as never);
-      }
-      // Folded up to here; the last day's events and a retried batch are still queued.
-      await store.refresh();
-      await store.refreshShared(BOUND);
-      const late = randomBatch(r, { min: 15, spread: 5, users: 12, codes: CODES, versions: 2 });
-      await store.insertBatch(DAYS[4]!, [...late, ...sent[1]!.slice(0, 5)] as never);
-      await store.materialiseInbox();
+      const sent = await fillWithQueued(store, 8);
       // Back to migration 7's schema (events keyed by id), the queues as it kept them.
       expect(await migrateDown(store.db, 7)).toEqual([9, 8]);
       const before = {
-        events: await rows(store.db, "events"),
-        pendingRollup: await rows(store.db, "pending_rollup"),
-        pendingShared: await rows(store.db, "pending_shared"),
+        events: await rows(store.db, "SELECT * FROM events"),
+        pendingRollup: await rows(store.db, "SELECT * FROM pending_rollup"),
+        pendingShared: await rows(store.db, "SELECT * FROM pending_shared"),
         rollups: await rollupSnapshot(store),
       };
       expect(before.pendingRollup.length).toBeGreaterThan(0);
       expect(before.pendingShared.length).toBeGreaterThan(0);
 
       expect(await store.migrate(8)).toEqual([8]);
-      expect(await rows(store.db, "events")).toEqual(before.events);
-      expect(await rows(store.db, "pending_rollup")).toEqual(before.pendingRollup);
-      expect(await rows(store.db, "pending_shared")).toEqual(before.pendingShared);
+      expect(await rows(store.db, "SELECT * FROM events")).toEqual(before.events);
+      expect(await rows(store.db, "SELECT * FROM pending_rollup")).toEqual(before.pendingRollup);
+      expect(await rows(store.db, "SELECT * FROM pending_shared")).toEqual(before.pendingShared);
       expect(await rollupSnapshot(store)).toEqual(before.rollups);
       expect(await store.migrate()).toEqual([9]);
 
-      // The queued events fold; then every figure equals a rebuild from the events.
-      await store.refresh();
-      await store.refreshShared(BOUND);
-      const folded = await figures(store);
-      const foldedRows = await rollupSnapshot(store);
-      await store.rebuild(BOUND);
-      expect(await rollupSnapshot(store)).toEqual(foldedRows);
-      expect(await figures(store)).toEqual(folded);
-
-      // A retried batch is still counted once.
-      const stored = await store.countEvents();
-      await store.insertBatch(DAYS[2]!, sent[2]!.slice(0, 7) as never);
-      await store.materialiseInbox();
-      expect(await store.countEvents()).toBe(stored);
-
-      // A purge still equals a rebuild from the remaining events.
-      await store.purge(DAYS[2]!);
-      const purged = await rollupSnapshot(store);
-      await rebuildSets(store.db, BOUND);
-      expect(await rollupSnapshot(store)).toEqual(purged);
-      expect((await store.db.all("SELECT MIN(day) AS d FROM events"))[0]!.d).toBe(DAYS[2]);
+      await expectFoldRetryPurge(store, sent);
     } finally {
       await store.close();
     }

@@ -9,11 +9,10 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { Store, migrateDown, openDb } from "../src/index.js";
-import { rebuildSets } from "../src/db/rebuild.js";
-import { BREAKDOWN_DIMS } from "../src/db/vocabulary.js";
 import type { Db, Queryable, SqlValue } from "../src/db/driver.js";
 import { COLUMNS } from "../src/db/columns.js";
 import { buildCollectorFirst, randomBatch, rollupSnapshot, seededRandom, sqliteUrl, withDatabases } from "./helpers.js";
+import { CODES, DAYS, expectFoldRetryPurge, fillWithQueued, plan, rows } from "./migration-fixture.js";
 
 buildCollectorFirst();
 const databases = withDatabases();
@@ -22,56 +21,12 @@ afterAll(() => {
   for (const f of folders) f();
 });
 
-const DAYS = ["2026-10-29", "2026-10-30", "2026-11-01", "2026-11-02", "2026-11-03"] as const;
-const BOUND = "2026-11-03";
-const CODES = ["ParseError::UnrecognizedEOF", "ValidationError::InvalidRuleType"] as const;
-
-/** Every figure the read API answers from both sets, as plain data (trend cells in a fixed order). */
-async function figures(store: Store): Promise<unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, reader] of [
-    ["live", store.live()],
-    ["shared", store.shared()],
-  ] as const) {
-    const breakdown = await reader.breakdown(["all", "code", ...BREAKDOWN_DIMS]);
-    const trends: Record<string, unknown> = {};
-    for (const [dim, key] of [["all", ""], ...CODES.map((c) => ["code", c])] as const)
-      trends[`${dim}:${key}`] = (await reader.trend(dim, key)).map((t) => JSON.stringify(t)).sort();
-    out[name] = { totals: await reader.totals(), codes: await reader.codes(), breakdown: [...breakdown], trends };
-  }
-  return JSON.parse(JSON.stringify(out, (_k, v: unknown) => (typeof v === "bigint" ? Number(v) : v)));
-}
-
-/** Every row of `sql`'s answer, as sorted JSON. */
-async function rows(db: Db, sql: string): Promise<string[]> {
-  return (await db.all(sql))
-    .map((r) => JSON.stringify(Object.entries(r).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])))
-    .sort();
-}
-
-/** The query plan of `sql`, one line per step (SQLite). */
-async function plan(db: Db, sql: string, params: readonly SqlValue[] = []): Promise<string> {
-  return (await db.all(`EXPLAIN QUERY PLAN ${sql}`, params)).map((r) => String(r.detail)).join("\n");
-}
-
 describe.each(databases.backends)("migration 9 on %s: queues keyed by (day, id)", (name, makeDb) => {
   it("migrates a filled migration-8 database keeping every event, queue entry (with its day) and figure", async () => {
     const store = new Store(openDb(await makeDb()));
     try {
       await store.migrate();
-      const r = seededRandom(9);
-      const sent: Record<string, unknown>[][] = [];
-      for (const day of DAYS) {
-        const batch = randomBatch(r, { min: 20, spread: 20, users: 12, codes: CODES, versions: 2 });
-        sent.push(batch);
-        await store.insertBatch(day, batch as never);
-      }
-      // Folded up to here; the last day's events and a retried batch are still queued.
-      await store.refresh();
-      await store.refreshShared(BOUND);
-      const late = randomBatch(r, { min: 15, spread: 5, users: 12, codes: CODES, versions: 2 });
-      await store.insertBatch(DAYS[4]!, [...late, ...sent[1]!.slice(0, 5)] as never);
-      await store.materialiseInbox();
+      const sent = await fillWithQueued(store, 9);
       // Back to migration 8's schema (queue and chunk by id alone, the index on id), where a
       // migration-8 collector stores more events on two days, queued by id for the live set.
       expect(await migrateDown(store.db, 8)).toEqual([9]);
@@ -111,28 +66,8 @@ SELECT ${fresh}, day, ${fresh}, ${others.join(", ")} FROM events WHERE day = ? O
       if (name === "sqlite")
         expect(await store.db.all("SELECT name FROM sqlite_master WHERE name = 'events_id'")).toEqual([]);
 
-      // The queued events fold by (day, id); then every figure equals a rebuild from the events.
-      await store.refresh();
-      await store.refreshShared(BOUND);
-      expect(await store.db.all("SELECT id FROM pending_rollup")).toEqual([]);
-      const folded = await figures(store);
-      const foldedRows = await rollupSnapshot(store);
-      await store.rebuild(BOUND);
-      expect(await rollupSnapshot(store)).toEqual(foldedRows);
-      expect(await figures(store)).toEqual(folded);
-
-      // A retried batch is still counted once.
-      const stored = await store.countEvents();
-      await store.insertBatch(DAYS[2]!, sent[2]!.slice(0, 7) as never);
-      await store.materialiseInbox();
-      expect(await store.countEvents()).toBe(stored);
-
-      // A purge still equals a rebuild from the remaining events.
-      await store.purge(DAYS[2]!);
-      const purged = await rollupSnapshot(store);
-      await rebuildSets(store.db, BOUND);
-      expect(await rollupSnapshot(store)).toEqual(purged);
-      expect((await store.db.all("SELECT MIN(day) AS d FROM events"))[0]!.d).toBe(DAYS[2]);
+      // The queued events fold by (day, id), a retry counts once, a purge equals a rebuild.
+      await expectFoldRetryPurge(store, sent);
     } finally {
       await store.close();
     }
