@@ -146,15 +146,142 @@ export interface Rule {
 }
 
 /** A `name = value;` declaration or a shorthand rule inside an actor/resource block. */
-export type Production =
-  | { readonly kind: "declaration"; readonly name: Term; readonly value: Term }
-  | {
-      readonly kind: "shorthand";
-      readonly head: Term;
-      readonly implier: Term;
-      /** `on "relation"` clause: the keyword (a Variable term, any symbol) and the relation string. */
-      readonly relation: { readonly keyword: Term; readonly name: Term } | null;
+export type Production = { readonly kind: "declaration"; readonly name: Term; readonly value: Term } | Shorthand;
+
+/** `"head" if "implier" [keyword "relation"];` inside an actor/resource block. */
+export interface Shorthand extends ShorthandTerms {
+  readonly kind: "shorthand";
+}
+
+/** A shorthand rule's `on "relation"` clause. */
+export interface ShorthandRelation {
+  readonly keyword: Term;
+  readonly name: Term;
+}
+
+/** A shorthand rule's terms: what every shorthand rule has, parsed or not. */
+export interface ShorthandTerms {
+  readonly head: Term;
+  readonly implier: Term;
+  /** `on "relation"` clause: the keyword (a Variable term, any symbol) and the relation string. */
+  readonly relation: ShorthandRelation | null;
+}
+
+/**
+ * A shorthand rule made by the parser: its strings' values and spans in its own fields, and its
+ * terms (`head`, `implier`, `relation`) built when first read and kept (so every read gives the
+ * same objects). A load reads only the values ({@link shorthandHeadValue}, …): a 50k-line
+ * policy has ~20k shorthand rules, which were ~64k objects (issue 13) and are 20k. A rule with an
+ * `on "relation"` clause is a {@link ParsedRelationShorthand}. `kind` belongs to the prototype.
+ */
+export class ParsedShorthand implements Shorthand {
+  /** Always "shorthand": a property of the prototype, not of each rule. */
+  declare readonly kind: "shorthand";
+  #terms: ShorthandTerms | null = null;
+
+  constructor(
+    readonly file: SourceFile,
+    readonly headValue: Value,
+    readonly headStart: number,
+    readonly headEnd: number,
+    readonly implierValue: Value,
+    readonly implierStart: number,
+    readonly implierEnd: number,
+  ) {}
+
+  get head(): Term {
+    return this.terms().head;
+  }
+
+  get implier(): Term {
+    return this.terms().implier;
+  }
+
+  get relation(): ShorthandRelation | null {
+    return null;
+  }
+
+  /**
+   * The head's term: the one {@link head} gives once built, else a new term of the same value
+   * and span, not kept (for a rule-type check, which reads the head of a few rules).
+   */
+  headTerm(): Term {
+    return this.#terms?.head ?? new ParsedTerm(this.headValue, this.file, this.headStart, this.headEnd);
+  }
+
+  /** The terms, built on the first read. */
+  protected terms(): ShorthandTerms {
+    return (this.#terms ??= {
+      head: new ParsedTerm(this.headValue, this.file, this.headStart, this.headEnd),
+      implier: new ParsedTerm(this.implierValue, this.file, this.implierStart, this.implierEnd),
+      relation: this.buildRelation(),
+    });
+  }
+
+  protected buildRelation(): ShorthandRelation | null {
+    return null;
+  }
+}
+Object.defineProperty(ParsedShorthand.prototype, "kind", { value: "shorthand" });
+
+/** A {@link ParsedShorthand} with an `on "relation"` clause: the keyword's and the relation's values and spans. */
+export class ParsedRelationShorthand extends ParsedShorthand {
+  constructor(
+    file: SourceFile,
+    headValue: Value,
+    headStart: number,
+    headEnd: number,
+    implierValue: Value,
+    implierStart: number,
+    implierEnd: number,
+    readonly keywordValue: Value,
+    readonly keywordStart: number,
+    readonly keywordEnd: number,
+    readonly relationValue: Value,
+    readonly relationStart: number,
+    readonly relationEnd: number,
+  ) {
+    super(file, headValue, headStart, headEnd, implierValue, implierStart, implierEnd);
+  }
+
+  override get relation(): ShorthandRelation | null {
+    return this.terms().relation;
+  }
+
+  protected override buildRelation(): ShorthandRelation {
+    return {
+      keyword: new ParsedTerm(this.keywordValue, this.file, this.keywordStart, this.keywordEnd),
+      name: new ParsedTerm(this.relationValue, this.file, this.relationStart, this.relationEnd),
     };
+  }
+}
+
+/** A shorthand rule's head value, read without building its terms. */
+export function shorthandHeadValue(rule: ShorthandTerms): Value {
+  return rule instanceof ParsedShorthand ? rule.headValue : rule.head.value;
+}
+
+/** A shorthand rule's implier value, read without building its terms. */
+export function shorthandImplierValue(rule: ShorthandTerms): Value {
+  return rule instanceof ParsedShorthand ? rule.implierValue : rule.implier.value;
+}
+
+/** The value of a shorthand rule's relation string, or null without an `on "relation"` clause; its terms are not built. */
+export function shorthandRelationValue(rule: ShorthandTerms): Value | null {
+  if (rule instanceof ParsedRelationShorthand) return rule.relationValue;
+  return rule instanceof ParsedShorthand || rule.relation === null ? null : rule.relation.name.value;
+}
+
+/** The value of a shorthand rule's relation keyword, or null without an `on "relation"` clause; its terms are not built. */
+export function shorthandKeywordValue(rule: ShorthandTerms): Value | null {
+  if (rule instanceof ParsedRelationShorthand) return rule.keywordValue;
+  return rule instanceof ParsedShorthand || rule.relation === null ? null : rule.relation.keyword.value;
+}
+
+/** A shorthand rule's head term, the one `rule.head` gives or one equal to it (see {@link ParsedShorthand.headTerm}). */
+export function shorthandHeadTerm(rule: ShorthandTerms): Term {
+  return rule instanceof ParsedShorthand ? rule.headTerm() : rule.head;
+}
 
 export type Line =
   | { readonly kind: "rule"; readonly rule: Rule }

@@ -17,6 +17,8 @@
  */
 import {
   ParsedExpression,
+  ParsedRelationShorthand,
+  ParsedShorthand,
   ParsedTerm,
   type Fields,
   type Line,
@@ -1189,18 +1191,48 @@ class Parser {
     return { type: "List", elements: this.take(base) };
   }
 
+  /** A shorthand rule: one object of values and spans, its terms built when read (see {@link ParsedShorthand}). */
   private shorthand(): Production {
-    const head = this.stringTerm();
+    if (!this.at(T.String)) this.unexpected();
+    const head = this.stringHere();
+    const headStart = this.start;
+    const headEnd = this.end;
+    this.advance();
     this.expect(T.If);
-    const implier = this.stringTerm();
-    let relation: { keyword: Term; name: Term } | null = null;
-    if (this.at(T.Symbol)) {
-      const keyword = this.termHere(this.variableHere());
-      this.advance();
-      relation = { keyword, name: this.stringTerm() };
+    if (!this.at(T.String)) this.unexpected();
+    const implier = this.stringHere();
+    const implierStart = this.start;
+    const implierEnd = this.end;
+    this.advance();
+    if (!this.at(T.Symbol)) {
+      this.expect(T.SemiColon);
+      return new ParsedShorthand(this.file, head, headStart, headEnd, implier, implierStart, implierEnd);
     }
+    const keyword = this.variableHere();
+    const keywordStart = this.start;
+    const keywordEnd = this.end;
+    this.advance();
+    if (!this.at(T.String)) this.unexpected();
+    const relation = this.stringHere();
+    const relationStart = this.start;
+    const relationEnd = this.end;
+    this.advance();
     this.expect(T.SemiColon);
-    return { kind: "shorthand", head, implier, relation };
+    return new ParsedRelationShorthand(
+      this.file,
+      head,
+      headStart,
+      headEnd,
+      implier,
+      implierStart,
+      implierEnd,
+      keyword,
+      keywordStart,
+      keywordEnd,
+      relation,
+      relationStart,
+      relationEnd,
+    );
   }
 }
 

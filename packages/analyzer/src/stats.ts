@@ -6,7 +6,7 @@
  * document that fails to parse contributes nothing but its characters. Counting per file and
  * summing lets an incremental caller recount only the file that changed.
  */
-import type { Line, Term } from "./ast.js";
+import { shorthandRelationValue, type Line, type Term } from "./ast.js";
 import type { Result } from "./result.js";
 import { symbolName } from "./terms.js";
 
@@ -151,7 +151,7 @@ function countLine(stats: PolicyStatistics, line: Line, sign: 1 | -1): void {
           r.shorthand_rules += sign;
           p.total_rules += sign;
           // Any `<keyword> "relation"` clause counts, even one later rejected for a keyword other than `on`.
-          if (production.relation !== null) r.cross_resource_shorthand_rules += sign;
+          if (shorthandRelationValue(production) !== null) r.cross_resource_shorthand_rules += sign;
         }
       }
       break;

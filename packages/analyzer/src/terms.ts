@@ -19,7 +19,12 @@ export function symbolName(term: Term): string {
 
 /** The value of a String term, or "" for any other term. */
 export function stringValue(term: Term): string {
-  return term.value.type === "String" ? term.value.value : "";
+  return stringOf(term.value);
+}
+
+/** The string of a String value, or "" for any other value (what {@link stringValue} reads of its term). */
+export function stringOf(value: Value): string {
+  return value.type === "String" ? value.value : "";
 }
 
 /** `value` with `term`'s source (the engine's `term.clone_with_value`). */

@@ -4,7 +4,7 @@
  * generated-rule-types.ts) derives from each registered block, memoized so that an incremental
  * load redoes only the blocks whose inputs changed.
  */
-import type { Rule, Term } from "../ast.js";
+import { shorthandImplierValue, shorthandRelationValue, type Rule, type Term } from "../ast.js";
 import { contextOf, unregisteredClass, type Diagnostic } from "../diagnostics.js";
 import { exactLength } from "../arrays.js";
 import type { GeneratedRuleType } from "./generated-rule-types.js";
@@ -19,7 +19,7 @@ import {
   shorthandAsRule,
   type Translation,
 } from "./shorthand.js";
-import { stringValue, symbolName } from "../terms.js";
+import { stringOf, stringValue, symbolName } from "../terms.js";
 
 /** A `has_relation` rule type that shorthand rules require: its key and the terms of its `insert`. */
 export interface RequiredRelation {
@@ -129,7 +129,7 @@ export class BlockPhaseCache {
       const name = declarations.keyAt(i);
       relations.push({
         declaration,
-        key: relationKey(subjectName, name, objectName),
+        key: relationKey(subjectName, stringValue(name), objectName),
         subject,
         name,
         object: resource,
@@ -154,7 +154,8 @@ export class BlockPhaseCache {
     for (let i = 0; i < shorthandRules.length; i++) {
       const shorthand = shorthandRules[i] as ShorthandRule;
       readInputs(registry, lookup, shorthand, inputs);
-      if (shorthand.relation !== null && inputs.relation?.kind === "relation") {
+      const relationName = shorthandRelationValue(shorthand);
+      if (relationName !== null && inputs.relation?.kind === "relation") {
         const name = symbolName(inputs.relation.type);
         if (!depNames.includes(name)) {
           depNames.push(name);
@@ -168,19 +169,19 @@ export class BlockPhaseCache {
       translations[i] = translation;
 
       // create_resource_specific_rule_types: the relations this shorthand rule requires.
-      const { implier, relation } = shorthand;
-      if (relation !== null) {
-        const subject = declarations.declaration(stringValue(relation.name));
+      const implier = stringOf(shorthandImplierValue(shorthand));
+      if (relationName !== null) {
+        const subject = declarations.declaration(stringOf(relationName));
         if (subject?.kind !== "relation") continue;
         const subjectName = symbolName(subject.type);
         required[requiredCount++] = ownKey(relations, subject);
         const dep = depNames.indexOf(subjectName);
-        const relatedSubject = dep < 0 ? undefined : depDeclarations[dep]?.declaration(stringValue(implier));
+        const relatedSubject = dep < 0 ? undefined : depDeclarations[dep]?.declaration(implier);
         if (relatedSubject?.kind === "relation") {
           required[requiredCount++] = relationKey(symbolName(relatedSubject.type), implier, subjectName);
         }
       } else {
-        const subject = declarations.declaration(stringValue(implier));
+        const subject = declarations.declaration(implier);
         if (subject?.kind === "relation") required[requiredCount++] = ownKey(relations, subject);
       }
     }
@@ -356,9 +357,9 @@ function depsUnchanged(registry: BlockRegistry, memo: BlockMemo): boolean {
  * one flat string: a template makes a rope of concatenations (three objects per key, ~4000 keys
  * kept per 50k-line load; issue 13).
  */
-function relationKey(subjectName: string, name: Term, objectName: string): string {
+function relationKey(subjectName: string, name: string, objectName: string): string {
   KEY_PARTS[0] = subjectName;
-  KEY_PARTS[1] = stringValue(name);
+  KEY_PARTS[1] = name;
   KEY_PARTS[2] = objectName;
   const key = KEY_PARTS.join("\u0000");
   KEY_PARTS[0] = KEY_PARTS[1] = KEY_PARTS[2] = "";

@@ -4,7 +4,7 @@
  * checks (ResourceBlock #1–#7), and the declared names editor features list.
  */
 import { sortedFields } from "../ast.js";
-import type { Line, Production, Term } from "../ast.js";
+import type { Line, Production, ShorthandTerms, Term } from "../ast.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { err, ok, type Result } from "../result.js";
 import { exactLength } from "../arrays.js";
@@ -34,12 +34,11 @@ export interface ParsedDeclaration {
   readonly value: Term;
 }
 
-/** `"head" if "implier" [keyword "relation"];` */
-export interface ShorthandRule {
-  readonly head: Term;
-  readonly implier: Term;
-  readonly relation: { readonly keyword: Term; readonly name: Term } | null;
-}
+/**
+ * `"head" if "implier" [keyword "relation"];` (a parsed one is a `ParsedShorthand`, whose terms
+ * are built when read: a load reads its values, `shorthandHeadValue` …).
+ */
+export type ShorthandRule = ShorthandTerms;
 
 /** A block that was read (possibly with errors): polar-core `ResourceBlock` plus editor data. */
 export interface ResourceBlock {

@@ -3,12 +3,34 @@
  * it makes): what a translation reads from the registry ({@link ShorthandInputs}), and the
  * translation itself, a rule or its first error (ResourceBlock #8–#11, InvalidState).
  */
-import type { Parameter, Rule, SourceInfo, Term, Value } from "../ast.js";
+import {
+  shorthandHeadTerm,
+  shorthandHeadValue,
+  shorthandImplierValue,
+  shorthandKeywordValue,
+  shorthandRelationValue,
+  type Parameter,
+  type Rule,
+  type ShorthandRelation,
+  type SourceInfo,
+  type Term,
+  type Value,
+} from "../ast.js";
 import { error, type Diagnostic } from "../diagnostics.js";
 import { resourceBlockError } from "./errors.js";
 import { ACTOR_UNION_NAME, type Declaration, type ShorthandRule } from "./read.js";
 import type { BlockRegistry, DeclarationIndex, RegisteredBlock } from "./registry.js";
-import { and, call, instancePattern, stringValue, symbolName, temporary, variable, withValue } from "../terms.js";
+import {
+  and,
+  call,
+  instancePattern,
+  stringOf,
+  stringValue,
+  symbolName,
+  temporary,
+  variable,
+  withValue,
+} from "../terms.js";
 
 /** The engine's Display of a shorthand string term: double-quoted, unescaped. */
 function termString(term: Term): string {
@@ -103,18 +125,20 @@ export function readInputs(
 ): InputsScratch {
   const declarations = block.declarations;
   into.resource = block.resource;
-  into.head = declarations?.declaration(stringValue(rule.head));
-  if (rule.relation === null) {
+  // Values only: a parsed rule's terms are not built (see `ParsedShorthand`).
+  into.head = declarations?.declaration(stringOf(shorthandHeadValue(rule)));
+  const relationName = shorthandRelationValue(rule);
+  if (relationName === null) {
     into.relation = undefined;
     into.related = false;
-    into.implier = declarations?.declaration(stringValue(rule.implier));
+    into.implier = declarations?.declaration(stringOf(shorthandImplierValue(rule)));
     return into;
   }
-  const relation = declarations?.declaration(stringValue(rule.relation.name));
+  const relation = declarations?.declaration(stringOf(relationName));
   const relatedBlock = relation?.kind === "relation" ? registry.lookup(symbolName(relation.type)) : undefined;
   into.relation = relation;
   into.related = relatedBlock !== undefined;
-  into.implier = relatedBlock?.declarations.declaration(stringValue(rule.implier));
+  into.implier = relatedBlock?.declarations.declaration(stringOf(shorthandImplierValue(rule)));
   return into;
 }
 
@@ -200,7 +224,7 @@ export class GeneratedRule implements Rule {
 
   /** The head string: the second parameter's value. */
   get headValue(): string {
-    return stringValue(this.#shorthand.head);
+    return stringOf(shorthandHeadValue(this.#shorthand));
   }
 
   /** Whether a translation of this rule's shorthand rule with `inputs` gives this rule. */
@@ -228,7 +252,7 @@ export class GeneratedRule implements Rule {
   paramsForCheck(): readonly Parameter[] {
     const built = BUILT.get(this);
     if (built !== undefined) return built.params;
-    const head = this.#shorthand.head;
+    const head = shorthandHeadTerm(this.#shorthand);
     const { resourceVar, resourceSpecializer } = resourceValues(this.#shared);
     return [
       ACTOR_PARAMETER,
@@ -331,22 +355,30 @@ export function shorthandAsRule(inputs: ShorthandInputs, rule: ShorthandRule): T
   return new GeneratedRule(declared, rule);
 }
 
+/** The relation clause of a shorthand rule that has one. */
+function relationOf(rule: ShorthandRule): ShorthandRelation {
+  return rule.relation as ShorthandRelation;
+}
+
 /** Why a shorthand rule cannot be translated with `inputs`, or null (then its head and implier are declared). */
 function translationError(inputs: ShorthandInputs, rule: ShorthandRule): Diagnostic | null {
   const { resource } = inputs;
   const resourceName = symbolName(resource);
-  const { head, implier, relation } = rule;
+  // The rule's terms are read only for an error (a parsed rule builds them when read).
+  if (inputs.head === undefined) return undeclared(rule.head, resourceName);
 
-  if (inputs.head === undefined) return undeclared(head, resourceName);
-
-  if (relation !== null) {
-    const keyword = symbolName(relation.keyword);
+  const keywordValue = shorthandKeywordValue(rule);
+  if (keywordValue !== null) {
+    const keyword = keywordValue.type === "Variable" ? keywordValue.name : "";
     if (keyword !== "on") {
-      return resourceBlockError(`Unexpected relation keyword '${keyword}'. Did you mean 'on'?`, relation.keyword);
+      return resourceBlockError(
+        `Unexpected relation keyword '${keyword}'. Did you mean 'on'?`,
+        relationOf(rule).keyword,
+      );
     }
     // polar-core `get_relation_type_in_resource_block`: #9, or InvalidState for a role/permission.
     const relationDeclaration = inputs.relation;
-    if (relationDeclaration === undefined) return undeclared(relation.name, resourceName);
+    if (relationDeclaration === undefined) return undeclared(relationOf(rule).name, resourceName);
     if (relationDeclaration.kind !== "relation") {
       const debug = relationDeclaration.kind === "role" ? "Role" : "Permission";
       return error("OperationalError::InvalidState", `Invalid state: Expected Relation; got: ${debug}`, null);
@@ -357,18 +389,18 @@ function translationError(inputs: ShorthandInputs, rule: ShorthandRule): Diagnos
     // polar-core `get_rule_name_for_declaration_in_related_resource_block`: #10 / #11.
     if (!inputs.related) {
       return resourceBlockError(
-        `${resourceName}: Relation ${termString(relation.name)} in rule body \`${termString(implier)} on ${termString(relation.name)}\` has type '${relatedName}', but no such resource block exists. Try declaring one: \`resource ${relatedName} {}\``,
+        `${resourceName}: Relation ${termString(relationOf(rule).name)} in rule body \`${termString(rule.implier)} on ${termString(relationOf(rule).name)}\` has type '${relatedName}', but no such resource block exists. Try declaring one: \`resource ${relatedName} {}\``,
         relationType,
       );
     }
     if (inputs.implier === undefined) {
       return resourceBlockError(
-        `${resourceName}: Term ${termString(implier)} not declared in related resource block '${relatedName}'. Did you mean to declare it as a role, permission, or relation in the '${relatedName}' resource block?`,
-        implier,
+        `${resourceName}: Term ${termString(rule.implier)} not declared in related resource block '${relatedName}'. Did you mean to declare it as a role, permission, or relation in the '${relatedName}' resource block?`,
+        rule.implier,
       );
     }
   } else if (inputs.implier === undefined) {
-    return undeclared(implier, resourceName);
+    return undeclared(rule.implier, resourceName);
   }
   return null;
 }
