@@ -137,22 +137,35 @@ async function clearDeltas(tx: Queryable): Promise<void> {
  * The trend periods (grain and period) whose every remaining event is in the chunk: a day none of
  * whose events stays, a week none of whose seven days' events stays. Their trend rows hold only
  * purged events, in both sets (a row of a period holds only that period's events), so they are
- * deleted outright instead of subtracted. Chunks are taken in day order, so every chunk but the
- * last of a day or week empties the periods before it.
+ * deleted outright instead of subtracted.
+ *
+ * Read off the chunk's days, not off the events: a chunk is the first events in day order before
+ * the cutoff, so every day before its last is whole in it and no event of an earlier day stays
+ * (they would have been picked first). Only the last day can keep events, and only when the chunk
+ * is full (`full`: a chunk short of its size took every event left before the cutoff): it is gone
+ * when the table holds no more of its events than the chunk does. A week reaching past the last day
+ * is gone when that day is and no event is stored on its later days. Each check is one count of a
+ * day or one lookup: probing the chunk's events one by one for one that stays read every event of
+ * the chunk's whole days (on PostgreSQL, 45 % of a 29-day purge at 3M events).
  */
-async function gonePeriods(tx: Queryable): Promise<Period[]> {
-  const days = (await tx.all("SELECT DISTINCT day FROM rollup_batch")).map((r) => String(r.day));
-  const staysBetween = async (from: string, through: string): Promise<boolean> =>
-    (
-      await tx.all(
-        `SELECT 1 AS x FROM events e WHERE e.day >= ? AND e.day <= ? AND NOT EXISTS (SELECT 1 FROM rollup_batch b WHERE b.day = e.day AND b.id = e.id) LIMIT 1`,
-        [from, through],
-      )
-    ).length > 0;
-  const gone: Period[] = [];
-  for (const day of days) if (!(await staysBetween(day, day))) gone.push({ grain: "day", period: day });
-  for (const week of new Set(days.map(weekOf)))
-    if (!(await staysBetween(week, addDays(week, 6)))) gone.push({ grain: "week", period: week });
+async function gonePeriods(tx: Queryable, full: boolean): Promise<Period[]> {
+  const days = (await tx.all("SELECT DISTINCT day FROM rollup_batch")).map((r) => String(r.day)).sort();
+  const last = days.at(-1);
+  if (last === undefined) return [];
+  const count = async (sql: string): Promise<number> => Number((await tx.all(sql, [last]))[0]?.n ?? 0);
+  const lastGone =
+    !full ||
+    (await count("SELECT COUNT(*) AS n FROM events WHERE day = ?")) ===
+      (await count("SELECT COUNT(*) AS n FROM rollup_batch WHERE day = ?"));
+  const gone: Period[] = days
+    .filter((day) => day < last || lastGone)
+    .map((day): Period => ({ grain: "day", period: day }));
+  for (const week of new Set(days.map(weekOf))) {
+    const end = addDays(week, 6);
+    const staysAfter = async (): Promise<boolean> =>
+      (await tx.all("SELECT 1 AS x FROM events WHERE day > ? AND day <= ? LIMIT 1", [last, end])).length > 0;
+    if (end < last || (lastGone && !(await staysAfter()))) gone.push({ grain: "week", period: week });
+  }
   return gone;
 }
 
@@ -227,12 +240,13 @@ export async function purgeBefore(db: Db, cutoffDay: string, chunk = PURGE_CHUNK
     const deleted = await db.exclusive(LOCK_ROLLUP, async (tx) => {
       if (db.dialect.name === "postgres") await tx.run("SET LOCAL work_mem = '256MB'");
       for (const t of SCRATCH) await tx.run(`DELETE FROM ${t}`);
+      const size = Math.max(1, Math.floor(chunk));
       const picked = await tx.run(
-        `INSERT INTO rollup_batch (day, id) SELECT day, id FROM events WHERE day < ? ORDER BY day LIMIT ${Math.max(1, Math.floor(chunk))}`,
+        `INSERT INTO rollup_batch (day, id) SELECT day, id FROM events WHERE day < ? ORDER BY day LIMIT ${size}`,
         [cutoffDay],
       );
       if (picked === 0) return 0;
-      const periods = await gonePeriods(tx);
+      const periods = await gonePeriods(tx, picked >= size);
       // Both sets folded the same events (the usual purge: old days, folded by both): their
       // deltas are the same, computed once.
       if (await queuedIn(tx)) {
