@@ -7,6 +7,7 @@
 //
 // node bench/collector-statements.mjs [--backends sqlite,postgres] [--events 200000] [--top 15]
 //   [--dist <another build's packages/collector/dist>[,<another>…]] [--rounds 1] [--skip-rebuild]
+//   [--compact]
 // --skip-rebuild times the purges only: the generated database is rebuilt once, untimed, by the
 // last build, and every run purges a copy of it. On SQLite each statement's CPU time (this
 // process's, the statements run in it) is given beside its wall time: on a loaded machine it is
@@ -22,6 +23,9 @@
 // longer than the purges. --postgres <admin url> uses a running server (one that outlives the run,
 // for --keep) instead of a throw-away one. The rebuild of the pristine database (--skip-rebuild)
 // is reported per statement as the runs' rebuilds are.
+// --compact compacts each run's copy with that run's build before its purges (untimed, its time
+// printed): a serving collector's database is as the last daily purge's compaction left it (on
+// PostgreSQL the heap's order and the rollup tables' pages are compaction's), not as generated.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -40,6 +44,7 @@ const TOP = Number(flag("top", "15"));
 const ROUNDS = Number(flag("rounds", "1"));
 const BACKENDS = flag("backends", "sqlite,postgres").split(",");
 const SKIP_REBUILD = process.argv.includes("--skip-rebuild");
+const COMPACT = process.argv.includes("--compact");
 const KEEP = flag("keep", undefined);
 const PG_URL = flag("postgres", undefined);
 const KEPT = `${EVENTS}${SKIP_REBUILD ? "_rebuilt" : ""}`;
@@ -54,14 +59,15 @@ const load = () => loadavg()[0].toFixed(1);
 /** The modules of one build. */
 async function build(dist) {
   const mod = (p) => import(pathToFileURL(join(dist, p)).href);
-  const [driver, migrations, rebuild, purge, index] = await Promise.all([
+  const [driver, migrations, rebuild, purge, ingest, index] = await Promise.all([
     mod("db/driver.js"),
     mod("db/migrations.js"),
     mod("db/rebuild.js"),
     mod("db/purge.js"),
+    mod("db/ingest.js"),
     mod("index.js"),
   ]);
-  return { dist, ...driver, ...migrations, ...rebuild, ...purge, Store: index.Store };
+  return { dist, ...driver, ...migrations, ...rebuild, ...purge, compact: ingest.compact, Store: index.Store };
 }
 
 /** A statement's label: its first words, placeholders and literals kept (they tell parts apart). */
@@ -134,6 +140,15 @@ async function runOnce(b, url, name) {
     // A build with a newer migration migrates its copy first: not part of the purge's figures.
     log.clear();
     let t;
+    if (COMPACT) {
+      t = performance.now();
+      await b.compact(db);
+      figures["compact s"] = (performance.now() - t) / 1000;
+      console.log(
+        `\n${name} ${b.dist}: compacted the copy in ${figures["compact s"].toFixed(1)} s (untimed; load ${load()})`,
+      );
+      log.clear();
+    }
     if (!SKIP_REBUILD) {
       t = performance.now();
       await b.rebuildSets(db, ago(0));

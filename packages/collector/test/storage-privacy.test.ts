@@ -1,7 +1,8 @@
 /**
  * Nothing finer than a day at rest (issue 9), on both backends: no column, rowid or sequence
  * orders stored rows by arrival; after compaction PostgreSQL's physical order and transaction
- * stamps do not either; a purged event's values are not left in the SQLite files. The ClickHouse
+ * stamps do not either, and each day's events are stored together, in day order; a purged event's
+ * values are not left in the SQLite files. The ClickHouse
  * cluster's part of these promises: `clickhouse-storage-privacy.test.ts`.
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
@@ -84,6 +85,41 @@ describe.each(databases.backends)("storage on %s", (name, makeDb) => {
       // Deduplication by $insert_id is intact: a retried batch adds only its new event.
       await h.send([...sent.slice(0, 3), makeEvent({ user: 1 })]);
       expect(await h.store.countEvents()).toBe(N + 1);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe.each(databases.backends)("compaction on %s", (name, makeDb) => {
+  it("stores each day's events together, in day order, in no arrival order within a day", async () => {
+    const h = await Harness.start(await makeDb());
+    try {
+      // Days sent out of order, 30 events a visit in batches of 5, some days in several visits.
+      const arrival = new Map<string, number>();
+      const visits = ["2026-10-30", "2026-10-28", "2026-10-30", "2026-10-29", "2026-10-28", "2026-10-31"];
+      let user = 2000;
+      for (const day of visits) {
+        h.day = day;
+        for (let i = 0; i < 6; i++) {
+          const batch = Array.from({ length: 5 }, () => makeEvent({ user: user++ }));
+          for (const ev of batch) arrival.set(String(ev.properties.$insert_id), arrival.size);
+          await h.send(batch);
+        }
+      }
+      await h.store.compact();
+      // The storage order (PostgreSQL: the heap's, a sequential scan): each day one run, the runs
+      // in day order — a purge of the oldest days reads the first pages only (issue 12).
+      const scan = await h.store.db.all("SELECT * FROM events");
+      expect(scan).toHaveLength(arrival.size);
+      const runs = scan.map((e) => String(e.day)).filter((d, i, a) => i === 0 || a[i - 1] !== d);
+      expect(runs).toEqual([...new Set(visits)].sort());
+      for (const day of runs) {
+        const order = scan
+          .filter((e) => e.day === day)
+          .map((e, i): [number, number] => [arrival.get(String(e.insert_id))!, i]);
+        expect(Math.abs(kendallTau(order)), `${day} storage order`).toBeLessThan(0.5);
+      }
     } finally {
       await h.close();
     }
