@@ -503,15 +503,6 @@ async function fromAdded(
                 CELL_COLUMNS,
               )
             : `(SELECT ${CELL_COLUMNS.join(", ")} FROM events_byuser WHERE ${source.restAny} AND ${here.days} AND distinct_id IN (${batchUsers}) AND insert_id NOT IN (${batch}) AND ${onLast(`distinct_id IN (${batchUsers})`, here.last ? "events_byuser" : "events_local")} LIMIT 1 BY insert_id)`;
-        // The batch's events: by user too where the days are indexed (`events_local`'s primary
-        // key finds them, but reads a whole 8192-row granule in each part of the day).
-        const batchEvents =
-          here === null
-            ? uniqueEvents(
-                `${source.restAny} AND insert_id IN (${batch}) AND ${onLast(`insert_id IN (${batch})`)}`,
-                CELL_COLUMNS,
-              )
-            : `(SELECT ${CELL_COLUMNS.join(", ")} FROM events_byuser WHERE ${source.restAny} AND ${here.days} AND distinct_id IN (${batchUsers}) AND insert_id IN (${batch}) AND ${onLast(`distinct_id IN (${batchUsers})`, here.last ? "events_byuser" : "events_local")} LIMIT 1 BY insert_id)`;
         return rows(
           s,
           `SELECT dim, key, distinct_id, sum(be) AS be, sum(bt) AS bt, sum(ne) AS ne, sum(nt) AS nt FROM (
@@ -519,7 +510,7 @@ SELECT dim, key, distinct_id, toInt64(events) AS be, toInt64(total) AS bt, toInt
 UNION ALL
 SELECT dim, key, distinct_id, toInt64(1) AS be, toInt64(value) AS bt, toInt64(0) AS ne, toInt64(0) AS nt FROM ${others} ${CELLS}
 UNION ALL
-SELECT dim, key, distinct_id, toInt64(0) AS be, toInt64(0) AS bt, toInt64(1) AS ne, toInt64(value) AS nt FROM ${batchEvents} ${CELLS}
+SELECT dim, key, distinct_id, toInt64(0) AS be, toInt64(0) AS bt, toInt64(1) AS ne, toInt64(value) AS nt FROM ${uniqueEvents(`${source.restAny} AND insert_id IN (${batch}) AND ${onLast(`insert_id IN (${batch})`)}`, CELL_COLUMNS)} ${CELLS}
 ) GROUP BY dim, key, distinct_id`,
         );
       }),
