@@ -70,7 +70,7 @@ interface Scenario {
   readonly seed: number;
   /** The complete days stored at migration 2, then migrated to migration 3 before the roll-up. */
   readonly migrated?: boolean;
-  /** After batch `spoilAt` (even), today's rows of its users deleted from the table by user, all from the one by folder. */
+  /** After batch `spoilAt`, today's rows of some users deleted from the tables by user and by folder. */
   readonly spoilAt?: number;
 }
 
@@ -122,10 +122,6 @@ async function scenario({ seed, migrated = false, spoilAt = -1 }: Scenario): Pro
         events.push(makeEvent({ user, workspace: user * 2 }));
         events.push(makeEvent({ user, workspace: user * 2 + 1, codes: { [codes[0]!]: 2 } }));
       }
-      // The batch whose day loses rows by user and folder: again the new user of the batch
-      // before, in a folder only today's events hold (what those rows would tell).
-      if (b === spoilAt)
-        events.push(makeEvent({ user: 30 + b - 1, workspace: (30 + b - 1) * 2, codes: { [codes[1]!]: 1 } }));
       await h.send(events);
       sent.push(events);
       // A retried batch: skipped by the insert-time lookup, or (b = 3) stored again behind
@@ -159,6 +155,11 @@ cell_value, props_int, props_text FROM events_local WHERE day = toDate('${DAYS[2
       const before = { ...h.store.snapshots };
       const got = await figures(h.store.live());
       expect(h.store.snapshots.delta).toBe(before.delta + 1);
+      // Before the first copies stored behind the lookup (b = 3: a merge of one table and not
+      // yet of the other may leave them unequal for a while), every day is looked up by user
+      // and folder; never after the rows went missing.
+      if (b < 3 && (spoilAt < 0 || b < spoilAt)) expect(h.store.snapshots.indexed).toBe(before.indexed + 1);
+      if (spoilAt >= 0 && b >= spoilAt) expect(h.store.snapshots.indexed).toBe(before.indexed);
       const other = whole();
       try {
         expect(got).toEqual(await figures(other.live()));
@@ -166,11 +167,6 @@ cell_value, props_int, props_text FROM events_local WHERE day = toDate('${DAYS[2
       } finally {
         await other.close();
       }
-      // Before the first copies stored behind the lookup (b = 3: a merge of one table and not
-      // yet of the other may leave them unequal for a while), every day is looked up by user
-      // and folder; never after the rows went missing.
-      if (b < 3 && (spoilAt < 0 || b < spoilAt)) expect(h.store.snapshots.indexed).toBe(before.indexed + 1);
-      if (spoilAt >= 0 && b >= spoilAt) expect(h.store.snapshots.indexed).toBe(before.indexed);
     }
     // Not vacuous: every event sent is in the live set once, today's from both kinds of users.
     const totals = await h.store.live().totals();
@@ -196,7 +192,7 @@ describe("the live set after a batch on the ClickHouse cluster", () => {
   );
   it(
     "reads a day from events_local where its rows by user and by folder are missing",
-    () => scenario({ seed: 4, spoilAt: 2 }),
+    () => scenario({ seed: 4, spoilAt: 1 }),
     600_000,
   );
 });
