@@ -1,8 +1,7 @@
 // A/B of the ClickHouse reads after a batch (issue 12): a base build (a copy of packages/collector/dist made before
 // the change, BENCH_CLICKHOUSE_BASE_DIST, default bench/tmp/ch-delta-base/dist) against this build, both reading ONE
 // database of one cluster (generated events loaded once, the generation built once by the base build; this build adds
-// only optional tables to it, and its migrations: 3 adds the tables by user and by folder, which the
-// base build leaves alone), reads alternating after each batch. This build is packages/collector/dist as it is when
+// only optional tables to it), reads alternating after each batch. This build is packages/collector/dist as it is when
 // the run starts (bench/lib/clickhouse.mjs imports it). Loading and the first build are long at 10M:
 // BENCH_CLICKHOUSE_KEEP=1 leaves the cluster running at the end (its URLs printed; stop the two clickhouse-server
 // processes by their pid and delete their folder), and BENCH_CLICKHOUSE_REUSE=<entry URL>,<shard 2 URL> reads such a
@@ -76,9 +75,6 @@ try {
   const NEW = await mk("../packages/collector/dist");
   log({ "base first dashboard ms (this process)": +(await time(() => BASE.idx.dashboardData(base, 5))).toFixed(0) });
   const neu = new NEW.idx.ClickHouseStore(cluster.url(db));
-  // This build's migrations (migration 3: the tables by user and by folder, the last week copied
-  // over); the base build reads events_local as before, the views write them in each insert.
-  log({ "new migrate s": +((await time(() => neu.migrate())) / 1000).toFixed(1) });
   log({
     "new refreshShared s (adds its optional tables)": +((await time(() => neu.refreshShared(today))) / 1000).toFixed(1),
   });
@@ -110,7 +106,7 @@ try {
       same: answers.base === answers.new,
     });
   }
-  const out = { events: (await neu.live().totals()).events, same, "new snapshots": neu.snapshots };
+  const out = { events: (await neu.live().totals()).events, same };
   for (const name of ["base", "new"])
     for (const k of Object.keys(res[name])) out[`${name} ${k} after a batch p50 ms`] = med(res[name][k]);
   log(out);

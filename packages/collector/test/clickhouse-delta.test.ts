@@ -6,10 +6,6 @@
  * batches, rows stored twice behind the insert-time lookup (today, and over midnight as copies of
  * yesterday's events), on both shards; every figure of the dashboard and the suppression's
  * "users also outside" of every cell (those of the cells every user is in are carried over).
- * The batch's users' and folders' other events of the day are looked up in migration 3's
- * `events_byuser`/`events_byfolder`: also on a database migrated from migration 2 (the recent
- * days copied over), and not where those tables' day lacks rows `events_local` holds (then the
- * day partition is read: same figures).
  */
 import type { ClickHouseClient } from "@clickhouse/client";
 import { DIAGNOSTIC_CODES, type DiagnosticCode } from "@polar-ide/telemetry";
@@ -22,29 +18,8 @@ import { makeEvent, randomBatch, seededRandom } from "./helpers.js";
 
 const cluster = withClickHouseCluster();
 
-/** Three complete days, then "today": fixed, or ending on the servers' today (migration 3 copies the last week). */
-function daysOf(recent: boolean): { days: string[]; today: string } {
-  const end = recent
-    ? Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`)
-    : Date.parse("2026-11-04T00:00:00Z");
-  const at = (back: number) => new Date(end - back * 86_400_000).toISOString().slice(0, 10);
-  return { days: [at(3), at(2), at(1)], today: at(0) };
-}
-
-/** Runs `sql` on every shard, then waits until the shard's mutations are done. */
-async function mutate(shards: readonly ClickHouseClient[], sql: string): Promise<void> {
-  for (const s of shards) {
-    await s.command({ query: sql });
-    for (;;) {
-      const r = await s.query({
-        query: "SELECT count() AS c FROM system.mutations WHERE database = currentDatabase() AND is_done = 0",
-        format: "JSONEachRow",
-      });
-      if (Number((await r.json<{ c: string }>())[0]?.c) === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
+const DAYS = ["2026-11-01", "2026-11-02", "2026-11-03"];
+const TODAY = "2026-11-04";
 
 /** The figures a dashboard reads, and "users also outside" of every cell. */
 async function figures(reader: RollupReader): Promise<unknown> {
@@ -66,133 +41,88 @@ async function tables(shards: readonly ClickHouseClient[]): Promise<string[]> {
   return (await r.json<{ name: string }>()).map((t) => t.name).sort();
 }
 
-interface Scenario {
-  readonly seed: number;
-  /** The complete days stored at migration 2, then migrated to migration 3 before the roll-up. */
-  readonly migrated?: boolean;
-  /** After batch `spoilAt`, today's rows of some users deleted from the tables by user and by folder. */
-  readonly spoilAt?: number;
-}
-
-async function scenario({ seed, migrated = false, spoilAt = -1 }: Scenario): Promise<void> {
-  const { days: DAYS, today: TODAY } = daysOf(migrated);
-  const url = cluster().database();
-  const h = (await Harness.startOn(url, 2, DAYS[0])) as Harness<ClickHouseStore>;
-  const shards = shardClients(cluster(), url);
-  const whole = () => new ClickHouseStore(url);
-  try {
-    const r = seededRandom(seed);
-    const codes = DIAGNOSTIC_CODES.slice(0, 4) as DiagnosticCode[];
-    const sent: ReturnType<typeof randomBatch>[] = [];
-    if (migrated) expect(await h.store.migrateDown(2)).toEqual([3]);
-    // Every user seen on earlier days has a successful load: `load/success` is a cell every
-    // user is in (the suppression's batched "users also outside", carried over by a delta).
-    h.day = DAYS[0]!;
-    const seen = Array.from({ length: 30 }, (_, user) => makeEvent({ user, workspace: user * 2 }));
-    await h.send(seen);
-    sent.push(seen);
-    for (const day of DAYS) {
-      h.day = day;
-      for (let b = 0; b < 3; b++) {
-        const events = randomBatch(r, { min: 5, spread: 10, users: 30, codes });
-        await h.send(events);
-        sent.push(events);
-      }
-    }
-    h.day = TODAY;
-    if (migrated) {
-      // Today's first events stored at migration 2 too: copied over by migration 3.
-      const events = randomBatch(r, { min: 5, spread: 10, users: 30, codes });
-      await h.send(events);
-      sent.push(events);
-      expect(await h.store.migrate()).toEqual([3]);
-    }
-    await h.store.refreshShared(TODAY);
-    expect(await tables(shards)).toHaveLength(2);
-    // The first read computes the set whole (and lists today's events: the delta's base).
-    await figures(h.store.live());
-    // The shared set, then the live one.
-    expect(h.store.snapshots).toEqual({ whole: 2, delta: 0, carried: 0, indexed: 0 });
-    for (let b = 0; b < 8; b++) {
-      // Users seen on earlier days (0–29), and every other batch a new one (a success, then
-      // a failure: in `load/success`, and outside it).
-      const events = randomBatch(r, { min: 2, spread: 6, users: 30, codes });
-      if (b % 2 === 1) {
-        const user = 30 + b;
-        events.push(makeEvent({ user, workspace: user * 2 }));
-        events.push(makeEvent({ user, workspace: user * 2 + 1, codes: { [codes[0]!]: 2 } }));
-      }
-      await h.send(events);
-      sent.push(events);
-      // A retried batch: skipped by the insert-time lookup, or (b = 3) stored again behind
-      // it (two deliveries racing); b = 5: copies of yesterday's events stored today (over
-      // midnight), which no figure counts twice.
-      if (r() < 0.5) await h.send(sent[Math.floor(r() * sent.length)]!);
-      if (b === 3 || b === 5) {
-        for (const s of shards) {
-          await s.command({
-            query:
-              b === 3
-                ? `INSERT INTO events_local SELECT * FROM events_local WHERE day = toDate('${TODAY}') AND cityHash64(insert_id) % 3 = 0`
-                : `INSERT INTO events_local SELECT day + 1, insert_id, distinct_id, workspace_folder, extversion, cell_dim, cell_key,
-cell_value, props_int, props_text FROM events_local WHERE day = toDate('${DAYS[2]}') AND cityHash64(insert_id) % 3 = 0`,
-          });
-        }
-      }
-      // b = 6: today's parts merged into one, which holds events of earlier reads and the
-      // batch's: only the latter are added.
-      if (b === 6) await h.store.compact();
-      // Rows by user and by folder missing for a day (what a view's insert failing after its
-      // part of `events_local` would leave): that day is read from `events_local`.
-      if (b === spoilAt) {
-        const users = events.map((e) => String(e.properties.distinct_id)).map((id) => `'${id}'`);
-        await mutate(
-          shards,
-          `ALTER TABLE events_byuser DELETE WHERE day = toDate('${TODAY}') AND distinct_id IN (${users.join(", ")})`,
-        );
-        await mutate(shards, `ALTER TABLE events_byfolder DELETE WHERE day = toDate('${TODAY}')`);
-      }
-      const before = { ...h.store.snapshots };
-      const got = await figures(h.store.live());
-      expect(h.store.snapshots.delta).toBe(before.delta + 1);
-      // Before the first copies stored behind the lookup (b = 3: a merge of one table and not
-      // yet of the other may leave them unequal for a while), every day is looked up by user
-      // and folder; never after the rows went missing.
-      if (b < 3 && (spoilAt < 0 || b < spoilAt)) expect(h.store.snapshots.indexed).toBe(before.indexed + 1);
-      if (spoilAt >= 0 && b >= spoilAt) expect(h.store.snapshots.indexed).toBe(before.indexed);
-      const other = whole();
-      try {
-        expect(got).toEqual(await figures(other.live()));
-        expect(other.snapshots).toEqual({ whole: 1, delta: 0, carried: 0, indexed: 0 });
-      } finally {
-        await other.close();
-      }
-    }
-    // Not vacuous: every event sent is in the live set once, today's from both kinds of users.
-    const totals = await h.store.live().totals();
-    expect(totals.events).toBe(new Set(sent.flat().map((e) => e.properties.$insert_id)).size);
-    expect(h.store.snapshots.whole).toBe(2);
-    expect(h.store.snapshots.carried).toBeGreaterThan(4);
-    const success = await h.store.live().usersAlsoOutside({ dim: "load", key: "success" }, 1000);
-    expect(success).toBeGreaterThan(4);
-  } finally {
-    await h.close();
-    for (const s of shards) await s.close();
-  }
-}
-
 describe("the live set after a batch on the ClickHouse cluster", () => {
   for (const seed of [1, 2]) {
-    it(`brought forward by each batch equals the set computed whole (seed ${seed})`, () => scenario({ seed }), 600_000);
+    it(`brought forward by each batch equals the set computed whole (seed ${seed})`, async () => {
+      const url = cluster().database();
+      const h = (await Harness.startOn(url, 2, DAYS[0])) as Harness<ClickHouseStore>;
+      const shards = shardClients(cluster(), url);
+      const whole = () => new ClickHouseStore(url);
+      try {
+        const r = seededRandom(seed);
+        const codes = DIAGNOSTIC_CODES.slice(0, 4) as DiagnosticCode[];
+        const sent: ReturnType<typeof randomBatch>[] = [];
+        // Every user seen on earlier days has a successful load: `load/success` is a cell every
+        // user is in (the suppression's batched "users also outside", carried over by a delta).
+        h.day = DAYS[0]!;
+        const seen = Array.from({ length: 30 }, (_, user) => makeEvent({ user, workspace: user * 2 }));
+        await h.send(seen);
+        sent.push(seen);
+        for (const day of DAYS) {
+          h.day = day;
+          for (let b = 0; b < 3; b++) {
+            const events = randomBatch(r, { min: 5, spread: 10, users: 30, codes });
+            await h.send(events);
+            sent.push(events);
+          }
+        }
+        h.day = TODAY;
+        await h.store.refreshShared(TODAY);
+        expect(await tables(shards)).toHaveLength(2);
+        // The first read computes the set whole (and lists today's events: the delta's base).
+        await figures(h.store.live());
+        expect(h.store.snapshots).toEqual({ whole: 2, delta: 0, carried: 0 }); // the shared set, then the live one
+        for (let b = 0; b < 8; b++) {
+          // Users seen on earlier days (0–29), and every other batch a new one (a success, then
+          // a failure: in `load/success`, and outside it).
+          const events = randomBatch(r, { min: 2, spread: 6, users: 30, codes });
+          if (b % 2 === 1) {
+            const user = 30 + b;
+            events.push(makeEvent({ user, workspace: user * 2 }));
+            events.push(makeEvent({ user, workspace: user * 2 + 1, codes: { [codes[0]!]: 2 } }));
+          }
+          await h.send(events);
+          sent.push(events);
+          // A retried batch: skipped by the insert-time lookup, or (b = 3) stored again behind
+          // it (two deliveries racing); b = 5: copies of yesterday's events stored today (over
+          // midnight), which no figure counts twice.
+          if (r() < 0.5) await h.send(sent[Math.floor(r() * sent.length)]!);
+          if (b === 3 || b === 5) {
+            for (const s of shards) {
+              await s.command({
+                query:
+                  b === 3
+                    ? `INSERT INTO events_local SELECT * FROM events_local WHERE day = toDate('${TODAY}') AND cityHash64(insert_id) % 3 = 0`
+                    : `INSERT INTO events_local SELECT day + 1, insert_id, distinct_id, workspace_folder, extversion, cell_dim, cell_key,
+cell_value, props_int, props_text FROM events_local WHERE day = toDate('${DAYS[2]}') AND cityHash64(insert_id) % 3 = 0`,
+              });
+            }
+          }
+          // b = 6: today's parts merged into one, which holds events of earlier reads and the
+          // batch's: only the latter are added.
+          if (b === 6) await h.store.compact();
+          const before = h.store.snapshots.delta;
+          const got = await figures(h.store.live());
+          expect(h.store.snapshots.delta).toBe(before + 1);
+          const other = whole();
+          try {
+            expect(got).toEqual(await figures(other.live()));
+            expect(other.snapshots).toEqual({ whole: 1, delta: 0, carried: 0 });
+          } finally {
+            await other.close();
+          }
+        }
+        // Not vacuous: every event sent is in the live set once, today's from both kinds of users.
+        const totals = await h.store.live().totals();
+        expect(totals.events).toBe(new Set(sent.flat().map((e) => e.properties.$insert_id)).size);
+        expect(h.store.snapshots.whole).toBe(2);
+        expect(h.store.snapshots.carried).toBeGreaterThan(4);
+        const success = await h.store.live().usersAlsoOutside({ dim: "load", key: "success" }, 1000);
+        expect(success).toBeGreaterThan(4);
+      } finally {
+        await h.close();
+        for (const s of shards) await s.close();
+      }
+    }, 600_000);
   }
-  it(
-    "the same on a database migrated from migration 2 (today's first events copied over)",
-    () => scenario({ seed: 3, migrated: true }),
-    600_000,
-  );
-  it(
-    "reads a day from events_local where its rows by user and by folder are missing",
-    () => scenario({ seed: 4, spoilAt: 1 }),
-    600_000,
-  );
 });

@@ -20,10 +20,6 @@
  * properties in two arrays (`M002_TABLE`): a part costs a folder of files per column, and 18.16
  * writes a part per insert. The collector computes the cells (`cells.ts`, the same unpivot as
  * migration 1's `DEFAULT`) and the shard of each row, and inserts into each shard directly.
- *
- * Migration 3 adds `events_byuser` and `events_byfolder`: each shard's rows of `events_local`
- * ordered by user and by workspace folder, written by materialized views in the same insert,
- * for the lookups of a read after a batch (see the migration).
  */
 
 /** One migration: statements to apply on every shard, in order, and to revert it. */
@@ -266,54 +262,7 @@ SELECT day, insert_id, distinct_id, workspace_folder, extversion, cell_dim, cell
       "CREATE TABLE IF NOT EXISTS events AS events_local ENGINE = Distributed({cluster}, {database}, events_local, cityHash64(distinct_id))",
     ],
   },
-  {
-    // Today's rows by user and by folder (`M003_*`): what a read after a batch looks up for the
-    // batch's users and folders (`reader.ts`' delta), a few 256-row granules instead of the whole
-    // day partition of `events_local` (ordered by `$insert_id`). Written by materialized views in
-    // each shard's own insert into `events_local` (after its part: 18.16 writes a view's block
-    // once the source's is written), so the writer is unchanged; the days a read after a batch
-    // may need (the last week: `events_local` is partitioned by arrival day, so only the newest
-    // partitions grow) are copied over. A reader uses a day of them only when its rows match
-    // `events_local`'s; purge drops their partitions with `events_local`'s.
-    id: 3,
-    name: "events by user and by folder",
-    up: [
-      `CREATE TABLE IF NOT EXISTS events_byuser (
-  day Date,
-  distinct_id String,
-  insert_id String,
-  cell_dim Array(String),
-  cell_key Array(String),
-  cell_value Array(Int64)
-) ENGINE = ReplacingMergeTree() PARTITION BY day ORDER BY (distinct_id, insert_id) SETTINGS index_granularity = 256`,
-      `CREATE TABLE IF NOT EXISTS events_byfolder (
-  day Date,
-  workspace_folder String,
-  insert_id String,
-  dims Array(String),
-  keys Array(String)
-) ENGINE = ReplacingMergeTree() PARTITION BY day ORDER BY (workspace_folder, insert_id) SETTINGS index_granularity = 256`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS events_byuser_view TO events_byuser AS
-SELECT day, distinct_id, insert_id, cell_dim, cell_key, cell_value FROM events_local`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS events_byfolder_view TO events_byfolder AS
-SELECT day, workspace_folder, insert_id, arrayFilter(d_ -> d_ = 'all' OR d_ = 'code', cell_dim) AS dims,
-arrayFilter((k_, d_) -> d_ = 'all' OR d_ = 'code', cell_key, cell_dim) AS keys FROM events_local`,
-      `INSERT INTO events_byuser SELECT day, distinct_id, insert_id, cell_dim, cell_key, cell_value FROM events_local
-WHERE day >= today() - 7`,
-      `INSERT INTO events_byfolder SELECT day, workspace_folder, insert_id, arrayFilter(d_ -> d_ = 'all' OR d_ = 'code', cell_dim) AS dims,
-arrayFilter((k_, d_) -> d_ = 'all' OR d_ = 'code', cell_key, cell_dim) AS keys FROM events_local WHERE day >= today() - 7`,
-    ],
-    down: [
-      "DROP TABLE IF EXISTS events_byfolder_view",
-      "DROP TABLE IF EXISTS events_byuser_view",
-      "DROP TABLE IF EXISTS events_byfolder",
-      "DROP TABLE IF EXISTS events_byuser",
-    ],
-  },
 ];
-
-/** The tables migration 3 adds (`events_local`'s rows of a day by user and by folder). */
-export const INDEX_TABLES = ["events_byuser", "events_byfolder"] as const;
 
 /** The newest ClickHouse migration's id. */
 export const LATEST_CLICKHOUSE_MIGRATION = CLICKHOUSE_MIGRATIONS[CLICKHOUSE_MIGRATIONS.length - 1]!.id;

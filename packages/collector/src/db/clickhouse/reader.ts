@@ -24,7 +24,7 @@ import { n, percentile } from "../queries.js";
 import { rows } from "./client.js";
 import { addDays, type Grain } from "../trend-sql.js";
 import { groupByPeriods } from "../trend-queries.js";
-import { TREND_DIMS, indexedDay, type Generation, type PartitionState } from "./rollup.js";
+import { TREND_DIMS, type Generation, type PartitionState } from "./rollup.js";
 import { CELLS, CELL_COLUMNS, TREND_GRAINS, bind, bindDay, uniqueEvents } from "./sql.js";
 
 /** One key's figures. */
@@ -335,8 +335,6 @@ export interface Delta {
   readonly folded: Folded;
   /** Per user of the batch, before and after: the per-cell rows (to move "also outside" counts). */
   readonly users: Map<string, Map<string, { before: number; after: number }>>;
-  /** Whether every shard looked the users and folders up by user and by folder (`indexedDays`). */
-  readonly indexed: boolean;
 }
 
 /**
@@ -349,19 +347,14 @@ export interface Delta {
  * of the added events that neither the generation (index table by folder) nor the other later
  * events hold, on any shard. Null when the set cannot be brought forward this way (the
  * generation has no index tables, an event listed is gone: the caller computes it whole).
- * The users' and folders' other later events are read from `events_byuser`/`events_byfolder`
- * (migration 3: a few granules) on a shard whose days after the generation all hold there the
- * rows `events_local` holds (`states`, read before: `indexedDay`), from `events_local`'s day
- * partitions otherwise. The caller checks that the events did not change while this ran (no
- * insert between its reads of the partitions, `states`, and after): then those tables did not
- * either, as a view writes an insert's rows only after its part of `events_local`.
+ * The caller checks that the events did not change while this ran (no insert between its
+ * reads of the partitions, before and after).
  */
 export async function deltaSnapshot(
   cluster: Cluster,
   source: Source,
   prev: Snapshot,
   folded: Folded,
-  states: readonly (readonly PartitionState[])[],
 ): Promise<Delta | null> {
   const rolled = source.rolled;
   if (rolled === null || rolled.index === null || rolled.users !== folded.rolled) return null;
@@ -408,36 +401,12 @@ FROM events_local WHERE ${source.restAny} AND _part IN (${parts.map((p) => `'${p
         source,
         prev,
         folded,
-        states,
       ),
       stillActive,
     ]);
     if (active.every(Boolean)) return delta;
   }
   return null;
-}
-
-/**
- * Per shard, where the events after the generation (`rolled`) are looked up by user and by
- * folder: the day partitions of `events_byuser`/`events_byfolder` when every such day holds there
- * the rows `events_local` holds (`indexedDay`), with whether the generation's last day does too
- * (its `$insert_id`s, `Source.rest`); null where not (then `events_local`'s partitions are read).
- */
-export function indexedDays(
-  states: readonly (readonly PartitionState[])[],
-  through: string,
-): ({ readonly days: string; readonly last: boolean } | null)[] {
-  const last = through.replaceAll("-", "");
-  return states.map((list) => {
-    const after = list.filter((p) => p.id > last);
-    if (!after.every(indexedDay)) return null;
-    const day = (id: string) => bindDay(`${id.slice(0, 4)}-${id.slice(4, 6)}-${id.slice(6, 8)}`);
-    const lastPart = list.find((p) => p.id === last);
-    return {
-      days: after.length === 0 ? "1 = 0" : `day IN (${after.map((p) => day(p.id)).join(", ")})`,
-      last: lastPart !== undefined && indexedDay(lastPart),
-    };
-  });
 }
 
 /** `deltaSnapshot` from the rows of the parts written after the delta base (`added`, per shard). */
@@ -447,12 +416,10 @@ async function fromAdded(
   source: Source,
   prev: Snapshot,
   folded: Folded,
-  states: readonly (readonly PartitionState[])[],
 ): Promise<Delta | null> {
   const rolled = source.rolled!;
   const index = rolled.index!;
   const last = bindDay(rolled.through);
-  const indexed = indexedDays(states, rolled.through);
   const ids = added.map((list, i) => {
     const fresh = new Set<string>();
     for (const r of list) if (!folded.ids[i]!.has(String(r.insert_id))) fresh.add(String(r.insert_id));
@@ -462,8 +429,7 @@ async function fromAdded(
   if (nextIds.some((set) => set.size > MAX_FOLDED)) return null;
   const users = new Map<string, Map<string, { before: number; after: number }>>();
   const next: Folded = { rolled: folded.rolled, ids: nextIds, blocks: folded.blocks };
-  const byIndex = indexed.every((x) => x !== null);
-  if (ids.every((set) => set.size === 0)) return { snapshot: prev, folded: next, users, indexed: byIndex };
+  if (ids.every((set) => set.size === 0)) return { snapshot: prev, folded: next, users };
   const allIds = ids.flatMap((set) => [...set]);
   const listed = (set: Iterable<string>) => [...set].map(bind).join(", ");
   // The added events' workspace triples (distinct counts: copies included, as `restAny`).
@@ -492,23 +458,14 @@ async function fromAdded(
         );
         // `source.rest` for these events only: not those whose \$insert_id the generation's last
         // day holds, looked up for them only (by primary key for the batch's ids).
-        const here = indexed[i]!;
-        const onLast = (which: string, table = "events_local") =>
-          `insert_id NOT IN (SELECT insert_id FROM ${table} WHERE day = ${last} AND ${which})`;
-        // The batch's users' other later events: by user where the days are indexed.
-        const others =
-          here === null
-            ? uniqueEvents(
-                `${source.restAny} AND distinct_id IN (${batchUsers}) AND insert_id NOT IN (${batch}) AND ${onLast(`distinct_id IN (${batchUsers})`)}`,
-                CELL_COLUMNS,
-              )
-            : `(SELECT ${CELL_COLUMNS.join(", ")} FROM events_byuser WHERE ${source.restAny} AND ${here.days} AND distinct_id IN (${batchUsers}) AND insert_id NOT IN (${batch}) AND ${onLast(`distinct_id IN (${batchUsers})`, here.last ? "events_byuser" : "events_local")} LIMIT 1 BY insert_id)`;
+        const onLast = (which: string) =>
+          `insert_id NOT IN (SELECT insert_id FROM events_local WHERE day = ${last} AND ${which})`;
         return rows(
           s,
           `SELECT dim, key, distinct_id, sum(be) AS be, sum(bt) AS bt, sum(ne) AS ne, sum(nt) AS nt FROM (
 SELECT dim, key, distinct_id, toInt64(events) AS be, toInt64(total) AS bt, toInt64(0) AS ne, toInt64(0) AS nt FROM ${index.users} WHERE distinct_id IN (${batchUsers})
 UNION ALL
-SELECT dim, key, distinct_id, toInt64(1) AS be, toInt64(value) AS bt, toInt64(0) AS ne, toInt64(0) AS nt FROM ${others} ${CELLS}
+SELECT dim, key, distinct_id, toInt64(1) AS be, toInt64(value) AS bt, toInt64(0) AS ne, toInt64(0) AS nt FROM ${uniqueEvents(`${source.restAny} AND distinct_id IN (${batchUsers}) AND insert_id NOT IN (${batch}) AND ${onLast(`distinct_id IN (${batchUsers})`)}`, CELL_COLUMNS)} ${CELLS}
 UNION ALL
 SELECT dim, key, distinct_id, toInt64(0) AS be, toInt64(0) AS bt, toInt64(1) AS ne, toInt64(value) AS nt FROM ${uniqueEvents(`${source.restAny} AND insert_id IN (${batch}) AND ${onLast(`insert_id IN (${batch})`)}`, CELL_COLUMNS)} ${CELLS}
 ) GROUP BY dim, key, distinct_id`,
@@ -517,23 +474,15 @@ SELECT dim, key, distinct_id, toInt64(0) AS be, toInt64(0) AS bt, toInt64(1) AS 
     ),
     folders.length === 0
       ? Promise.resolve([])
-      : Promise.all(
-          cluster.shards.map((s, i) => {
-            const here = indexed[i]!;
-            // The folders' other later events: by folder where the days are indexed.
-            const others =
-              here === null
-                ? `SELECT workspace_folder, cell_dim AS dims, cell_key AS keys FROM events_local WHERE ${source.restAny} AND workspace_folder IN (${listed(folders)}) AND insert_id NOT IN (${listed(allIds)})`
-                : `SELECT workspace_folder, dims, keys FROM events_byfolder WHERE ${source.restAny} AND ${here.days} AND workspace_folder IN (${listed(folders)}) AND insert_id NOT IN (${listed(allIds)})`;
-            return rows(
-              s,
-              `SELECT DISTINCT dim, key, workspace_folder FROM (
+      : onShards(
+          cluster,
+          `SELECT DISTINCT dim, key, workspace_folder FROM (
 SELECT dim, key, workspace_folder FROM ${index.folders} WHERE workspace_folder IN (${listed(folders)})
 UNION ALL
-SELECT dim, key, workspace_folder FROM (${others}) ARRAY JOIN dims AS dim, keys AS key WHERE dim = 'all' OR dim = 'code'
+SELECT dim, key, workspace_folder FROM (
+SELECT workspace_folder, cell_dim, cell_key, cell_value FROM events_local WHERE ${source.restAny} AND workspace_folder IN (${listed(folders)}) AND insert_id NOT IN (${listed(allIds)})
+) ${CELLS} WHERE dim = 'all' OR dim = 'code'
 ) WHERE (dim, key, workspace_folder) IN (${tuples})`,
-            );
-          }),
         ),
   ]);
   const { keys, hist } = copySnapshot(prev);
@@ -582,7 +531,7 @@ SELECT dim, key, workspace_folder FROM (${others}) ARRAY JOIN dims AS dim, keys 
       ]),
     ),
   };
-  return { snapshot, folded: next, users, indexed: byIndex };
+  return { snapshot, folded: next, users };
 }
 
 /**

@@ -62,7 +62,6 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import { rows } from "./client.js";
 import { addDays, weekOf as weekStart } from "../trend-sql.js";
 import { TREND_GRAINS, bind, bindDay } from "./sql.js";
-import { INDEX_TABLES } from "./migrations.js";
 
 /** One generation: its tables (the same names on every shard) and the last day it covers. */
 export interface Generation {
@@ -94,17 +93,6 @@ export interface PartitionState {
   readonly id: string;
   readonly block: string;
   readonly rows: string;
-  /**
-   * The rows of the same day in `events_byuser` and `events_byfolder` (migration 3), as
-   * `<byuser>:<byfolder>` (`-` where the table has no such partition, or does not exist): a read
-   * after a batch looks the day up in them only when both equal `rows` (`indexedDay`).
-   */
-  readonly indexed: string;
-}
-
-/** Whether a partition's rows by user and by folder are those of `events_local` (`PartitionState.indexed`). */
-export function indexedDay(p: PartitionState): boolean {
-  return p.indexed === `${p.rows}:${p.rows}`;
 }
 
 const USERS_PREFIX = "rolled_users_";
@@ -121,36 +109,19 @@ const TEMPORARY_PREFIX = "rolled_tmp_";
  */
 const LAYOUT = "4:";
 
-/**
- * Every shard's active partitions of `events_local`, in partition order, with the rows of the
- * same days in the tables by user and by folder (listed in the same statement).
- */
+/** Every shard's active partitions of `events_local`, in partition order. */
 export async function partitionStates(shards: readonly ClickHouseClient[]): Promise<PartitionState[][]> {
   return Promise.all(
-    shards.map(async (s) => {
-      const list = await rows(
-        s,
-        `SELECT table, partition_id, toString(max(max_block_number)) AS block, toString(sum(rows)) AS rows FROM system.parts
-WHERE database = currentDatabase() AND table IN ('events_local', ${INDEX_TABLES.map((t) => `'${t}'`).join(", ")}) AND active
-GROUP BY table, partition_id ORDER BY partition_id`,
-      );
-      const rowsOf = (table: string, id: string) =>
-        String(list.find((r) => r.table === table && r.partition_id === id)?.rows ?? "-");
-      return list
-        .filter((r) => r.table === "events_local")
-        .map((r) => ({
-          id: String(r.partition_id),
-          block: String(r.block),
-          rows: String(r.rows),
-          indexed: INDEX_TABLES.map((t) => rowsOf(t, String(r.partition_id))).join(":"),
-        }));
-    }),
+    shards.map(async (s) =>
+      (
+        await rows(
+          s,
+          `SELECT partition_id, toString(max(max_block_number)) AS block, toString(sum(rows)) AS rows FROM system.parts
+WHERE database = currentDatabase() AND table = 'events_local' AND active GROUP BY partition_id ORDER BY partition_id`,
+        )
+      ).map((r) => ({ id: String(r.partition_id), block: String(r.block), rows: String(r.rows) })),
+    ),
   );
-}
-
-/** A partition's state without its rows by user and by folder (what a generation and a purge compare). */
-function stored(p: PartitionState): { id: string; block: string; rows: string } {
-  return { id: p.id, block: p.block, rows: p.rows };
 }
 
 /** The generation covering the days up to `through` as the partitions are now. */
@@ -648,7 +619,7 @@ export async function subtractPurged(
     states.map((list) => list.filter((p) => p.id >= first)),
     base.through,
   );
-  const purged = JSON.stringify(states.map((list) => list.filter((p) => p.id < first).map(stored)));
+  const purged = JSON.stringify(states.map((list) => list.filter((p) => p.id < first)));
   const users = subtract(
     base.users,
     userRows(`day < ${day} AND insert_id NOT IN (SELECT insert_id FROM events_local WHERE day = ${day})`),
@@ -679,7 +650,7 @@ export async function subtractPurged(
 export async function purgedStates(shards: readonly ClickHouseClient[], cutoff: string): Promise<string> {
   bindDay(cutoff);
   const first = cutoff.replaceAll("-", "");
-  return JSON.stringify((await partitionStates(shards)).map((list) => list.filter((p) => p.id < first).map(stored)));
+  return JSON.stringify((await partitionStates(shards)).map((list) => list.filter((p) => p.id < first)));
 }
 
 /**

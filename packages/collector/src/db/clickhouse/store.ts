@@ -12,7 +12,7 @@ import type { ValidEvent } from "@polar-ide/telemetry";
 import type { EventStore, RollupReader } from "../backend.js";
 import { n } from "../queries.js";
 import { connect, rows } from "./client.js";
-import { CLICKHOUSE_MIGRATIONS, INDEX_TABLES, LATEST_CLICKHOUSE_MIGRATION, ddl } from "./migrations.js";
+import { CLICKHOUSE_MIGRATIONS, LATEST_CLICKHOUSE_MIGRATION, ddl } from "./migrations.js";
 import { addDays } from "../trend-sql.js";
 import {
   ClickHouseReader,
@@ -205,8 +205,7 @@ export class ClickHouseStore implements EventStore {
     const rolled = source.rolled;
     if (prev !== null && rolled?.index != null && prev.source.where === source.where) {
       const [base, folded] = await Promise.all([prev.snapshot, prev.folded]).catch(() => [null, null] as const);
-      const delta =
-        base === null || folded === null ? null : await deltaSnapshot(this.cluster, source, base, folded, states);
+      const delta = base === null || folded === null ? null : await deltaSnapshot(this.cluster, source, base, folded);
       if (delta !== null && (await unchanged())) {
         let whole: SetState["whole"] = null;
         const cells = wholeCellsOf(delta.snapshot);
@@ -216,7 +215,6 @@ export class ClickHouseStore implements EventStore {
           this.snapshots.carried++;
         }
         this.snapshots.delta++;
-        if (delta.indexed) this.snapshots.indexed++;
         return { snapshot: delta.snapshot, folded: { ...delta.folded, blocks: newestBlocks(states) }, whole };
       }
     }
@@ -231,11 +229,10 @@ export class ClickHouseStore implements EventStore {
   }
 
   /**
-   * How many snapshots were computed whole, brought forward by a delta, with the batched
-   * "users also outside" carried over, and by a delta that looked the batch's users and folders
-   * up in migration 3's tables on every shard (tests, benchmarks).
+   * How many snapshots were computed whole, brought forward by a delta, and with the batched
+   * "users also outside" carried over (tests, benchmarks).
    */
-  readonly snapshots = { whole: 0, delta: 0, carried: 0, indexed: 0 };
+  readonly snapshots = { whole: 0, delta: 0, carried: 0 };
 
   private sharedDay = "";
 
@@ -348,17 +345,15 @@ export class ClickHouseStore implements EventStore {
       successor = null;
     }
     for (const shard of this.cluster.shards) {
-      // Day partitions: a part's min_date and max_date are its day. Those of the tables by user
-      // and by folder (migration 3) after `events_local`'s.
+      // Day partitions: a part's min_date and max_date are its day.
       const days = await rows(
         shard,
-        `SELECT DISTINCT table, toString(min_date) AS day FROM system.parts WHERE database = currentDatabase() AND table IN (${STORED_TABLES}) AND active AND max_date < ${cutoff}
-ORDER BY table = 'events_local' DESC, day`,
+        `SELECT DISTINCT toString(min_date) AS day FROM system.parts WHERE database = currentDatabase() AND table = 'events_local' AND active AND max_date < ${cutoff}`,
       );
       for (const d of days) {
         const day = String(d.day);
         bindDay(day);
-        await shard.command({ query: `ALTER TABLE ${storedTable(d.table)} DROP PARTITION '${day}'` });
+        await shard.command({ query: `ALTER TABLE events_local DROP PARTITION '${day}'` });
       }
     }
     // Every other generation of rolled-up days holds the purged days (their users' ids): gone
@@ -384,14 +379,14 @@ ORDER BY table = 'events_local' DESC, day`,
           if (pass > 0) await waitForMerges(shard);
           const days = await rows(
             shard,
-            `SELECT table, toString(min_date) AS day FROM system.parts WHERE database = currentDatabase() AND table IN (${STORED_TABLES}) AND active
-GROUP BY table, min_date HAVING count() > 1 ORDER BY min_date, table`,
+            `SELECT toString(min_date) AS day FROM system.parts WHERE database = currentDatabase() AND table = 'events_local' AND active
+GROUP BY min_date HAVING count() > 1 ORDER BY min_date`,
           );
           if (days.length === 0) break;
           for (const d of days) {
             const day = String(d.day);
             bindDay(day);
-            await shard.command({ query: `OPTIMIZE TABLE ${storedTable(d.table)} PARTITION '${day}' FINAL` });
+            await shard.command({ query: `OPTIMIZE TABLE events_local PARTITION '${day}' FINAL` });
           }
         }
       }),
@@ -400,7 +395,7 @@ GROUP BY table, min_date HAVING count() > 1 ORDER BY min_date, table`,
   }
 
   /**
-   * Resolves once every part of `events_local` (and of migration 3's tables) that is inactive now (a dropped partition's, or
+   * Resolves once every part of `events_local` that is inactive now (a dropped partition's, or
    * one a merge replaced) is gone from its shard: their files stay on disk until the server's
    * cleanup deletes them, `old_parts_lifetime` after they were replaced, see `clickhouse/polar.xml`.
    * Parts that merges replace meanwhile (ingest goes on) are not waited for. Throws when that
@@ -422,16 +417,16 @@ FROM system.merge_tree_settings WHERE name IN ('old_parts_lifetime', 'cleanup_de
         const inactive = (where: string) =>
           rows(
             shard,
-            `SELECT table, name, _state FROM system.parts WHERE database = currentDatabase() AND table IN (${STORED_TABLES}) AND NOT active${where}`,
+            `SELECT name, _state FROM system.parts WHERE database = currentDatabase() AND table = 'events_local' AND NOT active${where}`,
           );
-        const removed = (await inactive("")).map((r) => `(${bind(String(r.table))}, ${bind(String(r.name))})`);
+        const removed = (await inactive("")).map((r) => bind(String(r.name)));
         if (removed.length === 0) return;
         for (;;) {
-          const left = (await inactive(` AND (table, name) IN (${removed.join(", ")})`)).length;
+          const left = (await inactive(` AND name IN (${removed.join(", ")})`)).length;
           if (left === 0) return;
           if (Date.now() > deadline) {
             throw new Error(
-              `ClickHouse shard ${this.target.shards[i]} still keeps ${left} removed parts of its events' tables on disk after ${limitMs / 1000} s (see clickhouse/polar.xml)`,
+              `ClickHouse shard ${this.target.shards[i]} still keeps ${left} removed parts of events_local on disk after ${limitMs / 1000} s (see clickhouse/polar.xml)`,
             );
           }
           await new Promise((resolve) => setTimeout(resolve, 250));
@@ -460,24 +455,13 @@ FROM system.merge_tree_settings WHERE name IN ('old_parts_lifetime', 'cleanup_de
   }
 }
 
-/** The tables holding stored events' values: `events_local` and migration 3's (SQL list). */
-const STORED_TABLES = ["events_local", ...INDEX_TABLES].map((t) => `'${t}'`).join(", ");
-
-/** One of those tables, by the name a system table gave. */
-function storedTable(name: unknown): string {
-  const table = String(name);
-  if (table !== "events_local" && !(INDEX_TABLES as readonly string[]).includes(table))
-    throw new Error(`ClickHouse: unexpected table ${table}`);
-  return table;
-}
-
-/** Waits (up to 60 s) until no merge of the stored events' tables runs on `shard`. */
+/** Waits (up to 60 s) until no merge of `events_local` runs on `shard`. */
 async function waitForMerges(shard: ClickHouseClient): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const [r] = await rows(
       shard,
-      `SELECT count() AS c FROM system.merges WHERE database = currentDatabase() AND table IN (${STORED_TABLES})`,
+      "SELECT count() AS c FROM system.merges WHERE database = currentDatabase() AND table = 'events_local'",
     );
     if (n(r?.c) === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
