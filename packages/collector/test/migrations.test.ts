@@ -49,7 +49,9 @@ async function fillAt(store: Store, migration: number, events: readonly ValidEve
           `INSERT INTO events (id, day, ${names.join(", ")}) VALUES (?, ?, ${names.map(() => "?").join(", ")})`,
           [id, day, ...values],
         );
-        await tx.run("INSERT INTO pending_rollup (id) VALUES (?)", [id]);
+        // Migration 9's collector queues the live set by (day, id).
+        if (migration >= 9) await tx.run("INSERT INTO pending_rollup (day, id) VALUES (?, ?)", [day, id]);
+        else await tx.run("INSERT INTO pending_rollup (id) VALUES (?)", [id]);
         await tx.run("INSERT INTO pending_shared (day, id) VALUES (?, ?)", [day, id]);
         continue;
       }

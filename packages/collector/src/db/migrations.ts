@@ -21,6 +21,7 @@ import { M006_UNLOGGED_SCRATCH } from "./migrations/006-unlogged-scratch.js";
 import { M007_INBOX } from "./migrations/007-inbox.js";
 import { M008_EVENTS_BY_DAY } from "./migrations/008-events-by-day.js";
 import { M009_QUEUES_BY_DAY } from "./migrations/009-queues-by-day.js";
+import { M010_ROLLUP_FILLFACTOR } from "./migrations/010-rollup-fillfactor.js";
 
 export type { Migration } from "./migrations/migration.js";
 
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   M007_INBOX,
   M008_EVENTS_BY_DAY,
   M009_QUEUES_BY_DAY,
+  M010_ROLLUP_FILLFACTOR,
 ];
 
 /** The newest migration's id. */
