@@ -2,39 +2,13 @@
 // before the change, BENCH_CLICKHOUSE_BASE_DIST, default bench/tmp/ch-base/dist; path relative to this file or absolute),
 // the same generated events loaded into two databases of one cluster, reads alternating. node bench/clickhouse-ab.mjs [events] [rounds]
 import { createClient } from "@clickhouse/client";
-import os from "node:os";
 import { startClickHouseCluster, loadGenerated } from "./lib/clickhouse.mjs";
+import { dayBefore, importBuild, loadAverage as load, median as med, sql, time, today } from "./lib/ab.mjs";
 const N = Number(process.argv[2] ?? 1_000_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
-const mk = async (dir) => ({
-  idx: await import(`${dir}/index.js`),
-  roll: await import(`${dir}/db/clickhouse/rollup.js`),
-  trends: (await import(`${dir}/read/trends.js`)).operatorTrends,
-});
-const NEW = await mk("../packages/collector/dist");
-const BASE = await mk(process.env.BENCH_CLICKHOUSE_BASE_DIST ?? "./tmp/ch-base/dist");
-const time = async (fn) => {
-  const t = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t) / 1e6;
-};
-const med = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  return +s[Math.floor(s.length / 2)].toFixed(0);
-};
-const today = new Date().toISOString().slice(0, 10);
-const dayBefore = (n) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
-const load = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" ");
+const NEW = await importBuild("../packages/collector/dist");
+const BASE = await importBuild(process.env.BENCH_CLICKHOUSE_BASE_DIST ?? "./tmp/ch-base/dist");
 const cluster = await startClickHouseCluster();
-async function sql(url, db, q) {
-  const r = await globalThis.fetch(`${url}/?database=${db}&max_execution_time=3600`, { method: "POST", body: q });
-  if (!r.ok) throw new Error(await r.text());
-  return r.text();
-}
 try {
   const sides = { new: { m: NEW, db: "ab_new" }, base: { m: BASE, db: "ab_base" } };
   for (const s of Object.values(sides)) {

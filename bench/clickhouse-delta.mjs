@@ -8,33 +8,12 @@
 // cluster's database `delta_ab` instead of loading one. BENCH_CLICKHOUSE_PURGE=1: then the compaction and the purges
 // with this build. node bench/clickhouse-delta.mjs [events] [rounds]
 import { createClient } from "@clickhouse/client";
-import os from "node:os";
 import { startClickHouseCluster, loadGenerated } from "./lib/clickhouse.mjs";
+import { dayBefore, importBuild, loadAverage as load, median as med, sql, time, today } from "./lib/ab.mjs";
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
-const mk = async (dir) => ({
-  idx: await import(`${dir}/index.js`),
-  roll: await import(`${dir}/db/clickhouse/rollup.js`),
-  trends: (await import(`${dir}/read/trends.js`)).operatorTrends,
-});
-const BASE = await mk(process.env.BENCH_CLICKHOUSE_BASE_DIST ?? "./tmp/ch-delta-base/dist");
-const time = async (fn) => {
-  const t = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t) / 1e6;
-};
-const med = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length === 0 ? null : +s[Math.floor(s.length / 2)].toFixed(0);
-};
-const today = new Date().toISOString().slice(0, 10);
-const dayBefore = (n) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
-const load = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" ");
+const BASE = await importBuild(process.env.BENCH_CLICKHOUSE_BASE_DIST ?? "./tmp/ch-delta-base/dist");
 const log = (o) => console.log(JSON.stringify({ at: new Date().toISOString().slice(11, 19), ...o, load: load() }));
 const REUSE = process.env.BENCH_CLICKHOUSE_REUSE?.split(",");
 const cluster =
@@ -46,11 +25,6 @@ const cluster =
         shards: REUSE,
         stop() {},
       };
-async function sql(url, db, q) {
-  const r = await globalThis.fetch(`${url}/?database=${db}&max_execution_time=3600`, { method: "POST", body: q });
-  if (!r.ok) throw new Error(await r.text());
-  return r.text();
-}
 const db = "delta_ab";
 const RUN = Date.now().toString(36);
 const weekly = { grain: "week", code: null, split: null };
@@ -72,7 +46,7 @@ try {
   const base = new BASE.idx.ClickHouseStore(cluster.url(db));
   await base.migrate();
   if (REUSE === undefined) await loadAndBuild(base);
-  const NEW = await mk("../packages/collector/dist");
+  const NEW = await importBuild("../packages/collector/dist");
   log({ "base first dashboard ms (this process)": +(await time(() => BASE.idx.dashboardData(base, 5))).toFixed(0) });
   const neu = new NEW.idx.ClickHouseStore(cluster.url(db));
   log({
