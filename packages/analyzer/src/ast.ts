@@ -209,6 +209,22 @@ export class ParsedShorthand implements Shorthand {
     return this.#terms?.head ?? new ParsedTerm(this.headValue, this.file, this.headStart, this.headEnd);
   }
 
+  /**
+   * This rule as a fresh parse of `file` makes it, `by` characters further on: the same values,
+   * every span moved, no term built yet.
+   */
+  moved(file: SourceFile, by: number): ParsedShorthand {
+    return new ParsedShorthand(
+      file,
+      this.headValue,
+      this.headStart + by,
+      this.headEnd + by,
+      this.implierValue,
+      this.implierStart + by,
+      this.implierEnd + by,
+    );
+  }
+
   /** The terms, built on the first read. */
   protected terms(): ShorthandTerms {
     return (this.#terms ??= {
@@ -246,6 +262,24 @@ export class ParsedRelationShorthand extends ParsedShorthand {
 
   override get relation(): ShorthandRelation | null {
     return this.terms().relation;
+  }
+
+  override moved(file: SourceFile, by: number): ParsedRelationShorthand {
+    return new ParsedRelationShorthand(
+      file,
+      this.headValue,
+      this.headStart + by,
+      this.headEnd + by,
+      this.implierValue,
+      this.implierStart + by,
+      this.implierEnd + by,
+      this.keywordValue,
+      this.keywordStart + by,
+      this.keywordEnd + by,
+      this.relationValue,
+      this.relationStart + by,
+      this.relationEnd + by,
+    );
   }
 
   protected override buildRelation(): ShorthandRelation {

@@ -23,7 +23,6 @@
  */
 import {
   ParsedExpression,
-  ParsedRelationShorthand,
   ParsedShorthand,
   ParsedTerm,
   type Fields,
@@ -198,36 +197,8 @@ class Relocation {
 
   private production(p: Production): Production {
     if (p.kind === "declaration") return { kind: "declaration", name: this.term(p.name), value: this.term(p.value) };
-    if (p instanceof ParsedShorthand) {
-      // As a fresh parse makes it: values and spans, terms built when read.
-      const d = this.spans.shift(p.file, p.headStart);
-      if (p instanceof ParsedRelationShorthand) {
-        return new ParsedRelationShorthand(
-          this.file,
-          p.headValue,
-          p.headStart + d,
-          p.headEnd + d,
-          p.implierValue,
-          p.implierStart + d,
-          p.implierEnd + d,
-          p.keywordValue,
-          p.keywordStart + d,
-          p.keywordEnd + d,
-          p.relationValue,
-          p.relationStart + d,
-          p.relationEnd + d,
-        );
-      }
-      return new ParsedShorthand(
-        this.file,
-        p.headValue,
-        p.headStart + d,
-        p.headEnd + d,
-        p.implierValue,
-        p.implierStart + d,
-        p.implierEnd + d,
-      );
-    }
+    // As a fresh parse makes it: values and spans, terms built when read.
+    if (p instanceof ParsedShorthand) return p.moved(this.file, this.spans.shift(p.file, p.headStart));
     return {
       kind: "shorthand",
       head: this.term(p.head),
